@@ -1,0 +1,1 @@
+"""Models of the assessments app arrive with its issue."""

@@ -1,0 +1,187 @@
+"""Django admin for the register: search, filters, autocomplete, import/export, history."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import resources
+from .models import (
+    Appointment,
+    DepartmentVerdict,
+    FilingEvent,
+    FirstSecretary,
+    Person,
+    PersonRecord,
+    PolicyProfile,
+    PresenceMonth,
+    QualificationReview,
+    Township,
+    User,
+    Village,
+    VillageFlag,
+)
+
+
+class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    """Admin base: django-import-export + django-simple-history."""
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "full_name", "role", "township", "is_active", "last_login"]
+    list_filter = ["role", "township", "is_active", "is_staff"]
+    search_fields = ["username", "full_name", "phone"]
+    autocomplete_fields = ["township"]
+    list_select_related = ["township"]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("角色与数据范围", {"fields": ("full_name", "role", "township", "phone")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from .services import user_set_role
+
+        user_set_role(user=obj, role=obj.role, township=obj.township)
+
+
+@admin.register(Township)
+class TownshipAdmin(HistoryImportExportAdmin):
+    resource_classes = [resources.TownshipResource]
+    list_display = ["code", "name", "kind", "sort_order"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+
+
+class VillageFlagInline(admin.TabularInline):
+    model = VillageFlag
+    extra = 0
+
+
+@admin.register(Village)
+class VillageAdmin(HistoryImportExportAdmin):
+    resource_classes = [resources.VillageResource]
+    list_display = ["code", "name", "township", "kind", "population"]
+    list_filter = ["township", "kind"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["township"]
+    list_select_related = ["township"]
+    inlines = [VillageFlagInline]
+
+
+@admin.register(VillageFlag)
+class VillageFlagAdmin(HistoryImportExportAdmin):
+    list_display = ["village", "kind", "start_date", "end_date"]
+    list_filter = ["kind", "village__township"]
+    search_fields = ["village__name"]
+    autocomplete_fields = ["village"]
+    list_select_related = ["village"]
+
+
+class PersonRecordInline(admin.TabularInline):
+    model = PersonRecord
+    extra = 0
+
+
+@admin.register(Person)
+class PersonAdmin(HistoryImportExportAdmin):
+    resource_classes = [resources.PersonResource]
+    list_display = ["name", "id_number", "sex", "birth_date", "political_status", "education_fulltime", "registered_township"]
+    list_filter = ["sex", "political_status", "education_fulltime", "ethnicity", "registered_township"]
+    search_fields = ["name", "id_number", "phone"]
+    autocomplete_fields = ["registered_township"]
+    list_select_related = ["registered_township"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [PersonRecordInline]
+
+
+@admin.register(PersonRecord)
+class PersonRecordAdmin(HistoryImportExportAdmin):
+    list_display = ["person", "kind", "date", "level", "title"]
+    list_filter = ["kind", "level"]
+    search_fields = ["person__name", "title"]
+    autocomplete_fields = ["person"]
+    list_select_related = ["person"]
+
+
+class FilingEventInline(admin.TabularInline):
+    model = FilingEvent
+    extra = 0
+    readonly_fields = ["from_status", "to_status", "by", "at", "note"]
+    can_delete = False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(HistoryImportExportAdmin):
+    resource_classes = [resources.AppointmentResource]
+    list_display = ["person", "village", "post_name", "start_date", "end_date", "status", "cohort"]
+    list_filter = ["status", "post", "cohort", "village__township"]
+    search_fields = ["person__name", "person__id_number", "village__name"]
+    autocomplete_fields = ["person", "village", "qualification_review"]
+    list_select_related = ["person", "village"]
+    inlines = [FilingEventInline]
+
+
+@admin.register(FilingEvent)
+class FilingEventAdmin(admin.ModelAdmin):
+    list_display = ["appointment", "from_status", "to_status", "by", "at"]
+    list_filter = ["to_status"]
+    search_fields = ["appointment__person__name"]
+    list_select_related = ["appointment__person", "appointment__village", "by"]
+    readonly_fields = ["appointment", "from_status", "to_status", "by", "at", "note"]
+
+
+class DepartmentVerdictInline(admin.TabularInline):
+    model = DepartmentVerdict
+    extra = 0
+
+
+@admin.register(QualificationReview)
+class QualificationReviewAdmin(HistoryImportExportAdmin):
+    list_display = ["person", "village", "post_name", "outcome", "requested_at", "concluded_at"]
+    list_filter = ["outcome", "village__township"]
+    search_fields = ["person__name", "person__id_number", "village__name"]
+    autocomplete_fields = ["person", "village"]
+    list_select_related = ["person", "village"]
+    inlines = [DepartmentVerdictInline]
+
+
+@admin.register(DepartmentVerdict)
+class DepartmentVerdictAdmin(HistoryImportExportAdmin):
+    list_display = ["review", "department_name", "result", "negative_item_text", "reviewed_at"]
+    list_filter = ["result", "department_name"]
+    search_fields = ["review__person__name", "department_name"]
+    autocomplete_fields = ["review"]
+    list_select_related = ["review__person", "review__village"]
+
+
+class PresenceMonthInline(admin.TabularInline):
+    model = PresenceMonth
+    extra = 0
+
+
+@admin.register(FirstSecretary)
+class FirstSecretaryAdmin(HistoryImportExportAdmin):
+    resource_classes = [resources.FirstSecretaryResource]
+    list_display = ["person", "village", "sending_unit", "term_start", "term_end", "status"]
+    list_filter = ["status", "village__township", "batch"]
+    search_fields = ["person__name", "sending_unit", "village__name"]
+    autocomplete_fields = ["person", "village"]
+    list_select_related = ["person", "village"]
+    inlines = [PresenceMonthInline]
+
+
+@admin.register(PresenceMonth)
+class PresenceMonthAdmin(HistoryImportExportAdmin):
+    list_display = ["first_secretary", "month", "days_in_village", "leave_days"]
+    list_filter = ["month"]
+    search_fields = ["first_secretary__person__name"]
+    autocomplete_fields = ["first_secretary"]
+    list_select_related = ["first_secretary__person", "first_secretary__village"]
+
+
+@admin.register(PolicyProfile)
+class PolicyProfileAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "title", "updated_by", "updated_at"]
+    search_fields = ["title"]

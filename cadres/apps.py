@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_roles(sender, **kwargs):
+    from .services import roles_sync
+
+    roles_sync()
+
+
+class CadresConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "cadres"
+
+    def ready(self):
+        from . import policy_sections  # noqa: F401  (registers the register's policy section)
+
+        # Reference data, not domain logic: keep the role groups in step with the permissions.
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="cadres_roles_sync")

@@ -1,0 +1,734 @@
+"""The register: townships, villages, people (一人一档), appointments, joint review, first secretaries.
+
+Rules that span rows live in services.py; models hold fields, one-row facts and DB invariants.
+Every model's QuerySet knows how to narrow itself to one township (``for_township``), which is
+what the single scoping function in ``cadres.scope`` uses.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from simple_history.models import HistoricalRecords
+
+from . import choices
+from .idcard import id_number_validator
+
+# ---------------------------------------------------------------------------------------------
+# Scoping support
+# ---------------------------------------------------------------------------------------------
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A QuerySet that can narrow itself to one township.
+
+    ``township_path`` is the lookup from the model to the township id.
+    """
+
+    township_path: str = "township_id"
+
+    def for_township(self, township_id: int):
+        return self.filter(**{self.township_path: township_id})
+
+
+# Extra ways a person belongs to a township, registered by other apps (reserves, …): each is a
+# callable ``(township_id) -> Q | Exists`` evaluated against Person rows.
+PERSON_TOWNSHIP_LINKS: list = []
+
+
+def register_person_township_link(func) -> None:
+    if func not in PERSON_TOWNSHIP_LINKS:
+        PERSON_TOWNSHIP_LINKS.append(func)
+
+
+# ---------------------------------------------------------------------------------------------
+# Users
+# ---------------------------------------------------------------------------------------------
+
+
+class User(AbstractUser):
+    """A department or township user. The role decides the data scope (see cadres.scope)."""
+
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    role = models.CharField("角色", max_length=20, choices=choices.Role.choices, default=choices.Role.COUNTY)
+    township = models.ForeignKey(
+        "cadres.Township",
+        verbose_name="所属乡镇",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text="乡镇组织委员必填：只能查看和维护本乡镇数据。",
+    )
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        permissions = [("view_history", "查看变更记录和登录日志")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role=choices.Role.CLERK) | Q(township__isnull=False),
+                name="cadres_user_clerk_has_township",
+                violation_error_message="乡镇组织委员必须指定所属乡镇。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_clerk(self) -> bool:
+        return self.role == choices.Role.CLERK and not self.is_superuser
+
+    @property
+    def is_county(self) -> bool:
+        return self.is_superuser or self.role in (choices.Role.COUNTY, choices.Role.ADMIN)
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role == choices.Role.AUDITOR and not self.is_superuser
+
+    @property
+    def sees_all_townships(self) -> bool:
+        return self.is_superuser or self.role in (
+            choices.Role.COUNTY,
+            choices.Role.AUDITOR,
+            choices.Role.ADMIN,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Townships and villages
+# ---------------------------------------------------------------------------------------------
+
+
+class TownshipQuerySet(ScopedQuerySet):
+    township_path = "id"
+
+
+class Township(models.Model):
+    """乡镇/街道."""
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    code = models.CharField(
+        "区划代码",
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^\d{9,12}$", "区划代码应为9–12位数字。")],
+    )
+    kind = models.CharField("类型", max_length=20, choices=choices.TownshipKind.choices, default=choices.TownshipKind.TOWNSHIP)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+    history = HistoricalRecords(verbose_name="乡镇变更记录")
+
+    objects = TownshipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "乡镇(街道)"
+        verbose_name_plural = "乡镇(街道)"
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VillageQuerySet(ScopedQuerySet):
+    township_path = "township_id"
+
+    def with_related(self):
+        today = datetime.date.today()
+        return self.select_related("township").prefetch_related(
+            models.Prefetch("flags", queryset=VillageFlag.objects.current(today), to_attr="current_flags"),
+            models.Prefetch(
+                "appointments",
+                queryset=Appointment.objects.current().filter(post=choices.SECRETARY).select_related("person"),
+                to_attr="current_secretaries",
+            ),
+        )
+
+
+class Village(models.Model):
+    """村/社区 with its statistical code and population."""
+
+    township = models.ForeignKey(Township, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="villages")
+    name = models.CharField("名称", max_length=50)
+    code = models.CharField(
+        "村(社区)代码",
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^\d{12}$", "村(社区)代码应为12位统计用区划代码。")],
+    )
+    kind = models.CharField("类型", max_length=20, choices=choices.VillageKind.choices, default=choices.VillageKind.VILLAGE)
+    population = models.PositiveIntegerField("户籍人口", default=0)
+    households = models.PositiveIntegerField("户数", default=0)
+    party_members = models.PositiveIntegerField("党员数", default=0)
+    note = models.TextField("备注", blank=True)
+    history = HistoricalRecords(verbose_name="村(社区)变更记录")
+
+    objects = VillageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "村(社区)"
+        verbose_name_plural = "村(社区)"
+        ordering = ["township__sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "name"],
+                name="cadres_village_unique_name_in_township",
+                violation_error_message="本乡镇已有同名村(社区)。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def current_secretary(self):
+        """From the prefetch of ``with_related()``; None when the post is vacant."""
+        secs = getattr(self, "current_secretaries", None)
+        if secs is None:
+            secs = list(Appointment.objects.current().filter(village=self, post=choices.SECRETARY).select_related("person"))
+        return secs[0] if secs else None
+
+
+class VillageFlagQuerySet(ScopedQuerySet):
+    township_path = "village__township_id"
+
+    def current(self, on: datetime.date | None = None):
+        on = on or datetime.date.today()
+        return self.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gte=on))
+
+
+class VillageFlag(models.Model):
+    """A dated type flag on a village (软弱涣散村 2024-03 起 …)."""
+
+    village = models.ForeignKey(Village, verbose_name="村(社区)", on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField("类型", max_length=30, choices=choices.VillageFlagKind.choices)
+    start_date = models.DateField("认定日期")
+    end_date = models.DateField("摘帽/销号日期", null=True, blank=True)
+    basis = models.CharField("认定依据", max_length=200, blank=True)
+    history = HistoricalRecords(verbose_name="村类型变更记录")
+
+    objects = VillageFlagQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "村类型标记"
+        verbose_name_plural = "村类型标记"
+        ordering = ["village", "kind", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="cadres_villageflag_end_after_start",
+                violation_error_message="摘帽/销号日期不能早于认定日期。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.get_kind_display()}"
+
+    def is_current(self, on: datetime.date | None = None) -> bool:
+        on = on or datetime.date.today()
+        return self.start_date <= on and (self.end_date is None or self.end_date >= on)
+
+
+# ---------------------------------------------------------------------------------------------
+# People (一人一档)
+# ---------------------------------------------------------------------------------------------
+
+
+class PersonQuerySet(models.QuerySet):
+    def for_township(self, township_id: int):
+        """A person belongs to a township through any appointment or posting there, or when the
+        township registered the file; other apps add links via register_person_township_link."""
+        cond = Q(registered_township_id=township_id)
+        cond |= Exists(Appointment.objects.filter(person=OuterRef("pk"), village__township_id=township_id))
+        cond |= Exists(FirstSecretary.objects.filter(person=OuterRef("pk"), village__township_id=township_id))
+        for link in PERSON_TOWNSHIP_LINKS:
+            cond |= link(township_id)
+        return self.filter(cond)
+
+    def with_related(self):
+        return self.select_related("registered_township").prefetch_related(
+            models.Prefetch(
+                "appointments",
+                queryset=Appointment.objects.current().select_related("village__township").order_by("village_id", "post"),
+                to_attr="current_appointments",
+            )
+        )
+
+
+class Person(models.Model):
+    """One person's file (一人一档). Birth date and sex are derived from the ID number."""
+
+    id_number = models.CharField("身份证号", max_length=18, unique=True, validators=[id_number_validator])
+    name = models.CharField("姓名", max_length=30, db_index=True)
+    sex = models.CharField("性别", max_length=1, choices=choices.Sex.choices)
+    birth_date = models.DateField("出生日期")
+    ethnicity = models.CharField("民族", max_length=10, choices=choices.ETHNICITY_CHOICES, default="汉族")
+    native_place = models.CharField("籍贯", max_length=50, blank=True)
+    political_status = models.CharField(
+        "政治面貌", max_length=20, choices=choices.PoliticalStatus.choices, default=choices.PoliticalStatus.MEMBER
+    )
+    party_join_date = models.DateField("入党时间", null=True, blank=True)
+    work_start_date = models.DateField("参加工作时间", null=True, blank=True)
+    education_fulltime = models.CharField("全日制学历", max_length=20, choices=choices.Education.choices, blank=True)
+    education_inservice = models.CharField("在职学历", max_length=20, choices=choices.Education.choices, blank=True)
+    school_major = models.CharField("毕业院校及专业", max_length=100, blank=True)
+    phone = models.CharField(
+        "联系电话",
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", "请输入11位手机号或带区号的固定电话。")],
+    )
+    is_veteran = models.BooleanField("退役军人", default=False)
+    registered_township = models.ForeignKey(
+        Township,
+        verbose_name="建档乡镇",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registered_people",
+    )
+    note = models.TextField("备注", blank=True)
+    created_at = models.DateTimeField("建档时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    history = HistoricalRecords(verbose_name="人员信息变更记录", excluded_fields=["updated_at"])
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(party_join_date__isnull=True) | Q(party_join_date__gt=models.F("birth_date")),
+                name="cadres_person_party_after_birth",
+                violation_error_message="入党时间不能早于出生日期。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def age_on(self, on: datetime.date) -> int:
+        years = on.year - self.birth_date.year
+        if (on.month, on.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+    @property
+    def age(self) -> int:
+        return self.age_on(datetime.date.today())
+
+    @property
+    def highest_education(self) -> str:
+        levels = [lv for lv in (self.education_fulltime, self.education_inservice) if lv]
+        return max(levels) if levels else ""
+
+    def get_highest_education_display(self) -> str:
+        level = self.highest_education
+        return choices.Education(level).label if level else ""
+
+    @property
+    def masked_id_number(self) -> str:
+        return f"{self.id_number[:6]}********{self.id_number[-4:]}"
+
+
+class PersonRecordQuerySet(ScopedQuerySet):
+    def for_township(self, township_id: int):
+        return self.filter(person__in=Person.objects.for_township(township_id))
+
+
+class PersonRecord(models.Model):
+    """Dated honours, sanctions and career outcomes (奖惩、发展去向)."""
+
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.CASCADE, related_name="records")
+    kind = models.CharField("类别", max_length=20, choices=choices.RecordKind.choices)
+    date = models.DateField("日期")
+    level = models.CharField("级别", max_length=20, choices=choices.RecordLevel.choices, blank=True)
+    title = models.CharField("名称/事由", max_length=200)
+    issuer = models.CharField("决定机关", max_length=100, blank=True)
+    document_no = models.CharField("文号", max_length=100, blank=True)
+    end_date = models.DateField("影响期截止", null=True, blank=True, help_text="处分影响期截止日期（如有）。")
+    note = models.TextField("备注", blank=True)
+    history = HistoricalRecords(verbose_name="奖惩记录变更记录")
+
+    objects = PersonRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "奖惩及发展去向"
+        verbose_name_plural = "奖惩及发展去向"
+        ordering = ["person", "-date"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.title}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Appointments and filing (备案)
+# ---------------------------------------------------------------------------------------------
+
+
+class AppointmentQuerySet(ScopedQuerySet):
+    township_path = "village__township_id"
+
+    def current(self):
+        """Filed and not ended: what counts as holding the post today."""
+        return self.filter(status=choices.FilingStatus.FILED, end_date__isnull=True)
+
+    def secretaries(self):
+        return self.filter(post=choices.SECRETARY)
+
+    def with_related(self):
+        return self.select_related("person", "village__township", "qualification_review")
+
+
+class Appointment(models.Model):
+    """Person × village × post × dates. One person may hold several posts at once."""
+
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="appointments")
+    village = models.ForeignKey(Village, verbose_name="村(社区)", on_delete=models.PROTECT, related_name="appointments")
+    post = models.CharField("职务", max_length=30, db_index=True)
+    post_name = models.CharField("职务名称", max_length=50, help_text="任职时的职务名称（取自当年政策配置）。")
+    start_date = models.DateField("任职时间")
+    end_date = models.DateField("离任时间", null=True, blank=True)
+    end_reason = models.CharField("离任原因", max_length=20, choices=choices.EndReason.choices, blank=True)
+    cohort = models.PositiveIntegerField(
+        "换届届次(年份)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1990), MaxValueValidator(2100)],
+        help_text="如 2021、2026；届中补选可留空。",
+    )
+    status = models.CharField(
+        "备案状态", max_length=20, choices=choices.FilingStatus.choices, default=choices.FilingStatus.DRAFT, db_index=True
+    )
+    qualification_review = models.ForeignKey(
+        "cadres.QualificationReview",
+        verbose_name="资格联审",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+    )
+    note = models.TextField("备注", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    history = HistoricalRecords(verbose_name="任职变更记录")
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "任职"
+        verbose_name_plural = "任职"
+        permissions = [
+            ("approve_appointment", "乡镇审核任职（备案第一步）"),
+            ("file_appointment", "县级备案任职（备案第二步）"),
+        ]
+        ordering = ["village", "post", "-start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village"],
+                condition=Q(post=choices.SECRETARY, status=choices.FilingStatus.FILED, end_date__isnull=True),
+                name="cadres_appointment_one_current_secretary",
+                violation_error_message="该村(社区)已有现任党组织书记，请先办理其离任。",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "village", "post"],
+                condition=Q(end_date__isnull=True) & ~Q(status=choices.FilingStatus.REJECTED),
+                name="cadres_appointment_no_duplicate_open_post",
+                violation_error_message="此人在该村(社区)已有相同职务的在任或待备案记录。",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="cadres_appointment_end_after_start",
+                violation_error_message="离任时间不能早于任职时间。",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | ~Q(end_reason=""),
+                name="cadres_appointment_end_has_reason",
+                violation_error_message="离任须填写离任原因。",
+            ),
+        ]
+        indexes = [
+            # Person page and village page: current posts.
+            models.Index(fields=["village", "status", "end_date"], name="cadres_appt_village_current"),
+            models.Index(fields=["person", "status", "end_date"], name="cadres_appt_person_current"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.village} {self.post_name}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.status == choices.FilingStatus.FILED and self.end_date is None
+
+    @property
+    def is_secretary(self) -> bool:
+        return self.post == choices.SECRETARY
+
+
+class FilingEventQuerySet(ScopedQuerySet):
+    township_path = "appointment__village__township_id"
+
+
+class FilingEvent(models.Model):
+    """One step of the filing workflow: who moved the appointment from what to what, and when."""
+
+    appointment = models.ForeignKey(Appointment, verbose_name="任职", on_delete=models.CASCADE, related_name="filing_events")
+    from_status = models.CharField("原状态", max_length=20, choices=choices.FilingStatus.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=20, choices=choices.FilingStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+    note = models.CharField("意见", max_length=300, blank=True)
+
+    objects = FilingEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "备案流程记录"
+        verbose_name_plural = "备案流程记录"
+        ordering = ["appointment", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.appointment}: {self.get_to_status_display()}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Qualification joint review (资格联审)
+# ---------------------------------------------------------------------------------------------
+
+
+class QualificationReviewQuerySet(ScopedQuerySet):
+    township_path = "village__township_id"
+
+    def with_related(self):
+        return self.select_related("person", "village__township")
+
+
+class QualificationReview(models.Model):
+    """凡进必审: one review of a candidate, one verdict per vetting department."""
+
+    person = models.ForeignKey(Person, verbose_name="人选", on_delete=models.PROTECT, related_name="qualification_reviews")
+    village = models.ForeignKey(
+        Village, verbose_name="拟任村(社区)", on_delete=models.PROTECT, related_name="qualification_reviews"
+    )
+    post = models.CharField("拟任职务", max_length=30)
+    post_name = models.CharField("拟任职务名称", max_length=50)
+    cohort = models.PositiveIntegerField("换届届次(年份)", null=True, blank=True)
+    outcome = models.CharField(
+        "联审结论", max_length=20, choices=choices.VettingResult.choices, default=choices.VettingResult.PENDING, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提请人", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField("提请时间", auto_now_add=True)
+    concluded_at = models.DateTimeField("办结时间", null=True, blank=True)
+    note = models.TextField("备注", blank=True)
+    history = HistoricalRecords(verbose_name="资格联审变更记录")
+
+    objects = QualificationReviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "资格联审"
+        verbose_name_plural = "资格联审"
+        permissions = [
+            ("record_vetting", "录入部门联审意见"),
+            ("view_vetting_details", "查看各部门联审意见明细"),
+        ]
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person} 拟任 {self.village}{self.post_name}"
+
+
+class DepartmentVerdictQuerySet(ScopedQuerySet):
+    township_path = "review__village__township_id"
+
+
+class DepartmentVerdict(models.Model):
+    """One vetting department's result for one review (department list comes from the policy)."""
+
+    review = models.ForeignKey(QualificationReview, verbose_name="资格联审", on_delete=models.CASCADE, related_name="verdicts")
+    department_code = models.CharField("部门代码", max_length=20)
+    department_name = models.CharField("审查部门", max_length=50)
+    sort = models.PositiveIntegerField(default=0)
+    result = models.CharField(
+        "审查结果", max_length=20, choices=choices.VettingResult.choices, default=choices.VettingResult.PENDING
+    )
+    negative_item_code = models.CharField("负面清单条目", max_length=20, blank=True)
+    negative_item_text = models.CharField("负面清单情形", max_length=200, blank=True)
+    warning_text = models.CharField("关注提示", max_length=200, blank=True)
+    note = models.CharField("审查意见", max_length=300, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("审查时间", null=True, blank=True)
+    history = HistoricalRecords(verbose_name="部门审查意见变更记录")
+
+    objects = DepartmentVerdictQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "部门审查意见"
+        verbose_name_plural = "部门审查意见"
+        ordering = ["review", "sort", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "department_code"], name="cadres_departmentverdict_one_per_department"),
+            models.CheckConstraint(
+                condition=~Q(result=choices.VettingResult.FAIL) | ~Q(negative_item_code=""),
+                name="cadres_departmentverdict_fail_cites_item",
+                violation_error_message="审查不通过须选择负面清单情形。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_name}：{self.get_result_display()}"
+
+
+# ---------------------------------------------------------------------------------------------
+# First secretaries (驻村第一书记)
+# ---------------------------------------------------------------------------------------------
+
+
+class FirstSecretaryQuerySet(ScopedQuerySet):
+    township_path = "village__township_id"
+
+    def active(self):
+        return self.filter(status=choices.FirstSecretaryStatus.ACTIVE)
+
+    def with_related(self):
+        return self.select_related("person", "village__township")
+
+
+class FirstSecretary(models.Model):
+    """A posting of an agency cadre as resident first secretary of a village."""
+
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="first_secretary_postings")
+    village = models.ForeignKey(Village, verbose_name="驻村", on_delete=models.PROTECT, related_name="first_secretaries")
+    sending_unit = models.CharField("派出单位", max_length=100, db_index=True)
+    original_title = models.CharField("原职务/职级", max_length=100, blank=True)
+    batch = models.CharField("选派批次", max_length=50, blank=True)
+    term_start = models.DateField("驻村开始")
+    term_end = models.DateField("驻村期满")
+    status = models.CharField(
+        "状态",
+        max_length=20,
+        choices=choices.FirstSecretaryStatus.choices,
+        default=choices.FirstSecretaryStatus.ACTIVE,
+        db_index=True,
+    )
+    ended_on = models.DateField("实际离村日期", null=True, blank=True)
+    end_note = models.CharField("召回/离村说明", max_length=300, blank=True)
+    history = HistoricalRecords(verbose_name="第一书记变更记录")
+
+    objects = FirstSecretaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "驻村第一书记"
+        verbose_name_plural = "驻村第一书记"
+        ordering = ["term_end", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village"],
+                condition=Q(status=choices.FirstSecretaryStatus.ACTIVE),
+                name="cadres_firstsecretary_one_active_per_village",
+                violation_error_message="该村(社区)已有在岗的驻村第一书记。",
+            ),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status=choices.FirstSecretaryStatus.ACTIVE),
+                name="cadres_firstsecretary_one_active_per_person",
+                violation_error_message="此人已在其他村(社区)担任在岗的驻村第一书记。",
+            ),
+            models.CheckConstraint(
+                condition=Q(term_end__gt=models.F("term_start")),
+                name="cadres_firstsecretary_term_end_after_start",
+                violation_error_message="驻村期满日期须晚于开始日期。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}（{self.sending_unit}）驻{self.village}"
+
+    def days_to_expiry(self, on: datetime.date | None = None) -> int:
+        return (self.term_end - (on or datetime.date.today())).days
+
+
+class PresenceMonthQuerySet(ScopedQuerySet):
+    township_path = "first_secretary__village__township_id"
+
+
+class PresenceMonth(models.Model):
+    """Days a first secretary spent in the village in one month (≥20-day rule from the policy)."""
+
+    first_secretary = models.ForeignKey(
+        FirstSecretary, verbose_name="第一书记", on_delete=models.CASCADE, related_name="presence"
+    )
+    month = models.DateField("月份", help_text="该月1日。")
+    days_in_village = models.PositiveSmallIntegerField("在村天数", validators=[MaxValueValidator(31)])
+    leave_days = models.PositiveSmallIntegerField("请假天数", default=0, validators=[MaxValueValidator(31)])
+    note = models.CharField("说明", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    history = HistoricalRecords(verbose_name="驻村天数变更记录")
+
+    objects = PresenceMonthQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "驻村天数"
+        verbose_name_plural = "驻村天数"
+        ordering = ["first_secretary", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["first_secretary", "month"], name="cadres_presencemonth_one_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="cadres_presencemonth_first_of_month"),
+            models.CheckConstraint(
+                condition=Q(days_in_village__lte=31) & Q(leave_days__lte=31),
+                name="cadres_presencemonth_days_in_range",
+                violation_error_message="天数不能超过31天。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_secretary.person} {self.month:%Y-%m}：{self.days_in_village}天"
+
+
+# ---------------------------------------------------------------------------------------------
+# Yearly policy profile
+# ---------------------------------------------------------------------------------------------
+
+
+class PolicyProfile(models.Model):
+    """The county's rules for one year, as data. Each app owns a section (see cadres.policy)."""
+
+    year = models.PositiveIntegerField("年度", unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    title = models.CharField("名称", max_length=100)
+    data = models.JSONField("规则数据", default=dict)
+    note = models.TextField("说明", blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="修改人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    history = HistoricalRecords(verbose_name="政策配置变更记录")
+
+    class Meta:
+        verbose_name = "年度政策配置"
+        verbose_name_plural = "年度政策配置"
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度 {self.title}"
+
+    def section(self, key: str) -> dict:
+        from .policy import section_defaults
+
+        merged = dict(section_defaults(key))
+        merged.update(self.data.get(key, {}))
+        return merged

@@ -1,0 +1,109 @@
+"""Yearly policy profile: the mechanism every app uses to keep its rules as data.
+
+An app registers a *section* (key, label, scalar fields, tables) in its ``AppConfig.ready``.
+County staff edit each section in the browser (cadres.views.PolicySectionEditView); values and
+their sources for the default profile come from ``fixtures/policy_default.json``.
+
+Reading: ``policy_for_year(year).section("register")`` → dict merged over the defaults.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "policy_default.json"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table, or one scalar field. kind: str | int | bool | choice | decimal."""
+
+    key: str
+    label: str
+    kind: str = "str"
+    choices: tuple[tuple[str, str], ...] = ()
+    required: bool = True
+    min_value: int | None = None
+    max_value: int | None = None
+    help_text: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    label: str
+    columns: tuple[Column, ...]
+    unique_key: str = "code"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group of scalar fields stored as one dict (e.g. first_secretary: {min_days_per_month})."""
+
+    key: str
+    label: str
+    fields: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: str
+    app_label: str
+    parts: tuple[Table | Group, ...] = field(default_factory=tuple)
+
+
+SECTIONS: dict[str, Section] = {}
+
+
+def register_section(section: Section) -> None:
+    SECTIONS[section.key] = section
+
+
+@cache
+def _default_data() -> dict:
+    with open(FIXTURE, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def default_profile_data() -> dict:
+    return copy.deepcopy(_default_data())
+
+
+def section_defaults(key: str) -> dict:
+    return copy.deepcopy(_default_data().get(key, {}))
+
+
+def section_sources(key: str) -> dict:
+    return section_defaults(key).get("_sources", {})
+
+
+def policy_for_year(year: int | None = None):
+    """The profile in force for ``year``: that year's, else the latest earlier one, else an
+    unsaved profile holding the defaults. Never None."""
+    from .models import PolicyProfile
+
+    year = year or datetime.date.today().year
+    profile = PolicyProfile.objects.filter(year__lte=year).order_by("-year").first()
+    if profile is None:
+        profile = PolicyProfile.objects.order_by("year").first()
+    if profile is None:
+        profile = PolicyProfile(year=year, title="默认政策配置", data=default_profile_data())
+    return profile
+
+
+def post_table(year: int | None = None) -> list[dict]:
+    return policy_for_year(year).section("register")["posts"]
+
+
+def post_choices(year: int | None = None) -> list[tuple[str, str]]:
+    return [(p["code"], p["name"]) for p in sorted(post_table(year), key=lambda p: p.get("sort", 0))]
+
+
+def post_info(code: str, year: int | None = None) -> dict | None:
+    return next((p for p in post_table(year) if p["code"] == code), None)

@@ -1,0 +1,274 @@
+"""Reads for the register. Every selector starts from the scoping function."""
+
+from __future__ import annotations
+
+import datetime
+from itertools import pairwise
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from . import choices
+from .filters import AppointmentFilter, FirstSecretaryFilter, PersonFilter, QualificationReviewFilter, VillageFilter
+from .models import (
+    Appointment,
+    DepartmentVerdict,
+    FilingEvent,
+    FirstSecretary,
+    Person,
+    PersonRecord,
+    PresenceMonth,
+    QualificationReview,
+    Township,
+    Village,
+    VillageFlag,
+)
+from .policy import policy_for_year
+from .scope import get_scoped_or_404, scoped
+
+
+def _filtered(filterset_class, qs, filters, request=None):
+    if filters is None:
+        return qs
+    fs = filterset_class(filters, queryset=qs, request=request)
+    return fs.qs if fs.is_valid() else qs.none()
+
+
+def township_list(*, user) -> QuerySet[Township]:
+    current_sec = Appointment.objects.current().secretaries().filter(village__township=OuterRef("pk"))
+    return (
+        scoped(user, Township)
+        .annotate(
+            village_count=Count("villages", distinct=True),
+            community_count=Count("villages", filter=Q(villages__kind=choices.VillageKind.COMMUNITY), distinct=True),
+            secretary_count=Count(
+                "villages__appointments",
+                filter=Q(
+                    villages__appointments__post=choices.SECRETARY,
+                    villages__appointments__status=choices.FilingStatus.FILED,
+                    villages__appointments__end_date__isnull=True,
+                ),
+                distinct=True,
+            ),
+        )
+        .alias(has_sec=Exists(current_sec))
+    )
+
+
+def township_get(*, user, pk: int) -> Township:
+    return get_scoped_or_404(user, township_list(user=user), pk=pk)
+
+
+def village_list(*, user, filters=None, request=None) -> QuerySet[Village]:
+    qs = scoped(user, Village).with_related()
+    return _filtered(VillageFilter, qs, filters, request)
+
+
+def village_get(*, user, pk: int) -> Village:
+    return get_scoped_or_404(user, scoped(user, Village).with_related(), pk=pk)
+
+
+def village_members(*, village: Village) -> list[Appointment]:
+    """Current 两委 and other posts of a village, secretary first."""
+    posts = {p["code"]: p.get("sort", 0) for p in policy_for_year().section("register")["posts"]}
+    rows = list(Appointment.objects.current().filter(village=village).select_related("person"))
+    return sorted(rows, key=lambda a: (posts.get(a.post, 9999), a.start_date))
+
+
+def village_flags(*, village: Village) -> QuerySet[VillageFlag]:
+    return village.flags.order_by("-start_date")
+
+
+def person_list(*, user, filters=None, request=None) -> QuerySet[Person]:
+    qs = scoped(user, Person).with_related()
+    return _filtered(PersonFilter, qs, filters, request)
+
+
+def person_get(*, user, pk: int) -> Person:
+    return get_scoped_or_404(user, Person.objects.select_related("registered_township"), pk=pk)
+
+
+def person_appointments(*, user, person: Person) -> QuerySet[Appointment]:
+    return (
+        scoped(user, Appointment)
+        .filter(person=person)
+        .select_related("village__township", "qualification_review")
+        .order_by("end_date", "-start_date")
+    )
+
+
+def person_records(*, user, person: Person) -> QuerySet[PersonRecord]:
+    return scoped(user, PersonRecord).filter(person=person).order_by("-date")
+
+
+def person_reviews(*, user, person: Person) -> QuerySet[QualificationReview]:
+    return scoped(user, QualificationReview).filter(person=person).select_related("village")
+
+
+def person_postings(*, user, person: Person) -> QuerySet[FirstSecretary]:
+    return scoped(user, FirstSecretary).filter(person=person).select_related("village__township")
+
+
+def appointment_list(*, user, filters=None, request=None) -> QuerySet[Appointment]:
+    qs = scoped(user, Appointment).with_related()
+    return _filtered(AppointmentFilter, qs, filters, request)
+
+
+def appointment_get(*, user, pk: int) -> Appointment:
+    return get_scoped_or_404(user, scoped(user, Appointment).with_related(), pk=pk)
+
+
+def filing_events(*, appointment: Appointment) -> QuerySet[FilingEvent]:
+    return appointment.filing_events.select_related("by")
+
+
+def filing_queue(*, user) -> QuerySet[Appointment]:
+    """What waits for this user's step: clerks approve drafts, county files approved ones."""
+    qs = scoped(user, Appointment).with_related()
+    if user.has_perm("cadres.file_appointment"):
+        return qs.filter(status__in=[choices.FilingStatus.DRAFT, choices.FilingStatus.TOWNSHIP_APPROVED])
+    return qs.filter(status=choices.FilingStatus.DRAFT)
+
+
+def qualification_review_list(*, user, filters=None, request=None) -> QuerySet[QualificationReview]:
+    qs = scoped(user, QualificationReview).with_related()
+    return _filtered(QualificationReviewFilter, qs, filters, request)
+
+
+def qualification_review_get(*, user, pk: int) -> QualificationReview:
+    return get_scoped_or_404(user, scoped(user, QualificationReview).with_related(), pk=pk)
+
+
+def qualification_review_verdicts(*, user, review: QualificationReview) -> QuerySet[DepartmentVerdict]:
+    """Department details only for users allowed to see them; township users see the outcome."""
+    if not user.has_perm("cadres.view_vetting_details"):
+        return DepartmentVerdict.objects.none()
+    return review.verdicts.select_related("reviewed_by")
+
+
+def first_secretary_list(*, user, filters=None, request=None) -> QuerySet[FirstSecretary]:
+    qs = scoped(user, FirstSecretary).with_related()
+    return _filtered(FirstSecretaryFilter, qs, filters, request)
+
+
+def first_secretary_get(*, user, pk: int) -> FirstSecretary:
+    return get_scoped_or_404(user, scoped(user, FirstSecretary).with_related(), pk=pk)
+
+
+def first_secretaries_expiring(*, user, within_days: int | None = None) -> QuerySet[FirstSecretary]:
+    if within_days is None:
+        within_days = int(policy_for_year().section("register")["first_secretary"]["expiry_warning_days"])
+    today = datetime.date.today()
+    return first_secretary_list(user=user).filter(
+        status=choices.FirstSecretaryStatus.ACTIVE, term_end__lte=today + datetime.timedelta(days=within_days)
+    )
+
+
+def presence_months(*, posting: FirstSecretary) -> list[PresenceMonth]:
+    """Months with the shortfall flag of the rule in force in that month's year."""
+    rows = list(posting.presence.order_by("-month"))
+    minimums: dict[int, int] = {}
+    for row in rows:
+        if row.month.year not in minimums:
+            minimums[row.month.year] = int(
+                policy_for_year(row.month.year).section("register")["first_secretary"]["min_days_per_month"]
+            )
+        row.min_days = minimums[row.month.year]
+        row.shortfall = row.days_in_village < row.min_days
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# History shown on the person page (一人一档)
+# ---------------------------------------------------------------------------------------------
+
+
+def _diffs(history_rows, label_prefix: str, fields_to_skip: set[str]):
+    """Turn simple-history rows (ordered by object, time) into display entries with old→new."""
+    entries = []
+    by_obj: dict[int, list] = {}
+    for row in history_rows:
+        by_obj.setdefault(row.id, []).append(row)
+    for rows in by_obj.values():
+        rows.sort(key=lambda r: (r.history_date, r.history_id))
+        entries.append(_entry(rows[0], None, label_prefix, fields_to_skip))
+        for prev, cur in pairwise(rows):
+            entries.append(_entry(cur, prev, label_prefix, fields_to_skip))
+    return entries
+
+
+def _display(instance, field) -> str:
+    value = getattr(instance, field.attname)
+    if value in (None, ""):
+        return "（空）"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def _entry(row, prev, label_prefix, skip):
+    model = row.instance_type
+    changes = []
+    if row.history_type == "~" and prev is not None:
+        for field in model._meta.concrete_fields:
+            if field.name in skip or field.attname in skip:
+                continue
+            old, new = getattr(prev, field.attname), getattr(row, field.attname)
+            if old != new:
+                changes.append((str(field.verbose_name), _display(prev, field), _display(row, field)))
+    action = {"+": "新增", "~": "修改", "-": "删除"}[row.history_type]
+    return {
+        "when": row.history_date,
+        "user": row.history_user,
+        "action": action,
+        "what": f"{label_prefix}：{row}",
+        "changes": changes,
+    }
+
+
+def person_history(*, user, person: Person) -> list[dict]:
+    """Every change to the person and the records hanging off the person, newest first."""
+    if not (user.has_perm("cadres.view_person")):
+        return []
+    skip = {"id", "person", "updated_at", "created_at"}
+    appt_ids = list(person_appointments(user=user, person=person).values_list("id", flat=True))
+    sources = [
+        (Person.history.filter(id=person.pk), "人员信息"),
+        (Appointment.history.filter(id__in=appt_ids), "任职"),
+        (PersonRecord.history.filter(person_id=person.pk), "奖惩/去向"),
+        (QualificationReview.history.filter(person_id=person.pk), "资格联审"),
+        (FirstSecretary.history.filter(person_id=person.pk), "驻村第一书记"),
+    ]
+    entries = []
+    for qs, label in sources:
+        entries.extend(_diffs(qs.select_related("history_user").order_by("id", "history_date"), label, skip))
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries
+
+
+def village_history(*, village: Village) -> list[dict]:
+    skip = {"id", "village"}
+    entries = _diffs(Village.history.filter(id=village.pk).select_related("history_user"), "村(社区)信息", skip)
+    entries += _diffs(VillageFlag.history.filter(village_id=village.pk).select_related("history_user"), "村类型", skip)
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries
+
+
+def home_counts(*, user) -> dict:
+    """Small set of figures for the home page (issue 8 builds the full dashboard)."""
+    villages = scoped(user, Village)
+    current = scoped(user, Appointment).current()
+    sec_villages = current.secretaries().values("village_id")
+    return {
+        "townships": scoped(user, Township).count(),
+        "villages": villages.count(),
+        "secretaries": current.secretaries().count(),
+        "vacant": villages.exclude(id__in=sec_villages).count(),
+        "cadres": current.values("person_id").distinct().count(),
+        "one_shoulder": current.secretaries().filter(person__in=current.filter(post=choices.CHAIR).values("person_id")).count(),
+        "first_secretaries": scoped(user, FirstSecretary).active().count(),
+        "filing_queue": filing_queue(user=user).count(),
+        "reviews_pending": scoped(user, QualificationReview).filter(outcome=choices.VettingResult.PENDING).count(),
+        "expiring": first_secretaries_expiring(user=user).count(),
+    }

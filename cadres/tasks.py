@@ -1,0 +1,15 @@
+"""Celery tasks: thin wrappers over services, taking plain values, idempotent."""
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+
+
+@shared_task(name="cadres.tasks.first_secretary_terms_expire_task")
+def first_secretary_terms_expire_task(on: str | None = None) -> int:
+    """Daily (Celery beat): mark first-secretary postings past their term as expired."""
+    day = datetime.date.fromisoformat(on) if on else timezone.localdate()
+    return services.first_secretary_terms_expire(on=day)

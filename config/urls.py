@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from cadres.api import api_urlpatterns
+
+admin.site.site_header = "头雁·村干部队伍建设管理系统"
+admin.site.site_title = "头雁管理后台"
+admin.site.index_title = "数据管理"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_urlpatterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("reserves/", include("reserves.urls")),
+    path("training/", include("training.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("subsidies/", include("subsidies.urls")),
+    path("", include("cadres.urls")),
+]

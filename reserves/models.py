@@ -1,0 +1,1 @@
+"""Models of the reserves app arrive with its issue."""

@@ -1,0 +1,1 @@
+"""Models of the subsidies app arrive with its issue."""

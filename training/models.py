@@ -1,0 +1,1 @@
+"""Models of the training app arrive with its issue."""
