@@ -51,15 +51,15 @@ def parse_id_number(raw: object) -> IdFacts:
         raise ValidationError(f"身份证号应为18位，当前为{len(number)}位。", code="length")
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise ValidationError("身份证号前17位须为数字，最后一位为数字或X。", code="format")
-    expected = ric.calc_check_digit(number)
-    if number[17] != expected:
-        raise ValidationError(f"身份证号校验位错误：最后一位应为 {expected}。", code="checksum")
     try:
         birth = ric.get_birth_date(number)
     except stdnum_exc.ValidationError:
         raise ValidationError("身份证号中的出生日期（第7–14位）不是有效日期。", code="birth_date") from None
     if birth > datetime.date.today() or birth.year < 1900:
         raise ValidationError("身份证号中的出生日期不合理。", code="birth_date")
+    expected = ric.calc_check_digit(number)
+    if number[17] != expected:
+        raise ValidationError(f"身份证号校验位错误：最后一位应为 {expected}。", code="checksum")
     try:
         ric.validate(number)
     except stdnum_exc.InvalidComponent:

@@ -94,12 +94,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     full_name = factory.Sequence(lambda n: f"用户{n}")
     role = choices.Role.COUNTY
     township = None
-    password = factory.PostGenerationMethodCall("set_password", "pw-touyan-123")
+    password = factory.django.Password("pw-touyan-123")
 
     @factory.post_generation
     def group(self, create, extracted, **kwargs):
