@@ -13,7 +13,7 @@ class CadresConfig(AppConfig):
     name = "cadres"
 
     def ready(self):
-        from . import policy_sections  # noqa: F401  (registers the register's policy section)
+        from . import policy_sections, sheets  # noqa: F401  (register the policy section and sheet types)
 
         # Reference data, not domain logic: keep the role groups in step with the permissions.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="cadres_roles_sync")

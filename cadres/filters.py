@@ -4,6 +4,8 @@ import datetime
 
 import django_filters as df
 from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from . import choices
 from .models import Appointment, FirstSecretary, Person, QualificationReview, Township, Village, VillageFlag
@@ -64,6 +66,7 @@ class PersonFilter(df.FilterSet):
     def _current_in(self, **lookup):
         return Exists(Appointment.objects.current().filter(person=OuterRef("pk"), **lookup))
 
+    @extend_schema_field(OpenApiTypes.INT)
     def filter_township(self, qs, name, value):
         return qs.filter(self._current_in(village__township=value)) if value else qs
 

@@ -732,3 +732,99 @@ class PolicyProfile(models.Model):
         merged = dict(section_defaults(key))
         merged.update(self.data.get(key, {}))
         return merged
+
+
+# ---------------------------------------------------------------------------------------------
+# Spreadsheet imports and exports
+# ---------------------------------------------------------------------------------------------
+
+
+def private_storage():
+    """Uploaded files live outside the web root (never served by URL)."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+
+
+class ImportBatchQuerySet(ScopedQuerySet):
+    township_path = "township_id"
+
+
+class ImportBatch(models.Model):
+    """One uploaded file and what became of it (who, when, checksum, counts, rollback data)."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "已上传"
+        PREVIEWING = "previewing", "校验中"
+        PREVIEWED = "previewed", "待确认"
+        INVALID = "invalid", "有错误"
+        APPLYING = "applying", "导入中"
+        APPLIED = "applied", "已导入"
+        FAILED = "failed", "导入失败"
+        ROLLED_BACK = "rolled_back", "已撤销"
+
+    sheet_type = models.CharField("表格类型", max_length=40)
+    file = models.FileField("文件", upload_to="imports/%Y/%m/", storage=private_storage, max_length=300)
+    original_name = models.CharField("原文件名", max_length=255)
+    size = models.PositiveIntegerField("大小(字节)", default=0)
+    checksum = models.CharField("SHA-256", max_length=64, db_index=True)
+    township = models.ForeignKey(Township, verbose_name="乡镇(街道)", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.UPLOADED, db_index=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    counts = models.JSONField("统计", default=dict, blank=True)
+    summary = models.JSONField("预览", default=dict, blank=True, help_text="行状态、错误与提示。")
+    message = models.TextField("说明", blank=True)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    applied_at = models.DateTimeField("导入时间", null=True, blank=True)
+    touched = models.JSONField("变更对象", default=dict, blank=True)
+    rolled_back_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="撤销人", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    rolled_back_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "表格导入批次"
+        verbose_name_plural = "表格导入批次"
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name}（{self.get_status_display()}）"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 0 if self.status in (self.Status.UPLOADED, self.Status.PREVIEWING, self.Status.APPLYING) else 100
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.PREVIEWING, self.Status.APPLYING)
+
+
+class ExportLogQuerySet(ScopedQuerySet):
+    township_path = "township_id"
+
+
+class ExportLog(models.Model):
+    """Who downloaded which list, with which filters and how many rows (personal data)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.PROTECT, related_name="+")
+    township = models.ForeignKey(Township, verbose_name="用户所属乡镇", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    what = models.CharField("导出内容", max_length=100)
+    filters = models.JSONField("筛选条件", default=dict, blank=True)
+    rows = models.PositiveIntegerField("行数", default=0)
+    masked = models.BooleanField("已脱敏", default=True)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    objects = ExportLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "导出日志"
+        verbose_name_plural = "导出日志"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} 导出 {self.what}（{self.rows}行）"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from itertools import pairwise
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from . import choices
 from .filters import AppointmentFilter, FirstSecretaryFilter, PersonFilter, QualificationReviewFilter, VillageFilter
@@ -34,7 +34,6 @@ def _filtered(filterset_class, qs, filters, request=None):
 
 
 def township_list(*, user) -> QuerySet[Township]:
-    current_sec = Appointment.objects.current().secretaries().filter(village__township=OuterRef("pk"))
     return (
         scoped(user, Township)
         .annotate(
@@ -50,7 +49,7 @@ def township_list(*, user) -> QuerySet[Township]:
                 distinct=True,
             ),
         )
-        .alias(has_sec=Exists(current_sec))
+        .order_by("sort_order", "code")
     )
 
 

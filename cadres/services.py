@@ -76,7 +76,7 @@ def _excluded(obj, update_fields: list[str]) -> list[str]:
     return [f.name for f in obj._meta.fields if f.name not in update_fields]
 
 
-def _validate_party_fields(values: dict[str, Any], birth_date: datetime.date) -> None:
+def validate_party_fields(values: dict[str, Any], birth_date: datetime.date) -> None:
     errors = {}
     status = values.get("political_status")
     join = values.get("party_join_date")
@@ -132,7 +132,7 @@ def person_create(
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
-    _validate_party_fields(fields, facts.birth_date)
+    validate_party_fields(fields, facts.birth_date)
     person = Person(
         id_number=facts.number,
         sex=facts.sex,
@@ -154,7 +154,7 @@ def person_update(*, person: Person, by: User, **fields: Any) -> Person:
         raise ValidationError({k: "该项不能在此修改。" for k in unknown})
     current = {name: getattr(person, name) for name in PERSON_FIELDS}
     current.update(fields)
-    _validate_party_fields(current, person.birth_date)
+    validate_party_fields(current, person.birth_date)
     changed = [name for name, value in fields.items() if getattr(person, name) != value]
     if not changed:
         return person

@@ -1,2 +1,45 @@
+from django.urls import path
+
+from . import views
+
 app_name = "cadres"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("townships/", views.TownshipListView.as_view(), name="township_list"),
+    path("townships/<int:pk>/", views.TownshipDetailView.as_view(), name="township_detail"),
+    path("villages/", views.VillageListView.as_view(), name="village_list"),
+    path("villages/export/", views.VillageListView.as_view(export=True), name="village_export"),
+    path("villages/<int:pk>/", views.VillageDetailView.as_view(), name="village_detail"),
+    path("villages/<int:pk>/edit/", views.VillageUpdateView.as_view(), name="village_update"),
+    path("villages/<int:pk>/flags/new/", views.VillageFlagAddView.as_view(), name="village_flag_add"),
+    path("villages/<int:pk>/flags/<int:flag_pk>/end/", views.VillageFlagEndView.as_view(), name="village_flag_end"),
+    path("people/", views.PersonListView.as_view(), name="person_list"),
+    path("people/export/", views.PersonListView.as_view(export=True), name="person_export"),
+    path("people/new/", views.PersonCreateView.as_view(), name="person_create"),
+    path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person_detail"),
+    path("people/<int:pk>/edit/", views.PersonUpdateView.as_view(), name="person_update"),
+    path("people/<int:pk>/records/new/", views.PersonRecordAddView.as_view(), name="person_record_add"),
+    path("people/<int:pk>/appointments/new/", views.AppointmentCreateView.as_view(), name="appointment_create"),
+    path("appointments/", views.AppointmentListView.as_view(), name="appointment_list"),
+    path("appointments/export/", views.AppointmentListView.as_view(export=True), name="appointment_export"),
+    path("appointments/<int:pk>/", views.AppointmentDetailView.as_view(), name="appointment_detail"),
+    path("appointments/<int:pk>/approve/", views.AppointmentApproveView.as_view(), name="appointment_approve"),
+    path("appointments/<int:pk>/file/", views.AppointmentFileView.as_view(), name="appointment_file"),
+    path("appointments/<int:pk>/reject/", views.AppointmentRejectView.as_view(), name="appointment_reject"),
+    path("appointments/<int:pk>/end/", views.AppointmentEndView.as_view(), name="appointment_end"),
+    path("appointments/<int:pk>/attach-review/", views.AppointmentAttachReviewView.as_view(), name="appointment_attach_review"),
+    path("reviews/", views.ReviewListView.as_view(), name="review_list"),
+    path("reviews/new/", views.ReviewRequestView.as_view(), name="review_request"),
+    path("reviews/<int:pk>/", views.ReviewDetailView.as_view(), name="review_detail"),
+    path("reviews/<int:pk>/verdicts/<int:verdict_pk>/", views.VerdictRecordView.as_view(), name="verdict_record"),
+    path("first-secretaries/", views.FirstSecretaryListView.as_view(), name="first_secretary_list"),
+    path("first-secretaries/export/", views.FirstSecretaryListView.as_view(export=True), name="first_secretary_export"),
+    path("first-secretaries/new/", views.FirstSecretaryCreateView.as_view(), name="first_secretary_create"),
+    path("first-secretaries/<int:pk>/", views.FirstSecretaryDetailView.as_view(), name="first_secretary_detail"),
+    path("first-secretaries/<int:pk>/presence/", views.PresenceRecordView.as_view(), name="presence_record"),
+    path("first-secretaries/<int:pk>/end/", views.FirstSecretaryEndView.as_view(), name="first_secretary_end"),
+    path("policy/", views.PolicyProfileListView.as_view(), name="policy_list"),
+    path("policy/new/", views.PolicyProfileCreateView.as_view(), name="policy_create"),
+    path("policy/<int:year>/", views.PolicyProfileDetailView.as_view(), name="policy_detail"),
+    path("policy/<int:year>/<slug:key>/edit/", views.PolicySectionEditView.as_view(), name="policy_section_edit"),
+]

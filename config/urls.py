@@ -17,5 +17,6 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("assessments/", include("assessments.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("", include("cadres.auth_urls")),
     path("", include("cadres.urls")),
 ]

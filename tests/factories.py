@@ -17,7 +17,7 @@ class TownshipFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     name = factory.Sequence(lambda n: f"测试{n:02d}镇")
-    code = factory.Sequence(lambda n: f"430122{n + 100:03d}")
+    code = factory.Sequence(lambda n: f"430122{n + 500:03d}")
     sort_order = factory.Sequence(int)
 
 
@@ -27,7 +27,7 @@ class VillageFactory(factory.django.DjangoModelFactory):
 
     township = factory.SubFactory(TownshipFactory)
     name = factory.Sequence(lambda n: f"测试{n:03d}村")
-    code = factory.Sequence(lambda n: f"430122{n + 100000:06d}")
+    code = factory.Sequence(lambda n: f"430122{n + 500000:06d}")
     population = 1800
     households = 520
 

@@ -1,0 +1,459 @@
+"""API serializers: model-backed output serializers and plain input serializers for the services.
+
+Output serializers read only what the selectors load (``select_related`` / prefetches), so a list
+costs the same number of queries for 1 row and for 200. Input serializers check shape and types;
+the rules live in cadres.services, whose ValidationError dicts come back as field-keyed 400s.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cadres import choices
+from cadres.models import (
+    Appointment,
+    DepartmentVerdict,
+    FirstSecretary,
+    Person,
+    PresenceMonth,
+    QualificationReview,
+    Township,
+    Village,
+    VillageFlag,
+)
+from cadres.scope import scoped
+
+# ---------------------------------------------------------------------------------------------
+# Fields
+# ---------------------------------------------------------------------------------------------
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id in the input, looked up through the requesting user's data scope.
+
+    An object of another township is reported exactly like a missing one.
+    """
+
+    default_error_messages = {
+        "required": "该字段是必填项。",
+        "does_not_exist": "编号为 {pk_value} 的记录不存在或不在您的数据范围内。",
+        "incorrect_type": "请填写记录编号（整数）。",
+    }
+
+    def __init__(self, model, **kwargs):
+        # ``queryset`` names the model for DRF and the OpenAPI schema; lookups use get_queryset().
+        super().__init__(queryset=model._default_manager.all(), **kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return scoped(getattr(request, "user", None), self.queryset)
+
+
+def _label(field_name: str) -> serializers.CharField:
+    """The Chinese label of a choice field (``get_<field>_display``)."""
+    return serializers.CharField(source=f"get_{field_name}_display", read_only=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Output: townships and villages
+# ---------------------------------------------------------------------------------------------
+
+
+class TownshipSerializer(serializers.ModelSerializer):
+    kind_display = _label("kind")
+    village_count = serializers.IntegerField(read_only=True, help_text="村(社区)数")
+    community_count = serializers.IntegerField(read_only=True, help_text="其中社区数")
+    secretary_count = serializers.IntegerField(read_only=True, help_text="现任村党组织书记数")
+
+    class Meta:
+        model = Township
+        fields = [
+            "id",
+            "name",
+            "code",
+            "kind",
+            "kind_display",
+            "sort_order",
+            "village_count",
+            "community_count",
+            "secretary_count",
+        ]
+
+
+class VillageFlagSerializer(serializers.ModelSerializer):
+    kind_display = _label("kind")
+
+    class Meta:
+        model = VillageFlag
+        fields = ["id", "kind", "kind_display", "start_date", "end_date", "basis"]
+
+
+class CurrentSecretarySerializer(serializers.Serializer):
+    """The filed, current secretary appointment of a village."""
+
+    id = serializers.IntegerField(source="person_id", read_only=True, help_text="人员编号")
+    name = serializers.CharField(source="person.name", read_only=True)
+    appointment_id = serializers.IntegerField(source="id", read_only=True, help_text="任职编号")
+    start_date = serializers.DateField(read_only=True)
+
+
+class VillageSerializer(serializers.ModelSerializer):
+    township_name = serializers.CharField(source="township.name", read_only=True)
+    kind_display = _label("kind")
+    current_flags = VillageFlagSerializer(many=True, read_only=True, help_text="当前有效的村类型标记")
+    current_secretary = CurrentSecretarySerializer(read_only=True, allow_null=True, help_text="现任村党组织书记；空缺为 null")
+
+    class Meta:
+        model = Village
+        fields = [
+            "id",
+            "name",
+            "code",
+            "township",
+            "township_name",
+            "kind",
+            "kind_display",
+            "population",
+            "households",
+            "party_members",
+            "current_flags",
+            "current_secretary",
+        ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Output: people
+# ---------------------------------------------------------------------------------------------
+
+
+class CurrentPostSerializer(serializers.ModelSerializer):
+    """One current (filed, not ended) post of a person."""
+
+    appointment_id = serializers.IntegerField(source="id", read_only=True)
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    township = serializers.IntegerField(source="village.township_id", read_only=True)
+    township_name = serializers.CharField(source="village.township.name", read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = ["appointment_id", "village", "village_name", "township", "township_name", "post", "post_name", "start_date"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    id_number = serializers.SerializerMethodField(help_text="乡镇组织委员和审计只读用户看到脱敏号码")
+    sex_display = _label("sex")
+    age = serializers.IntegerField(read_only=True)
+    political_status_display = _label("political_status")
+    education_fulltime_display = _label("education_fulltime")
+    education_inservice_display = _label("education_inservice")
+    highest_education = serializers.CharField(read_only=True)
+    highest_education_display = _label("highest_education")
+    registered_township_name = serializers.CharField(source="registered_township.name", read_only=True, allow_null=True)
+    current_posts = CurrentPostSerializer(source="current_appointments", many=True, read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "name",
+            "id_number",
+            "sex",
+            "sex_display",
+            "birth_date",
+            "age",
+            "ethnicity",
+            "native_place",
+            "political_status",
+            "political_status_display",
+            "party_join_date",
+            "work_start_date",
+            "education_fulltime",
+            "education_fulltime_display",
+            "education_inservice",
+            "education_inservice_display",
+            "highest_education",
+            "highest_education_display",
+            "school_major",
+            "phone",
+            "is_veteran",
+            "registered_township",
+            "registered_township_name",
+            "note",
+            "current_posts",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_id_number(self, obj: Person) -> str:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and getattr(user, "is_county", False):
+            return obj.id_number
+        return obj.masked_id_number
+
+
+# ---------------------------------------------------------------------------------------------
+# Output: appointments, reviews, first secretaries
+# ---------------------------------------------------------------------------------------------
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    township = serializers.IntegerField(source="village.township_id", read_only=True)
+    township_name = serializers.CharField(source="village.township.name", read_only=True)
+    end_reason_display = _label("end_reason")
+    status_display = _label("status")
+    is_current = serializers.BooleanField(read_only=True)
+    qualification_review_outcome = serializers.ChoiceField(
+        source="qualification_review.outcome",
+        choices=choices.VettingResult.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="资格联审结论；未关联联审为 null",
+    )
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "person",
+            "person_name",
+            "village",
+            "village_name",
+            "township",
+            "township_name",
+            "post",
+            "post_name",
+            "start_date",
+            "end_date",
+            "end_reason",
+            "end_reason_display",
+            "cohort",
+            "status",
+            "status_display",
+            "is_current",
+            "qualification_review",
+            "qualification_review_outcome",
+            "note",
+            "created_at",
+        ]
+
+
+class DepartmentVerdictSerializer(serializers.ModelSerializer):
+    result_display = _label("result")
+    reviewed_by_name = serializers.CharField(source="reviewed_by", read_only=True, allow_null=True)
+
+    class Meta:
+        model = DepartmentVerdict
+        fields = [
+            "department_code",
+            "department_name",
+            "result",
+            "result_display",
+            "negative_item_code",
+            "negative_item_text",
+            "warning_text",
+            "note",
+            "reviewed_by_name",
+            "reviewed_at",
+        ]
+
+
+class QualificationReviewSerializer(serializers.ModelSerializer):
+    """Township users see the outcome only; ``verdicts`` is null for them."""
+
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    township = serializers.IntegerField(source="village.township_id", read_only=True)
+    outcome_display = _label("outcome")
+    verdicts = serializers.SerializerMethodField(help_text="各部门审查意见；无权查看明细的用户为 null")
+
+    class Meta:
+        model = QualificationReview
+        fields = [
+            "id",
+            "person",
+            "person_name",
+            "village",
+            "village_name",
+            "township",
+            "post",
+            "post_name",
+            "cohort",
+            "outcome",
+            "outcome_display",
+            "requested_at",
+            "concluded_at",
+            "note",
+            "verdicts",
+        ]
+
+    @extend_schema_field(DepartmentVerdictSerializer(many=True, allow_null=True))
+    def get_verdicts(self, obj: QualificationReview):
+        if not self.context.get("can_view_vetting_details"):
+            return None
+        # ``verdicts`` is prefetched by the view for users who may see it.
+        return DepartmentVerdictSerializer(obj.verdicts.all(), many=True, context=self.context).data
+
+
+class PresenceMonthSerializer(serializers.ModelSerializer):
+    min_days = serializers.IntegerField(read_only=True, help_text="当年政策要求的每月最少在村天数")
+    shortfall = serializers.BooleanField(read_only=True, help_text="在村天数不足")
+
+    class Meta:
+        model = PresenceMonth
+        fields = ["id", "first_secretary", "month", "days_in_village", "leave_days", "note", "min_days", "shortfall"]
+
+
+class FirstSecretarySerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    township = serializers.IntegerField(source="village.township_id", read_only=True)
+    township_name = serializers.CharField(source="village.township.name", read_only=True)
+    status_display = _label("status")
+    days_to_expiry = serializers.SerializerMethodField(help_text="距驻村期满天数（已过期为负数）")
+
+    class Meta:
+        model = FirstSecretary
+        fields = [
+            "id",
+            "person",
+            "person_name",
+            "village",
+            "village_name",
+            "township",
+            "township_name",
+            "sending_unit",
+            "original_title",
+            "batch",
+            "term_start",
+            "term_end",
+            "status",
+            "status_display",
+            "ended_on",
+            "end_note",
+            "days_to_expiry",
+        ]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_days_to_expiry(self, obj: FirstSecretary) -> int:
+        return obj.days_to_expiry()
+
+
+class FirstSecretaryDetailSerializer(FirstSecretarySerializer):
+    presence = serializers.SerializerMethodField(help_text="每月在村天数，按月份倒序")
+
+    class Meta(FirstSecretarySerializer.Meta):
+        fields = [*FirstSecretarySerializer.Meta.fields, "presence"]
+
+    @extend_schema_field(PresenceMonthSerializer(many=True))
+    def get_presence(self, obj: FirstSecretary):
+        return PresenceMonthSerializer(self.context.get("presence", []), many=True).data
+
+
+# ---------------------------------------------------------------------------------------------
+# Input (plain serializers; the services hold the rules)
+# ---------------------------------------------------------------------------------------------
+
+
+class PersonUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=30)
+    ethnicity = serializers.ChoiceField(choices=choices.ETHNICITY_CHOICES)
+    native_place = serializers.CharField(max_length=50, allow_blank=True)
+    political_status = serializers.ChoiceField(choices=choices.PoliticalStatus.choices)
+    party_join_date = serializers.DateField(allow_null=True)
+    work_start_date = serializers.DateField(allow_null=True)
+    education_fulltime = serializers.ChoiceField(choices=choices.Education.choices, allow_blank=True)
+    education_inservice = serializers.ChoiceField(choices=choices.Education.choices, allow_blank=True)
+    school_major = serializers.CharField(max_length=100, allow_blank=True)
+    phone = serializers.CharField(max_length=20, allow_blank=True)
+    is_veteran = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True)
+
+    FIXED_FIELDS = ("id_number", "sex", "birth_date")
+
+    def validate(self, attrs):
+        fixed = [name for name in self.FIXED_FIELDS if name in self.initial_data]
+        if fixed:
+            raise serializers.ValidationError({name: "身份证号、性别和出生日期由身份证号确定，不能在此修改。" for name in fixed})
+        return attrs
+
+
+class PersonCreateInput(serializers.Serializer):
+    id_number = serializers.CharField(max_length=40, help_text="18位身份证号；全角字符和小写x会自动规范")
+    name = serializers.CharField(max_length=30)
+    sex = serializers.ChoiceField(
+        choices=choices.Sex.choices, required=False, allow_blank=True, help_text="可不填（由身份证号推出）；填写时须一致"
+    )
+    birth_date = serializers.DateField(required=False, allow_null=True, help_text="可不填（由身份证号推出）；填写时须一致")
+    ethnicity = serializers.ChoiceField(choices=choices.ETHNICITY_CHOICES, required=False)
+    native_place = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    political_status = serializers.ChoiceField(choices=choices.PoliticalStatus.choices)
+    party_join_date = serializers.DateField(required=False, allow_null=True)
+    work_start_date = serializers.DateField(required=False, allow_null=True)
+    education_fulltime = serializers.ChoiceField(choices=choices.Education.choices, required=False, allow_blank=True)
+    education_inservice = serializers.ChoiceField(choices=choices.Education.choices, required=False, allow_blank=True)
+    school_major = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    is_veteran = serializers.BooleanField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True)
+    registered_township = ScopedPrimaryKeyRelatedField(
+        Township, required=False, allow_null=True, help_text="建档乡镇；乡镇组织委员建档时固定为本乡镇"
+    )
+
+
+class AppointmentCreateInput(serializers.Serializer):
+    person = ScopedPrimaryKeyRelatedField(Person)
+    village = ScopedPrimaryKeyRelatedField(Village)
+    post = serializers.CharField(max_length=30, help_text="职务代码（当年政策配置中的职务，如 secretary、chair）")
+    start_date = serializers.DateField()
+    cohort = serializers.IntegerField(required=False, allow_null=True, min_value=1990, max_value=2100)
+    qualification_review = ScopedPrimaryKeyRelatedField(QualificationReview, required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class AppointmentNoteInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300, help_text="意见；退回时必填")
+
+
+class AppointmentEndInput(serializers.Serializer):
+    end_date = serializers.DateField()
+    end_reason = serializers.ChoiceField(choices=choices.EndReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class QualificationReviewCreateInput(serializers.Serializer):
+    person = ScopedPrimaryKeyRelatedField(Person)
+    village = ScopedPrimaryKeyRelatedField(Village)
+    post = serializers.CharField(max_length=30, help_text="拟任职务代码")
+    cohort = serializers.IntegerField(required=False, allow_null=True, min_value=1990, max_value=2100)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class FirstSecretaryCreateInput(serializers.Serializer):
+    person = ScopedPrimaryKeyRelatedField(Person)
+    village = ScopedPrimaryKeyRelatedField(Village)
+    sending_unit = serializers.CharField(max_length=100)
+    term_start = serializers.DateField()
+    term_end = serializers.DateField(required=False, allow_null=True, help_text="不填则按当年政策的任期月数计算")
+    original_title = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    batch = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+
+class PresenceInput(serializers.Serializer):
+    month = serializers.DateField(input_formats=["%Y-%m", "iso-8601"], help_text="月份，如 2025-05 或 2025-05-01")
+    days_in_village = serializers.IntegerField(min_value=0, max_value=31)
+    leave_days = serializers.IntegerField(min_value=0, max_value=31, required=False, default=0)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class TokenObtainInput(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()

@@ -1,0 +1,19 @@
+"""URLs under /api/v1/ (included by config/urls.py). Detail URLs are ``<list URL><id>/``."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("townships", views.TownshipViewSet, basename="township")
+router.register("villages", views.VillageViewSet, basename="village")
+router.register("people", views.PersonViewSet, basename="person")
+router.register("appointments", views.AppointmentViewSet, basename="appointment")
+router.register("qualification-reviews", views.QualificationReviewViewSet, basename="qualification-review")
+router.register("first-secretaries", views.FirstSecretaryViewSet, basename="first-secretary")
+
+api_urlpatterns = [
+    path("auth/token/", views.TokenObtainApi.as_view(), name="api_token"),
+    *router.urls,
+]

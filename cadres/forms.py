@@ -1,0 +1,381 @@
+"""Input shape and field validation for the register's HTML forms. Rules live in services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from . import choices
+from .models import Person, PersonRecord
+from .policy import Column, Group, Table
+
+DATE_INPUT = {"type": "date"}
+
+
+class BootstrapMixin:
+    """Bootstrap 5 classes on every widget; ``is-invalid`` on fields with errors."""
+
+    def _bootstrap(self) -> None:
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if isinstance(field, forms.DateField):
+                widget.input_type = "date"
+                widget.format = "%Y-%m-%d"
+            if self._errors and name in self._errors:
+                css += " is-invalid"
+            widget.attrs["class"] = css
+
+    def full_clean(self):
+        super().full_clean()
+        self._bootstrap()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._bootstrap()
+
+
+class Form(BootstrapMixin, forms.Form):
+    pass
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Put a service's field-keyed ValidationError on the form's fields (others on top)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        form.add_error(None, exc)
+    if isinstance(form, BootstrapMixin):
+        form._bootstrap()
+
+
+def _model_fields(model, names: list[str]) -> dict[str, forms.Field]:
+    fields = forms.fields_for_model(model, fields=names)
+    return {name: fields[name] for name in names}
+
+
+# ---------------------------------------------------------------------------------------------
+# People
+# ---------------------------------------------------------------------------------------------
+
+PERSON_EDIT_FIELDS = [
+    "name",
+    "ethnicity",
+    "native_place",
+    "political_status",
+    "party_join_date",
+    "work_start_date",
+    "education_fulltime",
+    "education_inservice",
+    "school_major",
+    "phone",
+    "is_veteran",
+    "note",
+]
+
+
+class PersonUpdateForm(Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(_model_fields(Person, PERSON_EDIT_FIELDS))
+        self.fields["note"].widget = forms.Textarea(attrs={"rows": 3})
+        self.fields["phone"].widget.attrs["inputmode"] = "tel"
+        self._bootstrap()
+
+
+class PersonCreateForm(PersonUpdateForm):
+    id_number = forms.CharField(label="身份证号", max_length=30, help_text="18位第二代身份证号；末位X大小写均可。")
+    sex = forms.ChoiceField(
+        label="性别",
+        required=False,
+        choices=[("", "（按身份证号识别）"), *choices.Sex.choices],
+        help_text="可不填；填写时须与身份证号一致。",
+    )
+    birth_date = forms.DateField(label="出生日期", required=False, help_text="可不填；填写时须与身份证号一致。")
+    registered_township = forms.ModelChoiceField(label="建档乡镇", queryset=None, required=False, empty_label="（不指定）")
+
+    def __init__(self, *args, townships=None, clerk: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["id_number", "name", "sex", "birth_date", *PERSON_EDIT_FIELDS, "registered_township"])
+        if clerk or townships is None:
+            del self.fields["registered_township"]
+        else:
+            self.fields["registered_township"].queryset = townships
+        self._bootstrap()
+
+
+class PersonRecordForm(Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(
+            _model_fields(PersonRecord, ["kind", "date", "title", "level", "issuer", "document_no", "end_date", "note"])
+        )
+        self.fields["note"].widget = forms.Textarea(attrs={"rows": 2})
+        self._bootstrap()
+
+
+# ---------------------------------------------------------------------------------------------
+# Villages
+# ---------------------------------------------------------------------------------------------
+
+
+class VillageUpdateForm(Form):
+    population = forms.IntegerField(label="户籍人口", min_value=0)
+    households = forms.IntegerField(label="户数", min_value=0)
+    party_members = forms.IntegerField(label="党员数", min_value=0)
+    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class VillageFlagAddForm(Form):
+    kind = forms.ChoiceField(label="类型", choices=choices.VillageFlagKind.choices)
+    start_date = forms.DateField(label="认定日期")
+    basis = forms.CharField(label="认定依据", max_length=200, required=False)
+
+
+class VillageFlagEndForm(Form):
+    end_date = forms.DateField(label="摘帽/销号日期")
+
+
+# ---------------------------------------------------------------------------------------------
+# Appointments and filing
+# ---------------------------------------------------------------------------------------------
+
+
+class AppointmentCreateForm(Form):
+    village = forms.ModelChoiceField(label="村(社区)", queryset=None, empty_label="请选择")
+    post = forms.ChoiceField(label="职务")
+    start_date = forms.DateField(label="任职时间")
+    cohort = forms.IntegerField(
+        label="换届届次(年份)", required=False, min_value=1990, max_value=2100, help_text="如 2021、2026；届中补选可留空。"
+    )
+    qualification_review = forms.ModelChoiceField(
+        label="资格联审", queryset=None, required=False, empty_label="（自动关联此人在该村同职务的最近一次联审）"
+    )
+    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, villages, post_choices, reviews, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+        self.fields["village"].label_from_instance = lambda v: f"{v.township.name} {v.name}"
+        self.fields["post"].choices = [("", "请选择"), *post_choices]
+        self.fields["qualification_review"].queryset = reviews
+        self.fields["qualification_review"].label_from_instance = lambda r: (
+            f"{r.village.name} {r.post_name}（{r.get_outcome_display()}，{r.requested_at:%Y-%m-%d}提请）"
+        )
+        self._bootstrap()
+
+
+class NoteForm(Form):
+    note = forms.CharField(label="意见", required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RejectForm(Form):
+    note = forms.CharField(
+        label="退回理由",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "退回须填写理由。"},
+    )
+
+
+class AppointmentEndForm(Form):
+    end_date = forms.DateField(label="离任时间")
+    end_reason = forms.ChoiceField(label="离任原因", choices=[("", "请选择"), *choices.EndReason.choices])
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttachReviewForm(Form):
+    review = forms.ModelChoiceField(label="资格联审", queryset=None, empty_label="请选择")
+
+    def __init__(self, *args, reviews, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["review"].queryset = reviews
+        self.fields["review"].label_from_instance = lambda r: (
+            f"{r.post_name}（{r.get_outcome_display()}，{r.requested_at:%Y-%m-%d}提请）"
+        )
+        self._bootstrap()
+
+
+# ---------------------------------------------------------------------------------------------
+# Qualification joint review
+# ---------------------------------------------------------------------------------------------
+
+
+class ReviewRequestForm(Form):
+    person = forms.ModelChoiceField(label="人选", queryset=None, empty_label="请选择")
+    village = forms.ModelChoiceField(label="拟任村(社区)", queryset=None, empty_label="请选择")
+    post = forms.ChoiceField(label="拟任职务")
+    cohort = forms.IntegerField(label="换届届次(年份)", required=False, min_value=1990, max_value=2100)
+    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, people, villages, post_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda p: f"{p.name}（{p.masked_id_number}）"
+        self.fields["village"].queryset = villages
+        self.fields["village"].label_from_instance = lambda v: f"{v.township.name} {v.name}"
+        self.fields["post"].choices = [("", "请选择"), *post_choices]
+        self._bootstrap()
+
+
+class VerdictForm(Form):
+    result = forms.ChoiceField(label="审查结果", choices=choices.VettingResult.choices)
+    negative_item_code = forms.ChoiceField(label="负面清单情形", required=False)
+    warning_text = forms.CharField(label="关注提示", required=False, max_length=200)
+    note = forms.CharField(label="审查意见", required=False, max_length=300)
+
+    def __init__(self, *args, negative_list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["negative_item_code"].choices = [("", "（无）")] + [
+            (item["code"], f"{item['code']} {item['text']}{'' if item.get('severity') == 'block' else '（关注提示，不否决）'}")
+            for item in negative_list
+        ]
+        self._bootstrap()
+
+
+# ---------------------------------------------------------------------------------------------
+# First secretaries
+# ---------------------------------------------------------------------------------------------
+
+
+class FirstSecretaryCreateForm(Form):
+    village = forms.ModelChoiceField(label="驻村", queryset=None, empty_label="请选择（先定村、再定人）")
+    person = forms.ModelChoiceField(label="人员", queryset=None, empty_label="请选择")
+    sending_unit = forms.CharField(label="派出单位", max_length=100)
+    original_title = forms.CharField(label="原职务/职级", max_length=100, required=False)
+    batch = forms.CharField(label="选派批次", max_length=50, required=False)
+    term_start = forms.DateField(label="驻村开始")
+    term_end = forms.DateField(label="驻村期满", required=False, help_text="留空按政策配置的默认任期计算。")
+
+    def __init__(self, *args, people, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda p: f"{p.name}（{p.masked_id_number}）"
+        self.fields["village"].queryset = villages
+        self.fields["village"].label_from_instance = lambda v: f"{v.township.name} {v.name}"
+        self._bootstrap()
+
+
+class PresenceForm(Form):
+    month = forms.DateField(label="月份", help_text="选择该月任意一天即可。")
+    days_in_village = forms.IntegerField(label="在村天数", min_value=0, max_value=31)
+    leave_days = forms.IntegerField(label="请假天数", min_value=0, max_value=31, initial=0)
+    note = forms.CharField(label="说明", required=False, max_length=200)
+
+
+class FirstSecretaryEndForm(Form):
+    status = forms.ChoiceField(
+        label="离村方式",
+        choices=[
+            ("", "请选择"),
+            (choices.FirstSecretaryStatus.EXPIRED, "期满"),
+            (choices.FirstSecretaryStatus.RECALLED, "召回"),
+        ],
+    )
+    ended_on = forms.DateField(label="实际离村日期")
+    note = forms.CharField(label="说明（召回须填写原因）", required=False, max_length=300)
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy profile: forms generated from the registered sections (generic for every app)
+# ---------------------------------------------------------------------------------------------
+
+
+class PolicyProfileCreateForm(Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    title = forms.CharField(label="名称", max_length=100, required=False, help_text="留空则为“XXXX年度政策配置”。")
+
+
+def column_field(col: Column) -> forms.Field:
+    common = {"label": col.label, "required": col.required, "help_text": col.help_text}
+    if col.kind == "int":
+        return forms.IntegerField(min_value=col.min_value, max_value=col.max_value, **common)
+    if col.kind == "decimal":
+        return forms.DecimalField(min_value=col.min_value, max_value=col.max_value, **common)
+    if col.kind == "bool":
+        return forms.BooleanField(label=col.label, required=False, help_text=col.help_text)
+    if col.kind == "choice":
+        return forms.ChoiceField(choices=[("", "请选择"), *col.choices], **common)
+    return forms.CharField(max_length=300, **common)
+
+
+def _json_value(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def group_form_class(group: Group) -> type[Form]:
+    return type(f"{group.key.title()}Form", (Form,), {col.key: column_field(col) for col in group.fields})
+
+
+class BaseTableFormSet(forms.BaseFormSet):
+    unique_key = "code"
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen: dict = {}
+        for form in self.forms:
+            if not form.cleaned_data or self._should_delete_form(form):
+                continue
+            value = form.cleaned_data.get(self.unique_key)
+            if value in (None, ""):
+                continue
+            if value in seen:
+                form.add_error(self.unique_key, f"代码“{value}”重复，每行代码须唯一。")
+                form._bootstrap()
+            seen[value] = form
+        if any(self.errors):
+            raise ValidationError("表格中有重复的代码。")
+
+    def rows(self) -> list[dict]:
+        rows = []
+        for form in self.forms:
+            if not form.cleaned_data or self._should_delete_form(form):
+                continue
+            rows.append({k: _json_value(v) for k, v in form.cleaned_data.items() if k != "DELETE"})
+        return rows
+
+
+def table_formset_class(table: Table):
+    row_form = type(f"{table.key.title()}RowForm", (Form,), {col.key: column_field(col) for col in table.columns})
+    return forms.formset_factory(row_form, formset=BaseTableFormSet, extra=2, can_delete=True)
+
+
+class SectionEditor:
+    """One form or formset per part of a section; ``values()`` is what the service stores."""
+
+    def __init__(self, section, current: dict, data=None):
+        self.section = section
+        self.parts = []
+        for part in section.parts:
+            if isinstance(part, Table):
+                formset_class = table_formset_class(part)
+                formset_class.unique_key = part.unique_key
+                initial = [{col.key: row.get(col.key) for col in part.columns} for row in current.get(part.key, [])]
+                self.parts.append((part, "table", formset_class(data, initial=initial, prefix=part.key)))
+            else:
+                form_class = group_form_class(part)
+                initial = current.get(part.key, {})
+                self.parts.append((part, "group", form_class(data, initial=initial, prefix=part.key)))
+
+    def is_valid(self) -> bool:
+        return all([obj.is_valid() for _, _, obj in self.parts])
+
+    def values(self) -> dict:
+        values = {}
+        for part, kind, obj in self.parts:
+            if kind == "table":
+                values[part.key] = obj.rows()
+            else:
+                values[part.key] = {k: _json_value(v) for k, v in obj.cleaned_data.items()}
+        return values

@@ -1,0 +1,593 @@
+"""The register's sheet types on the shared pipeline: 两委成员花名册 and 第一书记花名册."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from . import choices
+from .models import Appointment, FilingEvent, FirstSecretary, Person, Township, Village
+from .policy import policy_for_year
+from .scope import scoped
+from .services import validate_party_fields
+from .spreadsheets import normalize as n
+from .spreadsheets.headers import Col
+from .spreadsheets.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
+
+CHUNK = 900
+
+PERSON_COLUMNS = [
+    Col("seq", "序号", ("编号", "序"), width=6),
+    Col("township", "乡镇(街道)", ("乡镇", "镇(街道)", "所属乡镇", "乡镇名称", "镇街", "乡镇街道", "街道"), example="甲镇",
+        help="乡镇组织委员可留空，默认为本乡镇。"),
+    Col("village", "村(社区)", ("村", "社区", "村名", "村(社区)名称", "所在村", "所在村(社区)", "村社区", "村居"), required=True,
+        example="甲一村", width=14),
+    Col("name", "姓名", ("名字",), required=True, example="李建国", width=10),
+    Col("sex", "性别", (), example="男", choices=("男", "女"), width=6),
+    Col("ethnicity", "民族", (), example="汉族", choices=tuple(sorted(choices.ETHNICITY_NAMES)), width=8),
+    Col("birth_date", "出生年月", ("出生日期", "出生年月日", "出生时间", "生日"), example="1985.03", width=10),
+    Col("id_number", "身份证号", ("身份证号码", "公民身份号码", "身份证", "身份证件号码", "公民身份证号码", "证件号码"), required=True,
+        example="43012219850312003X", text_format=True, width=21, help="必须为文本格式的18位号码。"),
+    Col("native_place", "籍贯", ("籍贯(出生地)",), example="湖南长沙", width=10),
+    Col("political_status", "政治面貌", ("政治面目",), example="中共党员",
+        choices=("中共党员", "中共预备党员", "共青团员", "民主党派", "群众"), width=10),
+    Col("party_join_date", "入党时间", ("入党年月", "入党日期"), example="2008.07", width=10),
+    Col("work_start_date", "参加工作时间", ("工作时间", "参加工作年月"), example="2003.09", width=10),
+    Col("education_fulltime", "全日制学历", ("学历全日制", "全日制教育", "全日制教育学历", "学历", "文化程度", "最高学历"),
+        example="高中", choices=tuple(c.label for c in choices.Education), width=10),
+    Col("education_inservice", "在职学历", ("学历在职", "在职教育", "在职教育学历"), example="大专",
+        choices=tuple(c.label for c in choices.Education), width=10),
+    Col("school_major", "毕业院校及专业", ("毕业院校", "毕业学校及专业", "毕业院校系及专业", "全日制毕业院校及专业"), width=20),
+    Col("posts", "现任职务", ("职务", "担任职务", "任职情况", "现任职务(多个用顿号分隔)", "村内职务"), required=True,
+        example="书记、主任", width=16, help="多个职务用顿号分隔，如“书记、主任”。"),
+    Col("start_date", "任职时间", ("任现职时间", "现任职务时间", "任职年月", "任现职年月", "任职日期"), example="2021.04", width=10),
+    Col("cohort", "换届届次", ("届次", "换届年份"), example=2021, width=8),
+    Col("one_shoulder", "是否一肩挑", ("一肩挑",), example="是", choices=("是", "否"), width=8),
+    Col("cross_post", "是否交叉任职", ("交叉任职",), example="是", choices=("是", "否"), width=8),
+    Col("is_veteran", "是否退役军人", ("退役军人",), example="否", choices=("是", "否"), width=8),
+    Col("phone", "联系电话", ("手机号码", "手机号", "电话", "联系方式", "手机"), example="13807310001", text_format=True, width=13),
+    Col("note", "备注", (), width=16),
+]
+
+UPDATABLE = [
+    "name", "ethnicity", "native_place", "political_status", "party_join_date", "work_start_date",
+    "education_fulltime", "education_inservice", "school_major", "phone", "is_veteran",
+]
+
+
+def _chunks(items, size=CHUNK):
+    items = list(items)
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class RegisterSheetMixin:
+    """Shared lookups for register sheets: townships and villages within the user's scope."""
+
+    def context(self, *, user, township) -> dict:
+        townships = list(scoped(user, Township))
+        if user.is_clerk:
+            township = user.township
+        by_name = {}
+        for t in townships:
+            by_name[n.text(t.name)] = t
+            by_name[t.code] = t
+        villages = defaultdict(dict)
+        for v in scoped(user, Village).select_related("township"):
+            key = n.text(v.name)
+            villages[v.township_id][key] = v
+            for suffix in ("村", "社区", "居委会"):
+                if key.endswith(suffix) and len(key) > len(suffix) + 1:
+                    villages[v.township_id].setdefault(key[: -len(suffix)], v)
+        return {"user": user, "township": township, "townships": by_name, "villages": villages, "today": timezone.localdate()}
+
+    def resolve_village(self, row: RowResult, ctx: dict) -> Village | None:
+        township = ctx["township"]
+        t_raw = n.text(row.raw.get("township"))
+        if t_raw:
+            t = ctx["townships"].get(t_raw) or ctx["townships"].get(t_raw + "镇") or ctx["townships"].get(t_raw + "乡")
+            if t is None:
+                row.error("township", "不是本系统中的乡镇(街道)，或不在您的数据范围内")
+                return None
+            if township is not None and t.pk != township.pk:
+                row.error("township", f"本次导入只能导入{township.name}的数据")
+                return None
+            township = t
+        if township is None:
+            row.error("township", "请填写乡镇(街道)")
+            return None
+        v_raw = n.text(row.raw.get("village"))
+        village = ctx["villages"].get(township.pk, {}).get(v_raw)
+        if village is None:
+            row.error("village", f"{township.name}没有这个村(社区)，请核对名称")
+        return village
+
+
+@register
+class CadreRosterSheet(RegisterSheetMixin, SheetType):
+    key = "cadres"
+    label = "村“两委”成员花名册"
+    app_label = "cadres"
+    columns = PERSON_COLUMNS
+    instructions = [
+        "每行一人；一人兼任多个职务时在“现任职务”中用顿号分隔（如“书记、主任”），不要拆成两行。",
+        "身份证号列必须是文本格式（本模板已设置）。如果表格显示为 4.30122E+17，说明号码已被 Excel 截断，请重新录入。",
+        "日期可写成 1985.03、1985-03-12、1985年3月；不要写成数字 1985.1（无法区分1月和10月）。",
+        "村党组织书记的任职导入后为“待备案”，须经资格联审、乡镇审核、县级备案后生效；其他职务导入后即为在任。",
+        "空白单元格不会清除系统中已有的信息；导入前会先预览每一行的新增、修改和错误，确认无误后才写入。",
+        "乡镇组织委员只能导入本乡镇的人员；“乡镇(街道)”列可留空。",
+    ]
+
+    def context(self, *, user, township) -> dict:
+        ctx = super().context(user=user, township=township)
+        posts = policy_for_year(ctx["today"].year).section("register")["posts"]
+        ctx["posts"] = {p["code"]: p for p in posts}
+        ctx["post_aliases"] = n.post_aliases(posts)
+        return ctx
+
+    def clean_row(self, row: RowResult, ctx: dict) -> None:
+        v = row.values
+        v["village"] = self.resolve_village(row, ctx)
+        v["name"] = n.text(row.raw.get("name"))
+        if not v["name"]:
+            row.error("name", "姓名不能为空")
+        v["id_number"] = row.parse("id_number", n.id_number_cell)
+        v["sex"] = row.parse("sex", n.parse_sex)
+        v["ethnicity"] = row.parse("ethnicity", n.parse_ethnicity)
+        v["birth_date"] = row.parse("birth_date", n.parse_date)
+        v["native_place"] = n.text(row.raw.get("native_place"))
+        v["political_status"] = row.parse("political_status", n.parse_political)
+        v["party_join_date"] = row.parse("party_join_date", n.parse_date)
+        v["work_start_date"] = row.parse("work_start_date", n.parse_date)
+        v["education_fulltime"] = row.parse("education_fulltime", n.parse_education)
+        v["education_inservice"] = row.parse("education_inservice", n.parse_education)
+        v["school_major"] = n.text(row.raw.get("school_major"))[:100]
+        v["phone"] = row.parse("phone", n.parse_phone)
+        v["is_veteran"] = row.parse("is_veteran", n.parse_bool) if not n.is_blank(row.raw.get("is_veteran")) else None
+        v["cohort"] = row.parse("cohort", n.parse_int, lo=1990, hi=2100)
+        v["posts"] = row.parse("posts", n.parse_posts, ctx["post_aliases"]) or []
+        if not v["posts"] and "posts" not in {e.key for e in row.errors}:
+            row.error("posts", "现任职务不能为空")
+        v["start_date"] = row.parse("start_date", n.parse_date)
+        if v["posts"] and v["start_date"] is None and "start_date" not in {e.key for e in row.errors}:
+            row.error("start_date", "请填写任职时间")
+        if v["start_date"] and v["start_date"] > ctx["today"] + datetime.timedelta(days=366):
+            row.error("start_date", "任职时间不能晚于一年以后")
+        if v["id_number"]:
+            facts_birth = datetime.date(int(v["id_number"][6:10]), int(v["id_number"][10:12]), int(v["id_number"][12:14]))
+            facts_sex = choices.Sex.MALE if int(v["id_number"][16]) % 2 else choices.Sex.FEMALE
+            if v["sex"] and v["sex"] != facts_sex:
+                row.warn("sex", f"与身份证号不一致（身份证号为{choices.Sex(facts_sex).label}），以身份证号为准")
+            if v["birth_date"] and (v["birth_date"].year, v["birth_date"].month) != (facts_birth.year, facts_birth.month):
+                row.warn("birth_date", f"与身份证号不一致（身份证号为{facts_birth:%Y.%m}），以身份证号为准")
+            v["_birth"] = facts_birth
+            v["_sex"] = facts_sex
+            status = v["political_status"] or ""
+            try:
+                validate_party_fields(
+                    {"political_status": status, "party_join_date": v["party_join_date"], "ethnicity": v["ethnicity"]}, facts_birth
+                ) if status else None
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    row.error(field, messages[0].rstrip("。"))
+            if v["start_date"] and (v["start_date"] - facts_birth).days < 18 * 365:
+                row.error("start_date", "任职时未满十八周岁")
+        one = row.parse("one_shoulder", n.parse_bool) if not n.is_blank(row.raw.get("one_shoulder")) else None
+        if one is True and not {"secretary", "chair"} <= set(v["posts"]):
+            row.warn("one_shoulder", "填了“一肩挑”，但现任职务中没有同时包含书记和主任")
+
+    def plan(self, rows: list[RowResult], ctx: dict) -> None:
+        user = ctx["user"]
+        seen: dict[str, int] = {}
+        for row in rows:
+            idn = row.values.get("id_number")
+            if not idn:
+                continue
+            if idn in seen:
+                row.error("id_number", f"与第{seen[idn]}行是同一人，同一人请只填一行（多个职务用顿号分隔）")
+            else:
+                seen[idn] = row.number
+        people: dict[str, Person] = {}
+        for chunk in _chunks(seen):
+            people.update({p.id_number: p for p in Person.objects.filter(id_number__in=chunk)})
+        open_appts: dict[int, list[Appointment]] = defaultdict(list)
+        for chunk in _chunks(p.pk for p in people.values()):
+            for a in (
+                Appointment.objects.filter(person_id__in=chunk, end_date__isnull=True)
+                .exclude(status=choices.FilingStatus.REJECTED)
+                .select_related("village__township")
+            ):
+                open_appts[a.person_id].append(a)
+        village_ids = {r.values["village"].pk for r in rows if r.values.get("village")}
+        current_principal: dict[tuple[int, str], list[Appointment]] = defaultdict(list)
+        for chunk in _chunks(village_ids):
+            for a in Appointment.objects.current().filter(village_id__in=chunk, post__in=["secretary", "chair"]).select_related("person"):
+                current_principal[(a.village_id, a.post)].append(a)
+
+        for row in rows:
+            v = row.values
+            village = v.get("village")
+            if row.errors or not village:
+                continue
+            person = people.get(v["id_number"])
+            changes = []
+            if person is not None:
+                for appt in open_appts.get(person.pk, []):
+                    if appt.village.township_id != village.township_id and appt.is_current:
+                        where = f"{appt.village.township.name}{appt.village.name}{appt.post_name}"
+                        if user.is_clerk:
+                            row.error("id_number", f"此人现任{where}，请先由原乡镇办理离任后再导入")
+                        else:
+                            row.warn("id_number", f"此人同时任{where}")
+                updates = {}
+                for field in UPDATABLE:
+                    new = v.get(field)
+                    if new in (None, ""):
+                        continue
+                    if getattr(person, field) != new:
+                        updates[field] = new
+                        changes.append(str(Person._meta.get_field(field).verbose_name))
+                row.plan["person_updates"] = updates
+            row.plan["person"] = person
+            new_posts, changed_posts = [], []
+            existing = {(a.village_id, a.post): a for a in open_appts.get(person.pk, [])} if person else {}
+            for code in v["posts"]:
+                appt = existing.get((village.pk, code))
+                if appt is None:
+                    new_posts.append(code)
+                    info = ctx["posts"][code]
+                    if info.get("requires_filing"):
+                        row.warn("posts", f"{info['name']}任职导入后为待备案，须经资格联审和县级备案后生效")
+                    for holder in current_principal.get((village.pk, code), []):
+                        if person is None or holder.person_id != person.pk:
+                            row.warn("posts", f"{village.name}现任{info['name']}为{holder.person.name}，如已离任请办理离任")
+                elif v["start_date"] and appt.start_date != v["start_date"]:
+                    changed_posts.append(appt)
+                    changes.append(f"{appt.post_name}任职时间")
+            row.plan["new_posts"] = new_posts
+            row.plan["changed_posts"] = changed_posts
+            if new_posts:
+                changes.append("新增职务：" + "、".join(ctx["posts"][c]["name"] for c in new_posts))
+            row.changes = changes
+            row.status = NEW if person is None else (CHANGED if changes else UNCHANGED)
+
+    def apply(self, rows: list[RowResult], ctx: dict, *, batch) -> dict:
+        user = ctx["user"]
+        reason = f"表格导入 #{batch.pk}" if batch else "表格导入"
+        watermark = {
+            "person": Person.history.aggregate(m=Max("history_id"))["m"] or 0,
+            "appointment": Appointment.history.aggregate(m=Max("history_id"))["m"] or 0,
+        }
+        new_people = []
+        for row in rows:
+            if row.plan.get("person") is None and row.status == NEW:
+                v = row.values
+                p = Person(
+                    id_number=v["id_number"], name=v["name"], sex=v["_sex"], birth_date=v["_birth"],
+                    ethnicity=v["ethnicity"] or "汉族", native_place=v["native_place"],
+                    political_status=v["political_status"] or choices.PoliticalStatus.MASSES,
+                    party_join_date=v["party_join_date"], work_start_date=v["work_start_date"],
+                    education_fulltime=v["education_fulltime"] or "", education_inservice=v["education_inservice"] or "",
+                    school_major=v["school_major"], phone=v["phone"] or "", is_veteran=bool(v["is_veteran"]),
+                    registered_township=v["village"].township,
+                )
+                row.plan["person"] = p
+                new_people.append(p)
+        if new_people:
+            bulk_create_with_history(new_people, Person, batch_size=1000, default_user=user, default_change_reason=reason)
+        changed_people, old_values, fields = [], {}, set()
+        for row in rows:
+            updates = row.plan.get("person_updates")
+            if updates:
+                p = row.plan["person"]
+                old_values[str(p.pk)] = {f: _json(getattr(p, f)) for f in updates}
+                for f, val in updates.items():
+                    setattr(p, f, val)
+                fields.update(updates)
+                changed_people.append(p)
+        if changed_people:
+            bulk_update_with_history(
+                changed_people, Person, [*sorted(fields), "updated_at"], batch_size=1000, default_user=user, default_change_reason=reason
+            )
+        new_appts, changed_appts, old_appt = [], [], {}
+        for row in rows:
+            v = row.values
+            for code in row.plan.get("new_posts", []):
+                info = ctx["posts"][code]
+                new_appts.append(
+                    Appointment(
+                        person=row.plan["person"], village=v["village"], post=code, post_name=info["name"],
+                        start_date=v["start_date"], cohort=v["cohort"], created_by=user,
+                        status=choices.FilingStatus.DRAFT if info.get("requires_filing") else choices.FilingStatus.FILED,
+                        note=reason,
+                    )
+                )
+            for appt in row.plan.get("changed_posts", []):
+                old_appt[str(appt.pk)] = {"start_date": _json(appt.start_date)}
+                appt.start_date = v["start_date"]
+                changed_appts.append(appt)
+        if new_appts:
+            bulk_create_with_history(new_appts, Appointment, batch_size=1000, default_user=user, default_change_reason=reason)
+            FilingEvent.objects.bulk_create(
+                [FilingEvent(appointment=a, from_status="", to_status=a.status, by=user, note=reason) for a in new_appts],
+                batch_size=1000,
+            )
+        if changed_appts:
+            bulk_update_with_history(changed_appts, Appointment, ["start_date"], batch_size=1000, default_user=user, default_change_reason=reason)
+        return {
+            "watermark": watermark,
+            "person_created": [p.pk for p in new_people],
+            "person_updated": old_values,
+            "appointment_created": [a.pk for a in new_appts],
+            "appointment_updated": old_appt,
+        }
+
+    def rollback(self, batch, *, by) -> None:
+        _rollback_register(batch, by=by)
+
+
+def _json(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _unjson(model, field, value):
+    f = model._meta.get_field(field)
+    if value is not None and f.get_internal_type() == "DateField":
+        return datetime.date.fromisoformat(value)
+    return value
+
+
+def touched_since(batch) -> list[str]:
+    """Objects the batch touched that someone changed after it (rollback is refused then)."""
+    t = batch.touched
+    wm = t.get("watermark", {})
+    problems = []
+    person_ids = [*t.get("person_created", []), *map(int, t.get("person_updated", {}))]
+    appt_ids = [*t.get("appointment_created", []), *map(int, t.get("appointment_updated", {}))]
+    fs_ids = [*t.get("first_secretary_created", []), *map(int, t.get("first_secretary_updated", {}))]
+    for model, ids, key, label in (
+        (Person, person_ids, "person", "人员"),
+        (Appointment, appt_ids, "appointment", "任职"),
+        (FirstSecretary, fs_ids, "first_secretary", "第一书记"),
+    ):
+        for chunk in _chunks(ids):
+            later = (
+                model.history.filter(id__in=chunk, history_id__gt=wm.get(key, 0))
+                .exclude(history_change_reason=f"表格导入 #{batch.pk}")
+                .values_list("id", flat=True)
+                .distinct()
+            )
+            problems += [f"{label}#{pk}" for pk in later]
+    created_appts = t.get("appointment_created", [])
+    for chunk in _chunks(created_appts):
+        moved = FilingEvent.objects.filter(appointment_id__in=chunk).exclude(note=f"表格导入 #{batch.pk}")
+        problems += [f"任职#{e.appointment_id}（已进入备案流程）" for e in moved]
+    for chunk in _chunks(t.get("person_created", [])):
+        used = Appointment.objects.filter(person_id__in=chunk).exclude(pk__in=created_appts).values_list("person_id", flat=True)
+        problems += [f"人员#{pk}（已有其他任职）" for pk in used]
+    return problems
+
+
+def _rollback_register(batch, *, by) -> None:
+    t = batch.touched
+    reason = f"撤销表格导入 #{batch.pk}"
+    for pk in t.get("appointment_created", []):
+        a = Appointment.objects.get(pk=pk)
+        a._history_user = by
+        a._change_reason = reason
+        a.filing_events.all().delete()
+        a.delete()
+    for pk, old in t.get("appointment_updated", {}).items():
+        a = Appointment.objects.get(pk=int(pk))
+        for f, val in old.items():
+            setattr(a, f, _unjson(Appointment, f, val))
+        a._history_user, a._change_reason = by, reason
+        a.save(update_fields=list(old))
+    for pk in t.get("first_secretary_created", []):
+        fs = FirstSecretary.objects.get(pk=pk)
+        fs._history_user, fs._change_reason = by, reason
+        fs.presence.all().delete()
+        fs.delete()
+    for pk, old in t.get("first_secretary_updated", {}).items():
+        fs = FirstSecretary.objects.get(pk=int(pk))
+        for f, val in old.items():
+            setattr(fs, f, _unjson(FirstSecretary, f, val))
+        fs._history_user, fs._change_reason = by, reason
+        fs.save(update_fields=list(old))
+    for pk, old in t.get("person_updated", {}).items():
+        p = Person.objects.get(pk=int(pk))
+        for f, val in old.items():
+            setattr(p, f, _unjson(Person, f, val))
+        p._history_user, p._change_reason = by, reason
+        p.save(update_fields=[*old, "updated_at"])
+    for pk in t.get("person_created", []):
+        p = Person.objects.get(pk=pk)
+        p._history_user, p._change_reason = by, reason
+        p.delete()
+
+
+FS_COLUMNS = [
+    Col("seq", "序号", ("编号",), width=6),
+    Col("name", "姓名", (), required=True, example="王志强", width=10),
+    Col("sex", "性别", (), example="男", choices=("男", "女"), width=6),
+    Col("ethnicity", "民族", (), example="汉族", choices=tuple(sorted(choices.ETHNICITY_NAMES)), width=8),
+    Col("birth_date", "出生年月", ("出生日期",), example="1988.06", width=10),
+    Col("id_number", "身份证号", ("身份证号码", "公民身份号码", "身份证"), required=True, example="430122198806150017",
+        text_format=True, width=21),
+    Col("political_status", "政治面貌", (), example="中共党员", choices=("中共党员", "中共预备党员"), width=10),
+    Col("party_join_date", "入党时间", ("入党年月",), example="2010.06", width=10),
+    Col("education_fulltime", "学历", ("全日制学历", "文化程度"), example="大学本科",
+        choices=tuple(c.label for c in choices.Education), width=10),
+    Col("sending_unit", "派出单位", ("选派单位", "派出单位名称", "原单位"), required=True, example="县财政局", width=18),
+    Col("original_title", "原职务/职级", ("原职务", "原职务职级", "职务职级", "现职务"), example="四级主任科员", width=14),
+    Col("township", "乡镇(街道)", ("乡镇", "驻村乡镇", "所在乡镇"), example="甲镇", width=10),
+    Col("village", "驻村(社区)", ("村(社区)", "驻村", "所驻村", "村", "驻村名称", "派驻村"), required=True, example="甲一村", width=14),
+    Col("term_start", "驻村开始时间", ("驻村时间", "开始时间", "驻村起始时间", "到村时间", "选派时间"), required=True, example="2025.03", width=12),
+    Col("term_end", "驻村期满时间", ("结束时间", "期满时间", "驻村截止时间"), example="2027.03", width=12),
+    Col("batch", "选派批次", ("批次",), example="2025年第一批", width=12),
+    Col("phone", "联系电话", ("手机号码", "电话", "联系方式"), example="13907310002", text_format=True, width=13),
+    Col("village_type", "村类型", ("村类别", "派驻村类型"), example="软弱涣散村", width=12,
+        help="仅供核对；村类型以系统中县委组织部认定的标记为准。"),
+]
+
+
+@register
+class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
+    key = "first_secretaries"
+    label = "驻村第一书记花名册"
+    app_label = "cadres"
+    columns = FS_COLUMNS
+    instructions = [
+        "每行一名第一书记；先定村、再定人：驻村(社区)必须是系统中已有的村。",
+        "驻村期满时间可留空，按当年政策配置的默认任期计算。",
+        "同一村已有在岗第一书记、或此人已在其他村在岗时会报错。",
+        "身份证号列必须是文本格式。",
+    ]
+
+    def clean_row(self, row: RowResult, ctx: dict) -> None:
+        v = row.values
+        v["village"] = self.resolve_village(row, ctx)
+        v["name"] = n.text(row.raw.get("name"))
+        if not v["name"]:
+            row.error("name", "姓名不能为空")
+        v["id_number"] = row.parse("id_number", n.id_number_cell)
+        v["sex"] = row.parse("sex", n.parse_sex)
+        v["ethnicity"] = row.parse("ethnicity", n.parse_ethnicity)
+        v["birth_date"] = row.parse("birth_date", n.parse_date)
+        v["political_status"] = row.parse("political_status", n.parse_political)
+        v["party_join_date"] = row.parse("party_join_date", n.parse_date)
+        v["education_fulltime"] = row.parse("education_fulltime", n.parse_education)
+        v["sending_unit"] = n.text(row.raw.get("sending_unit"))[:100]
+        if not v["sending_unit"]:
+            row.error("sending_unit", "派出单位不能为空")
+        v["original_title"] = n.text(row.raw.get("original_title"))[:100]
+        v["batch"] = n.text(row.raw.get("batch"))[:50]
+        v["phone"] = row.parse("phone", n.parse_phone)
+        v["term_start"] = row.parse("term_start", n.parse_date)
+        if v["term_start"] is None and "term_start" not in {e.key for e in row.errors}:
+            row.error("term_start", "请填写驻村开始时间")
+        v["term_end"] = row.parse("term_end", n.parse_date)
+        if v["term_start"] and v["term_end"] is None:
+            months = int(policy_for_year(v["term_start"].year).section("register")["first_secretary"]["term_months"])
+            y, m = divmod(v["term_start"].month - 1 + months, 12)
+            v["term_end"] = v["term_start"].replace(year=v["term_start"].year + y, month=m + 1, day=min(v["term_start"].day, 28))
+        if v["term_start"] and v["term_end"] and v["term_end"] <= v["term_start"]:
+            row.error("term_end", "驻村期满时间须晚于开始时间")
+        if v["id_number"]:
+            v["_birth"] = datetime.date(int(v["id_number"][6:10]), int(v["id_number"][10:12]), int(v["id_number"][12:14]))
+            v["_sex"] = choices.Sex.MALE if int(v["id_number"][16]) % 2 else choices.Sex.FEMALE
+            if v["sex"] and v["sex"] != v["_sex"]:
+                row.warn("sex", f"与身份证号不一致（身份证号为{choices.Sex(v['_sex']).label}），以身份证号为准")
+            if v["birth_date"] and (v["birth_date"].year, v["birth_date"].month) != (v["_birth"].year, v["_birth"].month):
+                row.warn("birth_date", f"与身份证号不一致（身份证号为{v['_birth']:%Y.%m}），以身份证号为准")
+        if v["political_status"] in (choices.PoliticalStatus.MEMBER, choices.PoliticalStatus.PROBATIONARY) and not v["party_join_date"]:
+            row.warn("party_join_date", "党员未填入党时间")
+
+    def plan(self, rows: list[RowResult], ctx: dict) -> None:
+        seen_person, seen_village = {}, {}
+        for row in rows:
+            v = row.values
+            if v.get("id_number"):
+                if v["id_number"] in seen_person:
+                    row.error("id_number", f"与第{seen_person[v['id_number']]}行是同一人")
+                seen_person.setdefault(v["id_number"], row.number)
+            if v.get("village"):
+                if v["village"].pk in seen_village:
+                    row.error("village", f"与第{seen_village[v['village'].pk]}行驻同一个村")
+                seen_village.setdefault(v["village"].pk, row.number)
+        people = {}
+        for chunk in _chunks(seen_person):
+            people.update({p.id_number: p for p in Person.objects.filter(id_number__in=chunk)})
+        active = list(FirstSecretary.objects.active().filter(village_id__in=[v for v in seen_village]).select_related("person"))
+        active += list(
+            FirstSecretary.objects.active().filter(person__id_number__in=list(seen_person)).select_related("person", "village")
+        )
+        by_village = {fs.village_id: fs for fs in active}
+        by_person = {fs.person.id_number: fs for fs in active}
+        for row in rows:
+            v = row.values
+            if row.errors:
+                continue
+            person = people.get(v["id_number"])
+            row.plan["person"] = person
+            current = by_person.get(v["id_number"])
+            if current is not None and current.village_id != v["village"].pk:
+                row.error("id_number", f"此人现为{current.village.name}在岗第一书记，请先办理期满或召回")
+                continue
+            holder = by_village.get(v["village"].pk)
+            if holder is not None and holder.person.id_number != v["id_number"]:
+                row.error("village", f"该村已有在岗第一书记{holder.person.name}，请先办理期满或召回")
+                continue
+            if current is not None:
+                updates = {}
+                for f in ("sending_unit", "original_title", "term_start", "term_end", "batch"):
+                    if v.get(f) not in (None, "") and getattr(current, f) != v[f]:
+                        updates[f] = v[f]
+                row.plan["posting"] = current
+                row.plan["posting_updates"] = updates
+                row.changes = [str(FirstSecretary._meta.get_field(f).verbose_name) for f in updates]
+                row.status = CHANGED if updates else UNCHANGED
+            else:
+                row.changes = ["新增选派"]
+                row.status = NEW
+
+    def apply(self, rows: list[RowResult], ctx: dict, *, batch) -> dict:
+        user = ctx["user"]
+        reason = f"表格导入 #{batch.pk}" if batch else "表格导入"
+        watermark = {
+            "person": Person.history.aggregate(m=Max("history_id"))["m"] or 0,
+            "first_secretary": FirstSecretary.history.aggregate(m=Max("history_id"))["m"] or 0,
+        }
+        new_people = []
+        for row in rows:
+            if row.status == NEW and row.plan.get("person") is None:
+                v = row.values
+                p = Person(
+                    id_number=v["id_number"], name=v["name"], sex=v["_sex"], birth_date=v["_birth"],
+                    ethnicity=v["ethnicity"] or "汉族", political_status=v["political_status"] or choices.PoliticalStatus.MEMBER,
+                    party_join_date=v["party_join_date"], education_fulltime=v["education_fulltime"] or "", phone=v["phone"] or "",
+                )
+                row.plan["person"] = p
+                new_people.append(p)
+        if new_people:
+            bulk_create_with_history(new_people, Person, default_user=user, default_change_reason=reason)
+        created, updated = [], {}
+        new_postings = [
+            FirstSecretary(
+                person=row.plan["person"], village=row.values["village"], sending_unit=row.values["sending_unit"],
+                original_title=row.values["original_title"], batch=row.values["batch"],
+                term_start=row.values["term_start"], term_end=row.values["term_end"],
+            )
+            for row in rows
+            if row.status == NEW
+        ]
+        if new_postings:
+            bulk_create_with_history(new_postings, FirstSecretary, default_user=user, default_change_reason=reason)
+            created = [fs.pk for fs in new_postings]
+        changed, fields = [], set()
+        for row in rows:
+            if row.status == CHANGED:
+                fs = row.plan["posting"]
+                updated[str(fs.pk)] = {f: _json(getattr(fs, f)) for f in row.plan["posting_updates"]}
+                for f, val in row.plan["posting_updates"].items():
+                    setattr(fs, f, val)
+                fields.update(row.plan["posting_updates"])
+                changed.append(fs)
+        if changed:
+            bulk_update_with_history(changed, FirstSecretary, sorted(fields), default_user=user, default_change_reason=reason)
+        return {
+            "watermark": watermark,
+            "person_created": [p.pk for p in new_people],
+            "first_secretary_created": created,
+            "first_secretary_updated": updated,
+        }
+
+    def rollback(self, batch, *, by) -> None:
+        _rollback_register(batch, by=by)

@@ -1,0 +1,176 @@
+"""Services for import batches: upload → preview → apply → (rollback). The only writers of ImportBatch."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import ImportBatch, Township
+from .pipeline import ERROR, STATUS_LABELS, Preview, build_preview, get_sheet_type
+
+log = logging.getLogger(__name__)
+Status = ImportBatch.Status
+MAX_MESSAGES = 5000
+
+
+def _sheet_perm(sheet_type) -> str:
+    return f"{sheet_type.app_label}.add_{'person' if sheet_type.app_label == 'cadres' else 'importbatch'}"
+
+
+def import_allowed(user, sheet_type) -> bool:
+    return user.is_authenticated and not user.is_auditor and (user.is_county or user.is_clerk)
+
+
+@transaction.atomic
+def import_batch_create(*, by, sheet_type: str, filename: str, data: bytes, township: Township | None = None) -> ImportBatch:
+    """Store the upload (outside the web root) and open a batch; nothing else is written."""
+    st = get_sheet_type(sheet_type)
+    if not import_allowed(by, st):
+        raise PermissionDenied("您没有导入数据的权限。")
+    if by.is_clerk:
+        township = by.township
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        raise ValidationError({"file": f"文件超过 {settings.IMPORT_MAX_BYTES // 1024 // 1024} MB 上限，请拆分后上传。"})
+    checksum = hashlib.sha256(data).hexdigest()
+    batch = ImportBatch(
+        sheet_type=sheet_type, original_name=filename[:255], size=len(data), checksum=checksum, township=township, uploaded_by=by
+    )
+    batch.file.save(f"{checksum[:16]}-{timezone.now():%H%M%S}.bin", ContentFile(data), save=False)
+    batch.save()
+    return batch
+
+
+def _progress_saver(batch: ImportBatch):
+    def save(done: int, total: int) -> None:
+        ImportBatch.objects.filter(pk=batch.pk).update(progress_done=done, progress_total=total)
+
+    return save
+
+
+def _summary(preview: Preview, st) -> dict:
+    rows = [
+        {
+            "n": r.number,
+            "s": r.status,
+            "name": str(r.values.get("name") or r.raw.get("name") or ""),
+            "c": "；".join(r.changes),
+            "e": [f"「{preview.column_label(i.key, st) if i.key else '整行'}」：{i.value or '（空）'} — {i.reason}" for i in r.errors],
+            "w": [f"「{preview.column_label(i.key, st) if i.key else '整行'}」：{i.value or '（空）'} — {i.reason}" for i in r.warnings],
+        }
+        for r in preview.rows
+    ]
+    return {
+        "sheet": preview.sheet_name,
+        "header_row": preview.header_row,
+        "labels": preview.labels,
+        "columns": preview.columns,
+        "rows": rows,
+        "errors": preview.messages(st)[:MAX_MESSAGES],
+        "warnings": preview.messages(st, warnings=True)[:MAX_MESSAGES],
+        "file_errors": preview.file_errors,
+    }
+
+
+def _read(batch: ImportBatch) -> bytes:
+    with batch.file.open("rb") as fh:
+        return fh.read()
+
+
+def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
+    """Validate the whole file and store the per-row preview. Writes only the batch row."""
+    st = get_sheet_type(batch.sheet_type)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=Status.PREVIEWING, progress_done=0, progress_total=0)
+    try:
+        preview = build_preview(_read(batch), st, user=batch.uploaded_by, township=batch.township, progress=_progress_saver(batch))
+    except ValidationError as exc:
+        batch.status = Status.INVALID
+        batch.counts = {"total": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": 1, "warnings": 0}
+        batch.summary = {"rows": [], "errors": exc.messages, "warnings": [], "file_errors": exc.messages}
+        batch.message = exc.messages[0]
+        batch.save(update_fields=["status", "counts", "summary", "message"])
+        return batch
+    batch.counts = preview.counts
+    batch.summary = _summary(preview, st)
+    batch.status = Status.PREVIEWED if preview.ok else Status.INVALID
+    batch.message = "" if preview.ok else f"共有{batch.counts['errors']}行存在错误，请修改后重新上传。"
+    previous = (
+        ImportBatch.objects.filter(checksum=batch.checksum, status=Status.APPLIED, township=batch.township).exclude(pk=batch.pk).first()
+    )
+    if previous and preview.ok:
+        batch.message = f"同一文件已于{timezone.localtime(previous.applied_at):%Y-%m-%d %H:%M}导入过；再次导入不会产生变化的行。"
+    batch.progress_done = batch.progress_total = max(batch.progress_total, 1)
+    batch.save(update_fields=["status", "counts", "summary", "message", "progress_done", "progress_total"])
+    return batch
+
+
+def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
+    """Re-validate against the current database and write everything in one transaction.
+    Any error → nothing is written. Re-applying an identical file writes nothing."""
+    st = get_sheet_type(batch.sheet_type)
+    if not import_allowed(by, st):
+        raise PermissionDenied("您没有导入数据的权限。")
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    if batch.status not in (Status.PREVIEWED, Status.APPLYING, Status.FAILED):
+        raise ValidationError({"status": f"当前状态为“{batch.get_status_display()}”，不能导入。"})
+    ImportBatch.objects.filter(pk=batch.pk).update(status=Status.APPLYING, progress_done=0, progress_total=0)
+    try:
+        with transaction.atomic():
+            preview = build_preview(_read(batch), st, user=by, township=batch.township, progress=_progress_saver(batch))
+            if not preview.ok:
+                raise ValidationError(preview.messages(st)[:50])
+            to_write = [r for r in preview.rows if r.status != ERROR]
+            touched = st.apply(to_write, st.context(user=by, township=batch.township) | {"user": by}, batch=batch)
+            batch.touched = touched
+            batch.counts = preview.counts
+            batch.summary = _summary(preview, st)
+            batch.status = Status.APPLIED
+            batch.applied_by = by
+            batch.applied_at = timezone.now()
+            c = batch.counts
+            batch.message = f"导入完成：新增{c['created']}行，修改{c['updated']}行，无变化{c['unchanged']}行。"
+            batch.progress_done = batch.progress_total = max(batch.progress_total, 1)
+            batch.save()
+    except ValidationError as exc:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=Status.INVALID, message="数据已变化，重新校验发现错误，未导入任何数据：" + "；".join(exc.messages[:5])
+        )
+        batch.refresh_from_db()
+        return batch
+    except Exception:
+        log.exception("import batch %s failed", batch.pk)
+        ImportBatch.objects.filter(pk=batch.pk).update(status=Status.FAILED, message="导入时发生系统错误，未写入任何数据。请重试或联系管理员。")
+        raise
+    return batch
+
+
+def import_batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
+    """Undo an applied import while nothing it touched has changed since."""
+    from ..sheets import touched_since
+
+    if not (by.is_county or (by.is_clerk and batch.township_id == by.township_id)):
+        raise PermissionDenied("您没有撤销该导入的权限。")
+    st = get_sheet_type(batch.sheet_type)
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != Status.APPLIED:
+            raise ValidationError({"status": "只有已导入的批次可以撤销。"})
+        later = touched_since(batch)
+        if later:
+            raise ValidationError({"status": f"导入后已有{len(later)}处数据被再次修改（如 {'、'.join(later[:5])}），不能整体撤销。"})
+        st.rollback(batch, by=by)
+        batch.status = Status.ROLLED_BACK
+        batch.rolled_back_by = by
+        batch.rolled_back_at = timezone.now()
+        batch.message = "已撤销本次导入。"
+        batch.save(update_fields=["status", "rolled_back_by", "rolled_back_at", "message"])
+    return batch
+
+
+def status_label(code: str) -> str:
+    return STATUS_LABELS.get(code, code)

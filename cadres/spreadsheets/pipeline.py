@@ -1,0 +1,199 @@
+"""The pipeline and the sheet-type registry.
+
+parse (reader) → map headers (headers) → normalise cells (SheetType.clean_row, using normalize)
+→ validate across rows and against the database (SheetType.plan) → preview → apply
+(SheetType.apply inside one transaction, all-or-nothing).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from .headers import Col, HeaderMatch, find_header, is_footer_or_blank
+from .normalize import CellError, display, is_blank
+from .reader import Sheet, read_workbook
+
+NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
+STATUS_LABELS = {NEW: "新增", CHANGED: "修改", UNCHANGED: "无变化", ERROR: "有错误"}
+
+
+@dataclass
+class Issue:
+    key: str  # column key ("" for whole-row problems)
+    value: str
+    reason: str
+
+
+@dataclass
+class RowResult:
+    number: int  # row number as Excel shows it (1-based)
+    raw: dict[str, Any]
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    status: str = UNCHANGED
+    changes: list[str] = field(default_factory=list)
+    plan: dict[str, Any] = field(default_factory=dict)  # what apply() will do for this row
+
+    def error(self, key: str, reason: str, value: Any = None) -> None:
+        self.errors.append(Issue(key, display(self.raw.get(key, "") if value is None else value), reason))
+
+    def warn(self, key: str, reason: str, value: Any = None) -> None:
+        self.warnings.append(Issue(key, display(self.raw.get(key, "") if value is None else value), reason))
+
+    def parse(self, key: str, parser: Callable, *args, **kwargs):
+        """Run a cell parser; record its CellError against the column and return None."""
+        try:
+            return parser(self.raw.get(key), *args, **kwargs)
+        except CellError as exc:
+            self.error(key, str(exc))
+            return None
+
+
+@dataclass
+class Preview:
+    sheet_type: str
+    sheet_name: str
+    header_row: int  # 1-based
+    labels: dict[str, str]  # key → header text in the file
+    rows: list[RowResult]
+    columns: dict[str, int] = field(default_factory=dict)  # key → 0-based column index
+    file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = Counter(r.status for r in self.rows)
+        return {
+            "total": len(self.rows),
+            "created": c[NEW],
+            "updated": c[CHANGED],
+            "unchanged": c[UNCHANGED],
+            "errors": c[ERROR] + (1 if self.file_errors else 0),
+            "warnings": sum(1 for r in self.rows if r.warnings),
+        }
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and not any(r.errors for r in self.rows)
+
+    def column_label(self, key: str, sheet: SheetType) -> str:
+        if key in self.labels:
+            return self.labels[key]
+        col = sheet.column(key)
+        return col.label if col else key
+
+    def messages(self, sheet: SheetType, *, warnings: bool = False) -> list[str]:
+        out = list(self.file_errors) if not warnings else []
+        for r in self.rows:
+            for issue in r.warnings if warnings else r.errors:
+                label = self.column_label(issue.key, sheet) if issue.key else "整行"
+                out.append(f"第{r.number}行「{label}」：{issue.value or '（空）'} — {issue.reason}")
+        return out
+
+
+class SheetType:
+    """Base class of a sheet type; subclasses declare columns and implement plan()/apply()."""
+
+    key: str = ""
+    label: str = ""
+    app_label: str = ""
+    columns: list[Col] = []
+    instructions: list[str] = []
+    ignore_keys: tuple[str, ...] = ("seq",)
+
+    def column(self, key: str) -> Col | None:
+        return next((c for c in self.columns if c.key == key), None)
+
+    # --- steps --------------------------------------------------------------------------------
+
+    def context(self, *, user, township) -> dict:
+        return {"user": user, "township": township}
+
+    def clean_row(self, row: RowResult, ctx: dict) -> None:
+        raise NotImplementedError
+
+    def plan(self, rows: list[RowResult], ctx: dict) -> None:
+        """Cross-row checks and the comparison with the database; sets status/changes/plan."""
+        raise NotImplementedError
+
+    def apply(self, rows: list[RowResult], ctx: dict, *, batch) -> dict:
+        """Write the planned rows (called inside a transaction). Returns what rollback needs."""
+        raise NotImplementedError
+
+    def rollback(self, batch, *, by) -> None:
+        raise NotImplementedError
+
+
+REGISTRY: dict[str, SheetType] = {}
+
+
+def register(sheet_type: type[SheetType]) -> type[SheetType]:
+    REGISTRY[sheet_type.key] = sheet_type()
+    return sheet_type
+
+
+def get_sheet_type(key: str) -> SheetType:
+    try:
+        return REGISTRY[key]
+    except KeyError:
+        raise ValidationError(f"未知的表格类型“{key}”。可选：{'、'.join(REGISTRY)}") from None
+
+
+def _pick_sheet(sheets: list[Sheet], st: SheetType) -> tuple[Sheet, HeaderMatch] | None:
+    best = None
+    for sheet in sheets:
+        match = find_header(sheet.rows, st.columns)
+        if match is None:
+            continue
+        score = match.score - (5 if sheet.hidden else 0)
+        if best is None or score > best[2]:
+            best = (sheet, match, score)
+    return (best[0], best[1]) if best else None
+
+
+def build_preview(data: bytes, st: SheetType, *, user, township, progress: Callable[[int, int], None] | None = None) -> Preview:
+    """Parse, map, normalise, validate and compare; writes nothing."""
+    _, sheets = read_workbook(data)
+    picked = _pick_sheet(sheets, st)
+    if picked is None:
+        raise ValidationError(f"没有找到「{st.label}」的表头。请使用下载的模板，或确认表头含有：{'、'.join(c.label for c in st.columns if c.required)}。")
+    sheet, match = picked
+    if match.missing_required:
+        names = "、".join(st.column(k).label for k in match.missing_required)
+        raise ValidationError(f"工作表「{sheet.name}」第{match.row_index + 1}行的表头缺少必需的列：{names}。")
+    ctx = st.context(user=user, township=township)
+    rows: list[RowResult] = []
+    data_rows = sheet.rows[match.row_index + 1 :]
+    total = len(data_rows)
+    for offset, raw_row in enumerate(data_rows):
+        if is_footer_or_blank(raw_row):
+            continue
+        raw = {key: (raw_row[j] if j < len(raw_row) else None) for j, key in match.columns.items()}
+        if all(is_blank(v) for k, v in raw.items() if k not in st.ignore_keys):
+            continue
+        row = RowResult(number=match.row_index + 2 + offset, raw=raw)
+        st.clean_row(row, ctx)
+        rows.append(row)
+        if progress and offset % 1000 == 0:
+            progress(offset, total * 2)
+    if not rows:
+        raise ValidationError(f"工作表「{sheet.name}」表头下没有数据行。")
+    st.plan(rows, ctx)
+    for row in rows:
+        if row.errors:
+            row.status = ERROR
+    if progress:
+        progress(total * 2, total * 2)
+    return Preview(
+        sheet_type=st.key,
+        sheet_name=sheet.name,
+        header_row=match.row_index + 1,
+        labels=match.labels,
+        rows=rows,
+        columns={key: j for j, key in match.columns.items()},
+    )

@@ -1,0 +1,92 @@
+"""Presentation helpers shared by every page: dates in one Chinese format, query strings, badges."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from cadres import choices
+
+register = template.Library()
+
+EMPTY = "—"
+
+
+@register.filter
+def cn_date(value) -> str:
+    """2024-03-01 — the one date format of every table and page."""
+    if not value:
+        return EMPTY
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{value:%Y-%m-%d}"
+
+
+@register.filter
+def cn_month(value) -> str:
+    return f"{value.year}年{value.month}月" if value else EMPTY
+
+
+@register.filter
+def cn_datetime(value) -> str:
+    if not value:
+        return EMPTY
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{value:%Y-%m-%d %H:%M}"
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes) -> str:
+    """The current query string with some parameters replaced (None removes one)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    if "page" not in changes:
+        params.pop("page", None)
+    encoded = urlencode(sorted((k, v) for k in params for v in params.getlist(k)))
+    return f"?{encoded}" if encoded else "?"
+
+
+_FILING_BADGES = {
+    choices.FilingStatus.DRAFT: "text-bg-warning",
+    choices.FilingStatus.TOWNSHIP_APPROVED: "text-bg-info",
+    choices.FilingStatus.FILED: "text-bg-success",
+    choices.FilingStatus.REJECTED: "text-bg-secondary",
+}
+_VETTING_BADGES = {
+    choices.VettingResult.PENDING: "text-bg-warning",
+    choices.VettingResult.PASS: "text-bg-success",
+    choices.VettingResult.FAIL: "text-bg-danger",
+}
+_FS_BADGES = {
+    choices.FirstSecretaryStatus.ACTIVE: "text-bg-success",
+    choices.FirstSecretaryStatus.EXPIRED: "text-bg-secondary",
+    choices.FirstSecretaryStatus.RECALLED: "text-bg-danger",
+}
+
+
+@register.filter
+def filing_badge(status: str) -> str:
+    return _FILING_BADGES.get(status, "text-bg-light")
+
+
+@register.filter
+def vetting_badge(result: str) -> str:
+    return _VETTING_BADGES.get(result, "text-bg-light")
+
+
+@register.filter
+def posting_badge(status: str) -> str:
+    return _FS_BADGES.get(status, "text-bg-light")
+
+
+@register.filter
+def yesno_cn(value) -> str:
+    return "是" if value else "否"

@@ -1,0 +1,14 @@
+// Touyan: small progressive enhancements (pages work without JavaScript).
+document.addEventListener("DOMContentLoaded", function () {
+  // Confirm destructive or irreversible actions (forms with data-confirm).
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+  // Open the collapsed panel that holds a form with errors.
+  document.querySelectorAll(".collapse .is-invalid, .collapse .alert-danger").forEach(function (el) {
+    var panel = el.closest(".collapse");
+    if (panel && window.bootstrap) { window.bootstrap.Collapse.getOrCreateInstance(panel).show(); }
+  });
+});

@@ -1,0 +1,156 @@
+"""Cell normalisation: every form of DOMAIN §10, table-driven (pure, no database)."""
+
+import datetime
+
+import pytest
+
+from cadres import choices
+from cadres.policy import default_profile_data
+from cadres.spreadsheets import normalize as n
+from cadres.spreadsheets.headers import header_key
+
+D = datetime.date
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1985.03", D(1985, 3, 1)),
+        ("1985.3", D(1985, 3, 1)),
+        ("198503", D(1985, 3, 1)),
+        (198503, D(1985, 3, 1)),
+        (198503.0, D(1985, 3, 1)),
+        ("1985年3月", D(1985, 3, 1)),
+        ("1985年03月12日", D(1985, 3, 12)),
+        ("1985-03", D(1985, 3, 1)),
+        ("1985-03-01", D(1985, 3, 1)),
+        ("1985/3/12", D(1985, 3, 12)),
+        ("19850312", D(1985, 3, 12)),
+        (31107, D(1985, 3, 1)),
+        (31107.0, D(1985, 3, 1)),
+        (1985.03, D(1985, 3, 1)),
+        (1985.12, D(1985, 12, 1)),
+        ("１９８５．０３", D(1985, 3, 1)),
+        (datetime.datetime(1985, 3, 12, 0, 0), D(1985, 3, 12)),
+        (D(1985, 3, 12), D(1985, 3, 12)),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_dates_in_every_form(raw, expected):
+    assert n.parse_date(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [1985.1, 2001.1])
+def test_numeric_single_digit_month_is_ambiguous_never_guessed(raw):
+    with pytest.raises(n.CellError, match="歧义"):
+        n.parse_date(raw)
+
+
+def test_text_1985_1_is_not_ambiguous_because_it_was_typed_as_text():
+    assert n.parse_date("1985.1") == D(1985, 1, 1)
+    assert n.parse_date("1985.10") == D(1985, 10, 1)
+
+
+@pytest.mark.parametrize("raw", ["1985.13", "abc", "1985-02-30", True])
+def test_bad_dates(raw):
+    with pytest.raises(n.CellError):
+        n.parse_date(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("汉", "汉族"), ("汉族", "汉族"), ("土家", "土家族"), ("维吾尔", "维吾尔族"), (" 苗族 ", "苗族"), ("", "")],
+)
+def test_ethnicity(raw, expected):
+    assert n.parse_ethnicity(raw) == expected
+
+
+def test_unknown_ethnicity():
+    with pytest.raises(n.CellError):
+        n.parse_ethnicity("火星族")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("大学本科", choices.Education.BACHELOR),
+        ("本科", choices.Education.BACHELOR),
+        ("大专", choices.Education.COLLEGE),
+        ("专科", choices.Education.COLLEGE),
+        ("大学专科", choices.Education.COLLEGE),
+        ("中专", choices.Education.VOCATIONAL),
+        ("高中", choices.Education.SENIOR),
+        ("初中", choices.Education.JUNIOR),
+        ("研究生", choices.Education.POSTGRAD),
+        ("本科（函授）", choices.Education.BACHELOR),
+        ("小学", choices.Education.PRIMARY),
+    ],
+)
+def test_education_variants(raw, expected):
+    assert n.parse_education(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("党员", "member"), ("中共党员", "member"), ("预备党员", "probationary"), ("团员", "league"), ("群众", "masses"), ("九三学社社员", "democratic")],
+)
+def test_political_status(raw, expected):
+    assert n.parse_political(raw) == expected
+
+
+@pytest.fixture
+def aliases():
+    return n.post_aliases(default_profile_data()["register"]["posts"])
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("书记、主任", ["secretary", "chair"]),
+        ("书记，主任", ["secretary", "chair"]),
+        ("党支部书记兼村委会主任", ["secretary", "chair"]),
+        ("书记 主任", ["secretary", "chair"]),
+        ("村党组织书记", ["secretary"]),
+        ("副书记、副主任", ["deputy_secretary", "vice_chair"]),
+        ("支委、委员", ["party_member", "committee_member"]),
+        ("村务监督委员会主任", ["supervision_chair"]),
+        ("文书", ["clerk"]),
+        ("书记、主任（一肩挑）", ["secretary", "chair"]),
+    ],
+)
+def test_posts_one_cell_may_hold_several(aliases, raw, expected):
+    assert n.parse_posts(raw.replace("（一肩挑）", "一肩挑"), aliases) == expected
+
+
+def test_unknown_post_is_named(aliases):
+    with pytest.raises(n.CellError, match="「镇长」"):
+        n.parse_posts("书记、镇长", aliases)
+
+
+def test_id_number_stored_as_number_is_refused_and_never_repaired():
+    with pytest.raises(n.CellError, match="存成了数字"):
+        n.id_number_cell(4.30122198503120e17)
+    assert n.id_number_cell("43012219850312003x") == "43012219850312003X"
+
+
+@pytest.mark.parametrize(("raw", "ok"), [("13807310001", True), ("0731-88888888", True), ("1380731", False)])
+def test_phone(raw, ok):
+    if ok:
+        assert n.parse_phone(raw) == raw
+    else:
+        with pytest.raises(n.CellError):
+            n.parse_phone(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("身份证号码*", "身份证号码"), ("出生年月\n（格式：1985.03）", "出生年月"), ("　姓　名　", "姓名"), ("村（社区）", "村(社区)")],
+)
+def test_header_key_ignores_stars_notes_and_spaces(raw, expected):
+    assert header_key(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("是", True), ("√", True), ("否", False), ("", False), (True, True)])
+def test_bool(raw, expected):
+    assert n.parse_bool(raw) is expected

@@ -1,0 +1,526 @@
+"""HTML pages of the register: query counts, forms, the filing journey, history, policy editor, login."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from cadres import choices, services
+from cadres.models import Appointment, DepartmentVerdict, Person, PolicyProfile, QualificationReview
+from cadres.policy import policy_for_year
+
+from ..factories import AppointmentFactory, FirstSecretaryFactory, PersonFactory, VillageFactory, VillageFlagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _villages(township, n):
+    return [VillageFactory(township=township, code=f"430122100{i + 500:03d}", name=f"测试{i:03d}村") for i in range(n)]
+
+
+def _build_villages(clerk, township, n):
+    for v in _villages(township, n):
+        VillageFlagFactory(village=v)
+        AppointmentFactory(village=v)
+
+
+def _build_people(clerk, township, n):
+    for v in _villages(township, n):
+        a = AppointmentFactory(village=v)
+        AppointmentFactory(village=v, person=a.person, post=choices.CHAIR)
+
+
+def _build_appointments(clerk, township, n):
+    for v in _villages(township, n):
+        AppointmentFactory(village=v, status=choices.FilingStatus.DRAFT)
+
+
+def _build_reviews(clerk, township, n):
+    for v in _villages(township, n):
+        services.qualification_review_request(by=clerk, person=PersonFactory(), village=v, post=choices.SECRETARY)
+
+
+def _build_first_secretaries(clerk, township, n):
+    for v in _villages(township, n):
+        FirstSecretaryFactory(village=v)
+
+
+def _build_townships(clerk, township, n):
+    from ..factories import TownshipFactory
+
+    for i in range(n - 1):
+        t = TownshipFactory(code=f"430122{i + 300:03d}", name=f"丙{i:02d}镇")
+        VillageFactory(township=t, code=f"430122{i + 300:03d}001")
+
+
+# Every list as county staff. Common queries: (1) session, (2) user, (3) COUNT for the paginator,
+# (4)+(5) the user's and the groups' permissions (navbar, buttons); list pages with a township filter add
+# (6) the scoped township options; policy-dependent pages read the profile in force (2: this year's or
+# the earliest one, none in tests).
+LIST_CASES = [
+    # township_list: session, user, COUNT, 2× permissions, annotated townships page = 6
+    ("cadres:township_list", "", _build_townships, 6),
+    # village_list: session, user, COUNT, 2× permissions, township options, villages page,
+    # prefetch current flags, prefetch current secretaries (+person) = 9
+    ("cadres:village_list", "", _build_villages, 9),
+    # person_list: session, user, COUNT, 2× policy profile (post choices), 2× permissions,
+    # township options, people page (+registered township), prefetch current appointments (+village, township) = 10
+    ("cadres:person_list", "", _build_people, 10),
+    # appointment_list (queue tab): session, user, 2× permissions (queue depends on perm), COUNT, page = 6
+    ("cadres:appointment_list", "", _build_appointments, 6),
+    # appointment_list (all tab): session, user, COUNT, 2× permissions, township options, page = 7
+    ("cadres:appointment_list", "?tab=all", _build_appointments, 7),
+    # review_list: session, user, COUNT, 2× permissions, township options, page (+person, village, township) = 7
+    ("cadres:review_list", "", _build_reviews, 7),
+    # first_secretary_list: session, user, COUNT, 2× policy profile (warning days), 2× permissions,
+    # township options, page (+person, village, township) = 9
+    ("cadres:first_secretary_list", "", _build_first_secretaries, 9),
+]
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+@pytest.mark.parametrize(("url_name", "query", "build", "expected"), LIST_CASES)
+def test_list_pages_have_constant_query_counts(
+    client, county_user, clerk_a, township_a, django_assert_num_queries, url_name, query, build, expected, rows
+):
+    build(clerk_a, township_a, rows)
+    client.force_login(county_user)
+    with django_assert_num_queries(expected):
+        response = client.get(reverse(url_name) + query)
+    assert response.status_code == 200
+    assert len(response.context["rows"]) >= 1
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_clerk_person_list_query_count_does_not_grow(client, clerk_a, township_a, django_assert_num_queries, rows):
+    _build_people(clerk_a, township_a, rows)
+    client.force_login(clerk_a)
+    # session, user, COUNT (scoped), 2× policy profile, clerk's township (scope label), 2× permissions,
+    # township options, people page, prefetch current appointments = 11
+    with django_assert_num_queries(11):
+        response = client.get(reverse("cadres:person_list"))
+    assert len(response.context["rows"]) == rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Login
+# ---------------------------------------------------------------------------------------------
+
+
+def test_login_page_renders_in_chinese(client):
+    response = client.get(reverse("login"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>登录 · 头雁</title>" in html
+    assert "用户名" in html and "密码" in html
+    assert "cdn" not in html.lower()
+
+
+def test_anonymous_user_is_sent_to_login(client):
+    response = client.get(reverse("cadres:person_list"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_login_with_right_password_goes_home(client, clerk_a):
+    response = client.post(reverse("login"), {"username": "clerk_a", "password": "pw-touyan-123"})
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+    home = client.get(reverse("home"))
+    assert "甲镇" in home.content.decode()
+
+
+def test_five_wrong_passwords_lock_the_account(client, clerk_a):
+    for _ in range(4):
+        response = client.post(reverse("login"), {"username": "clerk_a", "password": "wrong"})
+        assert "用户名或密码不正确" in response.content.decode()
+    response = client.post(reverse("login"), {"username": "clerk_a", "password": "wrong"})
+    assert "账户因多次登录失败已被临时锁定，请15分钟后再试或联系管理员" in response.content.decode()
+    # Even the right password is refused while locked.
+    response = client.post(reverse("login"), {"username": "clerk_a", "password": "pw-touyan-123"})
+    assert "已被临时锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_is_a_post(client, clerk_a):
+    client.force_login(clerk_a)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+# ---------------------------------------------------------------------------------------------
+
+
+def test_home_shows_figures_and_work_queues(client, clerk_a, village_a):
+    AppointmentFactory(village=village_a, status=choices.FilingStatus.DRAFT, person__name="王待审")
+    client.force_login(clerk_a)
+    response = client.get(reverse("home"))
+    html = response.content.decode()
+    assert "<title>首页 · 头雁</title>" in html
+    assert "王待审" in html
+    assert response.context["counts"]["filing_queue"] == 1
+    assert "书记空缺村" in html
+
+
+def test_navbar_hides_policy_from_clerks(client, clerk_a, county_user):
+    client.force_login(clerk_a)
+    assert "政策配置" not in client.get(reverse("home")).content.decode()
+    client.force_login(county_user)
+    assert "政策配置" in client.get(reverse("home")).content.decode()
+
+
+def test_village_page_shows_two_committees_and_one_shoulder(client, clerk_a, village_a):
+    a = AppointmentFactory(village=village_a, person__name="李一肩")
+    AppointmentFactory(village=village_a, person=a.person, post=choices.CHAIR)
+    AppointmentFactory(village=village_a, person__name="赵委员", post="committee_member")
+    VillageFlagFactory(village=village_a, kind=choices.VillageFlagKind.WEAK_LAX)
+    client.force_login(clerk_a)
+    html = client.get(reverse("cadres:village_detail", args=[village_a.pk])).content.decode()
+    assert "李一肩" in html and "赵委员" in html
+    assert "一肩挑" in html
+    assert "软弱涣散村" in html
+    assert "<title>甲一村 · 头雁</title>" in html
+
+
+def test_village_list_filters_sorts_and_exports(client, county_user, village_a, village_b):
+    AppointmentFactory(village=village_a)
+    client.force_login(county_user)
+    response = client.get(reverse("cadres:village_list"), {"secretary_vacant": "true"})
+    assert [v.pk for v in response.context["rows"]] == [village_b.pk]
+    response = client.get(reverse("cadres:village_list"), {"sort": "-code"})
+    assert [v.pk for v in response.context["rows"]] == [village_b.pk, village_a.pk]
+    response = client.get(reverse("cadres:village_list"), {"sort": "evil; drop"})
+    assert response.context["sort"] == "code"
+
+
+def test_person_list_masks_id_numbers_and_person_page_shows_full_id_to_county(client, county_user, clerk_a, village_a):
+    a = AppointmentFactory(village=village_a)
+    number = a.person.id_number
+    client.force_login(clerk_a)
+    assert number not in client.get(reverse("cadres:person_list")).content.decode()
+    assert a.person.masked_id_number in client.get(reverse("cadres:person_list")).content.decode()
+    assert number not in client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()
+    client.force_login(county_user)
+    assert number not in client.get(reverse("cadres:person_list")).content.decode()
+    assert number in client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()
+
+
+def test_person_page_has_placeholder_sections(client, clerk_a, village_a):
+    a = AppointmentFactory(village=village_a)
+    client.force_login(clerk_a)
+    html = client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()
+    for title in (
+        "现任职务",
+        "任职经历",
+        "资格联审",
+        "驻村第一书记",
+        "奖惩及发展去向",
+        "年度考核",
+        "教育培训",
+        "后备力量",
+        "报酬补贴",
+        "变更记录",
+    ):
+        assert title in html
+    assert "模块上线后在此显示" in html
+
+
+def test_first_secretary_page_flags_shortfall_months(client, county_user, village_a):
+    posting = FirstSecretaryFactory(village=village_a, term_start=datetime.date(2025, 1, 1), term_end=datetime.date(2027, 1, 1))
+    services.presence_record(posting=posting, by=county_user, month=datetime.date(2025, 2, 1), days_in_village=12)
+    services.presence_record(posting=posting, by=county_user, month=datetime.date(2025, 3, 1), days_in_village=22)
+    client.force_login(county_user)
+    response = client.get(reverse("cadres:first_secretary_detail", args=[posting.pk]))
+    html = response.content.decode()
+    assert "每月不少于20天" in html
+    assert html.count('class="shortfall"') == 1
+
+
+def test_presence_form_shows_service_error(client, county_user, village_a):
+    posting = FirstSecretaryFactory(village=village_a, term_start=datetime.date(2025, 1, 1), term_end=datetime.date(2027, 1, 1))
+    client.force_login(county_user)
+    response = client.post(
+        reverse("cadres:presence_record", args=[posting.pk]),
+        {"presence-month": "2025-02-01", "presence-days_in_village": "25", "presence-leave_days": "5"},
+    )
+    assert "不能超过当月天数（28天）" in response.content.decode()
+    assert posting.presence.count() == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Forms: bad input shows the Chinese message on the field and writes nothing
+# ---------------------------------------------------------------------------------------------
+
+
+def _person_data(**overrides):
+    data = {
+        "id_number": "430122198005170016",
+        "name": "周新",
+        "ethnicity": "汉族",
+        "political_status": choices.PoliticalStatus.MEMBER,
+        "party_join_date": "2005-07-01",
+        "education_fulltime": choices.Education.SENIOR,
+        "phone": "13800000000",
+    }
+    data.update(overrides)
+    return data
+
+
+def _valid_id(sex_male=True):
+    from cadres.idcard import make_id_number
+
+    return make_id_number("430122", datetime.date(1980, 5, 17), 42, sex_male)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"id_number": "430122198005170010"}, "id_number", "校验位错误"),
+        ({"sex": choices.Sex.FEMALE}, "sex", "性别与身份证号不一致"),
+        ({"birth_date": "1981-01-01"}, "birth_date", "出生日期与身份证号不一致"),
+        ({"party_join_date": ""}, "party_join_date", "须填写入党时间"),
+        ({"phone": "12345"}, "phone", "请输入11位手机号"),
+    ],
+)
+def test_person_create_form_shows_field_errors_and_writes_nothing(client, clerk_a, overrides, field, message):
+    data = _person_data(id_number=_valid_id())
+    data.update(overrides)
+    client.force_login(clerk_a)
+    before = Person.objects.count()
+    response = client.post(reverse("cadres:person_create"), data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert any(message in e for e in form.errors[field]), form.errors
+    assert message in response.content.decode()
+    assert Person.objects.count() == before
+
+
+def test_clerk_creates_person_in_own_township(client, clerk_a, township_a):
+    client.force_login(clerk_a)
+    response = client.post(reverse("cadres:person_create"), _person_data(id_number=_valid_id().lower()))
+    person = Person.objects.get(name="周新")
+    assert response.status_code == 302
+    assert response.url == reverse("cadres:person_detail", args=[person.pk])
+    assert person.registered_township == township_a
+    assert person.sex == choices.Sex.MALE
+
+
+def test_person_edit_shows_history_with_old_and_new_values_and_editor(client, clerk_a, village_a):
+    a = AppointmentFactory(village=village_a, person__phone="13800000001")
+    client.force_login(clerk_a)
+    data = {name: getattr(a.person, name) or "" for name in ("name", "ethnicity", "political_status", "education_fulltime")}
+    data.update({"phone": "13900000002", "party_join_date": "2005-07-01"})
+    response = client.post(reverse("cadres:person_update", args=[a.person_id]), data)
+    assert response.status_code == 302
+    html = client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()
+    assert "13800000001" in html and "13900000002" in html
+    assert clerk_a.full_name in html
+    history = client.get(reverse("cadres:person_detail", args=[a.person_id])).context["history"]
+    assert ("联系电话", "13800000001", "13900000002") in history[0]["changes"]
+
+
+def test_person_record_add_rejects_future_date(client, clerk_a, village_a):
+    a = AppointmentFactory(village=village_a)
+    client.force_login(clerk_a)
+    future = (datetime.date.today() + datetime.timedelta(days=10)).isoformat()
+    response = client.post(
+        reverse("cadres:person_record_add", args=[a.person_id]),
+        {"kind": choices.RecordKind.HONOUR, "date": future, "title": "优秀党务工作者"},
+    )
+    assert "日期不能晚于今天" in response.content.decode()
+    assert a.person.records.count() == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The filing journey
+# ---------------------------------------------------------------------------------------------
+
+
+def test_filing_journey_from_clerk_draft_to_county_filing(client, clerk_a, county_user, village_a):
+    person = PersonFactory(name="陈书记", registered_township=village_a.township)
+    client.force_login(clerk_a)
+    # 1. clerk asks for the joint review
+    response = client.post(
+        reverse("cadres:review_request"), {"person": person.pk, "village": village_a.pk, "post": choices.SECRETARY}
+    )
+    review = QualificationReview.objects.get(person=person)
+    assert response.url == reverse("cadres:review_detail", args=[review.pk])
+    # clerks see the outcome only, not the departments
+    html = client.get(response.url).content.decode()
+    assert "纪委监委" not in html and "待审查" in html
+    # 2. clerk records the secretary appointment → draft
+    response = client.post(
+        reverse("cadres:appointment_create", args=[person.pk]),
+        {"village": village_a.pk, "post": choices.SECRETARY, "start_date": "2025-01-10", "cohort": "2021"},
+    )
+    appointment = Appointment.objects.get(person=person)
+    assert response.url == reverse("cadres:appointment_detail", args=[appointment.pk])
+    assert appointment.status == choices.FilingStatus.DRAFT
+    assert appointment.qualification_review == review
+    # 3. township approval fails while the review is pending
+    response = client.post(reverse("cadres:appointment_approve", args=[appointment.pk]), {"approve-note": ""})
+    assert "资格联审尚未办结" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == choices.FilingStatus.DRAFT
+    # clerks cannot record verdicts
+    verdict = review.verdicts.first()
+    assert client.post(reverse("cadres:verdict_record", args=[review.pk, verdict.pk]), {}).status_code == 403
+    # 4. county records every department's verdict as pass
+    client.force_login(county_user)
+    html = client.get(reverse("cadres:review_detail", args=[review.pk])).content.decode()
+    assert "纪委监委" in html
+    for v in review.verdicts.all():
+        prefix = f"v{v.pk}"
+        response = client.post(
+            reverse("cadres:verdict_record", args=[review.pk, v.pk]), {f"{prefix}-result": "pass", f"{prefix}-note": "无异常"}
+        )
+        assert response.status_code == 302
+    review.refresh_from_db()
+    assert review.outcome == choices.VettingResult.PASS
+    # 5. clerk approves
+    client.force_login(clerk_a)
+    response = client.post(reverse("cadres:appointment_approve", args=[appointment.pk]), {"approve-note": "同意"})
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == choices.FilingStatus.TOWNSHIP_APPROVED
+    # clerks cannot file
+    assert client.post(reverse("cadres:appointment_file", args=[appointment.pk]), {}).status_code == 403
+    # 6. county files
+    client.force_login(county_user)
+    response = client.post(reverse("cadres:appointment_file", args=[appointment.pk]), {"file-note": ""})
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.is_current
+    html = client.get(reverse("cadres:appointment_detail", args=[appointment.pk])).content.decode()
+    assert "已备案（生效）" in html and clerk_a.full_name in html and county_user.full_name in html
+    # 7. current on the village page
+    client.force_login(clerk_a)
+    response = client.get(reverse("cadres:village_detail", args=[village_a.pk]))
+    assert [a.pk for a in response.context["members"]] == [appointment.pk]
+    # 8. a second secretary for the same village gets the friendly message at filing
+    second = AppointmentFactory(
+        village=village_a, person__name="吴二", status=choices.FilingStatus.TOWNSHIP_APPROVED, qualification_review=None
+    )
+    other_review = services.qualification_review_request(
+        by=clerk_a, person=second.person, village=village_a, post=choices.SECRETARY
+    )
+    DepartmentVerdict.objects.filter(review=other_review).update(result=choices.VettingResult.PASS)
+    QualificationReview.objects.filter(pk=other_review.pk).update(outcome=choices.VettingResult.PASS)
+    Appointment.objects.filter(pk=second.pk).update(qualification_review=other_review)
+    client.force_login(county_user)
+    response = client.post(reverse("cadres:appointment_file", args=[second.pk]), {"file-note": ""})
+    assert "该村(社区)已有现任党组织书记陈书记" in response.content.decode()
+    second.refresh_from_db()
+    assert second.status == choices.FilingStatus.TOWNSHIP_APPROVED
+
+
+def test_reject_needs_a_reason(client, clerk_a, village_a):
+    a = AppointmentFactory(village=village_a, status=choices.FilingStatus.DRAFT)
+    client.force_login(clerk_a)
+    response = client.post(reverse("cadres:appointment_reject", args=[a.pk]), {"reject-note": ""})
+    assert "退回须填写理由" in response.content.decode()
+    a.refresh_from_db()
+    assert a.status == choices.FilingStatus.DRAFT
+
+
+def test_failed_verdict_needs_a_blocking_item(client, county_user, clerk_a, village_a):
+    review = services.qualification_review_request(by=clerk_a, person=PersonFactory(), village=village_a, post=choices.SECRETARY)
+    v = review.verdicts.first()
+    client.force_login(county_user)
+    url = reverse("cadres:verdict_record", args=[review.pk, v.pk])
+    response = client.post(url, {f"v{v.pk}-result": "fail", f"v{v.pk}-negative_item_code": "w01"})
+    assert "不构成否决" in response.content.decode()
+    v.refresh_from_db()
+    assert v.result == choices.VettingResult.PENDING
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy editor (generic over the registered sections)
+# ---------------------------------------------------------------------------------------------
+
+
+def _section_post(profile):
+    """The edit form as the browser would post it, unchanged."""
+    from cadres.forms import SectionEditor
+    from cadres.policy import SECTIONS
+
+    editor = SectionEditor(SECTIONS["register"], profile.section("register"))
+    data = {}
+    for _part, kind, obj in editor.parts:
+        if kind == "table":
+            for key, value in obj.management_form.initial.items():
+                data[f"{obj.prefix}-{key}"] = value
+            for form in obj.forms:
+                for name in form.fields:
+                    value = form.initial.get(name)
+                    if value is None or value is False or name == "DELETE":
+                        continue
+                    data[form.add_prefix(name)] = "on" if value is True else value
+        else:
+            for name in obj.fields:
+                data[obj.add_prefix(name)] = obj.initial.get(name)
+    return data
+
+
+def test_policy_editor_changes_first_secretary_min_days(client, county_user):
+    profile = services.policy_profile_create(by=county_user, year=datetime.date.today().year)
+    client.force_login(county_user)
+    url = reverse("cadres:policy_section_edit", args=[profile.year, "register"])
+    assert client.get(url).status_code == 200
+    data = _section_post(profile)
+    data["first_secretary-min_days_per_month"] = "18"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    profile.refresh_from_db()
+    assert profile.section("register")["first_secretary"]["min_days_per_month"] == 18
+    assert len(profile.section("register")["posts"]) == len(choices.DEFAULT_POSTS)
+    assert policy_for_year().section("register")["first_secretary"]["min_days_per_month"] == 18
+    html = client.get(reverse("cadres:policy_detail", args=[profile.year])).content.decode()
+    assert "每月最少驻村天数：20 → 18" in html
+    assert county_user.full_name in html
+    assert "默认值出处" in html
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"first_secretary-min_days_per_month": "二十"}, "输入整数"),
+        ({"vetting_departments-1-code": "d01"}, "重复"),
+        ({"first_secretary-min_days_per_month": "40"}, "31"),
+    ],
+)
+def test_policy_editor_rejects_bad_input_and_changes_nothing(client, county_user, change, message):
+    profile = services.policy_profile_create(by=county_user, year=datetime.date.today().year)
+    before = PolicyProfile.objects.get(pk=profile.pk).data
+    client.force_login(county_user)
+    data = _section_post(profile)
+    data.update(change)
+    response = client.post(reverse("cadres:policy_section_edit", args=[profile.year, "register"]), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert PolicyProfile.objects.get(pk=profile.pk).data == before
+    assert profile.history.count() == 1
+
+
+def test_policy_editor_adds_and_deletes_rows(client, county_user):
+    profile = services.policy_profile_create(by=county_user, year=datetime.date.today().year)
+    client.force_login(county_user)
+    data = _section_post(profile)
+    n = int(data["vetting_departments-INITIAL_FORMS"])
+    data[f"vetting_departments-{n}-code"] = "d99"
+    data[f"vetting_departments-{n}-name"] = "市场监管局"
+    data["vetting_departments-0-DELETE"] = "on"
+    response = client.post(reverse("cadres:policy_section_edit", args=[profile.year, "register"]), data)
+    assert response.status_code == 302
+    codes = [d["code"] for d in PolicyProfile.objects.get(pk=profile.pk).section("register")["vetting_departments"]]
+    assert "d99" in codes and "d01" not in codes and len(codes) == n
+
+
+def test_clerks_cannot_open_policy_pages(client, clerk_a, county_user):
+    services.policy_profile_create(by=county_user, year=2025)
+    client.force_login(clerk_a)
+    assert client.get(reverse("cadres:policy_list")).status_code == 403
+    assert client.get(reverse("cadres:policy_detail", args=[2025])).status_code == 403
