@@ -2,7 +2,10 @@
 
 An app registers a *section* (key, label, scalar fields, tables) in its ``AppConfig.ready``.
 County staff edit each section in the browser (cadres.views.PolicySectionEditView); values and
-their sources for the default profile come from ``fixtures/policy_default.json``.
+their sources for the default profile come from ``fixtures/policy/<key>.json``.
+
+Default values live in ``fixtures/policy/<section key>.json`` (one file per section, each with a
+``_sources`` dict citing where every default comes from), so each app ships its own defaults.
 
 Reading: ``policy_for_year(year).section("register")`` → dict merged over the defaults.
 """
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "policy_default.json"
+FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "policy"
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,11 @@ def register_section(section: Section) -> None:
 
 @cache
 def _default_data() -> dict:
-    with open(FIXTURE, encoding="utf-8") as fh:
-        return json.load(fh)
+    data = {}
+    for path in sorted(FIXTURE_DIR.glob("*.json")):
+        with open(path, encoding="utf-8") as fh:
+            data[path.stem] = json.load(fh)
+    return data
 
 
 def default_profile_data() -> dict:

@@ -1,0 +1,45 @@
+"""Sections of the person page (一人一档) contributed by each app.
+
+An app registers a section in its ``AppConfig.ready``::
+
+    register_person_section(PersonSection(
+        key="training", label="教育培训", order=30,
+        template="training/_person_section.html",
+        context=lambda *, user, person: {"rows": selectors.person_training(user=user, person=person)},
+    ))
+
+The person page renders every registered section in ``order``; ``context`` must use the app's
+scoped selectors (it receives the viewing user) and a bounded number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PersonSection:
+    key: str
+    label: str
+    order: int
+    template: str
+    context: Callable[..., dict]
+    permission: str = ""  # e.g. "subsidies.view_ledgerentry"; empty = anyone who can see the person
+
+
+PERSON_SECTIONS: dict[str, PersonSection] = {}
+
+
+def register_person_section(section: PersonSection) -> None:
+    PERSON_SECTIONS[section.key] = section
+
+
+def person_sections_for(*, user, person) -> list[dict]:
+    """[{key, label, template, ctx}] for the sections this user may see, in order."""
+    out = []
+    for section in sorted(PERSON_SECTIONS.values(), key=lambda s: s.order):
+        if section.permission and not user.has_perm(section.permission):
+            continue
+        out.append({"key": section.key, "label": section.label, "template": section.template, "ctx": section.context(user=user, person=person)})
+    return out
