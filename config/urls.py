@@ -10,6 +10,10 @@ admin.site.index_title = "数据管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/reserves/", include("reserves.api_urls")),
+    path("api/v1/training/", include("training.api_urls")),
+    path("api/v1/reviews/", include("assessments.api_urls")),
+    path("api/v1/ledger/", include("subsidies.api_urls")),
     path("api/v1/", include(api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

@@ -1,0 +1,3 @@
+"""REST API of the assessments app, mounted by config/urls.py."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""REST API of the reserves app, mounted by config/urls.py."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""REST API of the subsidies app, mounted by config/urls.py."""
+
+urlpatterns: list = []

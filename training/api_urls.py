@@ -1,0 +1,3 @@
+"""REST API of the training app, mounted by config/urls.py."""
+
+urlpatterns: list = []
