@@ -768,7 +768,9 @@ class ImportBatch(models.Model):
     original_name = models.CharField("原文件名", max_length=255)
     size = models.PositiveIntegerField("大小(字节)", default=0)
     checksum = models.CharField("SHA-256", max_length=64, db_index=True)
-    township = models.ForeignKey(Township, verbose_name="乡镇(街道)", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    township = models.ForeignKey(
+        Township, verbose_name="乡镇(街道)", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.UPLOADED, db_index=True)
@@ -777,10 +779,14 @@ class ImportBatch(models.Model):
     counts = models.JSONField("统计", default=dict, blank=True)
     summary = models.JSONField("预览", default=dict, blank=True, help_text="行状态、错误与提示。")
     message = models.TextField("说明", blank=True)
-    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     applied_at = models.DateTimeField("导入时间", null=True, blank=True)
     touched = models.JSONField("变更对象", default=dict, blank=True)
-    rolled_back_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="撤销人", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    rolled_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="撤销人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     rolled_back_at = models.DateTimeField("撤销时间", null=True, blank=True)
 
     objects = ImportBatchQuerySet.as_manager()
@@ -812,7 +818,9 @@ class ExportLog(models.Model):
     """Who downloaded which list, with which filters and how many rows (personal data)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.PROTECT, related_name="+")
-    township = models.ForeignKey(Township, verbose_name="用户所属乡镇", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    township = models.ForeignKey(
+        Township, verbose_name="用户所属乡镇", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     what = models.CharField("导出内容", max_length=100)
     filters = models.JSONField("筛选条件", default=dict, blank=True)
     rows = models.PositiveIntegerField("行数", default=0)

@@ -41,5 +41,12 @@ def person_sections_for(*, user, person) -> list[dict]:
     for section in sorted(PERSON_SECTIONS.values(), key=lambda s: s.order):
         if section.permission and not user.has_perm(section.permission):
             continue
-        out.append({"key": section.key, "label": section.label, "template": section.template, "ctx": section.context(user=user, person=person)})
+        out.append(
+            {
+                "key": section.key,
+                "label": section.label,
+                "template": section.template,
+                "ctx": section.context(user=user, person=person),
+            }
+        )
     return out

@@ -23,40 +23,101 @@ CHUNK = 900
 
 PERSON_COLUMNS = [
     Col("seq", "序号", ("编号", "序"), width=6),
-    Col("township", "乡镇(街道)", ("乡镇", "镇(街道)", "所属乡镇", "乡镇名称", "镇街", "乡镇街道", "街道"), example="甲镇",
-        help="乡镇组织委员可留空，默认为本乡镇。"),
-    Col("village", "村(社区)", ("村", "社区", "村名", "村(社区)名称", "所在村", "所在村(社区)", "村社区", "村居"), required=True,
-        example="甲一村", width=14),
+    Col(
+        "township",
+        "乡镇(街道)",
+        ("乡镇", "镇(街道)", "所属乡镇", "乡镇名称", "镇街", "乡镇街道", "街道"),
+        example="甲镇",
+        help="乡镇组织委员可留空，默认为本乡镇。",
+    ),
+    Col(
+        "village",
+        "村(社区)",
+        ("村", "社区", "村名", "村(社区)名称", "所在村", "所在村(社区)", "村社区", "村居"),
+        required=True,
+        example="甲一村",
+        width=14,
+    ),
     Col("name", "姓名", ("名字",), required=True, example="李建国", width=10),
     Col("sex", "性别", (), example="男", choices=("男", "女"), width=6),
     Col("ethnicity", "民族", (), example="汉族", choices=tuple(sorted(choices.ETHNICITY_NAMES)), width=8),
     Col("birth_date", "出生年月", ("出生日期", "出生年月日", "出生时间", "生日"), example="1985.03", width=10),
-    Col("id_number", "身份证号", ("身份证号码", "公民身份号码", "身份证", "身份证件号码", "公民身份证号码", "证件号码"), required=True,
-        example="43012219850312003X", text_format=True, width=21, help="必须为文本格式的18位号码。"),
+    Col(
+        "id_number",
+        "身份证号",
+        ("身份证号码", "公民身份号码", "身份证", "身份证件号码", "公民身份证号码", "证件号码"),
+        required=True,
+        example="43012219850312003X",
+        text_format=True,
+        width=21,
+        help="必须为文本格式的18位号码。",
+    ),
     Col("native_place", "籍贯", ("籍贯(出生地)",), example="湖南长沙", width=10),
-    Col("political_status", "政治面貌", ("政治面目",), example="中共党员",
-        choices=("中共党员", "中共预备党员", "共青团员", "民主党派", "群众"), width=10),
+    Col(
+        "political_status",
+        "政治面貌",
+        ("政治面目",),
+        example="中共党员",
+        choices=("中共党员", "中共预备党员", "共青团员", "民主党派", "群众"),
+        width=10,
+    ),
     Col("party_join_date", "入党时间", ("入党年月", "入党日期"), example="2008.07", width=10),
     Col("work_start_date", "参加工作时间", ("工作时间", "参加工作年月"), example="2003.09", width=10),
-    Col("education_fulltime", "全日制学历", ("学历全日制", "全日制教育", "全日制教育学历", "学历", "文化程度", "最高学历"),
-        example="高中", choices=tuple(c.label for c in choices.Education), width=10),
-    Col("education_inservice", "在职学历", ("学历在职", "在职教育", "在职教育学历"), example="大专",
-        choices=tuple(c.label for c in choices.Education), width=10),
+    Col(
+        "education_fulltime",
+        "全日制学历",
+        ("学历全日制", "全日制教育", "全日制教育学历", "学历", "文化程度", "最高学历"),
+        example="高中",
+        choices=tuple(c.label for c in choices.Education),
+        width=10,
+    ),
+    Col(
+        "education_inservice",
+        "在职学历",
+        ("学历在职", "在职教育", "在职教育学历"),
+        example="大专",
+        choices=tuple(c.label for c in choices.Education),
+        width=10,
+    ),
     Col("school_major", "毕业院校及专业", ("毕业院校", "毕业学校及专业", "毕业院校系及专业", "全日制毕业院校及专业"), width=20),
-    Col("posts", "现任职务", ("职务", "担任职务", "任职情况", "现任职务(多个用顿号分隔)", "村内职务"), required=True,
-        example="书记、主任", width=16, help="多个职务用顿号分隔，如“书记、主任”。"),
-    Col("start_date", "任职时间", ("任现职时间", "现任职务时间", "任职年月", "任现职年月", "任职日期"), example="2021.04", width=10),
+    Col(
+        "posts",
+        "现任职务",
+        ("职务", "担任职务", "任职情况", "现任职务(多个用顿号分隔)", "村内职务"),
+        required=True,
+        example="书记、主任",
+        width=16,
+        help="多个职务用顿号分隔，如“书记、主任”。",
+    ),
+    Col(
+        "start_date",
+        "任职时间",
+        ("任现职时间", "现任职务时间", "任职年月", "任现职年月", "任职日期"),
+        example="2021.04",
+        width=10,
+    ),
     Col("cohort", "换届届次", ("届次", "换届年份"), example=2021, width=8),
     Col("one_shoulder", "是否一肩挑", ("一肩挑",), example="是", choices=("是", "否"), width=8),
     Col("cross_post", "是否交叉任职", ("交叉任职",), example="是", choices=("是", "否"), width=8),
     Col("is_veteran", "是否退役军人", ("退役军人",), example="否", choices=("是", "否"), width=8),
-    Col("phone", "联系电话", ("手机号码", "手机号", "电话", "联系方式", "手机"), example="13807310001", text_format=True, width=13),
+    Col(
+        "phone", "联系电话", ("手机号码", "手机号", "电话", "联系方式", "手机"), example="13807310001", text_format=True, width=13
+    ),
     Col("note", "备注", (), width=16),
 ]
 
 UPDATABLE = [
-    "name", "ethnicity", "native_place", "political_status", "party_join_date", "work_start_date",
-    "education_fulltime", "education_inservice", "school_major", "phone", "is_veteran",
+    "name",
+    "ethnicity",
+    "native_place",
+    "political_status",
+    "party_join_date",
+    "work_start_date",
+    "education_fulltime",
+    "education_inservice",
+    "school_major",
+    "phone",
+    "is_veteran",
 ]
 
 
@@ -170,7 +231,8 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
             status = v["political_status"] or ""
             try:
                 validate_party_fields(
-                    {"political_status": status, "party_join_date": v["party_join_date"], "ethnicity": v["ethnicity"]}, facts_birth
+                    {"political_status": status, "party_join_date": v["party_join_date"], "ethnicity": v["ethnicity"]},
+                    facts_birth,
                 ) if status else None
             except ValidationError as exc:
                 for field, messages in exc.message_dict.items():
@@ -206,7 +268,11 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         village_ids = {r.values["village"].pk for r in rows if r.values.get("village")}
         current_principal: dict[tuple[int, str], list[Appointment]] = defaultdict(list)
         for chunk in _chunks(village_ids):
-            for a in Appointment.objects.current().filter(village_id__in=chunk, post__in=["secretary", "chair"]).select_related("person"):
+            for a in (
+                Appointment.objects.current()
+                .filter(village_id__in=chunk, post__in=["secretary", "chair"])
+                .select_related("person")
+            ):
                 current_principal[(a.village_id, a.post)].append(a)
 
         for row in rows:
@@ -268,12 +334,20 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
             if row.plan.get("person") is None and row.status == NEW:
                 v = row.values
                 p = Person(
-                    id_number=v["id_number"], name=v["name"], sex=v["_sex"], birth_date=v["_birth"],
-                    ethnicity=v["ethnicity"] or "汉族", native_place=v["native_place"],
+                    id_number=v["id_number"],
+                    name=v["name"],
+                    sex=v["_sex"],
+                    birth_date=v["_birth"],
+                    ethnicity=v["ethnicity"] or "汉族",
+                    native_place=v["native_place"],
                     political_status=v["political_status"] or choices.PoliticalStatus.MASSES,
-                    party_join_date=v["party_join_date"], work_start_date=v["work_start_date"],
-                    education_fulltime=v["education_fulltime"] or "", education_inservice=v["education_inservice"] or "",
-                    school_major=v["school_major"], phone=v["phone"] or "", is_veteran=bool(v["is_veteran"]),
+                    party_join_date=v["party_join_date"],
+                    work_start_date=v["work_start_date"],
+                    education_fulltime=v["education_fulltime"] or "",
+                    education_inservice=v["education_inservice"] or "",
+                    school_major=v["school_major"],
+                    phone=v["phone"] or "",
+                    is_veteran=bool(v["is_veteran"]),
                     registered_township=v["village"].township,
                 )
                 row.plan["person"] = p
@@ -292,7 +366,12 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                 changed_people.append(p)
         if changed_people:
             bulk_update_with_history(
-                changed_people, Person, [*sorted(fields), "updated_at"], batch_size=1000, default_user=user, default_change_reason=reason
+                changed_people,
+                Person,
+                [*sorted(fields), "updated_at"],
+                batch_size=1000,
+                default_user=user,
+                default_change_reason=reason,
             )
         new_appts, changed_appts, old_appt = [], [], {}
         for row in rows:
@@ -301,8 +380,13 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                 info = ctx["posts"][code]
                 new_appts.append(
                     Appointment(
-                        person=row.plan["person"], village=v["village"], post=code, post_name=info["name"],
-                        start_date=v["start_date"], cohort=v["cohort"], created_by=user,
+                        person=row.plan["person"],
+                        village=v["village"],
+                        post=code,
+                        post_name=info["name"],
+                        start_date=v["start_date"],
+                        cohort=v["cohort"],
+                        created_by=user,
                         status=choices.FilingStatus.DRAFT if info.get("requires_filing") else choices.FilingStatus.FILED,
                         note=reason,
                     )
@@ -318,7 +402,9 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                 batch_size=1000,
             )
         if changed_appts:
-            bulk_update_with_history(changed_appts, Appointment, ["start_date"], batch_size=1000, default_user=user, default_change_reason=reason)
+            bulk_update_with_history(
+                changed_appts, Appointment, ["start_date"], batch_size=1000, default_user=user, default_change_reason=reason
+            )
         return {
             "watermark": watermark,
             "person_created": [p.pk for p in new_people],
@@ -419,22 +505,55 @@ FS_COLUMNS = [
     Col("sex", "性别", (), example="男", choices=("男", "女"), width=6),
     Col("ethnicity", "民族", (), example="汉族", choices=tuple(sorted(choices.ETHNICITY_NAMES)), width=8),
     Col("birth_date", "出生年月", ("出生日期",), example="1988.06", width=10),
-    Col("id_number", "身份证号", ("身份证号码", "公民身份号码", "身份证"), required=True, example="430122198806150017",
-        text_format=True, width=21),
+    Col(
+        "id_number",
+        "身份证号",
+        ("身份证号码", "公民身份号码", "身份证"),
+        required=True,
+        example="430122198806150017",
+        text_format=True,
+        width=21,
+    ),
     Col("political_status", "政治面貌", (), example="中共党员", choices=("中共党员", "中共预备党员"), width=10),
     Col("party_join_date", "入党时间", ("入党年月",), example="2010.06", width=10),
-    Col("education_fulltime", "学历", ("全日制学历", "文化程度"), example="大学本科",
-        choices=tuple(c.label for c in choices.Education), width=10),
+    Col(
+        "education_fulltime",
+        "学历",
+        ("全日制学历", "文化程度"),
+        example="大学本科",
+        choices=tuple(c.label for c in choices.Education),
+        width=10,
+    ),
     Col("sending_unit", "派出单位", ("选派单位", "派出单位名称", "原单位"), required=True, example="县财政局", width=18),
     Col("original_title", "原职务/职级", ("原职务", "原职务职级", "职务职级", "现职务"), example="四级主任科员", width=14),
     Col("township", "乡镇(街道)", ("乡镇", "驻村乡镇", "所在乡镇"), example="甲镇", width=10),
-    Col("village", "驻村(社区)", ("村(社区)", "驻村", "所驻村", "村", "驻村名称", "派驻村"), required=True, example="甲一村", width=14),
-    Col("term_start", "驻村开始时间", ("驻村时间", "开始时间", "驻村起始时间", "到村时间", "选派时间"), required=True, example="2025.03", width=12),
+    Col(
+        "village",
+        "驻村(社区)",
+        ("村(社区)", "驻村", "所驻村", "村", "驻村名称", "派驻村"),
+        required=True,
+        example="甲一村",
+        width=14,
+    ),
+    Col(
+        "term_start",
+        "驻村开始时间",
+        ("驻村时间", "开始时间", "驻村起始时间", "到村时间", "选派时间"),
+        required=True,
+        example="2025.03",
+        width=12,
+    ),
     Col("term_end", "驻村期满时间", ("结束时间", "期满时间", "驻村截止时间"), example="2027.03", width=12),
     Col("batch", "选派批次", ("批次",), example="2025年第一批", width=12),
     Col("phone", "联系电话", ("手机号码", "电话", "联系方式"), example="13907310002", text_format=True, width=13),
-    Col("village_type", "村类型", ("村类别", "派驻村类型"), example="软弱涣散村", width=12,
-        help="仅供核对；村类型以系统中县委组织部认定的标记为准。"),
+    Col(
+        "village_type",
+        "村类型",
+        ("村类别", "派驻村类型"),
+        example="软弱涣散村",
+        width=12,
+        help="仅供核对；村类型以系统中县委组织部认定的标记为准。",
+    ),
 ]
 
 
@@ -487,7 +606,10 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
                 row.warn("sex", f"与身份证号不一致（身份证号为{choices.Sex(v['_sex']).label}），以身份证号为准")
             if v["birth_date"] and (v["birth_date"].year, v["birth_date"].month) != (v["_birth"].year, v["_birth"].month):
                 row.warn("birth_date", f"与身份证号不一致（身份证号为{v['_birth']:%Y.%m}），以身份证号为准")
-        if v["political_status"] in (choices.PoliticalStatus.MEMBER, choices.PoliticalStatus.PROBATIONARY) and not v["party_join_date"]:
+        if (
+            v["political_status"] in (choices.PoliticalStatus.MEMBER, choices.PoliticalStatus.PROBATIONARY)
+            and not v["party_join_date"]
+        ):
             row.warn("party_join_date", "党员未填入党时间")
 
     def plan(self, rows: list[RowResult], ctx: dict) -> None:
@@ -550,9 +672,15 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
             if row.status == NEW and row.plan.get("person") is None:
                 v = row.values
                 p = Person(
-                    id_number=v["id_number"], name=v["name"], sex=v["_sex"], birth_date=v["_birth"],
-                    ethnicity=v["ethnicity"] or "汉族", political_status=v["political_status"] or choices.PoliticalStatus.MEMBER,
-                    party_join_date=v["party_join_date"], education_fulltime=v["education_fulltime"] or "", phone=v["phone"] or "",
+                    id_number=v["id_number"],
+                    name=v["name"],
+                    sex=v["_sex"],
+                    birth_date=v["_birth"],
+                    ethnicity=v["ethnicity"] or "汉族",
+                    political_status=v["political_status"] or choices.PoliticalStatus.MEMBER,
+                    party_join_date=v["party_join_date"],
+                    education_fulltime=v["education_fulltime"] or "",
+                    phone=v["phone"] or "",
                 )
                 row.plan["person"] = p
                 new_people.append(p)
@@ -561,9 +689,13 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
         created, updated = [], {}
         new_postings = [
             FirstSecretary(
-                person=row.plan["person"], village=row.values["village"], sending_unit=row.values["sending_unit"],
-                original_title=row.values["original_title"], batch=row.values["batch"],
-                term_start=row.values["term_start"], term_end=row.values["term_end"],
+                person=row.plan["person"],
+                village=row.values["village"],
+                sending_unit=row.values["sending_unit"],
+                original_title=row.values["original_title"],
+                batch=row.values["batch"],
+                term_start=row.values["term_start"],
+                term_end=row.values["term_end"],
             )
             for row in rows
             if row.status == NEW

@@ -5,7 +5,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from . import services  # noqa: I001
+from . import services
 
 
 @shared_task(name="cadres.tasks.first_secretary_terms_expire_task")

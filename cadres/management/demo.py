@@ -112,7 +112,7 @@ def first_of_month(d: datetime.date, months_back: int = 0) -> datetime.date:
 
 
 def aware(d: datetime.date, hour: int = 10) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime(d.year, d.month, d.day, hour))
+    return datetime.datetime(d.year, d.month, d.day, hour, tzinfo=timezone.get_current_timezone())
 
 
 @contextlib.contextmanager
@@ -378,7 +378,7 @@ class DemoCounty:
         self.clerks: dict[str, User] = {}
 
         def ensure(username: str, full_name: str, role: str, township=None, superuser=False) -> User:
-            user, created = User.objects.get_or_create(
+            user, _ = User.objects.get_or_create(
                 username=username, defaults={"full_name": full_name, "password": hashed, "is_superuser": superuser}
             )
             user_set_role(user=user, role=role, township=township)
@@ -482,9 +482,25 @@ class DemoCounty:
             if plan.previous:
                 old = self.person(rng, role="secretary", township=t, age=(55, 72, 63), member_by=datetime.date(2010, 1, 1))
                 start = datetime.date(PREVIOUS_COHORT, rng.randint(1, 3), rng.randint(1, 28))
-                self.appoint(plan, old, "secretary", start, cohort=PREVIOUS_COHORT, end=ps - datetime.timedelta(days=1), reason=choices.EndReason.ELECTION)
+                self.appoint(
+                    plan,
+                    old,
+                    "secretary",
+                    start,
+                    cohort=PREVIOUS_COHORT,
+                    end=ps - datetime.timedelta(days=1),
+                    reason=choices.EndReason.ELECTION,
+                )
                 if plan.yijiantiao and rng.random() < 0.4:
-                    self.appoint(plan, old, "chair", start, cohort=PREVIOUS_COHORT, end=cs - datetime.timedelta(days=1), reason=choices.EndReason.ELECTION)
+                    self.appoint(
+                        plan,
+                        old,
+                        "chair",
+                        start,
+                        cohort=PREVIOUS_COHORT,
+                        end=cs - datetime.timedelta(days=1),
+                        reason=choices.EndReason.ELECTION,
+                    )
 
             # the 2021 secretary
             young = rng.random() < 0.1
@@ -514,7 +530,9 @@ class DemoCounty:
             if sec_reason == choices.EndReason.PROMOTED:
                 title = rng.choice(names.CAREERS[:3])
                 self.records.append(
-                    PersonRecord(person=sec, kind=choices.RecordKind.CAREER, date=sec_end, title=title, issuer="中共望城县委组织部")
+                    PersonRecord(
+                        person=sec, kind=choices.RecordKind.CAREER, date=sec_end, title=title, issuer="中共望城县委组织部"
+                    )
                 )
 
             # mid-term successor (届中调整), or the candidate in the filing queue
@@ -535,7 +553,15 @@ class DemoCounty:
             # the other posts: 5–9 posts in all per village
             n_posts = rng.randint(5, 9)
             extra = ["committee_member", "party_member"]
-            pool = ["deputy_secretary", "vice_chair", "committee_member", "supervision_member", "clerk", "party_member", "committee_member"]
+            pool = [
+                "deputy_secretary",
+                "vice_chair",
+                "committee_member",
+                "supervision_member",
+                "clerk",
+                "party_member",
+                "committee_member",
+            ]
             rng.shuffle(pool)
             extra += pool
             extra = extra[: max(0, n_posts - 3)]
@@ -560,7 +586,11 @@ class DemoCounty:
                     if post in PARTY_POSTS:
                         party_members.append(holder)
                 held.add((id(holder), post))
-                start = ps if post in PARTY_POSTS else cs + (datetime.timedelta(days=rng.randint(5, 30)) if post == "clerk" else datetime.timedelta())
+                start = (
+                    ps
+                    if post in PARTY_POSTS
+                    else cs + (datetime.timedelta(days=rng.randint(5, 30)) if post == "clerk" else datetime.timedelta())
+                )
                 end, reason = None, ""
                 if rng.random() < 0.05:
                     end = datetime.date(rng.randint(2022, 2025), rng.randint(1, 12), rng.randint(1, 28))
@@ -676,7 +706,9 @@ class DemoCounty:
         n = len(departments)
         for appt, requested in self.queue_reviews:
             plan = plan_of[appt.village_id]
-            appt.qualification_review = review(plan, appt.person, "secretary", requested, VettingResult.PASS, [VettingResult.PASS] * n)
+            appt.qualification_review = review(
+                plan, appt.person, "secretary", requested, VettingResult.PASS, [VettingResult.PASS] * n
+            )
 
         new_people: list[Person] = []
         picks = rng.sample(self.plans, min(len(self.plans), max(4, round(0.02 * len(self.plans))) + 3))
@@ -748,7 +780,14 @@ class DemoCounty:
         postings: list[FirstSecretary] = []
         for i, plan in enumerate(chosen):
             unit, title = rng.choice(names.SENDING_UNITS)
-            p = self.person(rng, role="first_secretary", township=None, age=(26, 50, 34), member_by=datetime.date(2020, 1, 1), edu=EDU_FIRST_SEC)
+            p = self.person(
+                rng,
+                role="first_secretary",
+                township=None,
+                age=(26, 50, 34),
+                member_by=datetime.date(2020, 1, 1),
+                edu=EDU_FIRST_SEC,
+            )
             p.school_major = rng.choice(names.SCHOOLS_FULLTIME)
             p.education_inservice = ""
             people.append(p)
@@ -756,7 +795,14 @@ class DemoCounty:
             old = None
             if history:
                 old_unit, old_title = rng.choice(names.SENDING_UNITS)
-                old = self.person(rng, role="first_secretary", township=None, age=(28, 50, 36), member_by=datetime.date(2018, 1, 1), edu=EDU_FIRST_SEC)
+                old = self.person(
+                    rng,
+                    role="first_secretary",
+                    township=None,
+                    age=(28, 50, 36),
+                    member_by=datetime.date(2018, 1, 1),
+                    edu=EDU_FIRST_SEC,
+                )
                 people.append(old)
             end = self.today + datetime.timedelta(days=when.randint(7, 85) if i in expiring else when.randint(100, 700))
             start = add_years(end, -2)

@@ -60,8 +60,14 @@ def _summary(preview: Preview, st) -> dict:
             "s": r.status,
             "name": str(r.values.get("name") or r.raw.get("name") or ""),
             "c": "；".join(r.changes),
-            "e": [f"「{preview.column_label(i.key, st) if i.key else '整行'}」：{i.value or '（空）'} — {i.reason}" for i in r.errors],
-            "w": [f"「{preview.column_label(i.key, st) if i.key else '整行'}」：{i.value or '（空）'} — {i.reason}" for i in r.warnings],
+            "e": [
+                f"「{preview.column_label(i.key, st) if i.key else '整行'}」：{i.value or '（空）'} — {i.reason}"
+                for i in r.errors
+            ],
+            "w": [
+                f"「{preview.column_label(i.key, st) if i.key else '整行'}」：{i.value or '（空）'} — {i.reason}"
+                for i in r.warnings
+            ],
         }
         for r in preview.rows
     ]
@@ -87,7 +93,9 @@ def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
     st = get_sheet_type(batch.sheet_type)
     ImportBatch.objects.filter(pk=batch.pk).update(status=Status.PREVIEWING, progress_done=0, progress_total=0)
     try:
-        preview = build_preview(_read(batch), st, user=batch.uploaded_by, township=batch.township, progress=_progress_saver(batch))
+        preview = build_preview(
+            _read(batch), st, user=batch.uploaded_by, township=batch.township, progress=_progress_saver(batch)
+        )
     except ValidationError as exc:
         batch.status = Status.INVALID
         batch.counts = {"total": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": 1, "warnings": 0}
@@ -100,7 +108,9 @@ def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
     batch.status = Status.PREVIEWED if preview.ok else Status.INVALID
     batch.message = "" if preview.ok else f"共有{batch.counts['errors']}行存在错误，请修改后重新上传。"
     previous = (
-        ImportBatch.objects.filter(checksum=batch.checksum, status=Status.APPLIED, township=batch.township).exclude(pk=batch.pk).first()
+        ImportBatch.objects.filter(checksum=batch.checksum, status=Status.APPLIED, township=batch.township)
+        .exclude(pk=batch.pk)
+        .first()
     )
     if previous and preview.ok:
         batch.message = f"同一文件已于{timezone.localtime(previous.applied_at):%Y-%m-%d %H:%M}导入过；再次导入不会产生变化的行。"
@@ -144,7 +154,9 @@ def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
         return batch
     except Exception:
         log.exception("import batch %s failed", batch.pk)
-        ImportBatch.objects.filter(pk=batch.pk).update(status=Status.FAILED, message="导入时发生系统错误，未写入任何数据。请重试或联系管理员。")
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=Status.FAILED, message="导入时发生系统错误，未写入任何数据。请重试或联系管理员。"
+        )
         raise
     return batch
 
@@ -162,7 +174,9 @@ def import_batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
             raise ValidationError({"status": "只有已导入的批次可以撤销。"})
         later = touched_since(batch)
         if later:
-            raise ValidationError({"status": f"导入后已有{len(later)}处数据被再次修改（如 {'、'.join(later[:5])}），不能整体撤销。"})
+            raise ValidationError(
+                {"status": f"导入后已有{len(later)}处数据被再次修改（如 {'、'.join(later[:5])}），不能整体撤销。"}
+            )
         st.rollback(batch, by=by)
         batch.status = Status.ROLLED_BACK
         batch.rolled_back_by = by

@@ -6,7 +6,21 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-SKIP_ROW_MARKERS = ("合计", "总计", "小计", "填表人", "填报人", "审核人", "负责人", "填表日期", "填报日期", "制表", "说明", "注：", "备注：")
+SKIP_ROW_MARKERS = (
+    "合计",
+    "总计",
+    "小计",
+    "填表人",
+    "填报人",
+    "审核人",
+    "负责人",
+    "填表日期",
+    "填报日期",
+    "制表",
+    "说明",
+    "注：",
+    "备注：",
+)
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,8 @@ def build_preview(data: bytes, st: SheetType, *, user, township, progress: Calla
     _, sheets = read_workbook(data)
     picked = _pick_sheet(sheets, st)
     if picked is None:
-        raise ValidationError(f"没有找到「{st.label}」的表头。请使用下载的模板，或确认表头含有：{'、'.join(c.label for c in st.columns if c.required)}。")
+        required = "、".join(c.label for c in st.columns if c.required)
+        raise ValidationError(f"没有找到「{st.label}」的表头。请使用下载的模板，或确认表头含有：{required}。")
     sheet, match = picked
     if match.missing_required:
         names = "、".join(st.column(k).label for k in match.missing_required)

@@ -36,8 +36,16 @@ def write_xlsx(
 ) -> bytes:
     """Stream rows into an .xlsx with xlsxwriter's constant-memory mode (100k rows ≈ flat memory)."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "constant_memory": True,
+            "in_memory": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     ws = wb.add_worksheet(sheet_title[:31])
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "vcenter"})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
@@ -48,8 +56,12 @@ def write_xlsx(
         r = 1
     for c, h in enumerate(headers):
         ws.write_string(r, c, h, head)
-        ws.set_column(c, c, (widths[c] if widths and c < len(widths) else max(8, min(30, len(h) * 2 + 2))),
-                      text_fmt if c in text_columns else None)
+        ws.set_column(
+            c,
+            c,
+            (widths[c] if widths and c < len(widths) else max(8, min(30, len(h) * 2 + 2))),
+            text_fmt if c in text_columns else None,
+        )
     ws.freeze_panes(r + 1, 0)
     for row in rows:
         r += 1
@@ -59,7 +71,7 @@ def write_xlsx(
             if isinstance(value, datetime.datetime):
                 ws.write_string(r, c, f"{value:%Y-%m-%d %H:%M}")
             elif isinstance(value, datetime.date):
-                ws.write_datetime(r, c, datetime.datetime(value.year, value.month, value.day), date_fmt)
+                ws.write_datetime(r, c, datetime.datetime.combine(value, datetime.time()), date_fmt)
             elif isinstance(value, bool):
                 ws.write_string(r, c, "是" if value else "否")
             elif isinstance(value, int | float) and c not in text_columns:
@@ -80,8 +92,12 @@ def template_workbook(st: SheetType) -> bytes:
     ws = wb.add_worksheet(st.label.replace("“", "").replace("”", "")[:31])
     opts = wb.add_worksheet("选项")
     info = wb.add_worksheet("填写说明")
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "align": "center", "valign": "vcenter"})
-    req = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True, "align": "center", "valign": "vcenter"})
+    head = wb.add_format(
+        {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "align": "center", "valign": "vcenter"}
+    )
+    req = wb.add_format(
+        {"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True, "align": "center", "valign": "vcenter"}
+    )
     text = wb.add_format({"num_format": "@"})
     example = wb.add_format({"font_color": "#7F7F7F", "italic": True})
     example_text = wb.add_format({"font_color": "#7F7F7F", "italic": True, "num_format": "@"})
@@ -103,13 +119,19 @@ def template_workbook(st: SheetType) -> bytes:
             for i, choice in enumerate(col.choices, start=1):
                 opts.write_string(i, c, choice)
             letter = xlsxwriter.utility.xl_col_to_name(c)
-            ws.data_validation(1, c, 5000, c, {
-                "validate": "list",
-                "source": f"=选项!${letter}$2:${letter}${len(col.choices) + 1}",
-                "error_type": "warning",
-                "error_title": col.label,
-                "error_message": "请从下拉列表中选择。",
-            })
+            ws.data_validation(
+                1,
+                c,
+                5000,
+                c,
+                {
+                    "validate": "list",
+                    "source": f"=选项!${letter}$2:${letter}${len(col.choices) + 1}",
+                    "error_type": "warning",
+                    "error_title": col.label,
+                    "error_message": "请从下拉列表中选择。",
+                },
+            )
     ws.freeze_panes(1, 0)
     opts.hide()
     info.set_column(0, 0, 110)

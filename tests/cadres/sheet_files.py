@@ -7,7 +7,9 @@ import io
 import openpyxl
 
 
-def roster_xlsx(rows: list[list], *, title="甲镇村“两委”成员花名册", header=None, two_row_header=False, footer=True, extra_sheet=True) -> bytes:
+def roster_xlsx(
+    rows: list[list], *, title="甲镇村“两委”成员花名册", header=None, two_row_header=False, footer=True, extra_sheet=True
+) -> bytes:
     wb = openpyxl.Workbook()
     if extra_sheet:
         notes = wb.active
@@ -16,13 +18,44 @@ def roster_xlsx(rows: list[list], *, title="甲镇村“两委”成员花名册
         ws = wb.create_sheet("花名册")
     else:
         ws = wb.active
-    header = header or ["序号", "乡镇", "村（社区）", "姓名", "性别", "民族", "出生年月", "身份证号码", "政治面貌", "入党时间", "学历", "现任职务", "任职时间", "联系电话"]
+    header = header or [
+        "序号",
+        "乡镇",
+        "村（社区）",
+        "姓名",
+        "性别",
+        "民族",
+        "出生年月",
+        "身份证号码",
+        "政治面貌",
+        "入党时间",
+        "学历",
+        "现任职务",
+        "任职时间",
+        "联系电话",
+    ]
     if title:
         ws.append([title])
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
         ws.append([])
     if two_row_header:
-        top = ["序号", "乡镇", "村（社区）", "姓名", "性别", "民族", "出生年月", "身份证号码", "政治面貌", "入党时间", "学历", "", "现任职务", "任职时间", "联系电话"]
+        top = [
+            "序号",
+            "乡镇",
+            "村（社区）",
+            "姓名",
+            "性别",
+            "民族",
+            "出生年月",
+            "身份证号码",
+            "政治面貌",
+            "入党时间",
+            "学历",
+            "",
+            "现任职务",
+            "任职时间",
+            "联系电话",
+        ]
         sub = ["", "", "", "", "", "", "", "", "", "", "全日制", "在职", "", "", ""]
         ws.append(top)
         ws.append(sub)

@@ -16,8 +16,36 @@ from cadres.spreadsheets.workbooks import error_workbook, template_workbook
 from ..factories import AppointmentFactory, PersonFactory
 from .sheet_files import roster_csv, roster_ods, roster_xls, roster_xlsx
 
-HEADER = ["乡镇", "村（社区）", "姓名", "性别", "民族", "出生年月", "身份证号码", "政治面貌", "入党时间", "学历", "现任职务", "任职时间", "联系电话"]
-LI = ["甲镇", "甲一村", "李建国", "男", "汉", "1985.03", "43012219850312003x", "中共党员", "2008.07", "高中", "书记、主任", "2021.04", "13807310001"]
+HEADER = [
+    "乡镇",
+    "村（社区）",
+    "姓名",
+    "性别",
+    "民族",
+    "出生年月",
+    "身份证号码",
+    "政治面貌",
+    "入党时间",
+    "学历",
+    "现任职务",
+    "任职时间",
+    "联系电话",
+]
+LI = [
+    "甲镇",
+    "甲一村",
+    "李建国",
+    "男",
+    "汉",
+    "1985.03",
+    "43012219850312003x",
+    "中共党员",
+    "2008.07",
+    "高中",
+    "书记、主任",
+    "2021.04",
+    "13807310001",
+]
 WANG = ["", "甲一", "王芳", "女", "土家", "1990.06", "430122199006150021", "群众", "", "大专", "委员", "2021-04-01", ""]
 ST = get_sheet_type("cadres")
 
@@ -120,7 +148,7 @@ def test_current_cadre_of_another_township_is_reported(village_a, village_b, cle
     p = preview(roster_xlsx([LI]), clerk_a)
     assert "此人现任乙镇乙一村村民委员会委员" in p.rows[0].errors[0].reason
     p = preview(roster_xlsx([LI]), county_user)
-    assert p.ok and "此人同时任乙镇乙一村" in p.messages(ST, warnings=True)[0] or any(
+    assert (p.ok and "此人同时任乙镇乙一村" in p.messages(ST, warnings=True)[0]) or any(
         "此人同时任" in w for w in p.messages(ST, warnings=True)
     )
 
@@ -340,7 +368,9 @@ FS_HEADER = ["序号", "姓名", "身份证号", "派出单位", "原职务", "�
 
 def test_first_secretary_roster_creates_postings(village_a, county_user):
     data = roster_xlsx(
-        [["王志强", "430122198806150017", "县财政局", "四级主任科员", "甲镇", "甲一村", "2025.03", ""]], header=FS_HEADER, title="第一书记花名册"
+        [["王志强", "430122198806150017", "县财政局", "四级主任科员", "甲镇", "甲一村", "2025.03", ""]],
+        header=FS_HEADER,
+        title="第一书记花名册",
     )
     batch = upload(county_user, data, sheet_type="first_secretaries")
     assert batch.status == ImportBatch.Status.PREVIEWED, batch.summary

@@ -93,7 +93,14 @@ def test_education_variants(raw, expected):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("党员", "member"), ("中共党员", "member"), ("预备党员", "probationary"), ("团员", "league"), ("群众", "masses"), ("九三学社社员", "democratic")],
+    [
+        ("党员", "member"),
+        ("中共党员", "member"),
+        ("预备党员", "probationary"),
+        ("团员", "league"),
+        ("群众", "masses"),
+        ("九三学社社员", "democratic"),
+    ],
 )
 def test_political_status(raw, expected):
     assert n.parse_political(raw) == expected
@@ -145,7 +152,12 @@ def test_phone(raw, ok):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("身份证号码*", "身份证号码"), ("出生年月\n（格式：1985.03）", "出生年月"), ("　姓　名　", "姓名"), ("村（社区）", "村(社区)")],
+    [
+        ("身份证号码*", "身份证号码"),
+        ("出生年月\n（格式：1985.03）", "出生年月"),
+        ("　姓　名　", "姓名"),
+        ("村（社区）", "村(社区)"),
+    ],
 )
 def test_header_key_ignores_stars_notes_and_spaces(raw, expected):
     assert header_key(raw) == expected

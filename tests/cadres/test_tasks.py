@@ -31,7 +31,7 @@ def statuses() -> dict[int, str]:
 
 @pytest.mark.django_db
 def test_task_returns_what_the_service_returns_and_expires_the_same_postings():
-    ended, ended_yesterday, running = make_postings()
+    ended, _, running = make_postings()
 
     with pytest.raises(RuntimeError), transaction.atomic():  # the service on the same data, rolled back
         expected = services.first_secretary_terms_expire(on=ON)

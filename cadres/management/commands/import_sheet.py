@@ -50,7 +50,9 @@ class Command(BaseCommand):
             if user.is_clerk and user.township_id != township.pk:
                 raise CommandError(f"用户 {user.username} 只能导入{user.township.name}的数据")
         try:
-            batch = import_batch_create(by=user, sheet_type=opts["type"], filename=path.name, data=path.read_bytes(), township=township)
+            batch = import_batch_create(
+                by=user, sheet_type=opts["type"], filename=path.name, data=path.read_bytes(), township=township
+            )
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from None
         batch = import_batch_preview(batch=batch)
@@ -74,4 +76,5 @@ class Command(BaseCommand):
 
     @staticmethod
     def _summary(c: dict) -> str:
-        return f"created={c.get('created', 0)} updated={c.get('updated', 0)} unchanged={c.get('unchanged', 0)} errors={c.get('errors', 0)}"
+        keys = ("created", "updated", "unchanged", "errors")
+        return " ".join(f"{k}={c.get(k, 0)}" for k in keys)

@@ -22,6 +22,7 @@ from cadres import choices
 from cadres.management.demo import DemoCounty
 from cadres.models import Township, User
 
+
 def pad(text: str, width: int) -> str:
     """Left-align for a terminal, counting CJK characters as two columns."""
     cols = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -54,8 +55,7 @@ class Command(BaseCommand):
         elif Township.objects.exists():
             self.stdout.write(
                 self.style.WARNING(
-                    f"数据库中已有 {Township.objects.count()} 个乡镇(街道)，复用现有数据，未生成新数据"
-                    "（重新生成请加 --reset）。"
+                    f"数据库中已有 {Township.objects.count()} 个乡镇(街道)，复用现有数据，未生成新数据（重新生成请加 --reset）。"
                 )
             )
             self._print_logins()
