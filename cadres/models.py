@@ -304,6 +304,7 @@ class Person(models.Model):
     class Meta:
         verbose_name = "人员"
         verbose_name_plural = "人员"
+        permissions = [("view_personal_data", "查看完整身份证号和联系电话")]
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(

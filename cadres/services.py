@@ -741,6 +741,7 @@ def role_permissions() -> dict[str, list[str]]:
             "change_appointment",
             "approve_appointment",
             "add_qualificationreview",
+            "view_personal_data",
             "add_presencemonth",
             "change_presencemonth",
         ],

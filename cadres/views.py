@@ -14,13 +14,16 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from . import choices, forms, resources, selectors, services
+from . import choices, forms, selectors, services
+from . import export_columns as exports_spec
+from .exports import export_queryset
 from .filters import AppointmentFilter, FirstSecretaryFilter, PersonFilter, QualificationReviewFilter, VillageFilter
+from .masking import can_see_personal
 from .models import DepartmentVerdict, Person, PolicyProfile, Township, Village, VillageFlag
 from .policy import SECTIONS, policy_for_year, post_choices, section_sources
 from .scope import get_scoped_or_404, scoped
@@ -52,21 +55,6 @@ def _policy_profiles(user):
     return PolicyProfile.objects.select_related("updated_by")
 
 
-def _xlsx_response(dataset, filename: str) -> HttpResponse:
-    response = HttpResponse(
-        dataset.export("xlsx"), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    stamp = datetime.date.today().strftime("%Y%m%d")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}-{stamp}.xlsx"
-    return response
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text)
-
-
 # ---------------------------------------------------------------------------------------------
 # Base views
 # ---------------------------------------------------------------------------------------------
@@ -87,7 +75,6 @@ class ListPageView(PageView):
     filterset_class = None
     sort_options: dict[str, tuple[str, ...]] = {}
     default_sort = ""
-    resource_class = None
     export_name = ""
     export = False
 
@@ -105,9 +92,12 @@ class ListPageView(PageView):
     def get(self, request, *args, **kwargs):
         qs = self.sorted(self.get_queryset())
         if self.export:
-            if self.resource_class is None:
+            if not self.export_name:
                 raise Http404
-            return _xlsx_response(self.resource_class().export(queryset=qs), self.export_name)
+            return export_queryset(
+                user=request.user, queryset=qs, columns=exports_spec.LIST_COLUMNS[self.export_name], what=self.export_name,
+                filters=request.GET.dict(),
+            )
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         filter_form = None
         if self.filterset_class is not None:
@@ -237,7 +227,6 @@ class VillageListView(ListPageView):
         "-population": ("-population", "code"),
     }
     default_sort = "code"
-    resource_class = resources.VillageResource
     export_name = "村(社区)名册"
 
     def get_queryset(self):
@@ -352,7 +341,6 @@ class PersonListView(ListPageView):
         "updated": ("-updated_at", "id"),
     }
     default_sort = "name"
-    resource_class = resources.PersonResource
     export_name = "人员名册"
 
     def get_queryset(self):
@@ -372,7 +360,7 @@ class PersonDetailView(PageView):
         return self.render(
             {
                 "person": person,
-                "show_full_id": user.is_county,
+                "show_full_id": can_see_personal(user),
                 "current": [a for a in appointments if a.is_current],
                 "past": [a for a in appointments if not a.is_current],
                 "reviews": selectors.person_reviews(user=user, person=person).order_by("-requested_at"),
@@ -453,7 +441,6 @@ class AppointmentListView(ListPageView):
         "created": ("created_at", "id"),
     }
     default_sort = "created"
-    resource_class = resources.AppointmentResource
     export_name = "任职名册"
 
     def get_queryset(self):
@@ -747,7 +734,6 @@ class FirstSecretaryListView(ListPageView):
         "unit": ("sending_unit", "id"),
     }
     default_sort = "term_end"
-    resource_class = resources.FirstSecretaryResource
     export_name = "驻村第一书记名册"
 
     def get_queryset(self):

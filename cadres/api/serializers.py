@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cadres import choices
+from cadres.masking import id_number_for, phone_for
 from cadres.models import (
     Appointment,
     DepartmentVerdict,
@@ -142,7 +143,8 @@ class CurrentPostSerializer(serializers.ModelSerializer):
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    id_number = serializers.SerializerMethodField(help_text="乡镇组织委员和审计只读用户看到脱敏号码")
+    id_number = serializers.SerializerMethodField(help_text="无“查看完整身份证号和联系电话”权限的用户（如审计只读）看到脱敏号码")
+    phone = serializers.SerializerMethodField(help_text="无权限时脱敏")
     sex_display = _label("sex")
     age = serializers.IntegerField(read_only=True)
     political_status_display = _label("political_status")
@@ -187,11 +189,10 @@ class PersonSerializer(serializers.ModelSerializer):
         ]
 
     def get_id_number(self, obj: Person) -> str:
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        if user is not None and getattr(user, "is_county", False):
-            return obj.id_number
-        return obj.masked_id_number
+        return id_number_for(getattr(self.context.get("request"), "user", None), obj.id_number)
+
+    def get_phone(self, obj: Person) -> str:
+        return phone_for(getattr(self.context.get("request"), "user", None), obj.phone)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -90,3 +90,10 @@ def posting_badge(status: str) -> str:
 @register.filter
 def yesno_cn(value) -> str:
     return "是" if value else "否"
+
+
+@register.filter
+def mask_phone(value):
+    from cadres.masking import mask_phone as _mask
+
+    return _mask(value or "")

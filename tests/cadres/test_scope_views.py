@@ -131,8 +131,8 @@ def _xlsx_names(response, column=0):
     ("url_name", "column", "own", "other"),
     [
         ("cadres:person_export", 0, "甲书记", "乙书记"),
-        ("cadres:village_export", 2, "甲一村", "乙一村"),
-        ("cadres:appointment_export", 0, "甲书记", "乙书记"),
+        ("cadres:village_export", 1, "甲一村", "乙一村"),
+        ("cadres:appointment_export", 2, "甲书记", "乙书记"),
         ("cadres:first_secretary_export", 0, "甲驻村", "乙驻村"),
     ],
 )
@@ -147,6 +147,11 @@ def test_clerk_exports_hold_only_own_township(client, clerk_a, county_user, vill
     client.force_login(county_user)
     _header, names = _xlsx_names(client.get(reverse(url_name)), column)
     assert own in names and other in names
+    from cadres.models import ExportLog
+
+    logs = list(ExportLog.objects.order_by("at").values_list("user__username", "rows"))
+    assert [u for u, _ in logs] == ["clerk_a", "county_t"]
+    assert logs[0][1] < logs[1][1]
 
 
 def test_person_export_uses_the_list_filters_and_full_ids(client, county_user, village_a, world_b):

@@ -196,13 +196,16 @@ def test_village_list_filters_sorts_and_exports(client, county_user, village_a, 
     assert response.context["sort"] == "code"
 
 
-def test_person_list_masks_id_numbers_and_person_page_shows_full_id_to_county(client, county_user, clerk_a, village_a):
+def test_person_list_masks_id_numbers_and_person_page_shows_full_id_only_with_permission(client, county_user, clerk_a, auditor, village_a):
     a = AppointmentFactory(village=village_a)
     number = a.person.id_number
-    client.force_login(clerk_a)
+    client.force_login(auditor)
     assert number not in client.get(reverse("cadres:person_list")).content.decode()
     assert a.person.masked_id_number in client.get(reverse("cadres:person_list")).content.decode()
     assert number not in client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()
+    client.force_login(clerk_a)
+    assert number not in client.get(reverse("cadres:person_list")).content.decode()
+    assert number in client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()
     client.force_login(county_user)
     assert number not in client.get(reverse("cadres:person_list")).content.decode()
     assert number in client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()

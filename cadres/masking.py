@@ -1,0 +1,26 @@
+"""Personal data (ID numbers, phones) shown in full only to roles that need them.
+
+County staff, admins and township clerks (who keep their township's files) hold the permission
+``cadres.view_personal_data``; auditors and other read-only roles see masked values everywhere:
+pages, API and exports.
+"""
+
+
+def can_see_personal(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("cadres.view_personal_data"))
+
+
+def mask_id_number(value: str) -> str:
+    return f"{value[:6]}********{value[-4:]}" if value and len(value) >= 10 else value
+
+
+def mask_phone(value: str) -> str:
+    return f"{value[:3]}****{value[-4:]}" if value and len(value) >= 8 else value
+
+
+def id_number_for(user, value: str) -> str:
+    return value if can_see_personal(user) else mask_id_number(value)
+
+
+def phone_for(user, value: str) -> str:
+    return value if can_see_personal(user) else mask_phone(value)
