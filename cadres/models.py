@@ -286,6 +286,7 @@ class Person(models.Model):
         validators=[RegexValidator(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", "请输入11位手机号或带区号的固定电话。")],
     )
     is_veteran = models.BooleanField("退役军人", default=False)
+    is_returned_graduate = models.BooleanField("返乡大学生", default=False, help_text="高校毕业后返乡（含大学生村官）。")
     registered_township = models.ForeignKey(
         Township,
         verbose_name="建档乡镇",

@@ -47,6 +47,7 @@ PERSON_FIELDS = [
     "school_major",
     "phone",
     "is_veteran",
+    "is_returned_graduate",
     "note",
 ]
 

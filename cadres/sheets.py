@@ -100,6 +100,7 @@ PERSON_COLUMNS = [
     Col("one_shoulder", "是否一肩挑", ("一肩挑",), example="是", choices=("是", "否"), width=8),
     Col("cross_post", "是否交叉任职", ("交叉任职",), example="是", choices=("是", "否"), width=8),
     Col("is_veteran", "是否退役军人", ("退役军人",), example="否", choices=("是", "否"), width=8),
+    Col("is_returned_graduate", "是否返乡大学生", ("返乡大学生", "是否大学生村官"), example="否", choices=("是", "否"), width=8),
     Col(
         "phone", "联系电话", ("手机号码", "手机号", "电话", "联系方式", "手机"), example="13807310001", text_format=True, width=13
     ),
@@ -118,6 +119,7 @@ UPDATABLE = [
     "school_major",
     "phone",
     "is_veteran",
+    "is_returned_graduate",
 ]
 
 
@@ -209,7 +211,8 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         v["education_inservice"] = row.parse("education_inservice", n.parse_education)
         v["school_major"] = n.text(row.raw.get("school_major"))[:100]
         v["phone"] = row.parse("phone", n.parse_phone)
-        v["is_veteran"] = row.parse("is_veteran", n.parse_bool) if not n.is_blank(row.raw.get("is_veteran")) else None
+        for flag in ("is_veteran", "is_returned_graduate"):
+            v[flag] = row.parse(flag, n.parse_bool) if not n.is_blank(row.raw.get(flag)) else None
         v["cohort"] = row.parse("cohort", n.parse_int, lo=1990, hi=2100)
         v["posts"] = row.parse("posts", n.parse_posts, ctx["post_aliases"]) or []
         if not v["posts"] and "posts" not in {e.key for e in row.errors}:
@@ -348,6 +351,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                     school_major=v["school_major"],
                     phone=v["phone"] or "",
                     is_veteran=bool(v["is_veteran"]),
+                    is_returned_graduate=bool(v["is_returned_graduate"]),
                     registered_township=v["village"].township,
                 )
                 row.plan["person"] = p

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, reports, views
 
 app_name = "cadres"
 
@@ -42,4 +42,13 @@ urlpatterns = [
     path("policy/new/", views.PolicyProfileCreateView.as_view(), name="policy_create"),
     path("policy/<int:year>/", views.PolicyProfileDetailView.as_view(), name="policy_detail"),
     path("policy/<int:year>/<slug:key>/edit/", views.PolicySectionEditView.as_view(), name="policy_section_edit"),
+    path("imports/", import_views.ImportListView.as_view(), name="import_list"),
+    path("imports/templates/<str:key>/", import_views.ImportTemplateView.as_view(), name="import_template"),
+    path("imports/<int:pk>/", import_views.ImportDetailView.as_view(), name="import_detail"),
+    path("imports/<int:pk>/apply/", import_views.ImportActionView.as_view(action="apply"), name="import_apply"),
+    path("imports/<int:pk>/rollback/", import_views.ImportActionView.as_view(action="rollback"), name="import_rollback"),
+    path("imports/<int:pk>/errors/", import_views.ImportErrorsView.as_view(), name="import_errors"),
+    path("imports/<int:pk>/original/", import_views.ImportOriginalView.as_view(), name="import_original"),
+    path("reports/", reports.ReportsView.as_view(), name="reports"),
+    path("reports/roster/", reports.RosterExportView.as_view(), name="roster_export"),
 ]

@@ -194,8 +194,8 @@ PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "v
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_MB", "20")) * 1024 * 1024
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
 IMPORT_MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
-# Files with more data rows than this are previewed/applied on the Celery worker.
-IMPORT_ASYNC_ROWS = int(os.environ.get("IMPORT_ASYNC_ROWS", "2000"))
+# Files larger than this are previewed/applied on the Celery worker (live progress bar).
+IMPORT_ASYNC_BYTES = int(os.environ.get("IMPORT_ASYNC_KB", "256")) * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

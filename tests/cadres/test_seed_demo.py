@@ -32,6 +32,11 @@ from cadres.services import ROLE_GROUPS
 
 DEMO_PASSWORD = "demo-pass-for-tests"
 
+pytestmark = pytest.mark.django_db
+# --reset flushes the database; PostgreSQL refuses TRUNCATE inside a test's transaction (pending
+# deferred foreign-key checks), so the tests that reset run with transaction=True.
+resets_database = pytest.mark.django_db(transaction=True)
+
 
 @pytest.fixture(autouse=True)
 def _demo_settings(settings):
@@ -40,11 +45,7 @@ def _demo_settings(settings):
 
 
 @pytest.fixture
-def seed(request):
-    # --reset flushes the database: PostgreSQL refuses TRUNCATE inside the test's transaction
-    # (pending deferred foreign-key checks), so the tests that reset run with transaction=True.
-    request.getfixturevalue("transactional_db" if "reset" in request.node.name else "db")
-
+def seed():
     def run(**options) -> str:
         out = io.StringIO()
         call_command("seed_demo", townships=2, stdout=out, **options)
@@ -188,6 +189,7 @@ def test_demo_users_have_roles_scopes_and_the_demo_password(seed):
     assert not User.objects.get(username="county").is_superuser
 
 
+@resets_database
 def test_second_run_reuses_the_data_and_reset_rebuilds_it_identically(seed):
     seed()
     counts = (Person.objects.count(), Appointment.objects.count(), User.objects.count())
@@ -204,6 +206,7 @@ def test_second_run_reuses_the_data_and_reset_rebuilds_it_identically(seed):
     assert (Person.objects.count(), Appointment.objects.count(), User.objects.count()) == counts
 
 
+@resets_database
 def test_another_seed_gives_another_county(seed):
     seed()
     first = fingerprint()

@@ -1,0 +1,163 @@
+"""Spreadsheet import pages: upload → preview (live progress for big files) → apply → undo.
+
+Every batch is loaded through the scoping function (a clerk sees the own township's batches
+only); the pipeline itself enforces the row-level scope.
+"""
+
+from __future__ import annotations
+
+from django import forms as djforms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .exports import xlsx_response
+from .models import ImportBatch, Township
+from .scope import get_scoped_or_404, scoped
+from .spreadsheets.batches import import_allowed, import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
+from .spreadsheets.pipeline import REGISTRY, STATUS_LABELS, get_sheet_type
+from .spreadsheets.workbooks import error_workbook, template_workbook
+from .tasks import import_batch_apply_task, import_batch_preview_task
+from .views import PageView
+
+ACCEPT = ".xlsx,.xls,.ods,.csv"
+
+
+class UploadForm(djforms.Form):
+    sheet_type = djforms.ChoiceField(label="表格类型")
+    township = djforms.ModelChoiceField(label="乡镇(街道)", queryset=Township.objects.none(), required=False,
+                                        help_text="县级用户可指定本次只导入某一乡镇的数据；留空则按表中“乡镇”列。")
+    file = djforms.FileField(label="表格文件", help_text="支持 .xlsx、.xls、.ods、.csv（UTF-8 或 GBK）。",
+                             widget=djforms.ClearableFileInput(attrs={"accept": ACCEPT}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sheet_type"].choices = [(k, st.label) for k, st in REGISTRY.items()]
+        if user.is_clerk:
+            del self.fields["township"]
+        else:
+            self.fields["township"].queryset = scoped(user, Township)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, djforms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+
+def _run(batch: ImportBatch, *, apply_by=None) -> None:
+    """Small files inline; big ones on the Celery worker (eager in the embedded default)."""
+    big = batch.size > settings.IMPORT_ASYNC_BYTES
+    if apply_by is None:
+        if big:
+            ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.PREVIEWING)
+            transaction.on_commit(lambda: import_batch_preview_task.delay(batch.pk))
+        else:
+            import_batch_preview(batch=batch)
+    elif big:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.APPLYING)
+        transaction.on_commit(lambda: import_batch_apply_task.delay(batch.pk, apply_by.pk))
+    else:
+        import_batch_apply(batch=batch, by=apply_by)
+
+
+class ImportListView(PageView):
+    template_name = "imports/import_list.html"
+    title = "表格导入"
+
+    def get(self, request, form=None):
+        batches = scoped(request.user, ImportBatch).select_related("uploaded_by", "township").order_by("-uploaded_at")
+        page = Paginator(batches, 30).get_page(request.GET.get("page"))
+        can_import = not request.user.is_auditor
+        return self.render({
+            "page_obj": page, "rows": page.object_list, "form": form or UploadForm(user=request.user),
+            "sheet_types": list(REGISTRY.values()), "can_import": can_import,
+        })
+
+    def post(self, request):
+        if request.user.is_auditor:
+            raise PermissionDenied("审计只读用户不能导入数据。")
+        form = UploadForm(request.POST, request.FILES, user=request.user)
+        if not form.is_valid():
+            return self.get(request, form=form)
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            form.add_error("file", f"文件超过 {settings.IMPORT_MAX_BYTES // 1024 // 1024} MB 上限，请拆分后上传。")
+            return self.get(request, form=form)
+        try:
+            batch = import_batch_create(
+                by=request.user, sheet_type=form.cleaned_data["sheet_type"], filename=upload.name,
+                data=upload.read(), township=form.cleaned_data.get("township"),
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc.messages[0])
+            return self.get(request, form=form)
+        _run(batch)
+        return redirect("cadres:import_detail", pk=batch.pk)
+
+
+class ImportTemplateView(PageView):
+    def get(self, request, key):
+        st = get_sheet_type(key)
+        return xlsx_response(template_workbook(st), f"{st.label}模板".replace("“", "").replace("”", ""))
+
+
+class ImportDetailView(PageView):
+    template_name = "imports/import_detail.html"
+
+    def get(self, request, pk):
+        batch = get_scoped_or_404(request.user, ImportBatch.objects.select_related("uploaded_by", "applied_by", "township"), pk=pk)
+        st = REGISTRY.get(batch.sheet_type)
+        status = request.GET.get("status", "")
+        rows = batch.summary.get("rows", [])
+        if status:
+            rows = [r for r in rows if r["s"] == status]
+        page = Paginator(rows, 100).get_page(request.GET.get("page"))
+        template = "imports/_progress.html" if request.headers.get("HX-Request") else self.template_name
+        self.template_name = template
+        return self.render({
+            "batch": batch, "sheet_type": st, "page_obj": page, "rows": page.object_list, "status": status,
+            "status_labels": STATUS_LABELS, "title": f"导入：{batch.original_name}",
+            "can_apply": batch.status == ImportBatch.Status.PREVIEWED and import_allowed(request.user, st),
+            "can_rollback": batch.status == ImportBatch.Status.APPLIED and not request.user.is_auditor,
+        })
+
+
+class ImportActionView(PageView):
+    action = ""
+
+    def post(self, request, pk):
+        batch = get_scoped_or_404(request.user, ImportBatch, pk=pk)
+        if request.user.is_auditor:
+            raise PermissionDenied("审计只读用户不能导入数据。")
+        try:
+            if self.action == "apply":
+                _run(batch, apply_by=request.user)
+            else:
+                import_batch_rollback(batch=batch, by=request.user)
+                messages.success(request, "已撤销本次导入。")
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect(reverse("cadres:import_detail", args=[batch.pk]))
+
+
+class ImportErrorsView(PageView):
+    def get(self, request, pk):
+        batch = get_scoped_or_404(request.user, ImportBatch, pk=pk)
+        with batch.file.open("rb") as fh:
+            data = error_workbook(fh.read(), batch.summary)
+        stem = batch.original_name.rsplit(".", 1)[0]
+        return xlsx_response(data, f"{stem}-错误标注")
+
+
+class ImportOriginalView(PageView):
+    def get(self, request, pk):
+        batch = get_scoped_or_404(request.user, ImportBatch, pk=pk)
+        with batch.file.open("rb") as fh:
+            response = HttpResponse(fh.read(), content_type="application/octet-stream")
+        from urllib.parse import quote
+
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(batch.original_name)}"
+        return response

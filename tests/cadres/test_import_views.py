@@ -1,0 +1,158 @@
+"""Import and report pages in the browser: upload → preview → apply → undo; scope doors; reports."""
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from cadres.models import ExportLog, ImportBatch, Person
+
+from ..factories import AppointmentFactory, PersonFactory
+from .sheet_files import roster_xlsx
+from .test_imports import LI, WANG
+
+
+def _upload(client, data, name="花名册.xlsx", **extra):
+    return client.post(
+        reverse("cadres:import_list"),
+        {"sheet_type": "cadres", "file": SimpleUploadedFile(name, data), **extra},
+    )
+
+
+def test_clerk_uploads_sees_preview_with_errors_fixes_and_applies(client, clerk_a, village_a):
+    client.force_login(clerk_a)
+    bad = [*WANG]
+    bad[6] = "430122199006150025"
+    response = _upload(client, roster_xlsx([LI, bad]))
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("cadres:import_detail", args=[batch.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "第5行「身份证号码」：430122199006150025 — 身份证号校验位错误：最后一位应为 1" in page
+    assert "确认导入" not in page
+    errors = client.get(reverse("cadres:import_errors", args=[batch.pk]))
+    ws = openpyxl.load_workbook(io.BytesIO(errors.content))["花名册"]
+    assert "校验位" in ws.cell(5, ws.max_column).value
+    assert Person.objects.count() == 0
+
+    response = _upload(client, roster_xlsx([LI, WANG]))
+    batch = ImportBatch.objects.latest("id")
+    page = client.get(response["Location"]).content.decode()
+    assert "确认导入" in page and "新增 2" in page
+    response = client.post(reverse("cadres:import_apply", args=[batch.pk]))
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED
+    assert set(Person.objects.values_list("name", flat=True)) == {"李建国", "王芳"}
+    people = client.get(reverse("cadres:person_list")).content.decode()
+    assert "李建国" in people and "王芳" in people
+
+    client.post(reverse("cadres:import_rollback", args=[batch.pk]))
+    assert Person.objects.count() == 0
+
+
+def test_big_files_go_through_the_worker_and_show_progress(client, clerk_a, village_a, settings, django_capture_on_commit_callbacks):
+    settings.IMPORT_ASYNC_BYTES = 10  # every file is "big": dispatched to Celery (eager here)
+    client.force_login(clerk_a)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _upload(client, roster_xlsx([LI, WANG]))
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.PREVIEWING  # the page shows a live progress bar meanwhile
+    partial = client.get(reverse("cadres:import_detail", args=[batch.pk]), headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 1s"' in partial and "progress-bar" in partial
+    assert len(callbacks) == 1
+    callbacks[0]()  # the worker runs the preview task
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PREVIEWED
+    partial = client.get(reverse("cadres:import_detail", args=[batch.pk]), headers={"HX-Request": "true"}).content.decode()
+    assert 'id="import-progress"' in partial and "<html" not in partial
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("cadres:import_apply", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED
+
+
+def test_template_download_is_an_xlsx_with_instructions(client, clerk_a):
+    client.force_login(clerk_a)
+    response = client.get(reverse("cadres:import_template", args=["cadres"]))
+    assert response.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert "填写说明" in wb.sheetnames
+
+
+def test_other_townships_batches_are_404(client, clerk_a, clerk_b, village_a, village_b):
+    client.force_login(clerk_a)
+    _upload(client, roster_xlsx([LI]))
+    batch = ImportBatch.objects.get()
+    client.force_login(clerk_b)
+    for name in ("cadres:import_detail", "cadres:import_errors", "cadres:import_original"):
+        assert client.get(reverse(name, args=[batch.pk])).status_code == 404
+    for name in ("cadres:import_apply", "cadres:import_rollback"):
+        assert client.post(reverse(name, args=[batch.pk])).status_code == 404
+    assert "花名册.xlsx" not in client.get(reverse("cadres:import_list")).content.decode()
+    assert Person.objects.count() == 0
+
+
+def test_auditor_cannot_upload(client, auditor, village_a):
+    client.force_login(auditor)
+    assert _upload(client, roster_xlsx([LI])).status_code == 403
+    assert ImportBatch.objects.count() == 0
+
+
+def test_structure_table_counts_by_township(client, county_user, village_a, village_b):
+    sec = PersonFactory(political_status="member", is_veteran=True)
+    AppointmentFactory(person=sec, village=village_a, post="secretary")
+    AppointmentFactory(person=sec, village=village_a, post="chair", post_name="村民委员会主任")
+    woman = PersonFactory(male=False, political_status="masses", party_join_date=None)
+    AppointmentFactory(person=woman, village=village_a, post="committee_member", post_name="村民委员会委员")
+    AppointmentFactory(village=village_b, post="secretary")
+    from cadres.reports import structure_table
+
+    rows = {r["township"]: r for r in structure_table(user=county_user)}
+    a = rows["甲镇"]
+    assert a["total"] == 2
+    assert a["counts"]["女性"] == 1
+    assert a["counts"]["一肩挑"] == 1
+    assert a["counts"]["退役军人"] == 1
+    assert a["counts"]["中共党员"] == 1
+    assert a["shares"]["女性"] == "50.0%"
+    assert rows["合计"]["total"] == 3
+    client.force_login(county_user)
+    page = client.get(reverse("cadres:reports")).content.decode()
+    assert "结构分析表" in page and "甲镇" in page
+    export = client.get(reverse("cadres:reports") + "?export=structure")
+    assert export.status_code == 200
+    assert ExportLog.objects.filter(what="结构分析表").count() == 1
+
+
+def test_clerk_structure_table_and_roster_are_own_township_only(client, clerk_a, village_a, village_b):
+    AppointmentFactory(village=village_a, person__name="甲书记")
+    AppointmentFactory(village=village_b, person__name="乙书记")
+    client.force_login(clerk_a)
+    page = client.get(reverse("cadres:reports")).content.decode()
+    assert "乙镇" not in page
+    response = client.get(reverse("cadres:roster_export"))
+    ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    names = [c.value for c in ws["C"]]
+    assert "甲书记" in names and "乙书记" not in names
+    assert client.get(reverse("cadres:roster_export") + f"?village={village_b.pk}").status_code == 404
+
+
+@pytest.mark.parametrize(("persona", "masked"), [("auditor", True), ("county_user", False)])
+def test_roster_export_masks_personal_data_for_auditors(client, request, persona, masked, village_a):
+    a = AppointmentFactory(village=village_a, person__phone="13807310001")
+    client.force_login(request.getfixturevalue(persona))
+    ws = openpyxl.load_workbook(io.BytesIO(client.get(reverse("cadres:roster_export") + f"?village={village_a.pk}").content)).active
+    values = [c.value for c in ws[3]]
+    assert (a.person.id_number in values) is not masked
+    assert ("13807310001" in values) is not masked
+    assert ExportLog.objects.get().masked is masked
+
+
+def test_formula_like_cells_are_neutralised_in_exports(client, county_user, village_a):
+    AppointmentFactory(village=village_a, person__name="=HYPERLINK(1)")
+    client.force_login(county_user)
+    ws = openpyxl.load_workbook(io.BytesIO(client.get(reverse("cadres:roster_export")).content)).active
+    names = [c.value for c in ws["C"]]
+    assert "'=HYPERLINK(1)" in names
