@@ -29,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +67,7 @@ def configure(db_path: Path) -> None:
     )
     import django
 
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: collectstatic not run
     django.setup()
 
 
@@ -148,13 +150,13 @@ def main() -> int:
                 if response.status_code != 200:
                     print(f"SKIP {label} as {user.username}: HTTP {response.status_code}")
                     continue
+                # counted at once: every request resets connection.queries_log (request_started)
                 with CaptureQueriesContext(connection) as captured:
                     page()
                 page_queries = len(captured.captured_queries)
                 with CaptureQueriesContext(connection) as captured:
                     base_rows = baseline()
                 base_queries = len(captured.captured_queries)
-                print(page_queries, base_queries, len(connection.queries_log))
                 for _ in range(args.warmup):
                     page()
                     baseline()

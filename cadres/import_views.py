@@ -19,7 +19,13 @@ from django.urls import reverse
 from .exports import xlsx_response
 from .models import ImportBatch, Township
 from .scope import get_scoped_or_404, scoped
-from .spreadsheets.batches import import_allowed, import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
+from .spreadsheets.batches import (
+    import_allowed,
+    import_batch_apply,
+    import_batch_create,
+    import_batch_preview,
+    import_batch_rollback,
+)
 from .spreadsheets.pipeline import REGISTRY, STATUS_LABELS, get_sheet_type
 from .spreadsheets.workbooks import error_workbook, template_workbook
 from .tasks import import_batch_apply_task, import_batch_preview_task
@@ -30,10 +36,17 @@ ACCEPT = ".xlsx,.xls,.ods,.csv"
 
 class UploadForm(djforms.Form):
     sheet_type = djforms.ChoiceField(label="表格类型")
-    township = djforms.ModelChoiceField(label="乡镇(街道)", queryset=Township.objects.none(), required=False,
-                                        help_text="县级用户可指定本次只导入某一乡镇的数据；留空则按表中“乡镇”列。")
-    file = djforms.FileField(label="表格文件", help_text="支持 .xlsx、.xls、.ods、.csv（UTF-8 或 GBK）。",
-                             widget=djforms.ClearableFileInput(attrs={"accept": ACCEPT}))
+    township = djforms.ModelChoiceField(
+        label="乡镇(街道)",
+        queryset=Township.objects.none(),
+        required=False,
+        help_text="县级用户可指定本次只导入某一乡镇的数据；留空则按表中“乡镇”列。",
+    )
+    file = djforms.FileField(
+        label="表格文件",
+        help_text="支持 .xlsx、.xls、.ods、.csv（UTF-8 或 GBK）。",
+        widget=djforms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,10 +84,15 @@ class ImportListView(PageView):
         batches = scoped(request.user, ImportBatch).select_related("uploaded_by", "township").order_by("-uploaded_at")
         page = Paginator(batches, 30).get_page(request.GET.get("page"))
         can_import = not request.user.is_auditor
-        return self.render({
-            "page_obj": page, "rows": page.object_list, "form": form or UploadForm(user=request.user),
-            "sheet_types": list(REGISTRY.values()), "can_import": can_import,
-        })
+        return self.render(
+            {
+                "page_obj": page,
+                "rows": page.object_list,
+                "form": form or UploadForm(user=request.user),
+                "sheet_types": list(REGISTRY.values()),
+                "can_import": can_import,
+            }
+        )
 
     def post(self, request):
         if request.user.is_auditor:
@@ -88,8 +106,11 @@ class ImportListView(PageView):
             return self.get(request, form=form)
         try:
             batch = import_batch_create(
-                by=request.user, sheet_type=form.cleaned_data["sheet_type"], filename=upload.name,
-                data=upload.read(), township=form.cleaned_data.get("township"),
+                by=request.user,
+                sheet_type=form.cleaned_data["sheet_type"],
+                filename=upload.name,
+                data=upload.read(),
+                township=form.cleaned_data.get("township"),
             )
         except ValidationError as exc:
             form.add_error("file", exc.messages[0])
@@ -108,7 +129,9 @@ class ImportDetailView(PageView):
     template_name = "imports/import_detail.html"
 
     def get(self, request, pk):
-        batch = get_scoped_or_404(request.user, ImportBatch.objects.select_related("uploaded_by", "applied_by", "township"), pk=pk)
+        batch = get_scoped_or_404(
+            request.user, ImportBatch.objects.select_related("uploaded_by", "applied_by", "township"), pk=pk
+        )
         st = REGISTRY.get(batch.sheet_type)
         status = request.GET.get("status", "")
         rows = batch.summary.get("rows", [])
@@ -117,12 +140,19 @@ class ImportDetailView(PageView):
         page = Paginator(rows, 100).get_page(request.GET.get("page"))
         template = "imports/_progress.html" if request.headers.get("HX-Request") else self.template_name
         self.template_name = template
-        return self.render({
-            "batch": batch, "sheet_type": st, "page_obj": page, "rows": page.object_list, "status": status,
-            "status_labels": STATUS_LABELS, "title": f"导入：{batch.original_name}",
-            "can_apply": batch.status == ImportBatch.Status.PREVIEWED and import_allowed(request.user, st),
-            "can_rollback": batch.status == ImportBatch.Status.APPLIED and not request.user.is_auditor,
-        })
+        return self.render(
+            {
+                "batch": batch,
+                "sheet_type": st,
+                "page_obj": page,
+                "rows": page.object_list,
+                "status": status,
+                "status_labels": STATUS_LABELS,
+                "title": f"导入：{batch.original_name}",
+                "can_apply": batch.status == ImportBatch.Status.PREVIEWED and import_allowed(request.user, st),
+                "can_rollback": batch.status == ImportBatch.Status.APPLIED and not request.user.is_auditor,
+            }
+        )
 
 
 class ImportActionView(PageView):

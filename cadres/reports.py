@@ -21,7 +21,10 @@ from .views import PageView
 
 AGE_BANDS = [(0, 35, "35岁及以下"), (36, 45, "36–45岁"), (46, 55, "46–55岁"), (56, 200, "56岁及以上")]
 EDU_BANDS = [
-    ("高中及以下", {choices.Education.PRIMARY, choices.Education.JUNIOR, choices.Education.SENIOR, choices.Education.VOCATIONAL, ""}),
+    (
+        "高中及以下",
+        {choices.Education.PRIMARY, choices.Education.JUNIOR, choices.Education.SENIOR, choices.Education.VOCATIONAL, ""},
+    ),
     ("大专", {choices.Education.COLLEGE}),
     ("本科及以上", {choices.Education.BACHELOR, choices.Education.POSTGRAD}),
 ]
@@ -45,14 +48,31 @@ def structure_table(*, user, on: datetime.date | None = None, secretaries_only: 
     bodies = {p["code"]: p.get("body", "") for p in policy_for_year(on.year).section("register")["posts"]}
     qs = scoped(user, Appointment).current()
     rows = qs.values_list(
-        "village__township_id", "person_id", "post", "person__sex", "person__birth_date", "person__education_fulltime",
-        "person__education_inservice", "person__political_status", "person__is_veteran", "person__is_returned_graduate",
+        "village__township_id",
+        "person_id",
+        "post",
+        "person__sex",
+        "person__birth_date",
+        "person__education_fulltime",
+        "person__education_inservice",
+        "person__political_status",
+        "person__is_veteran",
+        "person__is_returned_graduate",
     )
     people: dict[int, dict[int, dict]] = defaultdict(dict)
     for tid, pid, post, sex, birth, edu_f, edu_i, pol, veteran, graduate in rows.iterator(chunk_size=5000):
-        p = people[tid].setdefault(pid, {"posts": set(), "sex": sex, "birth": birth, "edu": max(edu_f or "", edu_i or ""),
-                                         "party": pol in (choices.PoliticalStatus.MEMBER, choices.PoliticalStatus.PROBATIONARY),
-                                         "veteran": veteran, "graduate": graduate})
+        p = people[tid].setdefault(
+            pid,
+            {
+                "posts": set(),
+                "sex": sex,
+                "birth": birth,
+                "edu": max(edu_f or "", edu_i or ""),
+                "party": pol in (choices.PoliticalStatus.MEMBER, choices.PoliticalStatus.PROBATIONARY),
+                "veteran": veteran,
+                "graduate": graduate,
+            },
+        )
         p["posts"].add(post)
     townships = list(scoped(user, Township).order_by("sort_order", "code"))
     result = []
@@ -69,21 +89,37 @@ def structure_table(*, user, on: datetime.date | None = None, secretaries_only: 
             "中共党员": sum(1 for p in group.values() if p["party"]),
             "一肩挑": sum(1 for p in group.values() if {choices.SECRETARY, choices.CHAIR} <= p["posts"]),
             "交叉任职": sum(
-                1 for p in group.values()
+                1
+                for p in group.values()
                 if {bodies.get(x) for x in p["posts"]} & PARTY_BODIES and {bodies.get(x) for x in p["posts"]} & COMMITTEE_BODIES
             ),
             "返乡大学生": sum(1 for p in group.values() if p["graduate"]),
             "退役军人": sum(1 for p in group.values() if p["veteran"]),
         }
-        result.append({"township": t.name if t else "合计", "total": n, "counts": counts,
-                       "shares": {k: _share(v, n) for k, v in counts.items()}})
+        result.append(
+            {
+                "township": t.name if t else "合计",
+                "total": n,
+                "counts": counts,
+                "shares": {k: _share(v, n) for k, v in counts.items()},
+            }
+        )
         if t:
             for pid, p in people.get(t.pk, {}).items():
                 total_people.setdefault(pid, p)
     return result
 
 
-STRUCTURE_KEYS = ["女性", *[b[2] for b in AGE_BANDS], *[b[0] for b in EDU_BANDS], "中共党员", "一肩挑", "交叉任职", "返乡大学生", "退役军人"]
+STRUCTURE_KEYS = [
+    "女性",
+    *[b[2] for b in AGE_BANDS],
+    *[b[0] for b in EDU_BANDS],
+    "中共党员",
+    "一肩挑",
+    "交叉任职",
+    "返乡大学生",
+    "退役军人",
+]
 
 
 def _roster_columns():
@@ -122,7 +158,9 @@ class ReportForm(djforms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["township"].queryset = scoped(user, Township)
-        self.fields["village"].queryset = scoped(user, Village).select_related("township").order_by("township__sort_order", "code")
+        self.fields["village"].queryset = (
+            scoped(user, Village).select_related("township").order_by("township__sort_order", "code")
+        )
         for f in self.fields.values():
             f.widget.attrs["class"] = "form-select"
 
@@ -137,14 +175,23 @@ class ReportsView(PageView):
         if request.GET.get("export") == "structure":
             data = write_xlsx(
                 ["乡镇(街道)", "人数", *[f"{k}（人）" for k in STRUCTURE_KEYS], *[f"{k}（占比）" for k in STRUCTURE_KEYS]],
-                ([r["township"], r["total"], *[r["counts"][k] for k in STRUCTURE_KEYS], *[r["shares"][k] for k in STRUCTURE_KEYS]]
-                 for r in table),
-                sheet_title="结构分析", title=f"村“两委”成员结构分析表（{'书记' if secretaries_only else '全体两委成员'}）",
+                (
+                    [
+                        r["township"],
+                        r["total"],
+                        *[r["counts"][k] for k in STRUCTURE_KEYS],
+                        *[r["shares"][k] for k in STRUCTURE_KEYS],
+                    ]
+                    for r in table
+                ),
+                sheet_title="结构分析",
+                title=f"村“两委”成员结构分析表（{'书记' if secretaries_only else '全体两委成员'}）",
             )
             log_export(user=request.user, what="结构分析表", filters=request.GET.dict(), rows=len(table))
             return xlsx_response(data, "村两委成员结构分析表")
-        return self.render({"table": table, "keys": STRUCTURE_KEYS, "form": ReportForm(user=request.user),
-                            "secretaries_only": secretaries_only})
+        return self.render(
+            {"table": table, "keys": STRUCTURE_KEYS, "form": ReportForm(user=request.user), "secretaries_only": secretaries_only}
+        )
 
 
 class RosterExportView(PageView):
@@ -164,5 +211,6 @@ class RosterExportView(PageView):
                 township = request.user.township
                 name = f"{township.name}村两委成员花名册"
         qs = roster_queryset(user=request.user, village=village, township=township)
-        return export_queryset(user=request.user, queryset=qs, columns=_roster_columns(), what=name[:31],
-                               filters=request.GET.dict(), title=name)
+        return export_queryset(
+            user=request.user, queryset=qs, columns=_roster_columns(), what=name[:31], filters=request.GET.dict(), title=name
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db.models import Max
@@ -16,6 +17,7 @@ from .policy import policy_for_year
 from .scope import scoped
 from .services import validate_party_fields
 from .spreadsheets import normalize as n
+from .spreadsheets.fastwrite import copy_rows, insert_with_history
 from .spreadsheets.headers import Col
 from .spreadsheets.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
 
@@ -257,26 +259,44 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                 row.error("id_number", f"与第{seen[idn]}行是同一人，同一人请只填一行（多个职务用顿号分隔）")
             else:
                 seen[idn] = row.number
-        people: dict[str, Person] = {}
+        # Plain tuples, not model instances: a 10,000-row re-upload compares 10,000 people and
+        # their posts, and instantiating models was most of its time.
+        people: dict[str, SimpleNamespace] = {}
         for chunk in _chunks(seen):
-            people.update({p.id_number: p for p in Person.objects.filter(id_number__in=chunk)})
-        open_appts: dict[int, list[Appointment]] = defaultdict(list)
+            for values in Person.objects.filter(id_number__in=chunk).values("pk", "id_number", *UPDATABLE):
+                people[values["id_number"]] = SimpleNamespace(**values)
+        open_appts: dict[int, list[SimpleNamespace]] = defaultdict(list)
+        appt_fields = (
+            "pk",
+            "person_id",
+            "village_id",
+            "post",
+            "post_name",
+            "start_date",
+            "status",
+            "end_date",
+            "village__name",
+            "village__township_id",
+            "village__township__name",
+        )
         for chunk in _chunks(p.pk for p in people.values()):
-            for a in (
+            for values in (
                 Appointment.objects.filter(person_id__in=chunk, end_date__isnull=True)
                 .exclude(status=choices.FilingStatus.REJECTED)
-                .select_related("village__township")
+                .values(*appt_fields)
             ):
+                a = SimpleNamespace(**values)
+                a.is_current = a.status == choices.FilingStatus.FILED
                 open_appts[a.person_id].append(a)
         village_ids = {r.values["village"].pk for r in rows if r.values.get("village")}
-        current_principal: dict[tuple[int, str], list[Appointment]] = defaultdict(list)
+        current_principal: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
         for chunk in _chunks(village_ids):
-            for a in (
+            for village_id, post, person_id, name in (
                 Appointment.objects.current()
                 .filter(village_id__in=chunk, post__in=["secretary", "chair"])
-                .select_related("person")
+                .values_list("village_id", "post", "person_id", "person__name")
             ):
-                current_principal[(a.village_id, a.post)].append(a)
+                current_principal[(village_id, post)].append((person_id, name))
 
         for row in rows:
             v = row.values
@@ -287,8 +307,8 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
             changes = []
             if person is not None:
                 for appt in open_appts.get(person.pk, []):
-                    if appt.village.township_id != village.township_id and appt.is_current:
-                        where = f"{appt.village.township.name}{appt.village.name}{appt.post_name}"
+                    if appt.village__township_id != village.township_id and appt.is_current:
+                        where = f"{appt.village__township__name}{appt.village__name}{appt.post_name}"
                         if user.is_clerk:
                             row.error("id_number", f"此人现任{where}，请先由原乡镇办理离任后再导入")
                         else:
@@ -312,9 +332,9 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                     info = ctx["posts"][code]
                     if info.get("requires_filing"):
                         row.warn("posts", f"{info['name']}任职导入后为待备案，须经资格联审和县级备案后生效")
-                    for holder in current_principal.get((village.pk, code), []):
-                        if person is None or holder.person_id != person.pk:
-                            row.warn("posts", f"{village.name}现任{info['name']}为{holder.person.name}，如已离任请办理离任")
+                    for holder_id, holder_name in current_principal.get((village.pk, code), []):
+                        if person is None or holder_id != person.pk:
+                            row.warn("posts", f"{village.name}现任{info['name']}为{holder_name}，如已离任请办理离任")
                 elif v["start_date"] and appt.start_date != v["start_date"]:
                     changed_posts.append(appt)
                     changes.append(f"{appt.post_name}任职时间")
@@ -332,42 +352,43 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
             "person": Person.history.aggregate(m=Max("history_id"))["m"] or 0,
             "appointment": Appointment.history.aggregate(m=Max("history_id"))["m"] or 0,
         }
-        new_people = []
+        new_rows, new_people = [], []
         for row in rows:
             if row.plan.get("person") is None and row.status == NEW:
                 v = row.values
-                p = Person(
-                    id_number=v["id_number"],
-                    name=v["name"],
-                    sex=v["_sex"],
-                    birth_date=v["_birth"],
-                    ethnicity=v["ethnicity"] or "汉族",
-                    native_place=v["native_place"],
-                    political_status=v["political_status"] or choices.PoliticalStatus.MASSES,
-                    party_join_date=v["party_join_date"],
-                    work_start_date=v["work_start_date"],
-                    education_fulltime=v["education_fulltime"] or "",
-                    education_inservice=v["education_inservice"] or "",
-                    school_major=v["school_major"],
-                    phone=v["phone"] or "",
-                    is_veteran=bool(v["is_veteran"]),
-                    is_returned_graduate=bool(v["is_returned_graduate"]),
-                    registered_township=v["village"].township,
+                new_rows.append(row)
+                new_people.append(
+                    {
+                        "id_number": v["id_number"],
+                        "name": v["name"],
+                        "sex": v["_sex"],
+                        "birth_date": v["_birth"],
+                        "ethnicity": v["ethnicity"] or "汉族",
+                        "native_place": v["native_place"],
+                        "political_status": v["political_status"] or choices.PoliticalStatus.MASSES,
+                        "party_join_date": v["party_join_date"],
+                        "work_start_date": v["work_start_date"],
+                        "education_fulltime": v["education_fulltime"] or "",
+                        "education_inservice": v["education_inservice"] or "",
+                        "school_major": v["school_major"],
+                        "phone": v["phone"] or "",
+                        "is_veteran": bool(v["is_veteran"]),
+                        "is_returned_graduate": bool(v["is_returned_graduate"]),
+                        "registered_township_id": v["village"].township_id,
+                    }
                 )
-                row.plan["person"] = p
-                new_people.append(p)
-        if new_people:
-            bulk_create_with_history(new_people, Person, batch_size=1000, default_user=user, default_change_reason=reason)
+        new_person_ids = insert_with_history(Person, new_people, user=user, reason=reason)
+        for row, pk in zip(new_rows, new_person_ids, strict=True):
+            row.plan["person_id"] = pk
         changed_people, old_values, fields = [], {}, set()
-        for row in rows:
-            updates = row.plan.get("person_updates")
-            if updates:
-                p = row.plan["person"]
-                old_values[str(p.pk)] = {f: _json(getattr(p, f)) for f in updates}
-                for f, val in updates.items():
-                    setattr(p, f, val)
-                fields.update(updates)
-                changed_people.append(p)
+        to_update = {row.plan["person"].pk: row.plan["person_updates"] for row in rows if row.plan.get("person_updates")}
+        for pk, p in Person.objects.in_bulk(list(to_update)).items():
+            updates = to_update[pk]
+            old_values[str(pk)] = {f: _json(getattr(p, f)) for f in updates}
+            for f, val in updates.items():
+                setattr(p, f, val)
+            fields.update(updates)
+            changed_people.append(p)
         if changed_people:
             bulk_update_with_history(
                 changed_people,
@@ -377,43 +398,52 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                 default_user=user,
                 default_change_reason=reason,
             )
-        new_appts, changed_appts, old_appt = [], [], {}
+        new_appts, changed_appts, old_appt, new_start = [], [], {}, {}
         for row in rows:
             v = row.values
+            person_id = row.plan["person"].pk if row.plan.get("person") is not None else row.plan.get("person_id")
             for code in row.plan.get("new_posts", []):
                 info = ctx["posts"][code]
                 new_appts.append(
-                    Appointment(
-                        person=row.plan["person"],
-                        village=v["village"],
-                        post=code,
-                        post_name=info["name"],
-                        start_date=v["start_date"],
-                        cohort=v["cohort"],
-                        created_by=user,
-                        status=choices.FilingStatus.DRAFT if info.get("requires_filing") else choices.FilingStatus.FILED,
-                        note=reason,
-                    )
+                    {
+                        "person_id": person_id,
+                        "village_id": v["village"].pk,
+                        "post": code,
+                        "post_name": info["name"],
+                        "start_date": v["start_date"],
+                        "cohort": v["cohort"],
+                        "created_by_id": user.pk,
+                        "status": choices.FilingStatus.DRAFT if info.get("requires_filing") else choices.FilingStatus.FILED,
+                        "note": reason,
+                    }
                 )
             for appt in row.plan.get("changed_posts", []):
                 old_appt[str(appt.pk)] = {"start_date": _json(appt.start_date)}
-                appt.start_date = v["start_date"]
-                changed_appts.append(appt)
-        if new_appts:
-            bulk_create_with_history(new_appts, Appointment, batch_size=1000, default_user=user, default_change_reason=reason)
-            FilingEvent.objects.bulk_create(
-                [FilingEvent(appointment=a, from_status="", to_status=a.status, by=user, note=reason) for a in new_appts],
-                batch_size=1000,
-            )
+                new_start[appt.pk] = v["start_date"]
+        for pk, appt in Appointment.objects.in_bulk(list(new_start)).items():
+            appt.start_date = new_start[pk]
+            changed_appts.append(appt)
+        new_appt_ids = insert_with_history(Appointment, new_appts, user=user, reason=reason)
+        now = timezone.now()
+        copy_rows(
+            FilingEvent._meta.db_table,
+            ["appointment_id", "from_status", "to_status", "by_id", "at", "note"],
+            # The workflow log matters for posts that need filing; the others' creation is in their history.
+            [
+                (pk, "", a["status"], user.pk, now, reason)
+                for pk, a in zip(new_appt_ids, new_appts, strict=True)
+                if a["status"] == choices.FilingStatus.DRAFT
+            ],
+        )
         if changed_appts:
             bulk_update_with_history(
                 changed_appts, Appointment, ["start_date"], batch_size=1000, default_user=user, default_change_reason=reason
             )
         return {
             "watermark": watermark,
-            "person_created": [p.pk for p in new_people],
+            "person_created": new_person_ids,
             "person_updated": old_values,
-            "appointment_created": [a.pk for a in new_appts],
+            "appointment_created": new_appt_ids,
             "appointment_updated": old_appt,
         }
 

@@ -95,7 +95,10 @@ class ListPageView(PageView):
             if not self.export_name:
                 raise Http404
             return export_queryset(
-                user=request.user, queryset=qs, columns=exports_spec.LIST_COLUMNS[self.export_name], what=self.export_name,
+                user=request.user,
+                queryset=qs,
+                columns=exports_spec.LIST_COLUMNS[self.export_name],
+                what=self.export_name,
                 filters=request.GET.dict(),
             )
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))

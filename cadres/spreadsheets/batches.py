@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from ..models import ImportBatch, Township
-from .pipeline import ERROR, STATUS_LABELS, Preview, build_preview, get_sheet_type
+from .pipeline import STATUS_LABELS, Preview, RowResult, clean_file, get_sheet_type, plan_preview
 
 log = logging.getLogger(__name__)
 Status = ImportBatch.Status
@@ -88,14 +91,49 @@ def _read(batch: ImportBatch) -> bytes:
         return fh.read()
 
 
+CLEAN_CACHE_SECONDS = 60 * 60
+
+
+def _cache_key(batch: ImportBatch) -> str:
+    return f"touyan:import-clean:{batch.pk}:{batch.checksum}:{batch.uploaded_by_id}"
+
+
+def db_fingerprint(st) -> tuple:
+    """The newest history id of every model the sheet type reads: any write since (through a
+    service, an import or the admin) changes it, because every such write leaves history."""
+    return tuple(m.history.aggregate(m=Max("history_id"))["m"] for m in st.reads_models())
+
+
+def _planned(batch: ImportBatch, st, by) -> tuple[list[RowResult], Preview | None]:
+    """The rows as planned at upload time when nothing they read has changed since (cached for an
+    hour, same user only) — then the preview shown to the user is exactly what gets written;
+    otherwise the file is cleaned and compared with the database again (returned as a Preview)."""
+    blob = cache.get(_cache_key(batch)) if by.pk == batch.uploaded_by_id else None
+    if blob is not None:
+        fingerprint, rows = pickle.loads(blob)  # noqa: S301 (our own cache, written by import_batch_preview)
+        if fingerprint == db_fingerprint(st):
+            return rows, None
+    preview = clean_file(_read(batch), st, user=by, township=batch.township, progress=_progress_saver(batch))
+    plan_preview(preview, st, user=by, township=batch.township)
+    return preview.rows, preview
+
+
+def _cache_rows(batch: ImportBatch, fingerprint: tuple, preview: Preview) -> None:
+    """What apply needs of each row (values and plan), without the raw cells and messages."""
+    rows = [RowResult(number=r.number, raw={}, values=r.values, status=r.status, plan=r.plan) for r in preview.rows]
+    cache.set(_cache_key(batch), pickle.dumps((fingerprint, rows), protocol=pickle.HIGHEST_PROTOCOL), CLEAN_CACHE_SECONDS)
+
+
 def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
     """Validate the whole file and store the per-row preview. Writes only the batch row."""
     st = get_sheet_type(batch.sheet_type)
     ImportBatch.objects.filter(pk=batch.pk).update(status=Status.PREVIEWING, progress_done=0, progress_total=0)
     try:
-        preview = build_preview(
-            _read(batch), st, user=batch.uploaded_by, township=batch.township, progress=_progress_saver(batch)
-        )
+        fingerprint = db_fingerprint(st)
+        preview = clean_file(_read(batch), st, user=batch.uploaded_by, township=batch.township, progress=_progress_saver(batch))
+        plan_preview(preview, st, user=batch.uploaded_by, township=batch.township)
+        if preview.ok:
+            _cache_rows(batch, fingerprint, preview)
     except ValidationError as exc:
         batch.status = Status.INVALID
         batch.counts = {"total": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": 1, "warnings": 0}
@@ -131,14 +169,14 @@ def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
     ImportBatch.objects.filter(pk=batch.pk).update(status=Status.APPLYING, progress_done=0, progress_total=0)
     try:
         with transaction.atomic():
-            preview = build_preview(_read(batch), st, user=by, township=batch.township, progress=_progress_saver(batch))
-            if not preview.ok:
-                raise ValidationError(preview.messages(st)[:50])
-            to_write = [r for r in preview.rows if r.status != ERROR]
-            touched = st.apply(to_write, st.context(user=by, township=batch.township) | {"user": by}, batch=batch)
+            rows, fresh = _planned(batch, st, by)
+            if fresh is not None and not fresh.ok:
+                raise ValidationError(fresh.messages(st)[:50])
+            touched = st.apply(rows, st.context(user=by, township=batch.township) | {"user": by}, batch=batch)
             batch.touched = touched
-            batch.counts = preview.counts
-            batch.summary = _summary(preview, st)
+            if fresh is not None:  # the database had changed since the preview: store what was written
+                batch.counts = fresh.counts
+                batch.summary = _summary(fresh, st)
             batch.status = Status.APPLIED
             batch.applied_by = by
             batch.applied_at = timezone.now()

@@ -23,10 +23,13 @@ def text(value) -> str:
     """NFKC (full-width → half-width), drop all whitespace incl. U+3000, keep Chinese."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    s = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", "", s)
+    if type(value) is str:
+        s = value if value.isascii() else unicodedata.normalize("NFKC", value)
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        s = unicodedata.normalize("NFKC", str(value))
+    return "".join(s.split())
 
 
 def display(value) -> str:

@@ -19,6 +19,7 @@ from .normalize import CellError, display, is_blank
 from .reader import Sheet, read_workbook
 
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
+_MISSING = object()
 STATUS_LABELS = {NEW: "新增", CHANGED: "修改", UNCHANGED: "无变化", ERROR: "有错误"}
 
 
@@ -46,10 +47,32 @@ class RowResult:
     def warn(self, key: str, reason: str, value: Any = None) -> None:
         self.warnings.append(Issue(key, display(self.raw.get(key, "") if value is None else value), reason))
 
+    memo: dict | None = None  # shared by the rows of one file: parsers are pure, cells repeat a lot
+
     def parse(self, key: str, parser: Callable, *args, **kwargs):
         """Run a cell parser; record its CellError against the column and return None."""
+        value = self.raw.get(key)
+        memo = self.memo
+        if memo is not None:
+            try:
+                memo_key = (parser, type(value), value, *map(id, args), *kwargs.items())
+                outcome = memo.get(memo_key, _MISSING)
+            except TypeError:  # an unhashable cell: no memo
+                memo_key, outcome = None, _MISSING
+            if outcome is _MISSING:
+                try:
+                    outcome = (True, parser(value, *args, **kwargs))
+                except CellError as exc:
+                    outcome = (False, str(exc))
+                if memo_key is not None:
+                    memo[memo_key] = outcome
+            ok, result = outcome
+            if ok:
+                return result
+            self.error(key, result)
+            return None
         try:
-            return parser(self.raw.get(key), *args, **kwargs)
+            return parser(value, *args, **kwargs)
         except CellError as exc:
             self.error(key, str(exc))
             return None
@@ -106,6 +129,12 @@ class SheetType:
     instructions: list[str] = []
     ignore_keys: tuple[str, ...] = ("seq",)
 
+    def reads_models(self) -> list:
+        """History-tracked models whose rows the plan depends on (for the preview fingerprint)."""
+        from cadres.models import Appointment, FirstSecretary, Person, PolicyProfile, Township, Village
+
+        return [Person, Appointment, FirstSecretary, Village, Township, PolicyProfile]
+
     def column(self, key: str) -> Col | None:
         return next((c for c in self.columns if c.key == key), None)
 
@@ -156,8 +185,9 @@ def _pick_sheet(sheets: list[Sheet], st: SheetType) -> tuple[Sheet, HeaderMatch]
     return (best[0], best[1]) if best else None
 
 
-def build_preview(data: bytes, st: SheetType, *, user, township, progress: Callable[[int, int], None] | None = None) -> Preview:
-    """Parse, map, normalise, validate and compare; writes nothing."""
+def clean_file(data: bytes, st: SheetType, *, user, township, progress: Callable[[int, int], None] | None = None) -> Preview:
+    """Parse, map headers and normalise every row (no database comparison yet); writes nothing.
+    The result can be cached and planned again later (plan_preview) against the current database."""
     _, sheets = read_workbook(data)
     picked = _pick_sheet(sheets, st)
     if picked is None:
@@ -169,6 +199,7 @@ def build_preview(data: bytes, st: SheetType, *, user, township, progress: Calla
         raise ValidationError(f"工作表「{sheet.name}」第{match.row_index + 1}行的表头缺少必需的列：{names}。")
     ctx = st.context(user=user, township=township)
     rows: list[RowResult] = []
+    memo: dict = {}
     data_rows = sheet.rows[match.row_index + 1 :]
     total = len(data_rows)
     for offset, raw_row in enumerate(data_rows):
@@ -178,18 +209,14 @@ def build_preview(data: bytes, st: SheetType, *, user, township, progress: Calla
         if all(is_blank(v) for k, v in raw.items() if k not in st.ignore_keys):
             continue
         row = RowResult(number=match.row_index + 2 + offset, raw=raw)
+        row.memo = memo
         st.clean_row(row, ctx)
+        row.memo = None
         rows.append(row)
         if progress and offset % 1000 == 0:
             progress(offset, total * 2)
     if not rows:
         raise ValidationError(f"工作表「{sheet.name}」表头下没有数据行。")
-    st.plan(rows, ctx)
-    for row in rows:
-        if row.errors:
-            row.status = ERROR
-    if progress:
-        progress(total * 2, total * 2)
     return Preview(
         sheet_type=st.key,
         sheet_name=sheet.name,
@@ -198,3 +225,22 @@ def build_preview(data: bytes, st: SheetType, *, user, township, progress: Calla
         rows=rows,
         columns={key: j for j, key in match.columns.items()},
     )
+
+
+def plan_preview(preview: Preview, st: SheetType, *, user, township) -> Preview:
+    """Cross-row checks and the comparison with the current database; sets each row's status."""
+    ctx = st.context(user=user, township=township)
+    st.plan(preview.rows, ctx)
+    for row in preview.rows:
+        if row.errors:
+            row.status = ERROR
+    return preview
+
+
+def build_preview(data: bytes, st: SheetType, *, user, township, progress: Callable[[int, int], None] | None = None) -> Preview:
+    """Parse, map, normalise, validate and compare; writes nothing."""
+    preview = clean_file(data, st, user=user, township=township, progress=progress)
+    plan_preview(preview, st, user=user, township=township)
+    if progress:
+        progress(1, 1)
+    return preview

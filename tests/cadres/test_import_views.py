@@ -52,7 +52,9 @@ def test_clerk_uploads_sees_preview_with_errors_fixes_and_applies(client, clerk_
     assert Person.objects.count() == 0
 
 
-def test_big_files_go_through_the_worker_and_show_progress(client, clerk_a, village_a, settings, django_capture_on_commit_callbacks):
+def test_big_files_go_through_the_worker_and_show_progress(
+    client, clerk_a, village_a, settings, django_capture_on_commit_callbacks
+):
     settings.IMPORT_ASYNC_BYTES = 10  # every file is "big": dispatched to Celery (eager here)
     client.force_login(clerk_a)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -143,7 +145,9 @@ def test_clerk_structure_table_and_roster_are_own_township_only(client, clerk_a,
 def test_roster_export_masks_personal_data_for_auditors(client, request, persona, masked, village_a):
     a = AppointmentFactory(village=village_a, person__phone="13807310001")
     client.force_login(request.getfixturevalue(persona))
-    ws = openpyxl.load_workbook(io.BytesIO(client.get(reverse("cadres:roster_export") + f"?village={village_a.pk}").content)).active
+    ws = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("cadres:roster_export") + f"?village={village_a.pk}").content)
+    ).active
     values = [c.value for c in ws[3]]
     assert (a.person.id_number in values) is not masked
     assert ("13807310001" in values) is not masked

@@ -196,7 +196,9 @@ def test_village_list_filters_sorts_and_exports(client, county_user, village_a, 
     assert response.context["sort"] == "code"
 
 
-def test_person_list_masks_id_numbers_and_person_page_shows_full_id_only_with_permission(client, county_user, clerk_a, auditor, village_a):
+def test_person_list_masks_id_numbers_and_person_page_shows_full_id_only_with_permission(
+    client, county_user, clerk_a, auditor, village_a
+):
     a = AppointmentFactory(village=village_a)
     number = a.person.id_number
     client.force_login(auditor)

@@ -1,0 +1,343 @@
+"""Spreadsheet import/export benchmark (issue #3).
+
+    .venv/bin/python bench/imports.py [--rows 1000,10000,100000] [--db sqlite,postgres] [--stock-max 10000]
+
+For each roster size it generates a 两委成员花名册 (.xlsx) and measures, in the same run:
+  raw read (python-calamine) · raw read + COPY into a scratch table (the baseline) ·
+  openpyxl read-only read · the full pipeline: preview, apply, re-apply of the same file ·
+  stock row-by-row django-import-export on the same file · a 100k-row export (time, peak memory).
+Every figure is printed as a ratio to the read+COPY baseline of the same size. Each database runs
+in its own subprocess on a fresh scratch database (SQLite file / PostgreSQL database
+touyan_bench_<pid>); results are also written to bench/results/imports.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def make_roster(path: Path, rows: int, villages: list[tuple[str, str]]) -> None:
+    import datetime
+
+    import xlsxwriter
+
+    from cadres.idcard import make_id_number
+
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("花名册")
+    ws.write_row(0, 0, ["甲镇村“两委”成员花名册"])
+    header = [
+        "序号",
+        "乡镇",
+        "村（社区）",
+        "姓名",
+        "性别",
+        "民族",
+        "出生年月",
+        "身份证号码",
+        "政治面貌",
+        "入党时间",
+        "学历",
+        "现任职务",
+        "任职时间",
+        "联系电话",
+    ]
+    ws.write_row(1, 0, header)
+    posts = ["书记、主任", "副书记", "委员", "支委", "副主任", "监委会主任", "文书", "组长"]
+    for i in range(rows):
+        t, v = villages[i % len(villages)]
+        birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=(i * 37) % 14000)
+        male = i % 5 != 0
+        idn = make_id_number("430122", birth, i % 100, male)
+        ws.write_row(
+            i + 2,
+            0,
+            [
+                i + 1,
+                t,
+                v,
+                f"干部{i:06d}",
+                "男" if male else "女",
+                "汉族",
+                f"{birth:%Y.%m}",
+                idn,
+                "中共党员",
+                f"{birth.year + 25}.07",
+                "高中",
+                posts[i % len(posts)],
+                "2021.04",
+                f"138{i:08d}",
+            ],
+        )
+    wb.close()
+
+
+def worker(db: str, sizes: list[int], stock_max: int, out: Path) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from cadres import choices
+    from cadres.models import Appointment, Person, Township, User, Village
+    from cadres.services import user_set_role
+
+    # Enough villages that each holds ≤ ~60 people (id numbers are unique per birth date).
+    results = {}
+    for size in sizes:
+        from cadres.models import FilingEvent, ImportBatch
+
+        ImportBatch.objects.all().delete()
+        FilingEvent.objects.all().delete()
+        Appointment.history.all().delete()
+        Appointment.objects.all().delete()
+        Person.history.all().delete()
+        Person.objects.all().delete()
+        Village.objects.all().delete()
+        Township.objects.all().delete()
+        t = Township.objects.create(name="甲镇", code="430122100")
+        nvill = max(1, size // 40)
+        Village.objects.bulk_create(
+            Village(township=t, name=f"第{i:04d}村", code=f"430122{100000 + i:06d}") for i in range(nvill)
+        )
+        user, _ = User.objects.get_or_create(username="bench", defaults={"role": choices.Role.COUNTY})
+        user_set_role(user=user, role=choices.Role.COUNTY)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"roster{size}.xlsx"
+            make_roster(path, size, [("甲镇", f"第{i:04d}村") for i in range(nvill)])
+            data = path.read_bytes()
+            r = results[size] = {}
+            r["raw_read"] = timed(lambda: read_calamine(data))
+            r["openpyxl_read"] = timed(lambda: read_openpyxl(path)) if size <= 10000 else None
+            r["baseline_read_copy"] = timed(lambda: copy_baseline(connection, read_calamine(data)))
+            from cadres.spreadsheets.batches import import_batch_apply, import_batch_create, import_batch_preview
+
+            def preview():
+                b = import_batch_create(by=user, sheet_type="cadres", filename=path.name, data=data, township=t)
+                return import_batch_preview(batch=b)
+
+            batch = None
+
+            def do_preview():
+                nonlocal batch
+                batch = preview()
+
+            r["preview"] = timed(do_preview)
+            assert batch.counts["errors"] == 0, batch.summary["errors"][:3]
+            r["apply"] = timed(lambda: import_batch_apply(batch=batch, by=user))
+            assert Person.objects.count() == size
+            r["preview_plus_apply"] = r["preview"] + r["apply"]
+
+            def reapply():
+                b = preview()
+                assert b.counts["unchanged"] == size, b.counts
+                import_batch_apply(batch=b, by=user)
+
+            r["reupload_unchanged"] = timed(reapply)
+            if size <= stock_max:
+                FilingEvent.objects.all().delete()
+                Appointment.objects.all().delete()
+                Person.objects.all().delete()
+                r["stock_import_export"] = timed(lambda: stock_import(data))
+                r["stock_reimport"] = timed(lambda: stock_import(data))
+            else:
+                r["stock_import_export"] = r["stock_reimport"] = None
+    if 100000 in sizes:
+        results["export_100k"] = export_bench()
+    out.write_text(json.dumps(results))
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def read_calamine(data: bytes):
+    from cadres.spreadsheets.reader import read_workbook
+
+    return read_workbook(data)[1][0].rows
+
+
+def read_openpyxl(path: Path):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+
+
+def copy_baseline(connection, rows) -> None:
+    """What the hardware can do: the same cells into a scratch table, COPY on PostgreSQL."""
+    import io
+
+    body = rows[2:]
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_scratch")
+        cur.execute("CREATE TABLE bench_scratch (" + ", ".join(f"c{i} text" for i in range(14)) + ")")
+        if connection.vendor == "postgresql":
+            buf = io.StringIO()
+            for row in body:
+                buf.write("\t".join(str(v).replace("\t", " ") for v in row) + "\n")
+            buf.seek(0)
+            cur.copy_expert("COPY bench_scratch FROM STDIN", buf)
+        else:
+            cur.executemany(
+                "INSERT INTO bench_scratch VALUES (" + ",".join(["%s"] * 14) + ")", [[str(v) for v in r] for r in body]
+            )
+
+
+def stock_import(data: bytes) -> None:
+    """Stock django-import-export, row by row, on the same workbook (people only: it cannot even
+    express the appointments, and it stops at the first bad cell instead of listing all)."""
+    import tablib
+    from import_export import fields, resources
+    from import_export.widgets import DateWidget
+
+    from cadres.models import Person
+
+    class StockPersonResource(resources.ModelResource):
+        name = fields.Field(attribute="name", column_name="姓名")
+        id_number = fields.Field(attribute="id_number", column_name="身份证号码")
+        birth_date = fields.Field(attribute="birth_date", column_name="出生年月", widget=DateWidget("%Y.%m"))
+        sex = fields.Field(attribute="sex", column_name="性别")
+        phone = fields.Field(attribute="phone", column_name="联系电话")
+
+        class Meta:
+            model = Person
+            import_id_fields = ["id_number"]
+            fields = ["name", "id_number", "birth_date", "sex", "phone"]
+            use_transactions = True
+
+        def before_import_row(self, row, **kwargs):
+            row["性别"] = "M" if row["性别"] == "男" else "F"
+
+    rows = read_calamine(data)
+    ds = tablib.Dataset(*[[str(v) for v in r] for r in rows[2:]], headers=[str(h) for h in rows[1]])
+    result = StockPersonResource().import_data(ds, dry_run=False, raise_errors=True)
+    assert not result.has_errors()
+
+
+def export_bench() -> dict:
+    """100,000-row export through the production path (write_xlsx), in a child process so that
+    its peak memory (ru_maxrss) is its own."""
+    code = (
+        "import datetime,resource,sys,time;sys.path.insert(0,%r);"
+        "from cadres.spreadsheets.workbooks import write_xlsx;"
+        "rows=([f'乡镇{i%%30}',f'村{i%%500}',f'干部{i:06d}','男','汉族',datetime.date(1970,1,1),f'43012219700101{i%%10000:04d}','中共党员','高中','村民委员会委员',datetime.date(2021,4,1),f'138{i:08d}'] for i in range(100000));"
+        "t=time.perf_counter();data=write_xlsx([f'列{i}' for i in range(12)],rows,text_columns=[6,11]);"
+        "print(time.perf_counter()-t, len(data), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    ) % str(ROOT)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", "import django;django.setup();" + code], capture_output=True, text=True, env=env, check=True
+    )
+    seconds, size, rss = out.stdout.split()
+    return {"seconds": float(seconds), "bytes": int(size), "peak_mb": int(rss) / 1024}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", default="1000,10000,100000")
+    ap.add_argument("--db", default="sqlite,postgres")
+    ap.add_argument("--stock-max", type=int, default=10000)
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    sizes = [int(x) for x in args.rows.split(",")]
+    if args.worker:
+        worker(args.worker, sizes, args.stock_max, Path(args.out))
+        return
+    results = {}
+    for db in args.db.split(","):
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        env["CELERY_EAGER"] = "1"
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "r.json"
+            pg_name = f"touyan_bench_{os.getpid()}"
+            if db == "postgres":
+                subprocess.run(["psql", PG_ADMIN, "-qc", f"CREATE DATABASE {pg_name}"], check=True)
+                env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{pg_name}"
+            else:
+                env["SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
+            env["PRIVATE_MEDIA_ROOT"] = str(Path(tmp) / "private")
+            try:
+                subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--worker",
+                        db,
+                        "--rows",
+                        args.rows,
+                        "--stock-max",
+                        str(args.stock_max),
+                        "--out",
+                        str(out),
+                    ],
+                    env=env,
+                    check=True,
+                    cwd=ROOT,
+                )
+                results[db] = json.loads(out.read_text())
+            finally:
+                if db == "postgres":
+                    subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {pg_name}"], check=False)
+    report(results)
+    (ROOT / "bench" / "results").mkdir(exist_ok=True)
+    (ROOT / "bench" / "results" / "imports.json").write_text(json.dumps(results, indent=1))
+
+
+def report(results: dict) -> None:
+    keys = [
+        "raw_read",
+        "openpyxl_read",
+        "baseline_read_copy",
+        "preview",
+        "apply",
+        "preview_plus_apply",
+        "reupload_unchanged",
+        "stock_import_export",
+        "stock_reimport",
+    ]
+    for db, by_size in results.items():
+        print(f"\n== {db} ==")
+        print(f"{'rows':>7} " + " ".join(f"{k:>22}" for k in keys))
+        for size, r in by_size.items():
+            if not size.isdigit():
+                continue
+            base = r["baseline_read_copy"]
+            cells = []
+            for k in keys:
+                v = r.get(k)
+                cells.append(f"{'—':>22}" if v is None else f"{v:8.2f}s ({v / base:6.1f}×)")
+            print(f"{size:>7} " + " ".join(f"{c:>22}" for c in cells))
+            if r.get("stock_import_export"):
+                first = r["stock_import_export"] / r["preview_plus_apply"]
+                again = r["stock_reimport"] / r["reupload_unchanged"]
+                print(
+                    f"{'':>7} vs stock django-import-export: first import {first:.1f}× faster, re-import of the same file {again:.1f}× faster"
+                )
+        if "export_100k" in by_size:
+            e = by_size["export_100k"]
+            print(f"100k-row export: {e['seconds']:.2f}s, {e['bytes'] / 1e6:.1f} MB file, peak memory {e['peak_mb']:.0f} MB")
+    print(
+        "\nTargets: 10k preview+apply ≤ 3 s on PostgreSQL (≤ 5× baseline); re-upload ≤ 2 s; ≥ 10× stock; 100k export ≤ 15 s, ≤ 200 MB."
+    )
+
+
+if __name__ == "__main__":
+    main()
