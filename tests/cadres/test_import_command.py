@@ -66,6 +66,6 @@ def test_clerk_user_cannot_name_another_township(tmp_path, clerk_a, township_b):
 
 
 def test_type_help_lists_registered_sheet_types():
-    code, lines = run("x", "--type", "help")
+    _code, lines = run("x", "--type", "help")
     keys = [line.split("\t")[0] for line in lines]
     assert "cadres" in keys and "first_secretaries" in keys
