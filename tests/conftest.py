@@ -63,3 +63,16 @@ def auditor(db):
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="admin_t", role=choices.Role.ADMIN, is_superuser=True, is_staff=True)
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_worker_test(request):
+    """Only tests marked ``celery_worker`` talk to a real worker (in .ci/run's PostgreSQL + Redis
+    run); every other test runs its tasks in-process, whatever the environment says."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    if request.node.get_closest_marker("celery_worker") is None:
+        app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
