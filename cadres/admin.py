@@ -9,7 +9,9 @@ from . import resources
 from .models import (
     Appointment,
     DepartmentVerdict,
+    ExportLog,
     FilingEvent,
+    ImportBatch,
     FirstSecretary,
     Person,
     PersonRecord,
@@ -185,3 +187,30 @@ class PresenceMonthAdmin(HistoryImportExportAdmin):
 class PolicyProfileAdmin(SimpleHistoryAdmin):
     list_display = ["year", "title", "updated_by", "updated_at"]
     search_fields = ["title"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "sheet_type", "township", "uploaded_by", "uploaded_at", "status", "applied_at"]
+    list_filter = ["status", "sheet_type", "township"]
+    search_fields = ["original_name", "checksum", "uploaded_by__username"]
+    list_select_related = ["township", "uploaded_by"]
+    readonly_fields = [f.name for f in ImportBatch._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # uploads go through the pipeline (网页“表格导入” or manage.py import_sheet)
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "township", "what", "rows", "masked"]
+    list_filter = ["what", "masked", "township"]
+    search_fields = ["user__username", "what"]
+    list_select_related = ["user", "township"]
+    readonly_fields = [f.name for f in ExportLog._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -17,6 +17,26 @@ def _posts(p):
 
 
 LIST_COLUMNS = {
+    "乡镇(街道)统计": [
+        C("区划代码", lambda t: t.code, width=12),
+        C("名称", lambda t: t.name),
+        C("类型", lambda t: t.get_kind_display()),
+        C("村(社区)数", lambda t: t.village_count),
+        C("其中社区", lambda t: t.community_count),
+        C("现任书记数", lambda t: t.secretary_count),
+        C("书记空缺村数", lambda t: t.village_count - t.secretary_count),
+    ],
+    "资格联审名册": [
+        C("乡镇(街道)", lambda r: r.village.township.name),
+        C("拟任村(社区)", lambda r: r.village.name),
+        C("人选", lambda r: r.person.name),
+        C("身份证号", lambda r: r.person.id_number, personal="id", width=21),
+        C("拟任职务", lambda r: r.post_name),
+        C("换届届次", lambda r: r.cohort),
+        C("联审结论", lambda r: r.get_outcome_display()),
+        C("提请时间", lambda r: r.requested_at),
+        C("办结时间", lambda r: r.concluded_at),
+    ],
     "村(社区)名册": [
         C("乡镇(街道)", lambda v: v.township.name),
         C("村(社区)", lambda v: v.name),

@@ -50,3 +50,13 @@ def person_sections_for(*, user, person) -> list[dict]:
             }
         )
     return out
+
+
+# Extra history shown in the person's 变更记录: (label, callable(person) -> HistoricalRecords queryset).
+PERSON_HISTORY_SOURCES: list[tuple[str, Callable]] = []
+
+
+def register_person_history(label: str, source: Callable) -> None:
+    """e.g. register_person_history("后备力量", lambda person: ReserveCandidate.history.filter(person_id=person.pk))"""
+    if (label, source) not in PERSON_HISTORY_SOURCES:
+        PERSON_HISTORY_SOURCES.append((label, source))

@@ -239,6 +239,9 @@ def person_history(*, user, person: Person) -> list[dict]:
         (QualificationReview.history.filter(person_id=person.pk), "资格联审"),
         (FirstSecretary.history.filter(person_id=person.pk), "驻村第一书记"),
     ]
+    from .person_sections import PERSON_HISTORY_SOURCES
+
+    sources += [(source(person), label) for label, source in PERSON_HISTORY_SOURCES]
     entries = []
     for qs, label in sources:
         entries.extend(_diffs(qs.select_related("history_user").order_by("id", "history_date"), label, skip))

@@ -8,6 +8,8 @@ urlpatterns = [
     path("townships/", views.TownshipListView.as_view(), name="township_list"),
     path("townships/<int:pk>/", views.TownshipDetailView.as_view(), name="township_detail"),
     path("villages/", views.VillageListView.as_view(), name="village_list"),
+    path("townships/export/", views.TownshipListView.as_view(export=True), name="township_export"),
+    path("reviews/export/", views.ReviewListView.as_view(export=True), name="review_export"),
     path("villages/export/", views.VillageListView.as_view(export=True), name="village_export"),
     path("villages/<int:pk>/", views.VillageDetailView.as_view(), name="village_detail"),
     path("villages/<int:pk>/edit/", views.VillageUpdateView.as_view(), name="village_update"),

@@ -24,6 +24,7 @@ from . import export_columns as exports_spec
 from .exports import export_queryset
 from .filters import AppointmentFilter, FirstSecretaryFilter, PersonFilter, QualificationReviewFilter, VillageFilter
 from .masking import can_see_personal
+from .person_sections import person_sections_for
 from .models import DepartmentVerdict, Person, PolicyProfile, Township, Village, VillageFlag
 from .policy import SECTIONS, policy_for_year, post_choices, section_sources
 from .scope import get_scoped_or_404, scoped
@@ -198,6 +199,7 @@ class TownshipListView(ListPageView):
     title = "乡镇(街道)"
     sort_options = {"code": ("sort_order", "code"), "name": ("name",), "villages": ("-village_count", "code")}
     default_sort = "code"
+    export_name = "乡镇(街道)统计"
 
     def get_queryset(self):
         return selectors.township_list(user=self.request.user)
@@ -370,6 +372,7 @@ class PersonDetailView(PageView):
                 "postings": selectors.person_postings(user=user, person=person).order_by("-term_start"),
                 "records": selectors.person_records(user=user, person=person),
                 "history": selectors.person_history(user=user, person=person),
+                "person_sections": person_sections_for(user=user, person=person),
                 "record_form": forms.PersonRecordForm(),
                 "title": person.name,
             }
@@ -631,6 +634,7 @@ class ReviewListView(ListPageView):
     filterset_class = QualificationReviewFilter
     sort_options = {"requested": ("-requested_at", "-id"), "-requested": ("requested_at", "id")}
     default_sort = "requested"
+    export_name = "资格联审名册"
 
     def get_queryset(self):
         return selectors.qualification_review_list(user=self.request.user, filters=self.request.GET, request=self.request)

@@ -206,3 +206,23 @@ def test_clerk_cannot_pick_another_townships_village_in_forms(client, clerk_a, v
     assert response.status_code == 200
     assert "village" in response.context["form"].errors
     assert not person.appointments.exists()
+
+
+@pytest.mark.parametrize(
+    ("url_name", "column", "own", "other"),
+    [("cadres:township_export", 1, "甲镇", "乙镇"), ("cadres:review_export", 2, "甲候选", "乙候选")],
+)
+def test_township_and_review_exports_are_scoped(client, clerk_a, county_user, village_a, village_b, url_name, column, own, other):
+    from cadres import services
+
+    from ..factories import PersonFactory
+
+    services.qualification_review_request(
+        by=county_user, person=PersonFactory(name="甲候选"), village=village_a, post="secretary"
+    )
+    services.qualification_review_request(
+        by=county_user, person=PersonFactory(name="乙候选"), village=village_b, post="secretary"
+    )
+    client.force_login(clerk_a)
+    _header, names = _xlsx_names(client.get(reverse(url_name)), column)
+    assert own in names and other not in names
