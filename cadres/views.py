@@ -24,8 +24,8 @@ from . import export_columns as exports_spec
 from .exports import export_queryset
 from .filters import AppointmentFilter, FirstSecretaryFilter, PersonFilter, QualificationReviewFilter, VillageFilter
 from .masking import can_see_personal
-from .person_sections import person_sections_for
 from .models import DepartmentVerdict, Person, PolicyProfile, Township, Village, VillageFlag
+from .person_sections import person_sections_for
 from .policy import SECTIONS, policy_for_year, post_choices, section_sources
 from .scope import get_scoped_or_404, scoped
 
