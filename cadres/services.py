@@ -532,6 +532,13 @@ def department_verdict_record(
 # ---------------------------------------------------------------------------------------------
 
 
+def first_secretary_default_term_end(term_start: datetime.date) -> datetime.date:
+    """Start + the policy's default term in months (day clamped to 28 so that it always exists)."""
+    months = int(policy_for_year(term_start.year).section("register")["first_secretary"]["term_months"])
+    y, m = divmod(term_start.month - 1 + months, 12)
+    return term_start.replace(year=term_start.year + y, month=m + 1, day=min(term_start.day, 28))
+
+
 @transaction.atomic
 def first_secretary_create(
     *,
@@ -547,11 +554,8 @@ def first_secretary_create(
     """Send a first secretary to a village (先定村、再定人: the village is chosen first)."""
     _require(by, "cadres.add_firstsecretary", "驻村第一书记由县委组织部选派。")
     _require_scope(by, village)
-    rule = policy_for_year(term_start.year).section("register")["first_secretary"]
     if term_end is None:
-        months = int(rule["term_months"])
-        y, m = divmod(term_start.month - 1 + months, 12)
-        term_end = term_start.replace(year=term_start.year + y, month=m + 1, day=min(term_start.day, 28))
+        term_end = first_secretary_default_term_end(term_start)
     if term_end <= term_start:
         raise ValidationError({"term_end": "驻村期满日期须晚于开始日期。"})
     if FirstSecretary.objects.active().filter(village=village).exists():

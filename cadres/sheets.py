@@ -15,7 +15,7 @@ from . import choices
 from .models import Appointment, FilingEvent, FirstSecretary, Person, Township, Village
 from .policy import policy_for_year
 from .scope import scoped
-from .services import validate_party_fields
+from .services import first_secretary_default_term_end, validate_party_fields
 from .spreadsheets import normalize as n
 from .spreadsheets.fastwrite import copy_rows, insert_with_history
 from .spreadsheets.headers import Col
@@ -125,6 +125,30 @@ UPDATABLE = [
 ]
 
 
+def clean_identity(row: RowResult) -> None:
+    """姓名、身份证号、性别、民族、出生年月 — shared by every sheet that names people. The ID number
+    decides birth date and sex (``_birth``/``_sex``); a different sex or birth month written in the
+    sheet is a warning, never an error (DOMAIN §10)."""
+    v = row.values
+    v["name"] = n.text(row.raw.get("name"))
+    if not v["name"]:
+        row.error("name", "姓名不能为空")
+    v["id_number"] = row.parse("id_number", n.id_number_cell)
+    v["sex"] = row.parse("sex", n.parse_sex)
+    v["ethnicity"] = row.parse("ethnicity", n.parse_ethnicity)
+    v["birth_date"] = row.parse("birth_date", n.parse_date)
+    v["_birth"] = v["_sex"] = None
+    if v["id_number"]:
+        number = v["id_number"]
+        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        sex = choices.Sex.MALE if int(number[16]) % 2 else choices.Sex.FEMALE
+        if v["sex"] and v["sex"] != sex:
+            row.warn("sex", f"与身份证号不一致（身份证号为{choices.Sex(sex).label}），以身份证号为准")
+        if v["birth_date"] and (v["birth_date"].year, v["birth_date"].month) != (birth.year, birth.month):
+            row.warn("birth_date", f"与身份证号不一致（身份证号为{birth:%Y.%m}），以身份证号为准")
+        v["_birth"], v["_sex"] = birth, sex
+
+
 def _chunks(items, size=CHUNK):
     items = list(items)
     for i in range(0, len(items), size):
@@ -198,13 +222,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
     def clean_row(self, row: RowResult, ctx: dict) -> None:
         v = row.values
         v["village"] = self.resolve_village(row, ctx)
-        v["name"] = n.text(row.raw.get("name"))
-        if not v["name"]:
-            row.error("name", "姓名不能为空")
-        v["id_number"] = row.parse("id_number", n.id_number_cell)
-        v["sex"] = row.parse("sex", n.parse_sex)
-        v["ethnicity"] = row.parse("ethnicity", n.parse_ethnicity)
-        v["birth_date"] = row.parse("birth_date", n.parse_date)
+        clean_identity(row)
         v["native_place"] = n.text(row.raw.get("native_place"))
         v["political_status"] = row.parse("political_status", n.parse_political)
         v["party_join_date"] = row.parse("party_join_date", n.parse_date)
@@ -225,14 +243,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         if v["start_date"] and v["start_date"] > ctx["today"] + datetime.timedelta(days=366):
             row.error("start_date", "任职时间不能晚于一年以后")
         if v["id_number"]:
-            facts_birth = datetime.date(int(v["id_number"][6:10]), int(v["id_number"][10:12]), int(v["id_number"][12:14]))
-            facts_sex = choices.Sex.MALE if int(v["id_number"][16]) % 2 else choices.Sex.FEMALE
-            if v["sex"] and v["sex"] != facts_sex:
-                row.warn("sex", f"与身份证号不一致（身份证号为{choices.Sex(facts_sex).label}），以身份证号为准")
-            if v["birth_date"] and (v["birth_date"].year, v["birth_date"].month) != (facts_birth.year, facts_birth.month):
-                row.warn("birth_date", f"与身份证号不一致（身份证号为{facts_birth:%Y.%m}），以身份证号为准")
-            v["_birth"] = facts_birth
-            v["_sex"] = facts_sex
+            facts_birth = v["_birth"]
             status = v["political_status"] or ""
             try:
                 validate_party_fields(
@@ -607,13 +618,7 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
     def clean_row(self, row: RowResult, ctx: dict) -> None:
         v = row.values
         v["village"] = self.resolve_village(row, ctx)
-        v["name"] = n.text(row.raw.get("name"))
-        if not v["name"]:
-            row.error("name", "姓名不能为空")
-        v["id_number"] = row.parse("id_number", n.id_number_cell)
-        v["sex"] = row.parse("sex", n.parse_sex)
-        v["ethnicity"] = row.parse("ethnicity", n.parse_ethnicity)
-        v["birth_date"] = row.parse("birth_date", n.parse_date)
+        clean_identity(row)
         v["political_status"] = row.parse("political_status", n.parse_political)
         v["party_join_date"] = row.parse("party_join_date", n.parse_date)
         v["education_fulltime"] = row.parse("education_fulltime", n.parse_education)
@@ -628,18 +633,9 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
             row.error("term_start", "请填写驻村开始时间")
         v["term_end"] = row.parse("term_end", n.parse_date)
         if v["term_start"] and v["term_end"] is None:
-            months = int(policy_for_year(v["term_start"].year).section("register")["first_secretary"]["term_months"])
-            y, m = divmod(v["term_start"].month - 1 + months, 12)
-            v["term_end"] = v["term_start"].replace(year=v["term_start"].year + y, month=m + 1, day=min(v["term_start"].day, 28))
+            v["term_end"] = first_secretary_default_term_end(v["term_start"])
         if v["term_start"] and v["term_end"] and v["term_end"] <= v["term_start"]:
             row.error("term_end", "驻村期满时间须晚于开始时间")
-        if v["id_number"]:
-            v["_birth"] = datetime.date(int(v["id_number"][6:10]), int(v["id_number"][10:12]), int(v["id_number"][12:14]))
-            v["_sex"] = choices.Sex.MALE if int(v["id_number"][16]) % 2 else choices.Sex.FEMALE
-            if v["sex"] and v["sex"] != v["_sex"]:
-                row.warn("sex", f"与身份证号不一致（身份证号为{choices.Sex(v['_sex']).label}），以身份证号为准")
-            if v["birth_date"] and (v["birth_date"].year, v["birth_date"].month) != (v["_birth"].year, v["_birth"].month):
-                row.warn("birth_date", f"与身份证号不一致（身份证号为{v['_birth']:%Y.%m}），以身份证号为准")
         if (
             v["political_status"] in (choices.PoliticalStatus.MEMBER, choices.PoliticalStatus.PROBATIONARY)
             and not v["party_join_date"]
