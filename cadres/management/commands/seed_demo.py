@@ -10,6 +10,9 @@ See cadres/management/demo.py for what is generated and why it bypasses the serv
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
+import random
 import time
 import unicodedata
 
@@ -31,6 +34,7 @@ def pad(text: str, width: int) -> str:
 
 ROLE_ORDER = {choices.Role.ADMIN: 0, choices.Role.COUNTY: 1, choices.Role.AUDITOR: 2, choices.Role.CLERK: 3}
 SHOWN_CLERKS = 20
+DEMO_APPS = ["reserves", "training", "assessments", "subsidies"]
 
 
 class Command(BaseCommand):
@@ -63,6 +67,15 @@ class Command(BaseCommand):
         started = time.monotonic()
         builder = DemoCounty(seed=seed, scale=scale, townships=townships, password=settings.DEMO_PASSWORD)
         stats = builder.build()
+        for index, app in enumerate(DEMO_APPS, start=1):
+            # Each domain app builds its own demo data on top of the register (<app>/demo.py).
+            if importlib.util.find_spec(f"{app}.demo") is None:
+                continue
+            app_started = time.monotonic()
+            importlib.import_module(f"{app}.demo").seed_demo(
+                rng=random.Random(seed * 100 + index), today=builder.today, stdout=self.stdout
+            )
+            self.stdout.write(f"  {app}：演示数据已生成（{time.monotonic() - app_started:.1f} 秒）")
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"演示数据已生成（seed={seed}, scale={scale}），用时 {elapsed:.1f} 秒："))
         for name, count in stats.counts.items():
