@@ -16,4 +16,6 @@ class CadresConfig(AppConfig):
         from . import policy_sections, sheets  # noqa: F401  (register the policy section and sheet types)
 
         # Reference data, not domain logic: keep the role groups in step with the permissions.
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="cadres_roles_sync")
+        # Connected for every app (no sender): each app's permissions are created by its own
+        # post_migrate, and the groups must include the domain apps that come after cadres.
+        post_migrate.connect(_sync_roles, dispatch_uid="cadres_roles_sync")

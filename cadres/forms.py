@@ -80,6 +80,7 @@ PERSON_EDIT_FIELDS = [
     "school_major",
     "phone",
     "is_veteran",
+    "is_returned_graduate",
     "note",
 ]
 

@@ -180,6 +180,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "school_major",
             "phone",
             "is_veteran",
+            "is_returned_graduate",
             "registered_township",
             "registered_township_name",
             "note",
@@ -372,6 +373,7 @@ class PersonUpdateInput(serializers.Serializer):
     school_major = serializers.CharField(max_length=100, allow_blank=True)
     phone = serializers.CharField(max_length=20, allow_blank=True)
     is_veteran = serializers.BooleanField()
+    is_returned_graduate = serializers.BooleanField()
     note = serializers.CharField(allow_blank=True)
 
     FIXED_FIELDS = ("id_number", "sex", "birth_date")
@@ -400,6 +402,7 @@ class PersonCreateInput(serializers.Serializer):
     school_major = serializers.CharField(max_length=100, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     is_veteran = serializers.BooleanField(required=False)
+    is_returned_graduate = serializers.BooleanField(required=False)
     note = serializers.CharField(required=False, allow_blank=True)
     registered_township = ScopedPrimaryKeyRelatedField(
         Township, required=False, allow_null=True, help_text="建档乡镇；乡镇组织委员建档时固定为本乡镇"
