@@ -760,11 +760,31 @@ def roles_sync() -> None:
     """Create/refresh the four groups and their permissions. Idempotent (runs after migrate)."""
     from django.contrib.auth.models import Group, Permission
 
-    domain = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS)
+    domain = list(Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS).select_related("content_type"))
     for role, codenames in role_permissions().items():
         group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[role])
-        perms = list(domain) if codenames == ["*"] else list(domain.filter(codename__in=codenames))
+        if codenames == ["*"]:
+            perms = domain
+        else:
+            wanted = set(codenames) | set(ROLE_PERMISSION_EXTRAS.get(role, ()))
+            perms = [
+                p
+                for p in domain
+                if (p.content_type.app_label == "cadres" and p.codename in wanted)
+                or f"{p.content_type.app_label}.{p.codename}" in wanted
+                # Auditors read everything in every domain app, and change nothing.
+                or (role == choices.Role.AUDITOR and p.codename.startswith("view_"))
+            ]
         group.permissions.set(perms)
+
+
+# Permissions other apps grant to the township clerk (and other non-county roles), registered in
+# their AppConfig.ready: register_role_permissions(Role.CLERK, ["reserves.add_reservecandidate", …]).
+ROLE_PERMISSION_EXTRAS: dict[str, set[str]] = {}
+
+
+def register_role_permissions(role: str, perms: list[str]) -> None:
+    ROLE_PERMISSION_EXTRAS.setdefault(role, set()).update(perms)
 
 
 @transaction.atomic
