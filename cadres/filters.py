@@ -42,11 +42,17 @@ class VillageFilter(df.FilterSet):
         return qs.filter(~has) if value else qs.filter(has)
 
 
+class CharInFilter(df.BaseInFilter, df.CharFilter):
+    """Comma-separated values: ``?post_in=secretary,chair``."""
+
+
 class PersonFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/身份证号")
     township = TownshipScopedChoiceFilter(method="filter_township", label="乡镇(街道)")
     village = df.NumberFilter(method="filter_village", label="村(社区)")
     post = df.CharFilter(method="filter_post", label="现任职务")
+    # Dashboard drill-through (cadres.dashboard): current holders of any of these posts, e.g. the 两委.
+    post_in = CharInFilter(method="filter_post_in", label="现任职务（任一）")
     sex = df.ChoiceFilter(choices=choices.Sex.choices, label="性别")
     political_status = df.ChoiceFilter(choices=choices.PoliticalStatus.choices, label="政治面貌")
     education = df.ChoiceFilter(choices=choices.Education.choices, method="filter_education", label="最高学历")
@@ -75,6 +81,9 @@ class PersonFilter(df.FilterSet):
 
     def filter_post(self, qs, name, value):
         return qs.filter(self._current_in(post=value))
+
+    def filter_post_in(self, qs, name, value):
+        return qs.filter(self._current_in(post__in=value)) if value else qs
 
     def filter_current(self, qs, name, value):
         cond = self._current_in()

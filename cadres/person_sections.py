@@ -52,11 +52,22 @@ def person_sections_for(*, user, person) -> list[dict]:
     return out
 
 
-# Extra history shown in the person's 变更记录: (label, callable(person) -> HistoricalRecords queryset).
+# Extra history shown in the person's 变更记录: (label, callable(*, user, person) -> HistoricalRecords
+# queryset, already narrowed to what ``user`` may see).
 PERSON_HISTORY_SOURCES: list[tuple[str, Callable]] = []
 
 
 def register_person_history(label: str, source: Callable) -> None:
-    """e.g. register_person_history("后备力量", lambda person: ReserveCandidate.history.filter(person_id=person.pk))"""
-    if (label, source) not in PERSON_HISTORY_SOURCES:
+    """e.g. register_person_history("后备力量", lambda *, user, person: ReserveCandidate.history.filter(
+    person_id=person.pk, id__in=scoped(user, ReserveCandidate).values("id")))"""
+    import inspect
+
+    if "user" not in inspect.signature(source).parameters:  # a source that needs no scoping: f(person)
+        plain = source
+
+        def source(*, user, person):
+            return plain(person)
+
+        source.__wrapped__ = plain
+    if all(getattr(s, "__wrapped__", s) is not getattr(source, "__wrapped__", source) for _, s in PERSON_HISTORY_SOURCES):
         PERSON_HISTORY_SOURCES.append((label, source))

@@ -241,7 +241,7 @@ def person_history(*, user, person: Person) -> list[dict]:
     ]
     from .person_sections import PERSON_HISTORY_SOURCES
 
-    sources += [(source(person), label) for label, source in PERSON_HISTORY_SOURCES]
+    sources += [(source(user=user, person=person), label) for label, source in PERSON_HISTORY_SOURCES]
     entries = []
     for qs, label in sources:
         entries.extend(_diffs(qs.select_related("history_user").order_by("id", "history_date"), label, skip))

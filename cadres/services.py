@@ -773,7 +773,7 @@ def roles_sync() -> None:
                 if (p.content_type.app_label == "cadres" and p.codename in wanted)
                 or f"{p.content_type.app_label}.{p.codename}" in wanted
                 # Auditors read everything in every domain app, and change nothing.
-                or (role == choices.Role.AUDITOR and p.codename.startswith("view_"))
+                or (role == choices.Role.AUDITOR and p.codename.startswith("view_") and p.codename != "view_personal_data")
             ]
         group.permissions.set(perms)
 

@@ -53,4 +53,7 @@ urlpatterns = [
     path("imports/<int:pk>/original/", import_views.ImportOriginalView.as_view(), name="import_original"),
     path("reports/", reports.ReportsView.as_view(), name="reports"),
     path("reports/roster/", reports.RosterExportView.as_view(), name="roster_export"),
+    path("dashboard/charts/<slug:chart_id>/export/", views.DashboardChartExportView.as_view(), name="dashboard_chart_export"),
+    path("people/<int:pk>/print/", views.PersonPrintView.as_view(), name="person_print"),
+    path("people/<int:pk>/pdf/", views.PersonPdfView.as_view(), name="person_pdf"),
 ]

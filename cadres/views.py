@@ -173,20 +173,18 @@ class ObjectFormView(PageView):
 
 
 class HomeView(PageView):
+    """The dashboard: figures, 待办 and charts from every app (cadres.dashboard), scoped by role;
+    county-wide users narrow everything to one township with ``?township=<id>``."""
+
     template_name = "cadres/home.html"
     title = "首页"
 
     def get(self, request):
-        user = request.user
-        return self.render(
-            {
-                "counts": selectors.home_counts(user=user),
-                "queue": selectors.filing_queue(user=user).order_by("created_at")[:8],
-                "reviews_pending": selectors.qualification_review_list(user=user, filters={"outcome": "pending"})[:8],
-                "expiring": selectors.first_secretaries_expiring(user=user).order_by("term_end")[:8],
-                "vacant": selectors.village_list(user=user, filters={"secretary_vacant": "true"})[:8],
-            }
-        )
+        from . import dashboard
+
+        board = dashboard.build_dashboard(request.user, township_id=request.GET.get("township"))
+        title = f"首页 · {board.drill.name}" if board.drill else self.title
+        return self.render({"board": board, "counts": board.counts, "title": title, "today": datetime.date.today()})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -990,3 +988,116 @@ class PolicySectionEditView(PageView):
                 messages.success(request, "已保存政策配置。")
                 return redirect("cadres:policy_detail", year=year)
         return self.render(self.context(editor, errors))
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboard chart export, printable 一人一档 (print view and PDF)
+# ---------------------------------------------------------------------------------------------
+
+
+class DashboardChartExportView(PageView):
+    """The data table behind one dashboard chart as .xlsx (same scope and drill-down; logged)."""
+
+    def get(self, request, chart_id):
+        from . import dashboard
+        from .exports import log_export, xlsx_response
+        from .spreadsheets.workbooks import write_xlsx
+
+        board = dashboard.build_dashboard(request.user, township_id=request.GET.get("township"))
+        chart = board.chart(chart_id)
+        if chart is None:
+            raise Http404("未找到该图表。")
+        scope = board.drill.name if board.drill else ("全县" if request.user.sees_all_townships else request.user.township.name)
+        rows = [[("" if c is None else c) for c in row] for row in chart.table.rows]
+        data = write_xlsx(chart.table.headers, rows, sheet_title=chart.title[:31], title=f"{chart.title}（{scope}）")
+        log_export(
+            user=request.user,
+            what=f"首页图表：{chart.title}",
+            filters={"chart": chart_id, "township": board.drill.pk if board.drill else None},
+            rows=len(rows),
+        )
+        return xlsx_response(data, chart.title)
+
+
+def person_file_context(user, person) -> dict:
+    """Everything on the person page (一人一档), for the print view and the PDF."""
+    from django.utils import timezone
+
+    appointments = list(selectors.person_appointments(user=user, person=person))
+    history = selectors.person_history(user=user, person=person)
+    current = [a for a in appointments if a.is_current]
+    past = [a for a in appointments if not a.is_current]
+    return {
+        "person": person,
+        "show_full_id": can_see_personal(user),
+        "appointment_blocks": [("现任职务", current, "暂无现任职务。"), ("任职经历（含办理中）", past, "暂无其他任职记录。")],
+        "reviews": list(selectors.person_reviews(user=user, person=person).order_by("-requested_at")),
+        "postings": list(selectors.person_postings(user=user, person=person).order_by("-term_start")),
+        "records": list(selectors.person_records(user=user, person=person)),
+        "history": history[:PRINT_HISTORY_ROWS],
+        "history_total": len(history),
+        "person_sections": person_sections_for(user=user, person=person),
+        "printed_by": user,
+        "printed_at": timezone.now(),
+        "title": f"{person.name} 一人一档",
+    }
+
+
+PRINT_HISTORY_ROWS = 30
+
+
+class PersonPrintView(PageView):
+    """A4 print layout of one person's file: no navigation; the browser's 打印 or the PDF button."""
+
+    template_name = "cadres/person_print.html"
+
+    def get(self, request, pk):
+        person = selectors.person_get(user=request.user, pk=pk)
+        return self.render({**person_file_context(request.user, person), "pdf": False})
+
+
+class PersonPdfView(PageView):
+    """The same page as a PDF file.
+
+    Library: WeasyPrint (PyPI, BSD, actively maintained by CourtBouillon). It lays out the very
+    HTML/CSS of the print view (including sections other apps register on the person page), so
+    print and PDF never drift apart, and it embeds subsets of the fonts it uses, so the file shows
+    Chinese on any reader, offline. It needs the system's pango (present on Debian) and one CJK
+    font (Debian ``fonts-wqy-microhei``, 1.6 MB; ``fonts-noto-cjk`` also works), which the
+    Makefile's set-up installs. ReportLab/xhtml2pdf would need a second, hand-built layout
+    and either a bundled TTF or non-embedded CID fonts that depend on the reader's fonts.
+    """
+
+    template_name = "cadres/person_print.html"
+
+    def get(self, request, pk):
+        from urllib.parse import quote
+
+        from django.contrib.staticfiles import finders
+        from django.http import HttpResponse
+        from django.template.loader import render_to_string
+        from django.utils import timezone
+
+        from .exports import log_export
+
+        person = selectors.person_get(user=request.user, pk=pk)
+        context = {**person_file_context(request.user, person), "pdf": True}
+        with open(finders.find("css/print.css"), encoding="utf-8") as fh:
+            context["inline_css"] = fh.read()
+        html = render_to_string(self.template_name, context, request=request)
+        pdf = _html_to_pdf(html)
+        log_export(user=request.user, what=f"一人一档PDF：{person.name}", filters={"person": person.pk}, rows=1)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        stamp = timezone.localdate().strftime("%Y%m%d")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(person.name + '-一人一档')}-{stamp}.pdf"
+        return response
+
+
+def _html_to_pdf(html: str) -> bytes:
+    import weasyprint
+
+    def no_fetch(url, *args, **kwargs):
+        # Everything the PDF needs is inline: never let the renderer reach the network.
+        raise ValueError(f"外部资源不可用：{url}")
+
+    return weasyprint.HTML(string=html, url_fetcher=no_fetch).write_pdf()

@@ -213,7 +213,10 @@ def test_person_list_masks_id_numbers_and_person_page_shows_full_id_only_with_pe
     assert number in client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()
 
 
-def test_person_page_has_placeholder_sections(client, clerk_a, village_a):
+def test_person_page_has_every_section_including_those_of_the_other_apps(client, clerk_a, village_a):
+    from cadres.person_sections import PERSON_SECTIONS
+
+    assert {"reserves", "training", "assessments", "subsidies"} <= set(PERSON_SECTIONS)
     a = AppointmentFactory(village=village_a)
     client.force_login(clerk_a)
     html = client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()
@@ -230,7 +233,9 @@ def test_person_page_has_placeholder_sections(client, clerk_a, village_a):
         "变更记录",
     ):
         assert title in html
-    assert "模块上线后在此显示" in html
+    for section in PERSON_SECTIONS.values():
+        if not section.permission:
+            assert f'id="section-{section.key}"' in html
 
 
 def test_first_secretary_page_flags_shortfall_months(client, county_user, village_a):

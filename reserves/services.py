@@ -1,0 +1,526 @@
+"""Writes to the reserve pool. The only place where its rules change data.
+
+Keyword-only arguments, one transaction each, permission and data-scope checks, Chinese
+messages keyed by field, history with who and when (simple_history user from ``by``).
+
+Who does what: township clerks take the first two steps (村级摸底, 乡镇推荐) for villages of the
+own township and keep the development records (mentoring, practice posts, appraisals, Party
+path); county staff take every step, including 县级审核 (the register's joint review),
+入库, 已任用 (creates the appointment in the register) and 退出. Auditors only read.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cadres import services as register
+from cadres.choices import Education, PoliticalStatus, VettingResult
+from cadres.models import Person, QualificationReview, User, Village
+from cadres.policy import post_info
+from cadres.scope import in_scope
+
+from . import rules
+from .choices import OPEN_STATUSES, ExitReason, PartyStage, Status
+from .models import Appraisal, Mentorship, PartyStageRecord, PracticePost, ReserveCandidate, ReserveEvent
+from .policy_section import codes, reserve_rules
+
+COUNTY_ONLY = "该步骤由县委组织部办理。"
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _require_actor(by: User | None, *, county: bool = False, message: str = "") -> None:
+    if by is None or not by.is_authenticated or not by.is_active:
+        raise PermissionDenied("请先登录。")
+    if county:
+        if not by.is_county:
+            raise PermissionDenied(message or COUNTY_ONLY)
+    elif not (by.is_county or by.is_clerk):
+        raise PermissionDenied("您没有维护后备力量的权限（只读）。")
+
+
+def _require_scope(by: User, obj, message: str = "该记录不在您的数据范围内。") -> None:
+    if not in_scope(by, obj):
+        raise PermissionDenied(message)
+
+
+def _save(obj, *, by: User | None, update_fields: list[str] | None = None) -> None:
+    obj._history_user = by
+    exclude = None if update_fields is None else [f.name for f in obj._meta.fields if f.name not in update_fields]
+    obj.full_clean(exclude=exclude)
+    obj.save(update_fields=update_fields)
+
+
+def _log(candidate: ReserveCandidate, *, by: User, from_status: str, date: datetime.date, note: str = "") -> ReserveEvent:
+    return ReserveEvent.objects.create(
+        candidate=candidate, from_status=from_status, to_status=candidate.status, date=date, by=by, note=note[:300]
+    )
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _not_future(day: datetime.date | None, field: str = "date") -> datetime.date:
+    today = _today()
+    day = day or today
+    if day > today:
+        raise ValidationError({field: "日期不能晚于今天。"})
+    return day
+
+
+def _locked(candidate: ReserveCandidate, by: User) -> ReserveCandidate:
+    fresh = ReserveCandidate.objects.select_for_update().select_related("person", "village").get(pk=candidate.pk)
+    _require_scope(by, fresh)
+    return fresh
+
+
+def _expect(candidate: ReserveCandidate, *allowed: str, step: str) -> None:
+    if candidate.status not in allowed:
+        raise ValidationError({"status": f"当前状态为“{candidate.get_status_display()}”，不能办理“{step}”。"})
+
+
+def _require_open(candidate: ReserveCandidate) -> None:
+    if candidate.status not in OPEN_STATUSES:
+        raise ValidationError({"candidate": f"该后备力量已{candidate.get_status_display()}，不能再录入培养记录。"})
+
+
+def _step(candidate: ReserveCandidate, *, by: User, to: str, date: datetime.date, note: str, fields: list[str]) -> None:
+    previous = candidate.status
+    candidate.status = to
+    _save(candidate, by=by, update_fields=["status", *fields])
+    _log(candidate, by=by, from_status=previous, date=date, note=note)
+
+
+def eligibility_errors(*, person: Person, cohort: int, year: int | None = None) -> dict[str, str]:
+    """The year's age and education conditions for ``person`` in ``cohort`` (policy data)."""
+    section = reserve_rules(year)
+    return rules.eligibility_errors(
+        birth_date=person.birth_date,
+        education=person.highest_education,
+        cohort=cohort,
+        rules=section["eligibility"],
+        education_labels=dict(Education.choices),
+    )
+
+
+def check_new_candidate(
+    *, person: Person, village: Village, cohort: int, source: str, intended_post: str, section: dict, year: int
+) -> dict[str, str]:
+    """Field-keyed problems with a new reserve record (shared by the service and the import)."""
+    errors: dict[str, str] = {}
+    if not 2000 <= int(cohort) <= 2100:
+        errors["cohort"] = "换届届次应为年份，如 2026。"
+        return errors
+    if source not in codes(section, "source_categories"):
+        errors["source"] = "请选择当年政策配置中的来源类别。"
+    if post_info(intended_post, year) is None:
+        errors["intended_post"] = f"“{intended_post}”不是{year}年度政策配置中的职务。"
+    errors.update(
+        rules.eligibility_errors(
+            birth_date=person.birth_date,
+            education=person.highest_education,
+            cohort=int(cohort),
+            rules=section["eligibility"],
+            education_labels=dict(Education.choices),
+        )
+    )
+    return errors
+
+
+# ---------------------------------------------------------------------------------------------
+# Pipeline: 村级摸底 → 乡镇推荐 → 县级审核 → 入库 → 已任用 / 退出
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reserve_survey(
+    *,
+    by: User,
+    person: Person,
+    village: Village,
+    cohort: int,
+    source: str,
+    intended_post: str,
+    surveyed_on: datetime.date | None = None,
+    note: str = "",
+) -> ReserveCandidate:
+    """村级摸底: put a person on a village's reserve list for an election cohort."""
+    _require_actor(by)
+    _require_scope(by, village, "只能为本乡镇的村(社区)摸底推荐后备力量。")
+    surveyed_on = _not_future(surveyed_on, "surveyed_on")
+    section = reserve_rules(surveyed_on.year)
+    errors = check_new_candidate(
+        person=person,
+        village=village,
+        cohort=cohort,
+        source=source,
+        intended_post=intended_post,
+        section=section,
+        year=surveyed_on.year,
+    )
+    if not errors:
+        other = ReserveCandidate.objects.open().filter(person=person, cohort=cohort).select_related("village").first()
+        if other is not None:
+            errors["person"] = f"此人已是{other.village.name}{cohort}届后备力量（{other.get_status_display()}），不能重复录入。"
+    if errors:
+        raise ValidationError(errors)
+    candidate = ReserveCandidate(
+        person=person,
+        village=village,
+        cohort=cohort,
+        source=source,
+        source_name=codes(section, "source_categories")[source]["name"],
+        intended_post=intended_post,
+        intended_post_name=post_info(intended_post, surveyed_on.year)["name"],
+        status=Status.SURVEYED,
+        surveyed_on=surveyed_on,
+        note=note,
+        created_by=by,
+    )
+    _save(candidate, by=by)
+    _log(candidate, by=by, from_status="", date=surveyed_on, note=note or "村级摸底")
+    return candidate
+
+
+@transaction.atomic
+def reserve_nominate(
+    *, candidate: ReserveCandidate, by: User, on: datetime.date | None = None, note: str = ""
+) -> ReserveCandidate:
+    """乡镇推荐: the township Party committee nominates a surveyed person."""
+    _require_actor(by)
+    candidate = _locked(candidate, by)
+    _expect(candidate, Status.SURVEYED, step="乡镇推荐")
+    on = _not_future(on, "on")
+    if on < candidate.surveyed_on:
+        raise ValidationError({"on": f"推荐日期不能早于摸底日期（{rules.cn(candidate.surveyed_on)}）。"})
+    _step(candidate, by=by, to=Status.NOMINATED, date=on, note=note or "乡镇推荐", fields=[])
+    return candidate
+
+
+@transaction.atomic
+def reserve_review_request(
+    *, candidate: ReserveCandidate, by: User, on: datetime.date | None = None, note: str = ""
+) -> ReserveCandidate:
+    """县级审核: the county opens the register's joint review (资格联审) for the candidate."""
+    _require_actor(by, county=True, message="县级审核由县委组织部办理。")
+    candidate = _locked(candidate, by)
+    _expect(candidate, Status.NOMINATED, step="县级审核")
+    on = _not_future(on, "on")
+    review = (
+        QualificationReview.objects.filter(
+            person=candidate.person,
+            village=candidate.village,
+            post=candidate.intended_post,
+            outcome=VettingResult.PENDING,
+        )
+        .order_by("-requested_at")
+        .first()
+    )
+    if review is None:
+        review = register.qualification_review_request(
+            by=by,
+            person=candidate.person,
+            village=candidate.village,
+            post=candidate.intended_post,
+            cohort=candidate.cohort,
+            note=f"后备力量县级审核（{candidate.cohort}届）",
+        )
+    candidate.qualification_review = review
+    _step(candidate, by=by, to=Status.REVIEWING, date=on, note=note or "提请资格联审", fields=["qualification_review"])
+    return candidate
+
+
+@transaction.atomic
+def reserve_pool_enter(
+    *, candidate: ReserveCandidate, by: User, on: datetime.date | None = None, note: str = ""
+) -> ReserveCandidate:
+    """入库: only after the joint review has passed; a failed review can never enter the pool."""
+    _require_actor(by, county=True, message="入库由县委组织部办理。")
+    candidate = _locked(candidate, by)
+    _expect(candidate, Status.REVIEWING, step="入库")
+    review = QualificationReview.objects.get(pk=candidate.qualification_review_id)
+    if review.outcome == VettingResult.FAIL:
+        raise ValidationError({"qualification_review": "资格联审未通过，不能入库。请办理退出。"})
+    if review.outcome != VettingResult.PASS:
+        raise ValidationError({"qualification_review": "资格联审尚未办结（仍有部门未出具意见），不能入库。"})
+    on = _not_future(on, "on")
+    _step(candidate, by=by, to=Status.POOLED, date=on, note=note or "资格联审通过，入库", fields=[])
+    return candidate
+
+
+@transaction.atomic
+def reserve_appoint(
+    *,
+    candidate: ReserveCandidate,
+    by: User,
+    start_date: datetime.date,
+    post: str | None = None,
+    note: str = "",
+) -> ReserveCandidate:
+    """已任用: create the appointment in the register and close the reserve record, together.
+
+    Both writes happen in this one transaction: if the register refuses the appointment (e.g. a
+    duplicate open post), the reserve record stays in the pool unchanged.
+    """
+    _require_actor(by, county=True, message="任用由县委组织部办理。")
+    candidate = _locked(candidate, by)
+    _expect(candidate, Status.POOLED, step="任用")
+    post = post or candidate.intended_post
+    review = candidate.qualification_review if candidate.qualification_review.post == post else None
+    appointment = register.appointment_create(
+        by=by,
+        person=candidate.person,
+        village=candidate.village,
+        post=post,
+        start_date=start_date,
+        cohort=candidate.cohort,
+        qualification_review=review,
+        note=note or f"由后备力量任用（{candidate.cohort}届）",
+    )
+    candidate.appointment = appointment
+    candidate.closed_on = min(start_date, _today())
+    _step(
+        candidate,
+        by=by,
+        to=Status.APPOINTED,
+        date=candidate.closed_on,
+        note=note or f"任用为{appointment.post_name}",
+        fields=["appointment", "closed_on"],
+    )
+    return candidate
+
+
+@transaction.atomic
+def reserve_exit(
+    *, candidate: ReserveCandidate, by: User, reason: str, on: datetime.date | None = None, note: str = ""
+) -> ReserveCandidate:
+    """退出 with a reason (动态调整, review failed, over age …)."""
+    _require_actor(by, county=True, message="退出由县委组织部办理。")
+    candidate = _locked(candidate, by)
+    _expect(candidate, *OPEN_STATUSES, step="退出")
+    errors = {}
+    if reason not in ExitReason.values:
+        errors["reason"] = "请选择退出原因。"
+    elif reason == ExitReason.OTHER and not note.strip():
+        errors["note"] = "退出原因为“其他”时须填写说明。"
+    if errors:
+        raise ValidationError(errors)
+    on = _not_future(on, "on")
+    candidate.exit_reason = reason
+    candidate.closed_on = on
+    _step(
+        candidate,
+        by=by,
+        to=Status.EXITED,
+        date=on,
+        note=note or ExitReason(reason).label,
+        fields=["exit_reason", "closed_on"],
+    )
+    return candidate
+
+
+# ---------------------------------------------------------------------------------------------
+# Development: mentoring, practice posts, yearly appraisal, Party path
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mentorship_add(
+    *,
+    candidate: ReserveCandidate,
+    by: User,
+    mentor_type: str,
+    mentor_name: str,
+    start_date: datetime.date,
+    mentor_title: str = "",
+    mentor_person: Person | None = None,
+    end_date: datetime.date | None = None,
+    note: str = "",
+) -> Mentorship:
+    """导师帮带: one more mentor; several active mentors make it 多带一."""
+    _require_actor(by)
+    candidate = _locked(candidate, by)
+    _require_open(candidate)
+    types = codes(reserve_rules(start_date.year), "mentor_types")
+    errors = {}
+    if mentor_type not in types:
+        errors["mentor_type"] = "请选择当年政策配置中的导师类型。"
+    mentor_name = (mentor_name or "").strip()
+    if not mentor_name:
+        errors["mentor_name"] = "请填写导师姓名。"
+    if start_date > _today():
+        errors["start_date"] = "帮带开始日期不能晚于今天。"
+    if end_date and end_date < start_date:
+        errors["end_date"] = "帮带结束日期不能早于开始日期。"
+    if mentor_name and candidate.mentorships.active().filter(mentor_name=mentor_name).exists():
+        errors["mentor_name"] = f"{mentor_name}已在帮带此人。"
+    if errors:
+        raise ValidationError(errors)
+    mentorship = Mentorship(
+        candidate=candidate,
+        mentor_type=mentor_type,
+        mentor_type_name=types[mentor_type]["name"],
+        mentor_name=mentor_name,
+        mentor_title=mentor_title,
+        mentor_person=mentor_person,
+        start_date=start_date,
+        end_date=end_date,
+        note=note,
+    )
+    _save(mentorship, by=by)
+    return mentorship
+
+
+@transaction.atomic
+def mentorship_end(*, mentorship: Mentorship, by: User, end_date: datetime.date) -> Mentorship:
+    _require_actor(by)
+    mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
+    _require_scope(by, mentorship)
+    if mentorship.end_date:
+        raise ValidationError({"end_date": "该帮带关系已结束。"})
+    if end_date < mentorship.start_date:
+        raise ValidationError({"end_date": f"帮带结束日期不能早于开始日期（{rules.cn(mentorship.start_date)}）。"})
+    mentorship.end_date = end_date
+    _save(mentorship, by=by, update_fields=["end_date"])
+    return mentorship
+
+
+@transaction.atomic
+def practice_post_add(
+    *,
+    candidate: ReserveCandidate,
+    by: User,
+    post: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+    assessment: str = "",
+) -> PracticePost:
+    """定岗锻炼 on a practice post from the year's policy."""
+    _require_actor(by)
+    candidate = _locked(candidate, by)
+    _require_open(candidate)
+    posts = codes(reserve_rules(start_date.year), "practice_posts")
+    errors = {}
+    if post not in posts:
+        errors["post"] = "请选择当年政策配置中的定岗锻炼岗位。"
+    if start_date > _today():
+        errors["start_date"] = "开始日期不能晚于今天。"
+    if end_date and end_date < start_date:
+        errors["end_date"] = "结束日期不能早于开始日期。"
+    if post in posts and candidate.practice_posts.active().filter(post=post).exists():
+        errors["post"] = f"此人正在“{posts[post]['name']}”岗位锻炼。"
+    if errors:
+        raise ValidationError(errors)
+    practice = PracticePost(
+        candidate=candidate,
+        post=post,
+        post_name=posts[post]["name"],
+        start_date=start_date,
+        end_date=end_date,
+        assessment=assessment,
+    )
+    _save(practice, by=by)
+    return practice
+
+
+@transaction.atomic
+def practice_post_assess(
+    *, practice: PracticePost, by: User, assessment: str, end_date: datetime.date | None = None
+) -> PracticePost:
+    """Close a practice post and/or record its assessment."""
+    _require_actor(by)
+    practice = PracticePost.objects.select_for_update().get(pk=practice.pk)
+    _require_scope(by, practice)
+    if end_date and end_date < practice.start_date:
+        raise ValidationError({"end_date": f"结束日期不能早于开始日期（{rules.cn(practice.start_date)}）。"})
+    if not assessment.strip() and end_date is None:
+        raise ValidationError({"assessment": "请填写锻炼评价或结束日期。"})
+    practice.assessment = assessment.strip() or practice.assessment
+    practice.end_date = end_date or practice.end_date
+    _save(practice, by=by, update_fields=["assessment", "end_date"])
+    return practice
+
+
+@transaction.atomic
+def appraisal_record(
+    *,
+    candidate: ReserveCandidate,
+    by: User,
+    year: int,
+    result: str,
+    date: datetime.date | None = None,
+    note: str = "",
+) -> Appraisal:
+    """年度测评. A poor result marks the record for adjustment (调整出库并补充, 动态调整)."""
+    _require_actor(by)
+    candidate = _locked(candidate, by)
+    _require_open(candidate)
+    date = _not_future(date, "date")
+    results = codes(reserve_rules(year), "appraisal_results")
+    errors = {}
+    if result not in results:
+        errors["result"] = "请选择当年政策配置中的测评结果。"
+    if year > date.year or year < candidate.surveyed_on.year:
+        errors["year"] = f"测评年度应在{candidate.surveyed_on.year}年至{date.year}年之间。"
+    if not errors and Appraisal.objects.filter(candidate=candidate, year=year).exists():
+        errors["year"] = f"{year}年度已有测评结果。"
+    if errors:
+        raise ValidationError(errors)
+    row = results[result]
+    appraisal = Appraisal(
+        candidate=candidate,
+        year=year,
+        result=result,
+        result_name=row["name"],
+        is_poor=bool(row.get("poor")),
+        date=date,
+        note=note,
+        recorded_by=by,
+    )
+    _save(appraisal, by=by)
+    if appraisal.is_poor and candidate.adjustment_proposed_on is None:
+        candidate.adjustment_proposed_on = date
+        candidate.adjustment_note = f"{year}年度测评“{row['name']}”：建议调整出库，并从本村择优补充推荐后备力量。"
+        _save(candidate, by=by, update_fields=["adjustment_proposed_on", "adjustment_note"])
+    return appraisal
+
+
+@transaction.atomic
+def party_stage_record(
+    *,
+    candidate: ReserveCandidate,
+    by: User,
+    stage: str,
+    date: datetime.date,
+    until: datetime.date | None = None,
+    note: str = "",
+) -> PartyStageRecord:
+    """One dated stage of the Party path, with the minimum intervals enforced (rules.py).
+
+    Becoming a probationary member or a full member also updates the person's political status
+    in the register (through the register's own service).
+    """
+    _require_actor(by)
+    candidate = _locked(candidate, by)
+    _require_open(candidate)
+    history = [(r.stage, r.date, r.until) for r in candidate.party_stages.all()]
+    person = candidate.person
+    if not history and person.political_status == PoliticalStatus.MEMBER:
+        raise ValidationError({"stage": "此人已是中共党员，无需记录入党进程。"})
+    errors = rules.party_stage_errors(history, stage=stage, on=date, until=until, today=_today())
+    if errors:
+        raise ValidationError(errors)
+    record = PartyStageRecord(candidate=candidate, stage=stage, date=date, until=until, note=note, recorded_by=by)
+    _save(record, by=by)
+    if stage == PartyStage.PROBATIONARY:
+        register.person_update(person=person, by=by, political_status=PoliticalStatus.PROBATIONARY, party_join_date=date)
+    elif stage == PartyStage.FULL:
+        register.person_update(person=person, by=by, political_status=PoliticalStatus.MEMBER)
+    return record

@@ -1,0 +1,431 @@
+"""The home dashboard (cadres.dashboard): figures equal the lists behind them, scope, drill-down,
+query counts that do not grow with data, cache invalidation, charts, chart export."""
+
+import datetime
+import io
+from urllib.parse import parse_qs, urlsplit
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from cadres import choices, dashboard, services
+from cadres.dashboard import AGE_BANDS, Figure, QueueItem, birth_limit, build_dashboard, register_dashboard_provider
+from cadres.filters import PersonFilter
+from cadres.models import ExportLog, ImportBatch, Person, QualificationReview
+from tests.factories import AppointmentFactory, FirstSecretaryFactory, PersonFactory, VillageFactory
+
+TODAY = datetime.date.today()
+
+
+def _review(person, village, outcome=choices.VettingResult.PASS):
+    return QualificationReview.objects.create(
+        person=person, village=village, post=choices.SECRETARY, post_name="村党组织书记", outcome=outcome
+    )
+
+
+def _invalid_batch(township, user):
+    return ImportBatch.objects.create(
+        sheet_type="roster",
+        file="imports/x.xlsx",
+        original_name="花名册.xlsx",
+        checksum="0" * 64,
+        township=township,
+        uploaded_by=user,
+        status=ImportBatch.Status.INVALID,
+    )
+
+
+def _township_data(township, *, villages: int, tag: str, uploader):
+    """``villages`` seated villages (secretary = chair, 一肩挑), one vacant village with a draft
+    successor awaiting approval, one pending review, a first secretary whose term ends in 30
+    days, and an import with errors."""
+    seated = [VillageFactory(township=township, name=f"{tag}村{i:02d}") for i in range(villages)]
+    for i, village in enumerate(seated):
+        sec = PersonFactory(name=f"{tag}书记{i:02d}", born=datetime.date(1975 + i % 20, 3, 1))
+        AppointmentFactory(person=sec, village=village, post=choices.SECRETARY)
+        AppointmentFactory(person=sec, village=village, post=choices.CHAIR)
+        AppointmentFactory(village=village, post="committee_member", person__name=f"{tag}委员{i:02d}")
+    vacant = VillageFactory(township=township, name=f"{tag}空缺村")
+    AppointmentFactory(village=vacant, status=choices.FilingStatus.DRAFT, person__name=f"{tag}待审")
+    _review(PersonFactory(name=f"{tag}联审人"), vacant, outcome=choices.VettingResult.PENDING)
+    FirstSecretaryFactory(
+        village=seated[0],
+        person__name=f"{tag}第一书记",
+        term_start=TODAY - datetime.timedelta(days=700),
+        term_end=TODAY + datetime.timedelta(days=30),
+    )
+    _invalid_batch(township, uploader)
+    return seated, vacant
+
+
+@pytest.fixture
+def two_townships(township_a, township_b, clerk_a, clerk_b):
+    a = _township_data(township_a, villages=3, tag="甲", uploader=clerk_a)
+    b = _township_data(township_b, villages=2, tag="乙", uploader=clerk_b)
+    return a, b
+
+
+def _list_count(client, link: str) -> int:
+    response = client.get(link)
+    assert response.status_code == 200, link
+    return response.context["page_obj"].paginator.count
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures and queues equal the lists behind them
+# ---------------------------------------------------------------------------------------------
+
+
+def test_county_figures_equal_direct_counts_and_the_linked_lists(client, county_user, two_townships):
+    client.force_login(county_user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    board = response.context["board"]
+    figures = {f.key: f for f in board.figures}
+    assert {k: f.value for k, f in figures.items()} == {
+        "villages": 7,  # 3 + 1 vacant in 甲, 2 + 1 in 乙
+        "communities": 0,
+        "secretaries": 5,
+        "one_shoulder_share": dashboard.percent(5, 5),
+        "two_committee_members": 10,  # 5 secretary-chairs + 5 committee members
+        "first_secretaries": 2,
+        "vacant": 2,
+    }
+    for key in ("villages", "secretaries", "two_committee_members", "first_secretaries", "vacant"):
+        assert _list_count(client, figures[key].link) == figures[key].value, key
+    assert _list_count(client, figures["one_shoulder_share"].link) == 5
+    queues = {q.key: q for q in board.queues}
+    assert {k: q.count for k, q in queues.items()} == {
+        "filing_draft": 2,
+        "filing_township_approved": 0,
+        "reviews_pending": 2,
+        "villages_vacant": 2,
+        "first_secretaries_expiring": 2,
+        "imports_invalid": 2,
+    }
+    for key in ("filing_draft", "reviews_pending", "villages_vacant", "first_secretaries_expiring"):
+        assert _list_count(client, queues[key].link) == queues[key].count, key
+    assert "expiring_within=90" in queues["first_secretaries_expiring"].link  # policy default
+    html = response.content.decode()
+    assert "<title>首页 · 头雁</title>" in html
+    assert "甲待审" in html and "乙待审" in html  # queue examples
+
+
+def test_one_shoulder_share_is_rounded_half_up_to_one_decimal():
+    assert dashboard.percent(2, 3) == dashboard.Decimal("66.7")
+    assert dashboard.percent(1, 8) == dashboard.Decimal("12.5")
+    assert dashboard.percent(1, 16) == dashboard.Decimal("6.3")  # 6.25 → 6.3 (ROUND_HALF_UP)
+    assert dashboard.percent(1, 0) is None
+
+
+def test_figures_show_chinese_number_formatting():
+    assert Figure("x", "人数", 12345).display == "12,345"
+    assert Figure("x", "比例", dashboard.Decimal("87.5")).display == "87.5"
+    assert Figure("x", "空", None).display == "—"
+
+
+# ---------------------------------------------------------------------------------------------
+# Scope and drill-down
+# ---------------------------------------------------------------------------------------------
+
+
+def test_clerk_dashboard_contains_nothing_from_another_township(client, clerk_a, township_b, two_townships):
+    client.force_login(clerk_a)
+    # ?township=<other> is ignored for a clerk: the scope is already the own township.
+    response = client.get(reverse("home") + f"?township={township_b.pk}")
+    html = response.content.decode()
+    board = response.context["board"]
+    assert board.drill is None
+    assert "乙" not in html  # no village, person or township name of 乙镇 anywhere on the page
+    assert "甲待审" in html and "甲空缺村" in html
+    counts = board.counts
+    assert counts["villages"] == 4
+    assert counts["secretaries"] == 3
+    assert counts["vacant"] == 1
+    assert counts["first_secretaries"] == 1
+    assert counts["filing_draft"] == 1
+    assert counts["reviews_pending"] == 1
+    assert counts["imports_invalid"] == 1
+    assert "townships" not in {c.id for c in board.charts}
+
+
+def test_county_drill_down_narrows_every_figure_and_link(client, county_user, township_a, two_townships):
+    client.force_login(county_user)
+    response = client.get(reverse("home") + f"?township={township_a.pk}")
+    board = response.context["board"]
+    assert board.drill == township_a
+    assert response.context["title"] == "首页 · 甲镇"
+    assert board.counts["villages"] == 4
+    assert board.counts["secretaries"] == 3
+    assert board.counts["imports_invalid"] == 1
+    for figure in board.figures:
+        assert parse_qs(urlsplit(figure.link).query)["township"] == [str(township_a.pk)]
+        if figure.key != "one_shoulder_share":
+            assert _list_count(client, figure.link) == figure.value, figure.key
+    html = response.content.decode()
+    assert "乙待审" not in html and "甲待审" in html
+
+
+def test_county_drill_down_to_unknown_township_is_404(client, county_user, two_townships):
+    client.force_login(county_user)
+    assert client.get(reverse("home") + "?township=999999").status_code == 404
+
+
+def test_township_chart_links_each_bar_to_that_townships_villages(client, county_user, township_a, township_b, two_townships):
+    client.force_login(county_user)
+    board = client.get(reverse("home")).context["board"]
+    chart = board.chart("townships")
+    assert chart.table.headers == ["乡镇(街道)", "村(社区)数", "其中社区", "有现任书记", "书记空缺"]
+    assert chart.table.rows == [["甲镇", 4, 0, 3, 1], ["乙镇", 3, 0, 2, 1], ["合计", 7, 0, 5, 2]]
+    seated_links, vacant_links = chart.links
+    assert _list_count(client, seated_links[0]) == 3
+    assert _list_count(client, vacant_links[1]) == 1
+    assert chart.table.row_links[0] == f"{reverse('home')}?township={township_a.pk}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Query counts
+# ---------------------------------------------------------------------------------------------
+
+
+def _villages_with_secretaries(township, n):
+    for i in range(n):
+        AppointmentFactory(village=VillageFactory(township=township), person__born=datetime.date(1960 + i % 40, 1, 1))
+    # one secretary of the previous cohort, so the "上届" comparison queries run too
+    AppointmentFactory(
+        village=VillageFactory(township=township),
+        cohort=2016,
+        start_date=datetime.date(2016, 3, 1),
+        end_date=datetime.date(2021, 3, 1),
+        end_reason=choices.EndReason.ELECTION,
+    )
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_county_dashboard_query_count_does_not_grow(client, county_user, township_a, township_b, django_assert_num_queries, rows):
+    _villages_with_secretaries(township_a, rows)
+    _villages_with_secretaries(township_b, 1)
+    client.force_login(county_user)
+    # Cold (cache miss) = 27:
+    #   session, user, version token (1 query over all history tables), policy profile (2: year, fallback) = 5
+    #   figures: villages, communities, vacant, current secretaries + 两委 + 一肩挑 (one GROUP BY
+    #            over people, shared with the structure charts), first secretaries = 5
+    #   charts: cohorts, previous-cohort structure, township list + per-township GROUP BY = 4
+    #   queues: 2× permissions (who files), drafts (examples, COUNT), approved (examples, COUNT),
+    #           reviews (COUNT, examples), vacant (examples; COUNT shared with the figure),
+    #           expiring (COUNT, examples) = 11
+    #   drill-down township options, imports with errors (live) = 2
+    with django_assert_num_queries(27):
+        response = client.get(reverse("home"))
+    assert response.context["board"].from_cache is False
+    # Warm: session, user, version token, imports with errors (live), 2× permissions (navbar) = 6.
+    with django_assert_num_queries(6):
+        response = client.get(reverse("home"))
+    assert response.context["board"].from_cache is True
+    assert response.context["board"].counts["secretaries"] == rows + 1
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_clerk_dashboard_query_count_does_not_grow(client, clerk_a, township_a, township_b, django_assert_num_queries, rows):
+    _villages_with_secretaries(township_a, rows)
+    _villages_with_secretaries(township_b, 3)
+    client.force_login(clerk_a)
+    # Cold = 26: as for county staff (27) without the per-township chart (2 queries), plus the
+    # clerk's own township (scope label in the navbar).
+    with django_assert_num_queries(26):
+        response = client.get(reverse("home"))
+    assert response.context["board"].from_cache is False
+    # Warm: session, user, version token, imports with errors (live), the clerk's township
+    # (scope label) = 5; the navbar asks no permission of a clerk.
+    with django_assert_num_queries(5):
+        response = client.get(reverse("home"))
+    assert response.context["board"].from_cache is True
+    assert response.context["board"].counts["secretaries"] == rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Cache invalidation
+# ---------------------------------------------------------------------------------------------
+
+
+def test_cache_is_invalidated_when_an_appointment_is_filed(client, county_user, clerk_a, village_a):
+    sec = PersonFactory(name="新书记")
+    draft = AppointmentFactory(
+        person=sec, village=village_a, status=choices.FilingStatus.DRAFT, qualification_review=_review(sec, village_a)
+    )
+    client.force_login(county_user)
+    first = client.get(reverse("home")).context["board"]
+    assert first.from_cache is False
+    assert (first.counts["secretaries"], first.counts["vacant"], first.counts["filing_draft"]) == (0, 1, 1)
+    again = client.get(reverse("home")).context["board"]
+    assert again.from_cache is True
+    assert again.counts == first.counts
+
+    services.appointment_township_approve(appointment=draft, by=clerk_a)
+    mid = client.get(reverse("home")).context["board"]
+    assert mid.from_cache is False
+    assert (mid.counts["filing_draft"], mid.counts["filing_township_approved"]) == (0, 1)
+
+    services.appointment_file(appointment=draft, by=county_user)
+    after = client.get(reverse("home")).context["board"]
+    assert after.from_cache is False
+    assert (after.counts["secretaries"], after.counts["vacant"], after.counts["filing_township_approved"]) == (1, 0, 0)
+
+
+def test_cache_is_per_scope_so_a_clerk_never_gets_the_county_figures(county_user, clerk_a, clerk_b, two_townships):
+    assert build_dashboard(county_user).counts["villages"] == 7
+    assert build_dashboard(clerk_a).counts["villages"] == 4
+    assert build_dashboard(clerk_b).counts["villages"] == 3
+    assert build_dashboard(clerk_b).from_cache is True
+
+
+def test_imports_with_errors_are_live_even_when_the_rest_is_cached(county_user, township_a):
+    assert build_dashboard(county_user).counts["imports_invalid"] == 0
+    _invalid_batch(township_a, county_user)
+    board = build_dashboard(county_user)
+    assert board.from_cache is True
+    assert board.counts["imports_invalid"] == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Structure charts and the previous 换届
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("age", "band"),
+    [(25, 0), (35, 0), (36, 1), (45, 1), (46, 2), (55, 2), (56, 3), (60, 3), (61, 4), (80, 4)],
+)
+def test_age_bands_match_the_person_list_age_filter(age, band, county_user, village_a):
+    on = TODAY
+    person = PersonFactory()
+    Person.objects.filter(pk=person.pk).update(birth_date=birth_limit(age, on))  # birthday today: exactly ``age``
+    AppointmentFactory(person=person, village=village_a)
+    ages, _ = dashboard.structure_counts(Person.objects.filter(pk=person.pk), on)
+    assert ages == [1 if i == band else 0 for i in range(len(AGE_BANDS))]
+    _label, low, high = AGE_BANDS[band]
+    data = {"age_min": low, "age_max": high}
+    fs = PersonFilter({k: v for k, v in data.items() if v is not None}, queryset=Person.objects.all())
+    assert list(fs.qs) == [person]
+
+
+def test_secretary_charts_compare_with_holders_at_the_start_of_the_previous_cohort(client, county_user, township_a):
+    v1, v2 = VillageFactory(township=township_a), VillageFactory(township=township_a)
+    # previous cohort (2016): two secretaries, both born 1960 → 56 on the snapshot date
+    old1, old2 = PersonFactory(), PersonFactory()
+    Person.objects.filter(pk__in=[old1.pk, old2.pk]).update(birth_date=datetime.date(1960, 1, 1))
+    AppointmentFactory(
+        person=old1,
+        village=v1,
+        cohort=2016,
+        start_date=datetime.date(2016, 3, 1),
+        end_date=datetime.date(2021, 3, 31),
+        end_reason="election",
+    )
+    AppointmentFactory(
+        person=old2,
+        village=v2,
+        cohort=2016,
+        start_date=datetime.date(2016, 5, 10),
+        end_date=datetime.date(2021, 3, 31),
+        end_reason="election",
+    )
+    # current cohort (2021): one young secretary with a bachelor's degree, one vacancy
+    young = PersonFactory(education_fulltime=choices.Education.BACHELOR)
+    Person.objects.filter(pk=young.pk).update(birth_date=birth_limit(30, TODAY))
+    AppointmentFactory(person=young, village=v1, cohort=2021, start_date=datetime.date(2021, 4, 1))
+    client.force_login(county_user)
+    board = client.get(reverse("home")).context["board"]
+    age = board.chart("secretaries-age")
+    assert age.table.headers == ["分组", "当前（人）", "当前占比（%）", "上届（人）", "上届占比（%）"]
+    assert age.table.rows[0][:3] == ["35岁及以下", 1, dashboard.Decimal("100.0")]
+    # snapshot = the last start of the 2016 cohort (2016-05-10): both holders were 56 then
+    assert [r[3] for r in age.table.rows[:-1]] == [0, 0, 0, 2, 0]
+    assert age.table.rows[-1] == ["合计", 1, dashboard.Decimal("100.0"), 2, dashboard.Decimal("100.0")]
+    assert "2016年换届完成时（2016年5月10日）" in age.note
+    option_series = age.option["series"]
+    assert [s["name"] for s in option_series] == ["当前", "上届（2016年换届后，2016-05-10）"]
+    assert _list_count(client, age.links[0][0]) == 1  # the ≤35 bar opens the one young secretary
+    assert "cohort=2016" in age.links[1][3]
+    edu = board.chart("secretaries-education")
+    bachelor = next(r for r in edu.table.rows if r[0] == "大学本科")
+    senior = next(r for r in edu.table.rows if r[0] == "高中")
+    assert bachelor[1] == 1 and senior[3] == 2
+    link = edu.links[0][[v for v, _ in choices.Education.choices].index(choices.Education.BACHELOR)]
+    assert _list_count(client, link) == 1
+
+
+def test_two_committee_chart_counts_each_person_once(county_user, village_a):
+    person = PersonFactory()
+    AppointmentFactory(person=person, village=village_a, post=choices.SECRETARY)
+    AppointmentFactory(person=person, village=village_a, post=choices.CHAIR)
+    AppointmentFactory(village=village_a, post="supervision_member")  # 监委会: not 两委
+    board = build_dashboard(county_user)
+    assert board.chart("two-committees-age").table.rows[-1][1] == 1
+    assert "上届（人）" not in board.chart("two-committees-age").table.headers  # no previous cohort yet
+    assert "暂无上一届换届的任职记录" in board.chart("two-committees-age").note
+
+
+# ---------------------------------------------------------------------------------------------
+# Chart export
+# ---------------------------------------------------------------------------------------------
+
+
+def test_chart_table_exports_to_xlsx_and_is_logged(client, clerk_a, two_townships):
+    client.force_login(clerk_a)
+    response = client.get(reverse("cadres:dashboard_chart_export", args=["secretaries-age"]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+    assert ["分组", "当前（人）", "当前占比（%）"] in values
+    total = next(r for r in values if r and r[0] == "合计")
+    assert total[1] == 3  # clerk A: three secretaries, nothing from 乙镇
+    log = ExportLog.objects.get()
+    assert (log.user, log.what, log.rows) == (clerk_a, "首页图表：村(社区)党组织书记年龄结构", 6)
+
+
+def test_unknown_chart_export_is_404_and_township_chart_is_county_only(client, clerk_a, two_townships):
+    client.force_login(clerk_a)
+    assert client.get(reverse("cadres:dashboard_chart_export", args=["nope"])).status_code == 404
+    assert client.get(reverse("cadres:dashboard_chart_export", args=["townships"])).status_code == 404
+    assert ExportLog.objects.count() == 0
+
+
+def test_home_page_has_chart_containers_data_tables_and_echarts_from_static(client, county_user, two_townships):
+    client.force_login(county_user)
+    html = client.get(reverse("home")).content.decode()
+    assert 'data-echart="chart-data-secretaries-age"' in html
+    assert '<script id="chart-data-secretaries-age" type="application/json">' in html
+    assert "/static/vendor/echarts/echarts.min.js" in html
+    assert "/static/js/dashboard.js" in html
+    assert html.count('<summary class="small">数据表</summary>') == 5  # 4 structure charts + townships
+
+
+# ---------------------------------------------------------------------------------------------
+# Other apps' providers
+# ---------------------------------------------------------------------------------------------
+
+
+def test_other_apps_register_figures_and_queues(client, clerk_a, village_a):
+    seen = []
+
+    def figures(user, ctx):
+        seen.append((user, ctx.drill))
+        return [Figure("demo_reserves", "后备力量", 42, "人", ctx.link("cadres:person_list", current=False))]
+
+    def queues(user, ctx):
+        return [QueueItem("demo_due", "入党阶段到期", 3, ctx.link("cadres:person_list"), "danger")]
+
+    register_dashboard_provider("demo", order=50, figures=figures, queues=queues, depends_on=[Person])
+    try:
+        client.force_login(clerk_a)
+        response = client.get(reverse("home"))
+    finally:
+        dashboard.PROVIDERS.pop("demo")
+    html = response.content.decode()
+    assert "后备力量" in html and "42" in html and "入党阶段到期" in html
+    keys = [q.key for q in response.context["board"].queues]
+    assert keys.index("demo_due") < keys.index("first_secretaries_expiring")  # open danger items before the rest
+    assert seen == [(clerk_a, None)]
