@@ -57,9 +57,9 @@ def make_roster(path: Path, rows: int, villages: list[tuple[str, str]]) -> None:
     posts = ["书记、主任", "副书记", "委员", "支委", "副主任", "监委会主任", "文书", "组长"]
     for i in range(rows):
         t, v = villages[i % len(villages)]
-        birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=(i * 37) % 14000)
+        birth = datetime.date(1958, 1, 1) + datetime.timedelta(days=i % 14000)
         male = i % 5 != 0
-        idn = make_id_number("430122", birth, i % 100, male)
+        idn = make_id_number("430122", birth, (i // 14000) % 100, male)  # unique up to 1.4 million rows
         ws.write_row(
             i + 2,
             0,
