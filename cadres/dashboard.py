@@ -28,7 +28,19 @@ Each app contributes through one registry, the same way it adds a section to the
   .xlsx at ``cadres:dashboard_chart_export``) and ``links[series][dataIndex]`` — the URL a click
   on that bar/slice opens (static/js/dashboard.js). Use :func:`bar_option` for the usual bar chart.
 * ``queues(user, ctx) -> list[QueueItem]``: label, count, link, severity ("danger" | "warning" |
-  "info"), a few ``examples`` (QueueExample: text, link, badge) shown under the item.
+  "info"), ``mine`` (waits for the viewer's own step), a few ``examples`` (QueueExample: text,
+  link, badge) shown under the item. Open items come first, danger before warning before info.
+* ``ctx``: ``user``, ``today``, ``drill`` (Township or None), ``scoped(model)``,
+  ``filtered(FilterSet, qs, url_name, **params) -> (qs, link)``, ``link(url_name, **params)``,
+  ``policy_section(key)``, and ``once(key, compute)`` to share a result between a provider's
+  figures, charts and queues within one build.
+
+The register's own provider (bottom of this module) shows villages/communities, current
+secretaries, the 一肩挑 share, 两委 members, first secretaries in post and vacancies; 待办 for
+filings, joint reviews, vacancies, first-secretary terms ending within the policy's warning days
+and imports with errors; and age/education structure charts of secretaries and of 两委 members
+compared with the previous 换届 (see :class:`CohortSnapshot` for the exact definition), plus
+per-township staffing for county staff (its table rows open the township's drill-down).
 
 Every read starts from ``cadres.scope.scoped`` (``ctx.scoped`` / ``ctx.filtered`` add the
 drill-down). A provider must aggregate in the database (``Count``/``Case``/``values().annotate``),
@@ -251,7 +263,8 @@ class DashboardContext:
 
     def link(self, url_name: str, *args, **params) -> str:
         query = urlencode(self.params(**params))
-        return reverse(url_name, args=args) + (f"?{query}" if query else "")
+        base = self.once(("reverse", url_name, args), lambda: reverse(url_name, args=args))  # 100s of links per chart
+        return base + (f"?{query}" if query else "")
 
     def filtered(self, filterset_class, queryset, url_name: str, **params):
         """(queryset, link): the list page's own FilterSet applied to the scoped queryset, so a
@@ -456,21 +469,13 @@ def age_band_case(on: datetime.date, field: str = "birth_date") -> models.Case:
     return models.Case(*whens, default=models.Value(-1), output_field=models.IntegerField())
 
 
-def structure_rows(people, on: datetime.date, flags: dict[str, Q] | None = None) -> list[dict]:
-    """One GROUP BY query over ``people``: rows of band (AGE_BANDS index, age on ``on``), edu
-    (highest education), one boolean per ``flags`` condition, and n. Several groups (secretaries,
-    两委, 一肩挑) come out of one scan of the person table."""
-    flags = flags or {}
-    marks = {
-        name: models.Case(
-            models.When(cond, then=models.Value(True)), default=models.Value(False), output_field=models.BooleanField()
-        )
-        for name, cond in flags.items()
-    }
+def structure_rows(people, on: datetime.date) -> list[dict]:
+    """One GROUP BY query over a Person queryset: rows of band (AGE_BANDS index, age on ``on``),
+    edu (highest education) and n."""
     return list(
         people.order_by()
-        .annotate(band=age_band_case(on), edu=Greatest("education_fulltime", "education_inservice"), **marks)
-        .values("band", "edu", *marks)
+        .annotate(band=age_band_case(on), edu=Greatest("education_fulltime", "education_inservice"))
+        .values("band", "edu")
         .annotate(n=Count("id"))
     )
 
@@ -542,16 +547,17 @@ def current_holders(user, ctx: DashboardContext, *post_sets: list[str]):
 
 def per_person_rows(appointments, on: datetime.date, flags: dict[str, Q]) -> list[dict]:
     """One GROUP BY over ``appointments`` (joined to the person): one row per person with age band
-    on ``on``, highest education, and per flag whether any of the person's rows matches it.
+    on ``on``, highest education, and per flag whether any of the person's rows matches it;
+    identical rows are then counted (``n``) by an outer GROUP BY, so a few dozen rows come back.
     Starting from the appointments keeps it to one pass over an indexed table, for county staff
-    (all people) and clerks (few) alike; ``n`` = 1 so :func:`tally` can count the rows."""
+    (all people) and clerks (few) alike."""
     marks = {
         name: Max(
             models.Case(models.When(cond, then=models.Value(1)), default=models.Value(0), output_field=models.IntegerField())
         )
         for name, cond in flags.items()
     }
-    rows = (
+    per_person = (
         appointments.order_by()
         .values("person_id")
         .annotate(
@@ -559,8 +565,16 @@ def per_person_rows(appointments, on: datetime.date, flags: dict[str, Q]) -> lis
             edu=Greatest("person__education_fulltime", "person__education_inservice"),
             **marks,
         )
+        .values_list("band", "edu", *marks)  # still grouped by person (values() before annotate)
     )
-    return [{**row, "n": 1} for row in rows]
+    # Count identical per-person rows in the database too: a few dozen rows come back, not one per person.
+    keys = ("band", "edu", *marks)
+    cols = ", ".join(connection.ops.quote_name(k) for k in keys)
+    inner, params = per_person.query.sql_with_params()
+    sql = f"SELECT {cols}, COUNT(*) FROM ({inner}) per_person GROUP BY {cols}"  # noqa: S608  (names from code, values as params)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return [{**dict(zip(keys, row[:-1], strict=True)), "n": row[-1]} for row in cur.fetchall()]
 
 
 def register_structure(user, ctx: DashboardContext) -> list[dict]:
@@ -825,6 +839,7 @@ def _township_chart(user, ctx: DashboardContext) -> list[Chart]:
         )
     }
     names = [name for _pk, name in townships]
+    home = reverse("home")
     seated = [per.get(pk, {}).get("villages", 0) - per.get(pk, {}).get("vacant", 0) for pk, _ in townships]
     vacant = [per.get(pk, {}).get("vacant", 0) for pk, _ in townships]
     links = [
@@ -844,7 +859,7 @@ def _township_chart(user, ctx: DashboardContext) -> list[Chart]:
             table=DataTable(
                 headers=["乡镇(街道)", "村(社区)数", "其中社区", "有现任书记", "书记空缺"],
                 rows=rows,
-                row_links=[f"{reverse('home')}?township={pk}" for pk, _ in townships] + [""],
+                row_links=[f"{home}?township={pk}" for pk, _ in townships] + [""],
             ),
             links=links,
             note="点击条形打开该乡镇的村(社区)名单；点击数据表中的乡镇名称查看该乡镇的首页统计。",

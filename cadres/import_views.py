@@ -84,11 +84,12 @@ class ImportListView(PageView):
         batches = scoped(request.user, ImportBatch).select_related("uploaded_by", "township").order_by("-uploaded_at")
         page = Paginator(batches, 30).get_page(request.GET.get("page"))
         can_import = not request.user.is_auditor
+        initial = {"sheet_type": request.GET["sheet_type"]} if request.GET.get("sheet_type") in REGISTRY else {}
         return self.render(
             {
                 "page_obj": page,
                 "rows": page.object_list,
-                "form": form or UploadForm(user=request.user),
+                "form": form or UploadForm(user=request.user, initial=initial),
                 "sheet_types": list(REGISTRY.values()),
                 "can_import": can_import,
             }

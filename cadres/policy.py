@@ -59,6 +59,9 @@ class Section:
     label: str
     app_label: str
     parts: tuple[Table | Group, ...] = field(default_factory=tuple)
+    # Called (after commit) with the year when county staff change this section, e.g. to
+    # recompute stored figures that follow the rules: on_change="training.tasks.training_year_recompute_task".
+    on_change: str = ""
 
 
 SECTIONS: dict[str, Section] = {}

@@ -700,6 +700,12 @@ def policy_section_update(*, profile: PolicyProfile, by: User, key: str, values:
     profile.data = data
     profile.updated_by = by
     _save(profile, by=by, update_fields=["data", "updated_by", "updated_at"])
+    if SECTIONS[key].on_change:
+        from django.utils.module_loading import import_string
+
+        task = import_string(SECTIONS[key].on_change)
+        year = profile.year
+        transaction.on_commit(lambda: task.delay(year))
     return profile
 
 

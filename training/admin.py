@@ -1,1 +1,69 @@
-"""Django admin for the training app."""
+"""Django admin for the training app: search, filters, autocomplete, import/export, history."""
+
+from django.contrib import admin
+
+from cadres.admin import HistoryImportExportAdmin
+
+from . import resources
+from .models import Attendance, EducationUpgrade, Enrollment, TrainingSession
+
+
+class EnrollmentInline(admin.TabularInline):
+    model = Enrollment
+    extra = 0
+    fields = ["person", "township", "village", "post_name", "hours_credited", "missed", "certificate"]
+    readonly_fields = ["hours_credited", "missed", "certificate"]
+    autocomplete_fields = ["person", "township", "village"]
+    show_change_link = True
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(HistoryImportExportAdmin):
+    resource_classes = [resources.SessionResource]
+    list_display = ["code", "title", "level", "kind", "organiser", "start_date", "end_date", "township"]
+    list_filter = ["level", "kind", "township", "start_date"]
+    search_fields = ["code", "title", "organiser"]
+    autocomplete_fields = ["township"]
+    list_select_related = ["township"]
+    date_hierarchy = "start_date"
+    readonly_fields = ["created_by", "created_at"]
+    inlines = [EnrollmentInline]
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+    fields = ["date", "status", "note", "recorded_by"]
+    readonly_fields = ["recorded_by"]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(HistoryImportExportAdmin):
+    resource_classes = [resources.EnrollmentResource]
+    list_display = ["session", "person", "township", "village", "hours_credited", "missed", "certificate"]
+    list_filter = ["certificate", "township", "session__level", "session__start_date"]
+    search_fields = ["person__name", "person__id_number", "session__code", "session__title"]
+    autocomplete_fields = ["session", "person", "township", "village"]
+    list_select_related = ["session", "person", "township", "village"]
+    readonly_fields = ["hours_credited", "missed", "certificate", "created_by", "created_at"]
+    inlines = [AttendanceInline]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(HistoryImportExportAdmin):
+    list_display = ["enrollment", "date", "status", "recorded_by"]
+    list_filter = ["status", "date", "enrollment__township"]
+    search_fields = ["enrollment__person__name", "enrollment__session__code"]
+    autocomplete_fields = ["enrollment"]
+    list_select_related = ["enrollment__person", "enrollment__session", "recorded_by"]
+
+
+@admin.register(EducationUpgrade)
+class EducationUpgradeAdmin(HistoryImportExportAdmin):
+    resource_classes = [resources.EducationUpgradeResource]
+    list_display = ["person", "township", "kind", "school", "programme", "level", "status", "tuition_subsidy", "diploma_subsidy"]
+    list_filter = ["kind", "status", "level", "township"]
+    search_fields = ["person__name", "person__id_number", "school", "programme"]
+    autocomplete_fields = ["person", "township", "village"]
+    list_select_related = ["person", "township"]
+    readonly_fields = ["created_by", "created_at"]

@@ -5,3 +5,41 @@ class TrainingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "training"
     verbose_name = "教育培训"
+
+    def ready(self):
+        from cadres.person_sections import PersonSection, register_person_history, register_person_section
+        from cadres.scope import scoped
+
+        from . import policy_section, sheets  # noqa: F401  (register the policy section and the sheet type)
+        from .models import Attendance, EducationUpgrade, Enrollment
+        from .selectors import person_training
+
+        register_person_section(
+            PersonSection(
+                key="training",
+                label="教育培训",
+                order=30,
+                template="training/_person_section.html",
+                context=person_training,
+            )
+        )
+        # History on the person page, narrowed to what the viewer may see (a clerk: the own
+        # township's enrolments and upgrades).
+        register_person_history(
+            "参训记录",
+            lambda *, user, person: Enrollment.history.filter(
+                person_id=person.pk, id__in=scoped(user, Enrollment).filter(person_id=person.pk).values("id")
+            ),
+        )
+        register_person_history(
+            "考勤",
+            lambda *, user, person: Attendance.history.filter(
+                enrollment_id__in=scoped(user, Enrollment).filter(person_id=person.pk).values("id")
+            ),
+        )
+        register_person_history(
+            "学历提升",
+            lambda *, user, person: EducationUpgrade.history.filter(
+                person_id=person.pk, id__in=scoped(user, EducationUpgrade).filter(person_id=person.pk).values("id")
+            ),
+        )

@@ -81,3 +81,15 @@ def test_only_county_edits_policy(clerk_a, county_user):
     with pytest.raises(ValidationError):
         services.policy_profile_create(by=county_user, year=2026)
     assert PolicyProfile.objects.count() == 1
+
+
+def test_changing_a_section_with_on_change_schedules_its_task(county_user, django_capture_on_commit_callbacks, monkeypatch):
+    calls = []
+    import training.tasks
+
+    monkeypatch.setattr(training.tasks.training_year_recompute_task, "delay", lambda year: calls.append(year))
+    profile = services.policy_profile_create(by=county_user, year=2026)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.policy_section_update(profile=profile, by=county_user, key="training", values={})
+        services.policy_section_update(profile=profile, by=county_user, key="register", values={})
+    assert calls == [2026]

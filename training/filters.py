@@ -1,0 +1,50 @@
+"""django-filter FilterSets shared by the HTML lists, the API and exports."""
+
+import django_filters as df
+from django.db.models import Q
+
+from cadres.filters import TownshipScopedChoiceFilter
+
+from .choices import Certificate, Kind, Level, UpgradeKind, UpgradeStatus
+from .models import EducationUpgrade, Enrollment, TrainingSession
+
+
+class SessionFilter(df.FilterSet):
+    q = df.CharFilter(method="filter_q", label="名称/编号")
+    year = df.NumberFilter(field_name="start_date", lookup_expr="year", label="年度")
+    level = df.ChoiceFilter(choices=Level.choices, label="层级")
+    kind = df.ChoiceFilter(choices=Kind.choices, label="类型")
+    township = TownshipScopedChoiceFilter(label="组织乡镇")
+
+    class Meta:
+        model = TrainingSession
+        fields = ["q", "year", "level", "kind", "township"]
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(Q(title__icontains=value) | Q(code__icontains=value) | Q(organiser__icontains=value))
+
+
+class EnrollmentFilter(df.FilterSet):
+    session = df.NumberFilter(field_name="session_id", label="培训班")
+    person = df.NumberFilter(field_name="person_id", label="人员")
+    year = df.NumberFilter(field_name="session__start_date", lookup_expr="year", label="年度")
+    township = TownshipScopedChoiceFilter(label="乡镇(街道)")
+    certificate = df.ChoiceFilter(choices=Certificate.choices, label="结业证书")
+
+    class Meta:
+        model = Enrollment
+        fields = ["session", "person", "year", "township", "certificate"]
+
+
+class EducationUpgradeFilter(df.FilterSet):
+    q = df.CharFilter(method="filter_q", label="姓名/院校")
+    township = TownshipScopedChoiceFilter(label="乡镇(街道)")
+    kind = df.ChoiceFilter(choices=UpgradeKind.choices, label="类别")
+    status = df.ChoiceFilter(choices=UpgradeStatus.choices, label="状态")
+
+    class Meta:
+        model = EducationUpgrade
+        fields = ["q", "township", "kind", "status"]
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(Q(person__name__icontains=value) | Q(school__icontains=value) | Q(programme__icontains=value))
