@@ -184,8 +184,10 @@ def copy_baseline(connection, rows) -> None:
     """What the hardware can do: the same cells into a scratch table, COPY on PostgreSQL."""
     import io
 
+    from django.db import transaction
+
     body = rows[2:]
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS bench_scratch")
         cur.execute("CREATE TABLE bench_scratch (" + ", ".join(f"c{i} text" for i in range(14)) + ")")
         if connection.vendor == "postgresql":

@@ -141,10 +141,18 @@ class DataTable:
     rows: list[list]
     # Optional per-row link (e.g. the drill-down of a township row); shown on the first cell.
     row_links: list[str] = field(default_factory=list)
+    # Optional per-cell links, same shape as rows ("" = none): the list behind a count, so keyboard
+    # and screen-reader users reach what a click on the bar opens.
+    cell_links: list[list[str]] = field(default_factory=list)
 
     def rows_with_links(self) -> list[tuple[list, str]]:
-        links = self.row_links or [""] * len(self.rows)
-        return [([format_number(c) for c in row], link) for row, link in zip(self.rows, links, strict=False)]
+        """[(row label link, [(text, link), …]), …] for the template."""
+        out = []
+        for i, row in enumerate(self.rows):
+            row_link = self.row_links[i] if i < len(self.row_links) else ""
+            cells = self.cell_links[i] if i < len(self.cell_links) else []
+            out.append((row_link, [(format_number(c), cells[j] if j < len(cells) else "") for j, c in enumerate(row)]))
+        return out
 
 
 @dataclass(frozen=True)
@@ -639,11 +647,13 @@ def _structure_charts(user, ctx: DashboardContext, *, key: str, title: str, grou
         links = [now_links]
         headers = ["分组", "当前（人）", "当前占比（%）"]
         rows = [[c, n, percent(n, total_now)] for c, n in zip(categories, now_values, strict=True)]
+        cell_links = [["", link, ""] for link in now_links]
         if prev_values is not None:
             series.append((prev_label, prev_values))
             links.append([prev_link] * len(categories))
             headers += ["上届（人）", "上届占比（%）"]
             rows = [[*r, p, percent(p, total_prev)] for r, p in zip(rows, prev_values, strict=True)]
+            cell_links = [[*c, prev_link, ""] for c in cell_links]
         total_row = ["合计", total_now, percent(total_now, total_now)]
         if prev_values is not None:
             total_row += [total_prev, percent(total_prev, total_prev)]
@@ -652,7 +662,7 @@ def _structure_charts(user, ctx: DashboardContext, *, key: str, title: str, grou
             id=chart_id,
             title=chart_title,
             option=bar_option(categories, series),
-            table=DataTable(headers=headers, rows=rows),
+            table=DataTable(headers=headers, rows=rows, row_links=list(now_links), cell_links=cell_links),
             links=links,
             note=definition,
         )
@@ -860,6 +870,16 @@ def _township_chart(user, ctx: DashboardContext) -> list[Chart]:
                 headers=["乡镇(街道)", "村(社区)数", "其中社区", "有现任书记", "书记空缺"],
                 rows=rows,
                 row_links=[f"{home}?township={pk}" for pk, _ in townships] + [""],
+                cell_links=[
+                    [
+                        "",
+                        ctx.link("cadres:village_list", township=pk),
+                        ctx.link("cadres:village_list", township=pk, kind=choices.VillageKind.COMMUNITY),
+                        seated_link,
+                        vacant_link,
+                    ]
+                    for (pk, _), seated_link, vacant_link in zip(townships, links[0], links[1], strict=True)
+                ],
             ),
             links=links,
             note="点击条形打开该乡镇的村(社区)名单；点击数据表中的乡镇名称查看该乡镇的首页统计。",

@@ -1,0 +1,229 @@
+"""Dashboard (首页) benchmark: cold and warm render at prefecture scale, against a trivial page.
+
+    .venv/bin/python bench/dashboard.py                     # seed_demo --scale 20 into a temp SQLite file
+    .venv/bin/python bench/dashboard.py --scale 5 --repeat 10
+    .venv/bin/python bench/dashboard.py --sqlite /tmp/dash20.sqlite3              # seed once, re-run in seconds
+    .venv/bin/python bench/dashboard.py --database-url postgres://…/touyan_bench   # an EMPTY PostgreSQL DB
+
+Times, with Django's test client (server time, no network), logged in as county staff and as a
+township clerk:
+
+* cold — the cache is cleared before every request, so every figure, chart and queue is computed;
+* warm — the cached dashboard (one version-token query + live items);
+* drill — county staff narrowed to one township (``?township=<id>``), warm.
+
+Each is compared with a *baseline measured in the same run*: the login page rendered for an
+anonymous client (template + middleware, no data), so ratio = dashboard ÷ trivial page. Wall
+time and this process's CPU time are both printed (SQLite runs in-process, so CPU time is what
+the request costs; wall time also counts waiting for a CPU on a busy machine). Target
+(issue #8): under 300 ms server time with a bounded number of queries. Results are printed and
+written to bench/results/dashboard-*.json (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+TARGET_MS = 300
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=20, help="seed_demo --scale (default 20 ≈ a prefecture)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--repeat", type=int, default=15, help="timed requests per target (median reported)")
+    parser.add_argument("--database-url", default="", help="use this (empty) database instead of a temp SQLite file")
+    parser.add_argument(
+        "--sqlite", default="", help="SQLite file to use; seeded only if empty, kept afterwards (re-runs are fast)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary database and print its path")
+    return parser.parse_args()
+
+
+def configure(db_path: Path, database_url: str) -> None:
+    """Production-like settings (DEBUG off, local-memory cache) on a temporary database."""
+    sys.path.insert(0, str(ROOT))
+    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_EAGER"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SQLITE_PATH": str(db_path),
+            "DEBUG": "0",
+            "SECRET_KEY": "bench-only-" + "x" * 50,
+            "ALLOWED_HOSTS": "testserver",
+            "SECURE_SSL_REDIRECT": "0",
+            "SESSION_COOKIE_SECURE": "0",
+            "CSRF_COOKIE_SECURE": "0",
+            "SECURE_HSTS_SECONDS": "0",
+        }
+    )
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: collectstatic not run
+    django.setup()
+
+
+def main() -> int:
+    args = parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="touyan-bench-dash-"))
+    db_path = Path(args.sqlite).resolve() if args.sqlite else workdir / "bench.sqlite3"
+    try:
+        configure(db_path, args.database_url)
+        return run(args)
+    finally:
+        if args.keep and not args.sqlite:
+            kept = Path(tempfile.gettempdir()) / f"touyan-bench-dash-{os.getpid()}.sqlite3"
+            shutil.move(db_path, kept)
+            print(f"database kept: {kept}")
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def seed(args: argparse.Namespace) -> None:
+    from django.core.management import call_command
+
+    from cadres.models import Township
+
+    try:
+        call_command("seed_demo", scale=args.scale, seed=args.seed, force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    except Exception as exc:  # a domain app's demo data failing must not hide the register's numbers
+        if not Township.objects.exists():
+            raise
+        print(f"WARNING: seed_demo stopped in a domain app's demo data ({type(exc).__name__}: {exc}); measuring the register")
+
+
+def run(args: argparse.Namespace) -> int:
+
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from cadres.models import Appointment, Person, Township, User, Village
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    if Township.objects.exists():
+        print("database already seeded: reusing it")
+    else:
+        seed(args)
+    seed_s = time.perf_counter() - started
+    sizes = {
+        "townships": Township.objects.count(),
+        "villages": Village.objects.count(),
+        "people": Person.objects.count(),
+        "appointments": Appointment.objects.count(),
+    }
+    print(
+        f"{connection.vendor}, scale {args.scale}: {sizes['townships']} townships, {sizes['villages']:,} villages, "
+        f"{sizes['people']:,} people, {sizes['appointments']:,} appointments (migrate + seed {seed_s:.0f} s)"
+    )
+
+    county = User.objects.get(username="county")
+    clerk = User.objects.get(username="clerk01")
+    drill_township = Township.objects.order_by("sort_order", "code").first()
+    home = reverse("home")
+    login_url = reverse("login")
+
+    def measure(client: Client, url: str, *, cold: bool) -> tuple[float, float, int, int]:
+        """(median wall ms, median CPU ms of this process, queries of one request, HTTP status).
+
+        SQLite runs inside the process, so CPU time ≈ the wall time on an idle machine; it is
+        reported too because a busy CI/dev machine (other test runs) inflates wall time."""
+        samples, cpu = [], []
+        if not cold:
+            client.get(url)  # fill the cache
+        for _ in range(args.repeat):
+            if cold:
+                cache.clear()
+            t0, c0 = time.perf_counter(), time.process_time()
+            response = client.get(url)
+            samples.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+        if cold:
+            cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        return (
+            statistics.median(samples) * 1000,
+            statistics.median(cpu) * 1000,
+            len(captured.captured_queries),
+            response.status_code,
+        )
+
+    anonymous = Client()
+    anonymous.get(login_url)
+    baseline_ms, baseline_cpu, baseline_q, _ = measure(anonymous, login_url, cold=False)
+
+    rows = []
+    for user, label in ((county, "county"), (clerk, "clerk01")):
+        client = Client()
+        client.force_login(user)
+        client.get(home)
+        for mode, url, cold in (
+            ("cold", home, True),
+            ("warm", home, False),
+            *((("drill warm", f"{home}?township={drill_township.pk}", False),) if user.sees_all_townships else ()),
+            *((("drill cold", f"{home}?township={drill_township.pk}", True),) if user.sees_all_townships else ()),
+        ):
+            ms, cpu_ms, queries, status = measure(client, url, cold=cold)
+            rows.append(
+                {
+                    "user": label,
+                    "mode": mode,
+                    "median_ms": round(ms, 1),
+                    "cpu_ms": round(cpu_ms, 1),
+                    "queries": queries,
+                    "status": status,
+                    "ratio": round(ms / baseline_ms, 1),
+                    "under_target": ms < TARGET_MS,
+                    "cpu_under_target": cpu_ms < TARGET_MS,
+                }
+            )
+
+    header = f"{'user':<9}{'mode':<12}{'median ms':>10}{'cpu ms':>8}{'queries':>9}{'× baseline':>12}{'< 300 ms':>10}"
+    lines = [
+        f"头雁 Touyan dashboard bench — {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, "
+        f"Python {platform.python_version()}, {connection.vendor}, scale {args.scale}, repeat {args.repeat}",
+        f"data: {sizes['townships']} townships, {sizes['villages']:,} villages, {sizes['people']:,} people",
+        f"baseline: login page (anonymous, no data) {baseline_ms:.1f} ms (CPU {baseline_cpu:.1f} ms), {baseline_q} queries; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+        "",
+        header,
+        "-" * len(header),
+    ]
+    lines += [
+        f"{r['user']:<9}{r['mode']:<12}{r['median_ms']:>10.1f}{r['cpu_ms']:>8.1f}{r['queries']:>9}{r['ratio']:>12.1f}"
+        f"{'yes' if r['under_target'] else 'NO':>10}"
+        for r in rows
+    ]
+    print("\n".join(lines))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"dashboard-{datetime.datetime.now().astimezone():%Y%m%d-%H%M%S}.json"
+    out.write_text(
+        json.dumps({"sizes": sizes, "baseline_ms": round(baseline_ms, 2), "rows": rows}, ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
+    print(f"\nresults: {out.relative_to(ROOT)}")
+    return 0 if all(r["status"] == 200 for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
