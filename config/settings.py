@@ -179,7 +179,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # npm packages (package.json; installed by `make setup`) served under static/vendor/<name>/.
 NODE_MODULES = BASE_DIR / "node_modules"
-VENDOR_PACKAGES = {"bootstrap": "bootstrap/dist", "bootstrap-icons": "bootstrap-icons/font", "htmx": "htmx.org/dist"}
+VENDOR_PACKAGES = {
+    "bootstrap": "bootstrap/dist",
+    "bootstrap-icons": "bootstrap-icons/font",
+    "htmx": "htmx.org/dist",
+    "echarts": "echarts/dist",
+}
 STATICFILES_DIRS += [
     (f"vendor/{name}", NODE_MODULES / rel) for name, rel in VENDOR_PACKAGES.items() if (NODE_MODULES / rel).is_dir()
 ]

@@ -182,6 +182,8 @@ def test_township_chart_links_each_bar_to_that_townships_villages(client, county
     assert _list_count(client, seated_links[0]) == 3
     assert _list_count(client, vacant_links[1]) == 1
     assert chart.table.row_links[0] == f"{reverse('home')}?township={township_a.pk}"
+    assert chart.table.cell_links[1][4] == vacant_links[1]
+    assert _list_count(client, chart.table.cell_links[0][1]) == 4
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,6 +349,11 @@ def test_secretary_charts_compare_with_holders_at_the_start_of_the_previous_coho
     option_series = age.option["series"]
     assert [s["name"] for s in option_series] == ["当前", "上届（2016年换届后，2016-05-10）"]
     assert _list_count(client, age.links[0][0]) == 1  # the ≤35 bar opens the one young secretary
+    # the data table carries the same links (keyboard / screen-reader users)
+    table = age.table.rows_with_links()
+    assert table[0][0] == age.links[0][0]
+    assert table[0][1][1] == ("1", age.links[0][0])
+    assert table[0][1][3] == ("0", age.links[1][0])
     assert "cohort=2016" in age.links[1][3]
     edu = board.chart("secretaries-education")
     bachelor = next(r for r in edu.table.rows if r[0] == "大学本科")
