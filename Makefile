@@ -58,13 +58,15 @@ $(E2E_STAMP): $(E2E_REQUIREMENTS) $(PY_STAMP)
 
 deps: $(PY_STAMP) $(NODE_STAMP) $(E2E_STAMP)
 
-# Debian's headless Chromium for tests/e2e, and a CJK font so the screenshots show Chinese text.
+# Debian's headless Chromium for tests/e2e, a CJK font (screenshots, and the 一人一档 PDF) and
+# pango (WeasyPrint's text layout for the PDF).
 # Skipped when both are there; never fails the build: without a browser the e2e tests are skipped
 # with a message saying why (`playwright install` is never used: it downloads a browser of its own).
 browser:
 	@missing=""; \
 	[ -x "$(CHROMIUM)" ] || missing=" chromium"; \
 	if ! fc-list :lang=zh 2>/dev/null | grep -q .; then missing="$$missing fonts-noto-cjk"; fi; \
+	if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; fi; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "==> apt-get install$$missing (for the browser tests)"; \
@@ -75,7 +77,7 @@ browser:
 	fi
 
 # --- the demo ----------------------------------------------------------------------------------
-demo: deps
+demo: deps browser
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) collectstatic --noinput -v0
 	$(MANAGE) seed_demo

@@ -94,7 +94,8 @@ class _Builder:
         status = _pick(rng, [(PoliticalStatus.MEMBER, 35), (PoliticalStatus.LEAGUE, 25), (PoliticalStatus.MASSES, 40)])
         join = None
         if status == PoliticalStatus.MEMBER:
-            join = min(birth.replace(year=birth.year + rng.randint(19, 24)), self.today - datetime.timedelta(days=400))
+            join_year = birth.year + rng.randint(19, 24)
+            join = min(birth.replace(year=join_year, day=min(birth.day, 28)), self.today - datetime.timedelta(days=400))
         pool = names.GIVEN_MALE if male else names.GIVEN_FEMALE
         given = rng.choice(pool) + (rng.choice(pool) if rng.random() < 0.7 else "")
         person = Person(
