@@ -5,3 +5,69 @@ class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assessments"
     verbose_name = "年度考核"
+
+    def ready(self):
+        from cadres.choices import Role
+        from cadres.person_sections import PersonSection, register_person_history, register_person_section
+        from cadres.services import register_role_permissions
+
+        from . import policy_section, sheets  # noqa: F401  (register the policy section and the sheet type)
+        from .selectors import person_section_context
+
+        register_person_section(
+            PersonSection(
+                key="assessments",
+                label="年度考核（双述双评）",
+                order=40,
+                template="assessments/_person_section.html",
+                context=person_section_context,
+            )
+        )
+        register_person_history("年度考核", _review_history)
+        register_person_history("考核测评票", _tally_history)
+        register_person_history("考核结果", _result_history)
+        register_person_history("考核后续处理", _proposal_history)
+        register_role_permissions(
+            Role.CLERK,
+            [
+                "assessments.view_reviewcampaign",
+                "assessments.view_annualreview",
+                "assessments.add_annualreview",
+                "assessments.change_annualreview",
+                "assessments.view_ballottally",
+                "assessments.add_ballottally",
+                "assessments.change_ballottally",
+                "assessments.view_reviewfile",
+                "assessments.add_reviewfile",
+                "assessments.view_reviewitem",
+                "assessments.view_reviewresult",
+                "assessments.resolve_tie",
+                "assessments.view_consequenceproposal",
+                "assessments.view_rolluprun",
+                "assessments.add_importbatch",
+            ],
+        )
+
+
+def _review_history(person):
+    from .models import AnnualReview
+
+    return AnnualReview.history.filter(person_id=person.pk)
+
+
+def _tally_history(person):
+    from .models import BallotTally
+
+    return BallotTally.history.filter(review__person_id=person.pk)
+
+
+def _result_history(person):
+    from .models import ReviewResult
+
+    return ReviewResult.history.filter(person_id=person.pk)
+
+
+def _proposal_history(person):
+    from .models import ConsequenceProposal
+
+    return ConsequenceProposal.history.filter(person_id=person.pk)

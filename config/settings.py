@@ -137,6 +137,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cadres.tasks.first_secretary_terms_expire_task",
         "schedule": 24 * 60 * 60,
     },
+    # Runs the 双述双评 rollup once the date configured in the year's policy has come.
+    "assessments-rollup-scheduled-daily": {
+        "task": "assessments.tasks.review_rollup_scheduled_task",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 # --- Auth, login audit and lockout (django-axes) ---------------------------------------------

@@ -1,0 +1,243 @@
+"""Reads of the annual review. Every user-facing queryset starts from ``cadres.scope.scoped``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from cadres.models import Person, Township, Village
+from cadres.scope import get_scoped_or_404, scoped
+
+from .choices import ProposalStatus, RaterGroup, ResultStatus
+from .models import (
+    AnnualReview,
+    BallotTally,
+    ConsequenceProposal,
+    ReviewCampaign,
+    ReviewFile,
+    ReviewItem,
+    ReviewResult,
+    RollupRun,
+)
+
+
+def campaign_list(*, user) -> QuerySet[ReviewCampaign]:
+    return scoped(user, ReviewCampaign).annotate(review_count=Count("reviews"))
+
+
+def campaign_get(*, user, year: int) -> ReviewCampaign:
+    return get_scoped_or_404(user, ReviewCampaign, year=year)
+
+
+def review_list(*, user, year: int | None = None, filters: dict | None = None) -> QuerySet[AnnualReview]:
+    qs = scoped(user, AnnualReview).with_related()
+    if year is not None:
+        qs = qs.filter(year=year)
+    filters = filters or {}
+    if filters.get("township"):
+        qs = qs.filter(township_id=filters["township"])
+    if filters.get("q"):
+        qs = qs.filter(Q(person__name__contains=filters["q"]) | Q(village__name__contains=filters["q"]))
+    return qs.annotate(
+        has_township_ballot=Exists(BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.TOWNSHIP)),
+        has_members_ballot=Exists(BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.MEMBERS)),
+        file_count=Count("files", distinct=True),
+    ).order_by("township__sort_order", "village__code", "id")
+
+
+def review_get(*, user, pk: int) -> AnnualReview:
+    qs = scoped(user, AnnualReview).select_related("person", "village", "township", "campaign", "appointment")
+    return get_scoped_or_404(user, qs, pk=pk)
+
+
+def review_detail_parts(*, review: AnnualReview) -> dict:
+    """The review's own rows (the review was loaded through a scoped selector)."""
+    result = ReviewResult.objects.filter(review=review).select_related("override_by").first()
+    return {
+        "tallies": {t.group: t for t in BallotTally.objects.filter(review=review)},
+        "items": list(ReviewItem.objects.filter(review=review)),
+        "files": list(ReviewFile.objects.filter(review=review).select_related("uploaded_by")),
+        "result": result,
+        "amendments": list(result.amendments.select_related("by")) if result else [],
+        "proposals": list(ConsequenceProposal.objects.filter(review=review).select_related("decided_by")),
+    }
+
+
+def review_file_get(*, user, pk: int) -> ReviewFile:
+    return get_scoped_or_404(user, ReviewFile.objects.select_related("review"), pk=pk)
+
+
+def result_list(*, user, year: int, filters: dict | None = None) -> QuerySet[ReviewResult]:
+    qs = scoped(user, ReviewResult).for_year(year).with_related()
+    filters = filters or {}
+    if filters.get("township"):
+        qs = qs.filter(township_id=filters["township"])
+    if filters.get("grade"):
+        qs = qs.filter(grade=filters["grade"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("category"):
+        qs = qs.filter(village_category=filters["category"])
+    return qs.order_by("township__sort_order", "rank", "village__code", "id")
+
+
+def result_get(*, user, pk: int) -> ReviewResult:
+    return get_scoped_or_404(user, ReviewResult.objects.with_related(), pk=pk)
+
+
+def township_progress(*, user, year: int) -> list[dict]:
+    """Per township: reviews, reports entered, ballots entered, scores entered, results, ties.
+    One aggregate query over the scoped reviews plus the township list."""
+    townships = list(scoped(user, Township).order_by("sort_order", "code"))
+    rows = (
+        scoped(user, AnnualReview)
+        .filter(year=year)
+        .order_by()
+        .values("township_id")
+        .annotate(
+            reviews=Count("id", distinct=True),
+            reports=Count("id", filter=~Q(duty_report="") | Q(files__kind="duty"), distinct=True),
+            township_ballots=Count("tallies", filter=Q(tallies__group=RaterGroup.TOWNSHIP), distinct=True),
+            members_ballots=Count("tallies", filter=Q(tallies__group=RaterGroup.MEMBERS), distinct=True),
+            daily=Count("id", filter=Q(daily_score__isnull=False), distinct=True),
+            graded=Count("id", filter=~Q(result__grade=""), distinct=True),
+            ties=Count("id", filter=Q(result__status=ResultStatus.TIE), distinct=True),
+            invalid=Count("id", filter=Q(result__status=ResultStatus.INVALID), distinct=True),
+        )
+    )
+    by_tid = {r["township_id"]: r for r in rows}
+    out = []
+    for t in townships:
+        r = by_tid.get(t.pk, {})
+        n = r.get("reviews", 0)
+        complete = min(r.get("township_ballots", 0), r.get("members_ballots", 0), r.get("daily", 0))
+        out.append(
+            {
+                "township": t,
+                "reviews": n,
+                "reports": r.get("reports", 0),
+                "township_ballots": r.get("township_ballots", 0),
+                "members_ballots": r.get("members_ballots", 0),
+                "daily": r.get("daily", 0),
+                "graded": r.get("graded", 0),
+                "ties": r.get("ties", 0),
+                "invalid": r.get("invalid", 0),
+                "percent": round(100 * complete / n) if n else 0,
+            }
+        )
+    return out
+
+
+def rollup_run_list(*, user, year: int) -> QuerySet[RollupRun]:
+    return scoped(user, RollupRun).filter(year=year).select_related("township", "requested_by")
+
+
+def rollup_run_get(*, user, pk: int) -> RollupRun:
+    return get_scoped_or_404(user, RollupRun.objects.select_related("township"), pk=pk)
+
+
+def proposal_list(*, user, filters: dict | None = None) -> QuerySet[ConsequenceProposal]:
+    qs = scoped(user, ConsequenceProposal).with_related()
+    filters = filters or {}
+    if filters.get("year"):
+        qs = qs.filter(year=filters["year"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    return qs.order_by("-year", "status", "id")
+
+
+def proposal_get(*, user, pk: int) -> ConsequenceProposal:
+    return get_scoped_or_404(user, ConsequenceProposal.objects.with_related(), pk=pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Multi-year matrices and the person page
+# ---------------------------------------------------------------------------------------------
+
+
+def _years(qs) -> list[int]:
+    return sorted(qs.order_by().values_list("year", flat=True).distinct())
+
+
+def person_results(*, user, person: Person) -> list[ReviewResult]:
+    return list(scoped(user, ReviewResult).filter(person=person).select_related("village", "township").order_by("-year"))
+
+
+def person_section_context(*, user, person: Person) -> dict:
+    """The review section of the person page: results by year, proposals, open reviews."""
+    results = person_results(user=user, person=person)
+    return {
+        "person": person,
+        "results": results,
+        "proposals": list(
+            scoped(user, ConsequenceProposal).filter(person=person).select_related("decided_by").order_by("-year", "id")
+        ),
+        "reviews_without_result": list(
+            scoped(user, AnnualReview).filter(person=person, result__isnull=True).select_related("village").order_by("-year")
+        ),
+    }
+
+
+def results_matrix(*, user, by: str, filters: dict | None = None, years: int = 5) -> dict:
+    """Rows (people or villages) × the last ``years`` years of results, from one query for the
+    results and one for the rows. ``by``: "person" | "village"."""
+    filters = filters or {}
+    results = scoped(user, ReviewResult)
+    if filters.get("township"):
+        results = results.filter(township_id=filters["township"])
+    all_years = _years(results)[-years:]
+    results = results.filter(year__in=all_years)
+    key = "person_id" if by == "person" else "village_id"
+    cells: dict[int, dict[int, dict]] = defaultdict(dict)
+    for row in results.values(key, "year", "grade_label", "score", "village_category_label", "stars"):
+        cells[row[key]][row["year"]] = row
+    if by == "person":
+        rows_qs = scoped(user, Person).filter(pk__in=list(cells)).order_by("name", "id")
+    else:
+        rows_qs = (
+            scoped(user, Village).filter(pk__in=list(cells)).select_related("township").order_by("township__sort_order", "code")
+        )
+    rows = [{"obj": obj, "cells": [cells[obj.pk].get(y) for y in all_years]} for obj in rows_qs]
+    return {"years": all_years, "rows": rows}
+
+
+def village_results(*, user, village: Village) -> list[ReviewResult]:
+    return list(scoped(user, ReviewResult).filter(village=village).select_related("person").order_by("-year"))
+
+
+def open_proposal_count(*, user) -> int:
+    return scoped(user, ConsequenceProposal).filter(status=ProposalStatus.PROPOSED).count()
+
+
+# ---------------------------------------------------------------------------------------------
+# CONTRACT with the pay ledger (subsidies): final results only
+# ---------------------------------------------------------------------------------------------
+
+
+def review_results_for_pay(*, year: int, township_ids: list[int] | None = None) -> list[dict]:
+    """Final (locked after 公示) results of ``year`` for the pay ledger.
+
+    The caller (subsidies' services) narrows ``township_ids`` to its own scope. Each dict:
+    person_id, village_id, township_id, grade (code), grade_label, score (Decimal), village_category
+    (code or ""), stars (int)."""
+    qs = ReviewResult.objects.final().filter(year=year)
+    if township_ids is not None:
+        qs = qs.filter(township_id__in=list(township_ids))
+    return [
+        {
+            "person_id": r["person_id"],
+            "village_id": r["village_id"],
+            "township_id": r["township_id"],
+            "grade": r["grade"],
+            "grade_label": r["grade_label"],
+            "score": r["score"],
+            "village_category": r["village_category"] or "",
+            "stars": r["stars"],
+        }
+        for r in qs.order_by("township_id", "village_id", "person_id").values(
+            "person_id", "village_id", "township_id", "grade", "grade_label", "score", "village_category", "stars"
+        )
+    ]

@@ -1,0 +1,531 @@
+"""Pages of the annual review. Thin: parse → scoped selector (reads) or service (writes) → render.
+
+Objects are loaded through scoped selectors first, so another township's object answers 404
+exactly like a missing one, before any permission check can reveal that it exists.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from cadres.exports import ExportColumn, export_queryset
+from cadres.models import Person, Township, Village
+from cadres.scope import get_scoped_or_404, scoped
+from cadres.views import ObjectFormView, PageView
+
+from . import forms, selectors, services
+from .choices import PHASE_ORDER, ItemKind, ProposalKind, ProposalStatus, RaterGroup, ResultStatus
+from .policy_section import section_for_year
+
+PAGE_SIZE = 50
+
+
+def _page(request, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _error_text(exc: ValidationError) -> str:
+    return "；".join(exc.messages)
+
+
+# ---------------------------------------------------------------------------------------------
+# Campaigns and the dashboard
+# ---------------------------------------------------------------------------------------------
+
+
+class CampaignListView(PageView):
+    template_name = "assessments/campaign_list.html"
+    title = "年度考核（双述双评）"
+
+    def get(self, request):
+        return self.render({"rows": list(selectors.campaign_list(user=request.user))})
+
+
+class CampaignCreateView(ObjectFormView):
+    template_name = "assessments/campaign_form.html"
+    form_class = forms.CampaignForm
+    permission = "assessments.add_reviewcampaign"
+    title = "开启年度考核"
+    success_message = "已开启年度考核。"
+
+    def perform(self, form):
+        campaign = services.campaign_create(by=self.request.user, **form.cleaned_data)
+        return reverse("assessments:campaign_detail", args=[campaign.year])
+
+
+class CampaignEditView(ObjectFormView):
+    template_name = "assessments/campaign_form.html"
+    form_class = forms.CampaignForm
+    permission = "assessments.change_reviewcampaign"
+    success_message = "已保存考核安排。"
+
+    def get_object(self):
+        return selectors.campaign_get(user=self.request.user, year=self.kwargs["year"])
+
+    def get_form_kwargs(self):
+        return {"editing": True}
+
+    def get_initial(self):
+        return {f: getattr(self.object, f) for f in services.CAMPAIGN_FIELDS}
+
+    def get_context(self, form):
+        return {"form": form, "object": self.object, "title": f"修改{self.object.year}年度考核安排"}
+
+    def perform(self, form):
+        services.campaign_update(campaign=self.object, by=self.request.user, **form.cleaned_data)
+        return reverse("assessments:campaign_detail", args=[self.object.year])
+
+
+class CampaignDetailView(PageView):
+    template_name = "assessments/campaign_detail.html"
+
+    def get(self, request, year):
+        campaign = selectors.campaign_get(user=request.user, year=year)
+        progress = selectors.township_progress(user=request.user, year=year)
+        runs = list(selectors.rollup_run_list(user=request.user, year=year)[:5])
+        return self.render(
+            {
+                "campaign": campaign,
+                "phases": [(p, p.label, i < campaign.phase_index, p == campaign.phase) for i, p in enumerate(PHASE_ORDER)],
+                "progress": progress,
+                "totals": {
+                    k: sum(r[k] for r in progress)
+                    for k in ("reviews", "reports", "township_ballots", "members_ballots", "daily", "graded", "ties", "invalid")
+                },
+                "runs": runs,
+                "scheduled_date": services.rollup_scheduled_date(year),
+                "open_proposals": selectors.open_proposal_count(user=request.user),
+                "title": f"{year}年度双述双评",
+            }
+        )
+
+
+class CampaignActionView(PageView):
+    """POST-only actions on a campaign: generate reviews, advance the phase, start the rollup."""
+
+    def post(self, request, year, action):
+        campaign = selectors.campaign_get(user=request.user, year=year)
+        try:
+            if action == "generate":
+                n = services.reviews_generate(campaign=campaign, by=request.user)
+                messages.success(request, f"已生成{n}名村党组织书记的考核对象（已有的不重复生成）。")
+            elif action == "advance":
+                campaign = services.campaign_advance(campaign=campaign, by=request.user)
+                messages.success(request, f"已进入“{campaign.get_phase_display()}”阶段。")
+            elif action == "rollup":
+                township = (
+                    get_scoped_or_404(request.user, Township, pk=request.POST["township"])
+                    if request.POST.get("township")
+                    else None
+                )
+                run = services.rollup_request(year=year, by=request.user, township=township)
+                return redirect("assessments:rollup_detail", pk=run.pk)
+            else:
+                raise Http404
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("assessments:campaign_detail", year=year)
+
+
+class RollupDetailView(PageView):
+    """Progress of a rollup run; the progress card polls itself with htmx while running."""
+
+    template_name = "assessments/rollup_detail.html"
+
+    def get(self, request, pk):
+        run = selectors.rollup_run_get(user=request.user, pk=pk)
+        if request.headers.get("HX-Request") or request.GET.get("partial"):
+            self.template_name = "assessments/_rollup_progress.html"
+        return self.render({"run": run, "title": f"{run.year}年度汇总计算"})
+
+
+# ---------------------------------------------------------------------------------------------
+# Reviews: entry per township
+# ---------------------------------------------------------------------------------------------
+
+
+class ReviewListView(PageView):
+    template_name = "assessments/review_list.html"
+
+    def get(self, request, year):
+        campaign = selectors.campaign_get(user=request.user, year=year)
+        filters = {"township": _int(request.GET.get("township")), "q": request.GET.get("q", "").strip()}
+        page = _page(request, selectors.review_list(user=request.user, year=year, filters=filters))
+        return self.render(
+            {
+                "campaign": campaign,
+                "page_obj": page,
+                "rows": page.object_list,
+                "townships": scoped(request.user, Township),
+                "filters": filters,
+                "title": f"{year}年度考核录入",
+            }
+        )
+
+
+class ReviewDetailView(PageView):
+    template_name = "assessments/review_detail.html"
+
+    def get(self, request, pk):
+        review = selectors.review_get(user=request.user, pk=pk)
+        parts = selectors.review_detail_parts(review=review)
+        options = section_for_year(review.year).get("ballot_options", [])
+        tallies = [
+            {
+                "group": g,
+                "label": g.label,
+                "tally": parts["tallies"].get(g.value),
+                "cells": [
+                    (o["name"], (parts["tallies"][g.value].counts.get(o["code"], 0) if g.value in parts["tallies"] else None))
+                    for o in options
+                ],
+            }
+            for g in RaterGroup
+        ]
+        return self.render(
+            {
+                "review": review,
+                "campaign": review.campaign,
+                **parts,
+                "tallies": tallies,
+                "file_form": forms.ReviewFileForm(),
+                "items_by_kind": {k.label: [i for i in parts["items"] if i.kind == k] for k in ItemKind},
+                "title": f"{review.year}年度考核：{review.person.name}",
+            }
+        )
+
+
+class ReviewEditView(ObjectFormView):
+    template_name = "assessments/review_form.html"
+    form_class = forms.ReviewForm
+    permission = "assessments.change_annualreview"
+    success_message = "已保存考核录入。"
+
+    def get_object(self):
+        return selectors.review_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {"year": self.object.year}
+
+    def get_initial(self):
+        items = selectors.review_detail_parts(review=self.object)["items"]
+        initial = {f: getattr(self.object, f) for f in services.REVIEW_FIELDS}
+        for kind, name in ((ItemKind.ADJUST, "adjust_items"), (ItemKind.VETO, "veto_items"), (ItemKind.STAR, "star_items")):
+            initial[name] = [i.code for i in items if i.kind == kind]
+        return initial
+
+    def get_context(self, form):
+        return {"form": form, "review": self.object, "title": f"录入{self.object.year}年度考核：{self.object.person.name}"}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        user = self.request.user
+        services.review_update(review=self.object, by=user, **{f: data[f] for f in services.REVIEW_FIELDS})
+        for kind, name in ((ItemKind.ADJUST, "adjust_items"), (ItemKind.VETO, "veto_items"), (ItemKind.STAR, "star_items")):
+            services.review_items_set(review=self.object, by=user, kind=kind, codes=data[name])
+        return reverse("assessments:review_detail", args=[self.object.pk])
+
+
+class BallotEditView(ObjectFormView):
+    template_name = "assessments/ballot_form.html"
+    form_class = forms.BallotForm
+    permission = "assessments.add_ballottally"
+    success_message = "已保存测评票。"
+
+    def get_object(self):
+        if self.kwargs["group"] not in RaterGroup.values:
+            raise Http404
+        return selectors.review_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {"year": self.object.year}
+
+    def get_initial(self):
+        tally = selectors.review_detail_parts(review=self.object)["tallies"].get(self.kwargs["group"])
+        if tally is None:
+            return {}
+        return {
+            "entitled": tally.entitled,
+            "attended": tally.attended,
+            "invalid_ballots": tally.invalid_ballots,
+            "meeting_date": tally.meeting_date,
+            **{f"opt_{k}": v for k, v in tally.counts.items()},
+        }
+
+    def get_context(self, form):
+        label = RaterGroup(self.kwargs["group"]).label
+        return {"form": form, "review": self.object, "title": f"{label}：{self.object.person.name}"}
+
+    def perform(self, form):
+        d = form.cleaned_data
+        services.ballot_tally_save(
+            review=self.object,
+            by=self.request.user,
+            group=self.kwargs["group"],
+            entitled=d["entitled"],
+            attended=d["attended"],
+            counts=form.counts(),
+            invalid_ballots=d.get("invalid_ballots") or 0,
+            meeting_date=d.get("meeting_date"),
+        )
+        return reverse("assessments:review_detail", args=[self.object.pk])
+
+
+class ReviewFileUploadView(PageView):
+    def post(self, request, pk):
+        review = selectors.review_get(user=request.user, pk=pk)
+        form = forms.ReviewFileForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.review_file_add(
+                    review=review, by=request.user, kind=form.cleaned_data["kind"], uploaded=form.cleaned_data["file"]
+                )
+                messages.success(request, "已上传述职材料。")
+            except ValidationError as exc:
+                messages.error(request, _error_text(exc))
+        else:
+            messages.error(request, "请选择材料类别和文件。")
+        return redirect("assessments:review_detail", pk=pk)
+
+
+class ReviewFileDownloadView(PageView):
+    def get(self, request, pk):
+        item = selectors.review_file_get(user=request.user, pk=pk)
+        return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.original_name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Results: per township and county, export, override, amendment
+# ---------------------------------------------------------------------------------------------
+
+RESULT_EXPORT = [
+    ExportColumn("乡镇(街道)", lambda r: r.township.name, width=12),
+    ExportColumn("村(社区)", lambda r: r.village.name, width=12),
+    ExportColumn("姓名", lambda r: r.person.name, width=8),
+    ExportColumn("职务", lambda r: r.review.post_name, width=14),
+    ExportColumn("综合得分", lambda r: float(r.score) if r.score is not None else "", width=9),
+    ExportColumn("等次", lambda r: r.grade_label or r.get_status_display(), width=10),
+    ExportColumn("村排名", lambda r: r.rank or "", width=7),
+    ExportColumn("参与排名村数", lambda r: r.rank_total or "", width=8),
+    ExportColumn("村类别", lambda r: r.village_category_label, width=8),
+    ExportColumn("星级", lambda r: r.stars, width=6),
+    ExportColumn("得分计算过程", lambda r: r.score_explanation, width=50),
+    ExportColumn("等次依据", lambda r: r.grade_explanation.replace("\n", "；"), width=60),
+    ExportColumn("星级理由", lambda r: "；".join(r.star_reasons), width=40),
+    ExportColumn("已锁定", lambda r: r.locked, width=6),
+]
+
+
+class ResultListView(PageView):
+    template_name = "assessments/result_list.html"
+
+    def get(self, request, year, export=False):
+        campaign = selectors.campaign_get(user=request.user, year=year)
+        filters = {k: request.GET.get(k, "") for k in ("grade", "status", "category")}
+        filters["township"] = _int(request.GET.get("township"))
+        qs = selectors.result_list(user=request.user, year=year, filters=filters)
+        township = get_scoped_or_404(request.user, Township, pk=filters["township"]) if filters["township"] else None
+        if export:
+            scope = township.name if township else "全县"
+            return export_queryset(
+                user=request.user,
+                queryset=qs,
+                columns=RESULT_EXPORT,
+                what=f"{year}年度双述双评结果",
+                filters=request.GET.dict(),
+                title=f"{year}年度村党组织书记双述双评考核结果（{scope}）",
+            )
+        page = _page(request, qs)
+        section = section_for_year(year)
+        return self.render(
+            {
+                "campaign": campaign,
+                "page_obj": page,
+                "rows": page.object_list,
+                "townships": scoped(request.user, Township),
+                "township": township,
+                "filters": filters,
+                "grades": section.get("grades", []),
+                "categories": section.get("categories", []),
+                "statuses": ResultStatus.choices,
+                "title": f"{year}年度考核结果" + (f"（{township.name}）" if township else ""),
+            }
+        )
+
+
+class ResultOverrideView(ObjectFormView):
+    template_name = "assessments/result_form.html"
+    form_class = forms.OverrideForm
+    success_message = "已确定等次。"
+
+    def get_object(self):
+        return selectors.result_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def has_permission(self):
+        user = self.request.user
+        return user.has_perm("assessments.override_result") or (
+            user.has_perm("assessments.resolve_tie") and self.object.status == ResultStatus.TIE
+        )
+
+    def get_form_kwargs(self):
+        return {"year": self.object.year}
+
+    def get_context(self, form):
+        tie = self.object.status == ResultStatus.TIE
+        return {
+            "form": form,
+            "result": self.object,
+            "title": ("决定名额并列人选" if tie else "人工确定等次") + f"：{self.object.person.name}",
+        }
+
+    def perform(self, form):
+        services.result_override(result=self.object, by=self.request.user, **form.cleaned_data)
+        return reverse("assessments:review_detail", args=[self.object.review_id])
+
+
+class ResultAmendView(ObjectFormView):
+    template_name = "assessments/result_form.html"
+    form_class = forms.AmendForm
+    permission = "assessments.amend_result"
+    success_message = "已更正结果。"
+
+    def get_object(self):
+        return selectors.result_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {"year": self.object.year}
+
+    def get_context(self, form):
+        return {"form": form, "result": self.object, "title": f"更正已公示结果：{self.object.person.name}"}
+
+    def perform(self, form):
+        services.result_amend(result=self.object, by=self.request.user, **form.cleaned_data)
+        return reverse("assessments:review_detail", args=[self.object.review_id])
+
+
+# ---------------------------------------------------------------------------------------------
+# Multi-year matrices
+# ---------------------------------------------------------------------------------------------
+
+
+class MatrixView(PageView):
+    template_name = "assessments/matrix.html"
+
+    def get(self, request, by):
+        if by not in ("person", "village"):
+            raise Http404
+        filters = {"township": _int(request.GET.get("township"))}
+        data = selectors.results_matrix(user=request.user, by=by, filters=filters)
+        page = Paginator(data["rows"], PAGE_SIZE).get_page(request.GET.get("page"))
+        return self.render(
+            {
+                "by": by,
+                "years": data["years"],
+                "page_obj": page,
+                "rows": page.object_list,
+                "townships": scoped(request.user, Township),
+                "filters": filters,
+                "title": "历年考核结果（" + ("按人员" if by == "person" else "按村") + "）",
+            }
+        )
+
+
+class PersonResultsView(PageView):
+    template_name = "assessments/person_results.html"
+
+    def get(self, request, pk):
+        person = get_scoped_or_404(request.user, Person, pk=pk)
+        return self.render(
+            {
+                "person": person,
+                **selectors.person_section_context(user=request.user, person=person),
+                "title": f"历年考核：{person.name}",
+            }
+        )
+
+
+class VillageResultsView(PageView):
+    template_name = "assessments/village_results.html"
+
+    def get(self, request, pk):
+        village = get_scoped_or_404(request.user, Village.objects.select_related("township"), pk=pk)
+        return self.render(
+            {
+                "village": village,
+                "township": village.township,
+                "results": selectors.village_results(user=request.user, village=village),
+                "title": f"历年考核：{village.name}",
+            }
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Consequence proposals
+# ---------------------------------------------------------------------------------------------
+
+
+class ProposalListView(PageView):
+    template_name = "assessments/proposal_list.html"
+    title = "考核后续处理"
+
+    def get(self, request):
+        filters = {
+            "year": _int(request.GET.get("year")),
+            "status": request.GET.get("status", ""),
+            "kind": request.GET.get("kind", ""),
+        }
+        page = _page(request, selectors.proposal_list(user=request.user, filters=filters))
+        return self.render(
+            {
+                "page_obj": page,
+                "rows": page.object_list,
+                "filters": filters,
+                "statuses": ProposalStatus.choices,
+                "kinds": ProposalKind.choices,
+            }
+        )
+
+
+class ProposalActionView(ObjectFormView):
+    template_name = "assessments/proposal_form.html"
+    permission = "assessments.decide_proposal"
+    FORMS = {"confirm": forms.ProposalConfirmForm, "dismiss": forms.ProposalDismissForm, "reballot": forms.ReballotForm}
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs.get("action") not in self.FORMS:
+            raise Http404
+        self.form_class = self.FORMS[kwargs["action"]]
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self):
+        return selectors.proposal_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context(self, form):
+        verb = {"confirm": "确认", "dismiss": "不予采纳", "reballot": "登记再测评结果"}[self.kwargs["action"]]
+        return {
+            "form": form,
+            "proposal": self.object,
+            "title": f"{verb}：{self.object.person.name} {self.object.get_kind_display()}",
+        }
+
+    def perform(self, form):
+        action, user, data = self.kwargs["action"], self.request.user, form.cleaned_data
+        if action == "confirm":
+            services.proposal_confirm(proposal=self.object, by=user, **data)
+        elif action == "dismiss":
+            services.proposal_dismiss(proposal=self.object, by=user, **data)
+        else:
+            services.reballot_record(proposal=self.object, by=user, **data)
+        return reverse("assessments:proposal_list")

@@ -1,0 +1,223 @@
+"""Pages of the annual review: content, scope doors (404 for another township), query counts."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from assessments import services
+from assessments.choices import Phase
+from assessments.models import BallotTally, ReviewResult
+from cadres.models import ExportLog
+
+from ..factories import VillageFactory
+from .factories import YEAR, CampaignFactory, ReviewFactory, scored_review
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_shows_phases_and_township_progress(client, county_user, township_a, village_a):
+    scored_review(village=village_a)
+    ReviewFactory(village=VillageFactory(township=township_a), daily_score=None)
+    client.force_login(county_user)
+    response = client.get(reverse("assessments:campaign_detail", args=[YEAR]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>2025年度双述双评 · 头雁</title>" in html
+    row = next(p for p in response.context["progress"] if p["township"] == township_a)
+    assert (row["reviews"], row["township_ballots"], row["members_ballots"], row["daily"], row["percent"]) == (2, 1, 1, 1, 50)
+
+
+def test_review_detail_explains_the_result(client, county_user, village_a):
+    review = scored_review(village=village_a, counts=(20, 10, 30))
+    services.review_year_rollup(year=YEAR)
+    client.force_login(county_user)
+    html = client.get(reverse("assessments:review_detail", args=[review.pk])).content.decode()
+    assert "不称职：称职" not in html
+    assert "不称职：不称职票 50% ≥ 50%" in html
+    assert "= 0.3×" in html
+
+
+def test_ballot_form_rejects_bad_counts_with_a_field_message(client, clerk_a, village_a):
+    review = ReviewFactory(village=village_a)
+    client.force_login(clerk_a)
+    url = reverse("assessments:ballot_edit", args=[review.pk, "members"])
+    data = {"entitled": 40, "attended": 30, "opt_competent": 28, "opt_basic": 5, "opt_incompetent": 0, "invalid_ballots": 0}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "有效票与废票合计（33）不能多于实到人数（30）。" in response.content.decode()
+    assert BallotTally.objects.count() == 0
+    data["opt_basic"] = 2
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert BallotTally.objects.get().counts == {"competent": 28, "basic": 2, "incompetent": 0}
+
+
+def test_review_edit_saves_scores_and_items(client, clerk_a, village_a):
+    review = ReviewFactory(village=village_a)
+    client.force_login(clerk_a)
+    response = client.post(
+        reverse("assessments:review_edit", args=[review.pk]),
+        {"duty_report": "述职内容", "daily_score": "91", "adjust_items": ["b_city_award"], "star_items": ["award"]},
+    )
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert (review.duty_report, review.daily_score) == ("述职内容", Decimal("91.00"))
+    assert sorted(review.items.values_list("kind", "code")) == [("adjust", "b_city_award"), ("star", "award")]
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("assessments:review_detail", "review"),
+        ("assessments:review_edit", "review"),
+        ("assessments:ballot_edit", "ballot"),
+        ("assessments:result_override", "result"),
+        ("assessments:person_results", "person"),
+        ("assessments:village_results", "village"),
+    ],
+)
+def test_clerk_gets_404_for_another_townships_objects(client, clerk_b, village_a, name, args):
+    review = scored_review(village=village_a)
+    services.review_year_rollup(year=YEAR)
+    result = ReviewResult.objects.get(review=review)
+    arg = {
+        "review": [review.pk],
+        "ballot": [review.pk, "members"],
+        "result": [result.pk],
+        "person": [review.person_id],
+        "village": [village_a.pk],
+    }[args]
+    client.force_login(clerk_b)
+    assert client.get(reverse(name, args=arg)).status_code == 404
+    posted = client.post(reverse(name, args=arg), {"grade": "excellent", "reason": "x", "entitled": 5, "attended": 5})
+    assert posted.status_code == (405 if args in ("person", "village") or name.endswith("detail") else 404)
+    assert ReviewResult.objects.get(review=review).override_reason == ""
+    assert not BallotTally.objects.filter(review=review, entitled=5).exists()
+
+
+def test_clerk_lists_and_exports_only_own_township(client, clerk_a, village_a, village_b):
+    mine = scored_review(village=village_a)
+    scored_review(village=village_b)
+    services.review_year_rollup(year=YEAR)
+    client.force_login(clerk_a)
+    rows = client.get(reverse("assessments:review_list", args=[YEAR])).context["rows"]
+    assert [r.pk for r in rows] == [mine.pk]
+    rows = client.get(reverse("assessments:result_list", args=[YEAR])).context["rows"]
+    assert [r.review_id for r in rows] == [mine.pk]
+    response = client.get(reverse("assessments:result_export", args=[YEAR]))
+    assert response.status_code == 200
+    log = ExportLog.objects.get()
+    assert (log.user, log.rows) == (clerk_a, 1)
+    # asking for the other township explicitly: 404, nothing exported
+    response = client.get(reverse("assessments:result_list", args=[YEAR]) + f"?township={village_b.township_id}")
+    assert response.status_code == 404
+
+
+def test_result_export_is_a_workbook_with_explanations(client, county_user, village_a):
+    scored_review(village=village_a)
+    services.review_year_rollup(year=YEAR)
+    client.force_login(county_user)
+    response = client.get(reverse("assessments:result_export", args=[YEAR]))
+    import io
+
+    import openpyxl
+
+    ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert ws["A1"].value == "2025年度村党组织书记双述双评考核结果（全县）"
+    headers = [c.value for c in ws[2]]
+    assert headers[:6] == ["乡镇(街道)", "村(社区)", "姓名", "职务", "综合得分", "等次"]
+    assert ws.cell(3, 3).value is not None and "= 0.3×" in ws.cell(3, 11).value
+
+
+def _build(township, n):
+    for _ in range(n):
+        scored_review(village=VillageFactory(township=township))
+    services.review_year_rollup(year=YEAR)
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+@pytest.mark.parametrize(
+    ("url_name", "expected"),
+    [
+        # session, user, campaign, COUNT, 2× permissions, townships, page of reviews (+result, annotations)
+        ("assessments:review_list", 8),
+        # session, user, campaign, COUNT, 2× policy (grades, categories), 2× permissions, townships, page of results
+        ("assessments:result_list", 10),
+        # session, user, campaign, townships, progress aggregate, runs, 2× policy (schedule), open proposals, 2× permissions
+        ("assessments:campaign_detail", 11),
+    ],
+)
+def test_list_pages_have_constant_query_counts(
+    client, county_user, township_a, django_assert_num_queries, url_name, expected, rows
+):
+    _build(township_a, rows)
+    client.force_login(county_user)
+    with django_assert_num_queries(expected):
+        response = client.get(reverse(url_name, args=[YEAR]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_matrix_query_count_is_constant(client, county_user, township_a, django_assert_num_queries, rows):
+    _build(township_a, rows)
+    client.force_login(county_user)
+    # session, user, distinct years, results (values), people, 2× permissions, townships
+    with django_assert_num_queries(8):
+        response = client.get(reverse("assessments:matrix", args=["person"]))
+    assert len(response.context["rows"]) == rows
+
+
+def test_person_page_shows_the_review_section(client, county_user, village_a):
+    review = scored_review(village=village_a)
+    services.review_year_rollup(year=YEAR)
+    client.force_login(county_user)
+    html = client.get(reverse("cadres:person_detail", args=[review.person_id])).content.decode()
+    assert "年度考核（双述双评）" in html
+    assert "历年考核详情" in html
+    assert ReviewResult.objects.get(review=review).grade_label in html
+
+
+def test_rollup_page_runs_and_reports_progress(client, county_user, village_a, django_capture_on_commit_callbacks):
+    scored_review(village=village_a)
+    client.force_login(county_user)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("assessments:campaign_action", args=[YEAR, "rollup"]))
+    assert len(callbacks) == 1  # the Celery task starts after commit
+    assert response.status_code == 302
+    partial = client.get(response["Location"] + "?partial=1")
+    html = partial.content.decode()
+    assert "100%" in html and "已完成" in html
+    assert ReviewResult.objects.count() == 1
+
+
+def test_clerk_cannot_run_rollup_or_advance(client, clerk_a, village_a):
+    campaign = CampaignFactory(phase=Phase.GRADE)
+    scored_review(village=village_a, campaign=campaign)
+    client.force_login(clerk_a)
+    assert client.post(reverse("assessments:campaign_action", args=[YEAR, "rollup"])).status_code == 403
+    assert client.post(reverse("assessments:campaign_action", args=[YEAR, "advance"])).status_code == 403
+    campaign.refresh_from_db()
+    assert campaign.phase == Phase.GRADE
+    assert ReviewResult.objects.count() == 0
+
+
+def test_report_file_upload_is_private_and_scoped(client, clerk_a, clerk_b, village_a, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.models import ReviewFile
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    review = ReviewFactory(village=village_a)
+    client.force_login(clerk_a)
+    bad = SimpleUploadedFile("述职.exe", b"MZ")
+    client.post(reverse("assessments:review_file_upload", args=[review.pk]), {"kind": "duty", "file": bad})
+    assert ReviewFile.objects.count() == 0
+    good = SimpleUploadedFile("述职报告.pdf", b"%PDF-1.4 report")
+    client.post(reverse("assessments:review_file_upload", args=[review.pk]), {"kind": "duty", "file": good})
+    item = ReviewFile.objects.get()
+    assert (item.original_name, item.uploaded_by) == ("述职报告.pdf", clerk_a)
+    url = reverse("assessments:review_file_download", args=[item.pk])
+    assert b"".join(client.get(url).streaming_content) == b"%PDF-1.4 report"
+    client.force_login(clerk_b)
+    assert client.get(url).status_code == 404
