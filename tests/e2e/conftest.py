@@ -133,3 +133,19 @@ def shot(page, name: str, *, full_page: bool = False) -> Path:
     page.evaluate("document.fonts.ready")
     page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
     return path
+
+
+NAV_GROUPS = {
+    "人员名册": ("干部名册", "人员名册（一人一档）"),
+    "任职备案": ("干部名册", "任职备案"),
+    "表格导入": ("数据与配置", "表格导入"),
+    "政策配置": ("数据与配置", "年度政策配置"),
+}
+
+
+def nav(page, item: str) -> None:
+    """Open a main-navigation dropdown and follow one of its links, as a user would."""
+    group, label = NAV_GROUPS[item]
+    bar = page.get_by_role("navigation", name="主导航")
+    bar.get_by_role("button", name=group).or_(bar.get_by_role("link", name=group, exact=True)).first.click()
+    bar.get_by_role("link", name=label, exact=True).click()

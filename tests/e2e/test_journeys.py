@@ -20,7 +20,7 @@ from cadres import choices, services
 from cadres.models import Appointment, ImportBatch, Person
 
 from ..factories import AppointmentFactory, PersonFactory
-from .conftest import expect, login, shot
+from .conftest import expect, login, nav, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,7 +85,7 @@ def _upload(page, site, path) -> None:
 
 def test_clerk_imports_a_roster_fixes_an_error_and_finds_the_people(page, site, clerk_a, village_a, tmp_path):
     login(page, site, "clerk_a")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="表格导入").click()
+    nav(page, "表格导入")
     expect(page).to_have_title("表格导入 · 头雁")
     template_link = page.locator("li", has_text="（cadres）").get_by_role("link", name="模板")
     with page.expect_download() as download:
@@ -120,7 +120,7 @@ def test_clerk_imports_a_roster_fixes_an_error_and_finds_the_people(page, site, 
     assert dialogs == ["确认导入？将新增 2 行、修改 0 行。"]
     assert ImportBatch.objects.latest("id").status == ImportBatch.Status.APPLIED
 
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="人员名册").click()
+    nav(page, "人员名册")
     table = page.locator("main table")
     expect(table.get_by_role("link", name="李建国")).to_be_visible()
     expect(table.get_by_role("link", name="王芳")).to_be_visible()
@@ -154,7 +154,7 @@ def test_county_files_an_approved_secretary_who_then_shows_as_current(page, site
     assert appointment.status == choices.FilingStatus.TOWNSHIP_APPROVED
 
     login(page, site, "county_t")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="任职备案").click()
+    nav(page, "任职备案")
     row = page.locator("main table tbody tr", has_text="陈志远")
     expect(row).to_contain_text("乡镇已审核，待县级备案")
     expect(row).to_contain_text("通过")

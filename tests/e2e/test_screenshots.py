@@ -8,7 +8,7 @@ import pytest
 
 from cadres import services
 
-from .conftest import PHONE, SCREENSHOTS, expect, login, shot
+from .conftest import PHONE, SCREENSHOTS, expect, login, nav, shot
 from .county import build_county
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,7 +31,7 @@ def test_main_pages(browser, page, site):
     expect(page.locator("main")).to_contain_text("杨光明")  # waiting for county filing
     # (home.png is taken by test_dashboard.py, once the charts are drawn)
 
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="人员名册").click()
+    nav(page, "人员名册")
     expect(page).to_have_title("人员名册 · 头雁")
     table = page.locator("main table")
     expect(table.get_by_role("link", name="陈志远")).to_be_visible()
@@ -52,7 +52,7 @@ def test_main_pages(browser, page, site):
     expect(members.get_by_role("row", name="陈志远").first).to_contain_text("一肩挑")
     shot(page, "village-detail")
 
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="政策配置").click()
+    nav(page, "政策配置")
     page.locator("main table").get_by_role("link", name=str(year), exact=True).click()
     expect(page).to_have_title(f"{year}年度政策配置 · 头雁")
     expect(page.locator("main")).to_contain_text("纪委监委")
