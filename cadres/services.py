@@ -760,6 +760,7 @@ def role_permissions() -> dict[str, list[str]]:
 
 
 DOMAIN_APPS = ["cadres", "reserves", "training", "assessments", "subsidies"]
+AUDITOR_MASKED = {"view_personal_data", "view_bank_account"}
 
 
 def roles_sync() -> None:
@@ -779,7 +780,8 @@ def roles_sync() -> None:
                 if (p.content_type.app_label == "cadres" and p.codename in wanted)
                 or f"{p.content_type.app_label}.{p.codename}" in wanted
                 # Auditors read everything in every domain app, and change nothing.
-                or (role == choices.Role.AUDITOR and p.codename.startswith("view_") and p.codename != "view_personal_data")
+                # (not personal data or bank accounts: those are for the roles that keep the files / pay)
+                or (role == choices.Role.AUDITOR and p.codename.startswith("view_") and p.codename not in AUDITOR_MASKED)
             ]
         group.permissions.set(perms)
 

@@ -1,1 +1,99 @@
-"""Django admin for the subsidies app."""
+"""Django admin for the pay ledger: search, filters, autocomplete, import/export, history.
+
+Ledger entries, runs and their lines are read-only here (the ledger is append-only; runs move
+only through the services). Card numbers are masked without ``subsidies.view_bank_account``.
+"""
+
+from django.contrib import admin
+from import_export.admin import ExportMixin, ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import resources
+from .models import BenefitRecord, LedgerEntry, LivingSubsidyStop, PayAccount, PayPeriod, PayRun, PayRunLine, mask_account
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyMixin, ExportMixin, SimpleHistoryAdmin):
+    resource_classes = [resources.LedgerEntryResource]
+    list_display = ["id", "period", "person", "township", "entry_type", "amount", "source", "created_by", "created_at"]
+    list_filter = ["entry_type", "source", "period__year", "township"]
+    search_fields = ["person__name", "person__id_number", "explanation", "source_ref"]
+    list_select_related = ["period", "person", "township", "created_by"]
+    autocomplete_fields = ["person", "township", "village", "period", "pay_run", "reverses"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(PayRun)
+class PayRunAdmin(ReadOnlyMixin, ExportMixin, SimpleHistoryAdmin):
+    resource_classes = [resources.PayRunResource]
+    list_display = ["id", "period", "kind", "township", "status", "line_count", "total_amount", "bank_batch_ref"]
+    list_filter = ["kind", "status", "period__year", "township"]
+    search_fields = ["bank_batch_ref", "period__code", "township__name"]
+    list_select_related = ["period", "township"]
+    autocomplete_fields = ["period", "township"]
+
+
+@admin.register(PayRunLine)
+class PayRunLineAdmin(ReadOnlyMixin, ExportMixin, admin.ModelAdmin):
+    list_display = ["run", "person", "township", "entry_type", "amount"]
+    list_filter = ["entry_type", "township"]
+    search_fields = ["person__name", "explanation"]
+    list_select_related = ["run__period", "person", "township"]
+    autocomplete_fields = ["run", "person", "township", "village"]
+
+
+@admin.register(PayPeriod)
+class PayPeriodAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [resources.PayPeriodResource]
+    list_display = ["code", "kind", "year", "month", "locked_at", "locked_by"]
+    list_filter = ["kind", "year"]
+    search_fields = ["code"]
+    readonly_fields = ["locked_at", "locked_by"]
+
+
+@admin.register(PayAccount)
+class PayAccountAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [resources.PayAccountResource]
+    list_display = ["person", "bank_name", "masked", "pension_insured", "pension_at_standard", "living_extra"]
+    list_filter = ["bank_name", "pension_insured", "pension_at_standard", "living_extra"]
+    search_fields = ["person__name", "person__id_number"]
+    list_select_related = ["person"]
+    autocomplete_fields = ["person"]
+
+    @admin.display(description="银行卡号（脱敏）")
+    def masked(self, obj):
+        return mask_account(obj.account_number)
+
+    def get_exclude(self, request, obj=None):
+        return [] if request.user.has_perm("subsidies.view_bank_account") else ["account_number"]
+
+
+@admin.register(LivingSubsidyStop)
+class LivingSubsidyStopAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [resources.LivingSubsidyStopResource]
+    list_display = ["person", "date", "reason", "recorded_by"]
+    list_filter = ["reason"]
+    search_fields = ["person__name", "person__id_number"]
+    list_select_related = ["person", "recorded_by"]
+    autocomplete_fields = ["person"]
+
+
+@admin.register(BenefitRecord)
+class BenefitRecordAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [resources.BenefitRecordResource]
+    list_display = ["person", "kind", "year", "date", "provider", "cost"]
+    list_filter = ["kind", "year"]
+    search_fields = ["person__name", "person__id_number", "provider"]
+    list_select_related = ["person"]
+    autocomplete_fields = ["person"]

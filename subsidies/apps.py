@@ -5,3 +5,44 @@ class SubsidiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "subsidies"
     verbose_name = "报酬补贴"
+
+    def ready(self):
+        from cadres.choices import Role
+        from cadres.person_sections import PersonSection, register_person_history, register_person_section
+        from cadres.services import register_role_permissions
+
+        from . import policy_section  # noqa: F401  (registers the "subsidies" policy section)
+        from .selectors import person_section_context
+        from .services import clerk_permissions
+
+        register_role_permissions(Role.CLERK, clerk_permissions())
+        register_person_section(
+            PersonSection(
+                key="subsidies",
+                label="报酬与补贴",
+                order=50,
+                template="subsidies/_person_section.html",
+                context=person_section_context,
+                permission="subsidies.view_ledgerentry",
+            )
+        )
+        # Ledger entries and the (masked) account history are shown inside the section itself.
+        register_person_history("生活补贴终止", _stops_history)
+        register_person_history("保险体检待遇", _benefits_history)
+        from . import dashboard  # noqa: F401  (registers the home dashboard provider)
+
+
+def _stops_history(*, user, person):
+    from cadres.scope import scoped
+
+    from .models import LivingSubsidyStop
+
+    return LivingSubsidyStop.history.filter(person_id=person.pk, id__in=scoped(user, LivingSubsidyStop).values("id"))
+
+
+def _benefits_history(*, user, person):
+    from cadres.scope import scoped
+
+    from .models import BenefitRecord
+
+    return BenefitRecord.history.filter(person_id=person.pk, id__in=scoped(user, BenefitRecord).values("id"))

@@ -1,0 +1,38 @@
+"""FilterSets shared by the HTML lists, the API and exports of the pay ledger."""
+
+import django_filters as df
+from django.db.models import Q
+
+from cadres.filters import TownshipScopedChoiceFilter
+
+from .choices import EntrySource, EntryType, RunKind, RunStatus
+from .models import LedgerEntry, PayRun
+
+
+class LedgerEntryFilter(df.FilterSet):
+    q = df.CharFilter(method="filter_q", label="姓名/身份证号")
+    township = TownshipScopedChoiceFilter(label="乡镇(街道)")
+    period = df.CharFilter(field_name="period__code", label="期间（如 2025-03、2025）")
+    year = df.NumberFilter(field_name="period__year", label="年度")
+    entry_type = df.ChoiceFilter(choices=EntryType.choices, label="类型")
+    source = df.ChoiceFilter(choices=EntrySource.choices, label="来源")
+    pay_run = df.NumberFilter(field_name="pay_run_id", label="发放批次")
+    person = df.NumberFilter(field_name="person_id", label="人员ID")
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["q", "township", "period", "year", "entry_type", "source", "pay_run", "person"]
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(Q(person__name__icontains=value) | Q(person__id_number=value.upper()))
+
+
+class PayRunFilter(df.FilterSet):
+    township = TownshipScopedChoiceFilter(label="乡镇(街道)")
+    period = df.CharFilter(field_name="period__code", label="期间")
+    kind = df.ChoiceFilter(choices=RunKind.choices, label="批次类型")
+    status = df.ChoiceFilter(choices=RunStatus.choices, label="状态")
+
+    class Meta:
+        model = PayRun
+        fields = ["township", "period", "kind", "status"]

@@ -1,0 +1,163 @@
+"""The pay ledger's section of the yearly policy profile (key "subsidies").
+
+Defaults with their sources: fixtures/policy/subsidies.json. County staff edit them in the browser
+at /policy/<year>/subsidies/edit/ (the generic section editor); ``pay_rules(year)`` reads them.
+"""
+
+from __future__ import annotations
+
+from cadres.policy import Column, Group, Section, Table, register_section, section_defaults
+
+from .choices import CrossPostMode, LivingModel, PerformanceMode
+
+KEY = "subsidies"
+
+register_section(
+    Section(
+        key=KEY,
+        label="报酬与补贴：报酬档次、职务比例、绩效、养老保险补贴、离任生活补贴、奖励",
+        app_label="subsidies",
+        parts=(
+            Group(
+                key="standards",
+                label="报酬标准",
+                fields=(
+                    Column("uplift", "年度增资（元/年）", kind="decimal", min_value=0),
+                    Column("default_tier", "默认档次代码", help_text="村无考核类别时采用的档次。"),
+                    Column("deputy_percent", "副职为书记的（%）", kind="int", min_value=0, max_value=100),
+                    Column("general_percent", "一般干部为书记的（%）", kind="int", min_value=0, max_value=100),
+                    Column("cross_post_mode", "一肩挑、交叉任职计酬方式", kind="choice", choices=tuple(CrossPostMode.choices)),
+                    Column(
+                        "cross_post_multiple_percent",
+                        "一人多岗倍数（%）",
+                        kind="int",
+                        min_value=100,
+                        max_value=300,
+                        help_text="仅在“按最高职务的倍数计发”时使用，如白河县 2.5倍÷2倍 = 125%。",
+                    ),
+                    Column("base_percent", "基本报酬占比（%）", kind="int", min_value=0, max_value=100),
+                    Column("rural_income_per_head", "上年农村居民人均可支配收入（元）", kind="decimal", min_value=0),
+                    Column("floor_multiple", "主职保底倍数", kind="decimal", min_value=0, max_value=10),
+                    Column("floor_minimum", "主职保底最低额（元/年）", kind="decimal", min_value=0),
+                ),
+            ),
+            Table(
+                key="tiers",
+                label="书记报酬档次（按村类别）",
+                columns=(
+                    Column("code", "村类别代码"),
+                    Column("name", "名称"),
+                    Column("secretary_amount", "书记年报酬（元，增资前）", kind="decimal", min_value=0),
+                ),
+            ),
+            Group(
+                key="performance",
+                label="绩效报酬",
+                fields=(
+                    Column("mode", "计发方式", kind="choice", choices=tuple(PerformanceMode.choices)),
+                    Column("full_score", "全额分数线（千分制）", kind="int", min_value=0, max_value=1000),
+                    Column("per_point", "每低1分扣减（元）", kind="decimal", min_value=0),
+                    Column("use_village_category", "按村类别系数调整", kind="bool", required=False),
+                ),
+            ),
+            Table(
+                key="grades",
+                label="考核等次系数",
+                columns=(
+                    Column("code", "等次代码"),
+                    Column("name", "等次"),
+                    Column("percent", "发放比例（%）", kind="int", min_value=0, max_value=200),
+                ),
+            ),
+            Table(
+                key="categories",
+                label="村类别系数",
+                columns=(
+                    Column("code", "村类别代码"),
+                    Column("name", "村类别"),
+                    Column("percent", "系数（%）", kind="int", min_value=0, max_value=200),
+                ),
+            ),
+            Group(
+                key="pension",
+                label="养老保险补贴",
+                fields=(
+                    Column("amount", "每年补贴（元）", kind="decimal", min_value=0),
+                    Column("posts", "享受职务代码（逗号分隔）"),
+                ),
+            ),
+            Group(
+                key="living",
+                label="离任村干部生活补贴",
+                fields=(
+                    Column("model", "计发模式", kind="choice", choices=tuple(LivingModel.choices)),
+                    Column("eligible_posts", "享受职务代码（逗号分隔）"),
+                    Column("min_continuous_years", "连续任职满（年）", kind="int", min_value=0, max_value=60),
+                    Column("min_cumulative_years", "或累计任职满（年）", kind="int", min_value=0, max_value=60),
+                    Column("age_male", "男性年龄（岁）", kind="int", min_value=40, max_value=80),
+                    Column("age_female", "女性年龄（岁）", kind="int", min_value=40, max_value=80),
+                    Column("monthly_per_three_years", "每满3年每月（元）", kind="decimal", min_value=0),
+                    Column("term_years", "每届按（年）", kind="int", min_value=1, max_value=10),
+                    Column("extra_amount", "孤寡/无子女加发（元/年）", kind="decimal", min_value=0, required=False),
+                    Column("chair_percent", "主任为书记标准的（%）", kind="int", min_value=0, max_value=100),
+                ),
+            ),
+            Table(
+                key="living_bands",
+                label="分档标准（按累计任职年限）",
+                columns=(
+                    Column("code", "代码"),
+                    Column("min_years", "年限下限", kind="int", min_value=0, max_value=60),
+                    Column("max_years", "年限上限（0=以上）", kind="int", min_value=0, max_value=60),
+                    Column("amount", "每年（元）", kind="decimal", min_value=0),
+                ),
+            ),
+            Table(
+                key="living_term_rates",
+                label="按届数×职务标准",
+                columns=(
+                    Column("code", "职务代码"),
+                    Column("name", "职务"),
+                    Column("rank", "职务高低（0最高）", kind="int", min_value=0, max_value=99),
+                    Column("monthly", "每届每月（元）", kind="decimal", min_value=0),
+                ),
+            ),
+            Table(
+                key="living_percent_steps",
+                label="按书记基本报酬比例",
+                columns=(
+                    Column("code", "代码"),
+                    Column("continuous_years", "连续任职满（年）", kind="int", min_value=0, max_value=60),
+                    Column("cumulative_years", "或累计满（年）", kind="int", min_value=0, max_value=60),
+                    Column("percent", "比例（%）", kind="int", min_value=0, max_value=100),
+                ),
+            ),
+            Table(
+                key="awards",
+                label="奖励及一次性发放项目",
+                columns=(
+                    Column("code", "代码"),
+                    Column("name", "名称"),
+                    Column("amount", "每人金额（元）", kind="decimal", min_value=0),
+                ),
+            ),
+        ),
+    )
+)
+
+
+def pay_rules(year: int | None = None) -> dict:
+    """The subsidies section for ``year``, groups merged over the defaults field by field."""
+    from cadres.policy import policy_for_year
+
+    section = policy_for_year(year).section(KEY)
+    defaults = section_defaults(KEY)
+    for group in ("standards", "performance", "pension", "living"):
+        merged = dict(defaults.get(group, {}))
+        merged.update(section.get(group) or {})
+        section[group] = merged
+    return section
+
+
+def code_list(value: str) -> list[str]:
+    return [c.strip() for c in str(value or "").replace("，", ",").split(",") if c.strip()]

@@ -1,0 +1,185 @@
+"""Pay standards from the policy section (plain dicts in, ``Calc`` out). No ORM.
+
+``rules`` is the "subsidies" section (subsidies.policy_section.pay_rules), ``posts`` the register's
+post table (code, name, post_class principal/deputy/general).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from . import paymath
+from .paymath import Calc, money
+
+CLASS_LABELS = {"principal": "主职", "deputy": "副职", "general": "一般干部"}
+
+
+def tier_for(rules: dict, category: str | None) -> dict:
+    tiers = {t["code"]: t for t in rules.get("tiers", [])}
+    if category and category in tiers:
+        return tiers[category]
+    default = rules["standards"].get("default_tier")
+    if default in tiers:
+        return tiers[default]
+    if not tiers:
+        raise ValueError("政策配置中没有书记报酬档次。")
+    return next(iter(tiers.values()))
+
+
+def secretary_standard(rules: dict, category: str | None = None) -> Calc:
+    tier = tier_for(rules, category)
+    return paymath.secretary_standard(tier_amount=tier["secretary_amount"], uplift=rules["standards"].get("uplift") or 0)
+
+
+def class_percent(rules: dict, post_class: str) -> int:
+    s = rules["standards"]
+    return {"principal": 100, "deputy": int(s["deputy_percent"]), "general": int(s["general_percent"])}.get(post_class, 0)
+
+
+def post_standard(rules: dict, post: dict, category: str | None = None) -> Calc:
+    sec = secretary_standard(rules, category)
+    calc = paymath.post_standard(secretary=sec.amount, percent=class_percent(rules, post.get("post_class", "")))
+    return Calc(calc.amount, calc.explanation, calc.rule, {**calc.inputs, "post": post["code"], "tier": category or ""})
+
+
+@dataclass(frozen=True)
+class PersonStandard:
+    annual: Calc
+    split: paymath.Split
+    posts: list[str]
+    warnings: list[str]
+    explanation: str = ""
+
+
+def person_standard(rules: dict, posts: Sequence[dict], held: Sequence[tuple[str, str | None]]) -> PersonStandard:
+    """A person's yearly standard from the posts held, each ``(post code, village category)``
+    (一肩挑 / cross-posts combined as the profile says)."""
+    table = {p["code"]: p for p in posts}
+    pairs = [(table[c], cat) for c, cat in dict.fromkeys(held) if c in table]
+    if not pairs:
+        raise ValueError("没有可计酬的职务。")
+    calcs = [(p, post_standard(rules, p, cat), cat) for p, cat in pairs]
+    standards = [(p["name"], c.amount) for p, c, _ in calcs]
+    s = rules["standards"]
+    annual = paymath.combine_posts(
+        standards=standards, mode=s.get("cross_post_mode", "highest"), multiple_percent=s.get("cross_post_multiple_percent", 100)
+    )
+    split = paymath.split_pay(annual=annual.amount, base_percent=s["base_percent"])
+    warnings = []
+    if any(p.get("post_class") == "principal" for p, _ in pairs):
+        w = paymath.floor_warning(
+            standard=annual.amount,
+            rural_income=s.get("rural_income_per_head") or 0,
+            multiple=s.get("floor_multiple") or 0,
+            minimum=s.get("floor_minimum") or 0,
+        )
+        if w:
+            warnings.append(w)
+    parts = [f"书记标准 {secretary_standard(rules, cat).explanation}" for cat in dict.fromkeys(cat for _, cat in pairs)]
+    parts += [f"{p['name']} {c.explanation}" for p, c, _ in calcs if p.get("post_class") != "principal"]
+    if len(pairs) > 1:
+        parts.append(annual.explanation)
+    return PersonStandard(
+        annual=annual,
+        split=split,
+        posts=[p["code"] for p, _ in pairs],
+        warnings=warnings,
+        explanation="，".join(parts),
+    )
+
+
+def standards_table(rules: dict, posts: Sequence[dict]) -> list[dict]:
+    """What each post earns this year in each tier (the preview page): one row per post."""
+    tiers = rules.get("tiers", [])
+    rows = []
+    for post in sorted(posts, key=lambda p: p.get("sort", 0)):
+        cells = []
+        for tier in tiers:
+            std = person_standard(rules, posts, [(post["code"], tier["code"])])
+            cells.append(
+                {
+                    "tier": tier,
+                    "annual": std.annual.amount,
+                    "explanation": post_standard(rules, post, tier["code"]).explanation,
+                    "base_annual": std.split.base_annual,
+                    "monthly": std.split.monthly,
+                    "performance_pool": std.split.performance_pool,
+                    "warnings": std.warnings,
+                }
+            )
+        rows.append({"post": post, "class_label": CLASS_LABELS.get(post.get("post_class"), ""), "cells": cells})
+    return rows
+
+
+def grade_percent(rules: dict, grade: str, grade_label: str = "") -> tuple[str, int] | None:
+    for row in rules.get("grades", []):
+        if (grade and row["code"] == grade) or (grade_label and row["name"] == grade_label):
+            return row["name"], int(row["percent"])
+    return None
+
+
+def performance(rules: dict, *, pool: Decimal, grade: str, grade_label: str, score, category: str | None) -> Calc | None:
+    """Year-end performance pay from the review result, as the profile says (grades or points)."""
+    perf = rules["performance"]
+    if perf.get("mode") == "points":
+        if score is None:
+            return None
+        return paymath.performance_by_points(pool=pool, score=score, full_score=perf["full_score"], per_point=perf["per_point"])
+    found = grade_percent(rules, grade, grade_label)
+    if found is None:
+        return None
+    label, pct = found
+    cat_label, cat_pct = "", None
+    if perf.get("use_village_category") and category:
+        row = next((c for c in rules.get("categories", []) if c["code"] == category), None)
+        if row is not None:
+            cat_label, cat_pct = row["name"], int(row["percent"])
+    return paymath.performance_by_grade(
+        pool=pool, grade_label=label, grade_percent=pct, category_label=cat_label, category_percent=cat_pct
+    )
+
+
+def secretary_base_annual(rules: dict) -> Decimal:
+    """Current secretary base pay at the default tier (living-subsidy model 4)."""
+    sec = secretary_standard(rules)
+    return paymath.split_pay(annual=sec.amount, base_percent=rules["standards"]["base_percent"]).base_annual
+
+
+def living_amount(
+    rules: dict,
+    *,
+    stints: Sequence[paymath.Stint],
+    service: paymath.Service,
+    on,
+    top_post: str,
+    extra: bool = False,
+) -> Calc | None:
+    """The yearly living subsidy under the county's chosen model."""
+    living = rules["living"]
+    model = living["model"]
+    if model == "bands":
+        return paymath.living_by_bands(
+            years=service.cumulative_years,
+            bands=rules.get("living_bands", []),
+            extra=money(living.get("extra_amount") or 0) if extra else None,
+        )
+    if model == "per_three_years":
+        return paymath.living_per_three_years(years=service.cumulative_years, monthly_per_step=living["monthly_per_three_years"])
+    if model == "per_term":
+        rates = {r["code"]: (int(r["rank"]), money(r["monthly"]), r["name"]) for r in rules.get("living_term_rates", [])}
+        return paymath.living_per_term(stints=stints, rates=rates, on=on, term_years=int(living.get("term_years") or 3))
+    if model == "percent_of_secretary":
+        pp, label = 100, ""
+        if top_post != "secretary":
+            pp, label = int(living.get("chair_percent") or 100), "非书记主职"
+        return paymath.living_percent_of_secretary(
+            continuous_years=service.continuous_years,
+            cumulative_years=service.cumulative_years,
+            steps=rules.get("living_percent_steps", []),
+            secretary_base=secretary_base_annual(rules),
+            post_percent=pp,
+            post_label=label,
+        )
+    raise ValueError(f"unknown living subsidy model {model!r}")

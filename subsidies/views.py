@@ -1,0 +1,477 @@
+"""Pages of the pay ledger. Thin: parse → scoped selector (reads) or service (writes) → render.
+
+Objects are loaded through scoped selectors first (404 outside the scope), then permissions are
+checked (403), then input is validated; services raise field-keyed Chinese ValidationErrors.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from cadres import selectors as cadres_selectors
+from cadres.forms import add_service_errors
+from cadres.models import PolicyProfile, Township
+from cadres.policy import policy_for_year, post_table, section_sources
+from cadres.scope import get_scoped_or_404
+from cadres.views import ListPageView, ObjectFormView, PageView
+
+from . import exports, forms, selectors, services, standards
+from .choices import CrossPostMode, LivingModel, PerformanceMode, RunStatus
+from .filters import LedgerEntryFilter, PayRunFilter
+from .models import PayPeriod
+from .policy_section import KEY, pay_rules
+from .reconcile import reconcile_pay_sheet
+
+PAGE_SIZE = 50
+
+
+def _need(user, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied("您没有查看报酬与补贴的权限。")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pay standards preview
+# ---------------------------------------------------------------------------------------------
+
+
+class StandardsView(PageView):
+    template_name = "subsidies/standards.html"
+    title = "报酬标准预览"
+
+    def get(self, request):
+        _need(request.user, "subsidies.view_payrun")
+        try:
+            year = int(request.GET.get("year") or datetime.date.today().year)
+        except ValueError:
+            year = datetime.date.today().year
+        rules = pay_rules(year)
+        profile = policy_for_year(year)
+        rows = standards.standards_table(rules, post_table(year))
+        living = rules["living"]
+        return self.render(
+            {
+                "year": year,
+                "rules": rules,
+                "rows": rows,
+                "tiers": rules.get("tiers", []),
+                "profile": profile if profile.pk else None,
+                "can_edit": bool(
+                    profile.pk and request.user.sees_all_townships and request.user.has_perm("cadres.change_policyprofile")
+                ),
+                "section_key": KEY,
+                "sources": section_sources(KEY),
+                "cross_post_label": CrossPostMode(rules["standards"]["cross_post_mode"]).label,
+                "performance_label": PerformanceMode(rules["performance"]["mode"]).label,
+                "living_label": LivingModel(living["model"]).label,
+                "secretary_base": standards.secretary_base_annual(rules),
+                "has_profile_for_year": PolicyProfile.objects.filter(year=year).exists(),
+            }
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Pay runs
+# ---------------------------------------------------------------------------------------------
+
+
+class RunListView(ListPageView):
+    template_name = "subsidies/run_list.html"
+    title = "发放批次"
+    filterset_class = PayRunFilter
+    sort_options = {"new": ("-created_at", "-id"), "period": ("-period__year", "-period__month", "kind", "township__sort_order")}
+    default_sort = "new"
+
+    def get_queryset(self):
+        _need(self.request.user, "subsidies.view_payrun")
+        return selectors.run_list(user=self.request.user, filters=self.request.GET, request=self.request)
+
+    def extra_context(self):
+        return {"can_add": self.request.user.has_perm("subsidies.add_payrun")}
+
+
+class RunCreateView(ObjectFormView):
+    template_name = "subsidies/form.html"
+    form_class = forms.PayRunCreateForm
+    permission = "subsidies.add_payrun"
+    title = "新建发放批次"
+    success_message = "已建立发放批次，正在计算预览。"
+
+    def get_form_kwargs(self):
+        return {"user": self.request.user}
+
+    def get_initial(self):
+        return {"period": datetime.date.today().strftime("%Y-%m")}
+
+    def perform(self, form):
+        run = services.payrun_create(
+            by=self.request.user,
+            kind=form.cleaned_data["kind"],
+            period_code=form.cleaned_data["period"],
+            township=form.cleaned_data.get("township"),
+        )
+        return reverse("subsidies:run_detail", args=[run.pk])
+
+
+class RunDetailView(PageView):
+    template_name = "subsidies/run_detail.html"
+
+    def get(self, request, pk):
+        user = request.user
+        _need(user, "subsidies.view_payrun")
+        run = selectors.run_get(user=user, pk=pk)
+        posted = run.status in (RunStatus.APPROVED, RunStatus.PAID)
+        if posted:
+            qs = (
+                selectors.entry_list(user=user)
+                .filter(pay_run=run)
+                .order_by("township__sort_order", "village_id", "person_id", "id")
+            )
+        else:
+            qs = selectors.run_lines(user=user, run=run)
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        return self.render(
+            {
+                "run": run,
+                "posted": posted,
+                "page_obj": page,
+                "rows": page.object_list,
+                "by_township": selectors.run_totals_by_township(user=user, run=run),
+                "by_type": selectors.run_totals_by_type(user=user, run=run),
+                "reason_form": forms.ReasonForm(),
+                "bank_form": forms.BankRefForm(),
+                "can_prepare": run.status == RunStatus.PREVIEW and user.has_perm("subsidies.prepare_payrun"),
+                "can_recompute": run.status in (RunStatus.PREVIEW, RunStatus.FAILED) and user.has_perm("subsidies.add_payrun"),
+                "can_approve": run.status == RunStatus.PREPARED
+                and user.sees_all_townships
+                and user.has_perm("subsidies.approve_payrun"),
+                "can_pay": run.status == RunStatus.APPROVED and user.has_perm("subsidies.pay_payrun"),
+                "can_cancel": run.status in (RunStatus.QUEUED, RunStatus.PREVIEW, RunStatus.FAILED, RunStatus.PREPARED)
+                and user.has_perm("subsidies.add_payrun"),
+                "title": str(run),
+            }
+        )
+
+
+class RunActionView(PageView):
+    """POST-only: prepare / approve / return / recompute / cancel / pay."""
+
+    template_name = "subsidies/run_detail.html"
+    ACTIONS = {
+        "prepare": (lambda run, by, data: services.payrun_prepare(run=run, by=by), "已确认，提交县级审批。"),
+        "approve": (lambda run, by, data: services.payrun_approve(run=run, by=by), "已审批，正在记账。"),
+        "return": (lambda run, by, data: services.payrun_return(run=run, by=by, reason=data.get("reason", "")), "已退回乡镇。"),
+        "recompute": (lambda run, by, data: services.payrun_recompute(run=run, by=by), "已重新排队计算。"),
+        "cancel": (lambda run, by, data: services.payrun_cancel(run=run, by=by), "批次已作废。"),
+        "pay": (
+            lambda run, by, data: services.payrun_mark_paid(run=run, by=by, bank_batch_ref=data.get("bank_batch_ref", "")),
+            "已登记发放。",
+        ),
+    }
+
+    def post(self, request, pk, action):
+        run = selectors.run_get(user=request.user, pk=pk)
+        if action not in self.ACTIONS:
+            raise PermissionDenied("未知操作。")
+        func, ok = self.ACTIONS[action]
+        try:
+            func(run, request.user, request.POST)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, ok)
+        return redirect("subsidies:run_detail", pk=run.pk)
+
+
+class RunBankSheetView(PageView):
+    """代发表 of one township of a run (a county-wide run: ``?township=``)."""
+
+    def get(self, request, pk):
+        user = request.user
+        _need(user, "subsidies.view_ledgerentry")
+        run = selectors.run_get(user=user, pk=pk)
+        if run.status not in (RunStatus.APPROVED, RunStatus.PAID):
+            messages.error(request, "批次审批入账后才能导出代发表。")
+            return redirect("subsidies:run_detail", pk=run.pk)
+        township = run.township or get_scoped_or_404(user, Township, pk=request.GET.get("township") or 0)
+        return exports.bank_sheet(user=user, township=township, period=run.period, pay_run=run)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ledger
+# ---------------------------------------------------------------------------------------------
+
+
+class EntryListView(ListPageView):
+    template_name = "subsidies/entry_list.html"
+    title = "报酬补贴台账"
+    filterset_class = LedgerEntryFilter
+    sort_options = {
+        "period": ("-period__year", "-period__month", "township__sort_order", "person__name", "id"),
+        "amount": ("-amount", "id"),
+        "new": ("-created_at", "-id"),
+    }
+    default_sort = "period"
+
+    def get_queryset(self):
+        _need(self.request.user, "subsidies.view_ledgerentry")
+        return selectors.entry_list(user=self.request.user, filters=self.request.GET, request=self.request)
+
+    def extra_context(self):
+        user = self.request.user
+        return {
+            "can_add": user.has_perm("subsidies.add_ledgerentry"),
+            "total": self.get_queryset().total(),
+        }
+
+
+class EntryDetailView(PageView):
+    template_name = "subsidies/entry_detail.html"
+
+    def get(self, request, pk):
+        _need(request.user, "subsidies.view_ledgerentry")
+        entry = selectors.entry_get(user=request.user, pk=pk)
+        return self.render(
+            {
+                "entry": entry,
+                "reversal": getattr(entry, "reversed_by_entry", None),
+                "form": forms.ReasonForm(),
+                "can_reverse": request.user.has_perm("subsidies.reverse_ledgerentry")
+                and not entry.is_reversal
+                and not hasattr(entry, "reversed_by_entry"),
+                "title": f"账目 #{entry.pk}",
+            }
+        )
+
+
+class EntryReverseView(ObjectFormView):
+    template_name = "subsidies/form.html"
+    form_class = forms.ReasonForm
+    permission = "subsidies.reverse_ledgerentry"
+    title = "冲销更正"
+    success_message = "已录入冲销更正。"
+
+    def get_object(self):
+        return selectors.entry_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def perform(self, form):
+        reversal = services.ledger_entry_reverse(entry=self.object, by=self.request.user, reason=form.cleaned_data["reason"])
+        return reverse("subsidies:entry_detail", args=[reversal.pk])
+
+
+class EntryCreateView(ObjectFormView):
+    template_name = "subsidies/form.html"
+    form_class = forms.ManualEntryForm
+    permission = "subsidies.add_ledgerentry"
+    title = "手工录入账目"
+    success_message = "已入账。"
+
+    def get_form_kwargs(self):
+        return {"user": self.request.user}
+
+    def perform(self, form):
+        d = form.cleaned_data
+        entry = services.ledger_entry_add(
+            by=self.request.user,
+            person=d["person"],
+            period_code=d["period"],
+            entry_type=d["entry_type"],
+            amount=d["amount"],
+            reason=d["reason"],
+        )
+        return reverse("subsidies:entry_detail", args=[entry.pk])
+
+
+class AwardCreateView(ObjectFormView):
+    template_name = "subsidies/form.html"
+    form_class = forms.AwardForm
+    permission = "subsidies.add_ledgerentry"
+    title = "奖励及一次性发放"
+    success_message = "已入账。"
+
+    def get_form_kwargs(self):
+        return {"user": self.request.user, "awards": pay_rules().get("awards", [])}
+
+    def get_initial(self):
+        return {"period": str(datetime.date.today().year)}
+
+    def perform(self, form):
+        d = form.cleaned_data
+        entries = services.award_post(
+            by=self.request.user,
+            people=d["people"],
+            period_code=d["period"],
+            award_code=d["award_code"],
+            amount=d.get("amount"),
+            reason=d.get("reason") or "",
+        )
+        return reverse("subsidies:entry_list") + f"?period={entries[0].period.code}&entry_type=award"
+
+
+class BankSheetView(PageView):
+    """代发表 of one township and period across runs (``?township=&period=``)."""
+
+    def get(self, request):
+        user = request.user
+        _need(user, "subsidies.view_ledgerentry")
+        township = get_scoped_or_404(user, Township, pk=request.GET.get("township") or 0)
+        period = get_scoped_or_404(user, PayPeriod, code=request.GET.get("period") or "")
+        return exports.bank_sheet(user=user, township=township, period=period)
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods
+# ---------------------------------------------------------------------------------------------
+
+
+class PeriodListView(PageView):
+    template_name = "subsidies/period_list.html"
+    title = "发放期间"
+
+    def get(self, request):
+        _need(request.user, "subsidies.view_payperiod")
+        page = Paginator(selectors.period_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+        return self.render(
+            {"page_obj": page, "rows": page.object_list, "can_lock": request.user.has_perm("subsidies.lock_payperiod")}
+        )
+
+
+class PeriodLockView(PageView):
+    def post(self, request, pk, action):
+        period = selectors.period_get(user=request.user, pk=pk)
+        if action not in ("lock", "unlock"):
+            raise PermissionDenied("未知操作。")
+        try:
+            if action == "lock":
+                services.period_lock(period=period, by=request.user)
+                messages.success(request, f"{period}已锁定，此后只能录入冲销更正。")
+            else:
+                services.period_unlock(period=period, by=request.user)
+                messages.success(request, f"{period}已解锁。")
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect("subsidies:period_list")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reconciliation and summary
+# ---------------------------------------------------------------------------------------------
+
+
+class ReconcileView(PageView):
+    template_name = "subsidies/reconcile.html"
+    title = "发放表对账"
+
+    def get(self, request):
+        _need(request.user, "subsidies.view_ledgerentry")
+        return self.render({"form": forms.ReconcileForm(user=request.user), "result": None})
+
+    def post(self, request):
+        _need(request.user, "subsidies.view_ledgerentry")
+        form = forms.ReconcileForm(request.POST, request.FILES, user=request.user)
+        result = None
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                result = reconcile_pay_sheet(
+                    user=request.user,
+                    township=d["township"],
+                    period=d["period"],
+                    data=d["file"].read(),
+                    entry_type=d["entry_type"] or None,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, ValidationError({"file": exc.messages}))
+        return self.render({"form": form, "result": result})
+
+
+class SummaryView(PageView):
+    template_name = "subsidies/summary.html"
+    title = "报酬补贴汇总"
+
+    def get(self, request):
+        user = request.user
+        _need(user, "subsidies.view_ledgerentry")
+        form = forms.SummaryForm(request.GET or {"year": datetime.date.today().year})
+        year = form.cleaned_data["year"] if form.is_valid() else datetime.date.today().year
+        period = (form.cleaned_data.get("period") or None) if form.is_valid() else None
+        if request.GET.get("export"):
+            return exports.county_summary(user=user, year=year, period_code=period)
+        return self.render(
+            {"form": form, "year": year, "period": period, **selectors.county_summary(user=user, year=year, period_code=period)}
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Person: export, account, stops, benefits
+# ---------------------------------------------------------------------------------------------
+
+
+class PersonHistoryExportView(PageView):
+    def get(self, request, pk):
+        person = cadres_selectors.person_get(user=request.user, pk=pk)
+        _need(request.user, "subsidies.view_ledgerentry")
+        return exports.person_history(user=request.user, person=person)
+
+
+class _PersonFormView(ObjectFormView):
+    template_name = "subsidies/form.html"
+
+    def get_object(self):
+        return cadres_selectors.person_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context(self, form):
+        return {**super().get_context(form), "person": self.object}
+
+    def back(self):
+        return reverse("cadres:person_detail", args=[self.object.pk]) + "#section-subsidies"
+
+
+class PayAccountEditView(_PersonFormView):
+    form_class = forms.PayAccountForm
+    permission = "subsidies.change_payaccount"
+    title = "报酬账户"
+
+    def get_initial(self):
+        account = selectors.person_account(user=self.request.user, person=self.object)
+        if account is None:
+            return {}
+        initial = {k: getattr(account, k) for k in services.ACCOUNT_FIELDS}
+        initial["account_number"] = selectors.account_number_for(self.request.user, account.account_number)
+        return initial
+
+    def perform(self, form):
+        data = dict(form.cleaned_data)
+        if "*" in (data.get("account_number") or ""):
+            data.pop("account_number")  # the masked number came back unchanged
+        services.pay_account_save(person=self.object, by=self.request.user, **data)
+        return self.back()
+
+
+class StopAddView(_PersonFormView):
+    form_class = forms.StopForm
+    permission = "subsidies.add_livingsubsidystop"
+    title = "登记生活补贴终止（次年起停发）"
+
+    def perform(self, form):
+        services.living_subsidy_stop_add(person=self.object, by=self.request.user, **form.cleaned_data)
+        return self.back()
+
+
+class BenefitAddView(_PersonFormView):
+    form_class = forms.BenefitForm
+    permission = "subsidies.add_benefitrecord"
+    title = "登记保险体检待遇"
+
+    def get_initial(self):
+        return {"year": datetime.date.today().year}
+
+    def perform(self, form):
+        services.benefit_record_add(person=self.object, by=self.request.user, **form.cleaned_data)
+        return self.back()

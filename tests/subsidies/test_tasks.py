@@ -1,0 +1,59 @@
+"""Pay-run tasks: thin, idempotent wrappers over the services.
+
+The ``celery_worker`` test goes through the broker (a real worker in .ci/run with Redis and
+PostgreSQL); without REDIS_URL Celery is eager and it runs in-process.
+"""
+
+from decimal import Decimal as D
+
+import pytest
+
+from subsidies import services
+from subsidies.choices import RunStatus
+from subsidies.models import LedgerEntry, PayRun, PayRunLine
+from subsidies.tasks import payrun_compute_task, payrun_post_task
+
+from ..factories import AppointmentFactory, TownshipFactory, UserFactory, VillageFactory
+
+
+def _setup():
+    township = TownshipFactory(name="任务镇", code="430122901")
+    village = VillageFactory(township=township, code="430122901001")
+    AppointmentFactory(village=village)
+    AppointmentFactory(village=village, post="deputy_secretary")
+    county = UserFactory(username="county_task", role="county")
+    run = PayRun.objects.create(
+        kind="base_monthly",
+        period=services.period_get_or_create(code="2025-03"),
+        township=township,
+        policy_year=2025,
+        created_by=county,
+    )
+    return run, county
+
+
+@pytest.mark.django_db
+def test_eager_tasks_equal_the_services_and_repeat_harmlessly():
+    run, county = _setup()
+    assert payrun_compute_task.delay(run_id=run.pk, user_id=county.pk).get() == RunStatus.PREVIEW
+    assert payrun_compute_task.delay(run_id=run.pk, user_id=county.pk).get() == RunStatus.PREVIEW
+    assert PayRunLine.objects.filter(run=run).count() == 2
+    services.payrun_prepare(run=run, by=county)
+    services.payrun_approve(run=run, by=county)
+    assert payrun_post_task.delay(run_id=run.pk, user_id=county.pk).get() == RunStatus.APPROVED
+    assert payrun_post_task.delay(run_id=run.pk, user_id=county.pk).get() == RunStatus.APPROVED
+    assert LedgerEntry.objects.filter(pay_run=run).total() == D("4050.00")
+    assert LedgerEntry.objects.count() == 2
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_tasks_sent_through_the_broker_compute_and_post():
+    run, county = _setup()
+    assert payrun_compute_task.delay(run_id=run.pk, user_id=county.pk).get(timeout=60) == RunStatus.PREVIEW
+    run.refresh_from_db()
+    assert run.total_amount == D("4050.00")
+    services.payrun_prepare(run=run, by=county)
+    services.payrun_approve(run=run, by=county)
+    assert payrun_post_task.delay(run_id=run.pk, user_id=county.pk).get(timeout=60) == RunStatus.APPROVED
+    assert LedgerEntry.objects.filter(pay_run=run).total() == D("4050.00")
