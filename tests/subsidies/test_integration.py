@@ -71,3 +71,9 @@ def test_yearly_run_posts_education_subsidies_from_training(run_job, clerk_a, vi
         ("diploma", D("2000.00")),
         ("tuition", D("1500.00")),
     ]
+
+
+def test_auditors_see_bank_card_numbers_masked(auditor, county_user):
+    assert county_user.has_perm("subsidies.view_bank_account")
+    assert not auditor.has_perm("subsidies.view_bank_account")
+    assert auditor.has_perm("subsidies.view_ledgerentry")
