@@ -1,6 +1,8 @@
 """Django admin for the training app: search, filters, autocomplete, import/export, history."""
 
 from django.contrib import admin
+from import_export.admin import ExportMixin
+from simple_history.admin import SimpleHistoryAdmin
 
 from cadres.admin import HistoryImportExportAdmin
 
@@ -38,7 +40,10 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(HistoryImportExportAdmin):
+class EnrollmentAdmin(ExportMixin, SimpleHistoryAdmin):
+    """Export only: enrolments and attendance are imported through the sign-in sheet pipeline, which
+    recomputes hours and certificates; an admin import would bypass those rules."""
+
     resource_classes = [resources.EnrollmentResource]
     list_display = ["session", "person", "township", "village", "hours_credited", "missed", "certificate"]
     list_filter = ["certificate", "township", "session__level", "session__start_date"]
@@ -50,7 +55,7 @@ class EnrollmentAdmin(HistoryImportExportAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(HistoryImportExportAdmin):
+class AttendanceAdmin(ExportMixin, SimpleHistoryAdmin):
     list_display = ["enrollment", "date", "status", "recorded_by"]
     list_filter = ["status", "date", "enrollment__township"]
     search_fields = ["enrollment__person__name", "enrollment__session__code"]
