@@ -47,6 +47,7 @@ class AssessmentsConfig(AppConfig):
                 "assessments.add_importbatch",
             ],
         )
+        from . import dashboard  # noqa: F401  (registers the home dashboard provider)
 
 
 def _review_history(person):

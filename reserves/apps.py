@@ -45,3 +45,4 @@ class ReservesConfig(AppConfig):
                 context=person_section_context,
             )
         )
+        from . import dashboard  # noqa: F401  (registers the home dashboard provider)

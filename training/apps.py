@@ -43,3 +43,4 @@ class TrainingConfig(AppConfig):
                 person_id=person.pk, id__in=scoped(user, EducationUpgrade).filter(person_id=person.pk).values("id")
             ),
         )
+        from . import dashboard  # noqa: F401  (registers the home dashboard provider)

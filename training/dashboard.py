@@ -1,0 +1,77 @@
+"""Training's part of the home dashboard (cadres.dashboard): this year's coverage of secretaries
+(as on the coverage page) and hours credited by township."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from cadres.dashboard import Chart, DashboardContext, DataTable, Figure, bar_option, percent, register_dashboard_provider
+from cadres.models import Appointment, Person, Township
+
+from .models import Attendance, Enrollment, TrainingSession
+from .selectors import coverage_report
+
+
+def _coverage(user, ctx: DashboardContext):
+    """The coverage page's own report for this year, narrowed to the drill-down township."""
+    return ctx.once(
+        "training_coverage", lambda: coverage_report(user=user, year=ctx.today.year, township_id=ctx.drill_id, today=ctx.today)
+    )
+
+
+def _figures(user, ctx: DashboardContext) -> list[Figure]:
+    county = _coverage(user, ctx).county
+    total, trained = len(county.secretaries), len(county.trained)
+    share = percent(trained, total)
+    return [
+        Figure(
+            "training_coverage",
+            f"{ctx.today.year}年书记参训率",
+            share,
+            "%",
+            ctx.link("training:coverage", year=ctx.today.year),
+            tone="" if share is None else "success" if share >= 100 else "warning",
+            note=f"已参训 {trained:,} 人 / 现任书记 {total:,} 人（当年参加县级及以上培训并取得学时）",
+            icon="bi-mortarboard",
+        )
+    ]
+
+
+def _charts(user, ctx: DashboardContext) -> list[Chart]:
+    year = ctx.today.year
+    townships = list(ctx.scoped(Township, "pk").order_by("sort_order", "code").values_list("id", "name"))
+    if not townships:
+        return []
+    hours = {
+        r["township_id"]: r["hours"] or Decimal("0.0")
+        for r in ctx.scoped(Enrollment, "township_id")
+        .filter(session__start_date__year=year)
+        .order_by()
+        .values("township_id")
+        .annotate(hours=Sum("hours_credited"))
+    }
+    values = [hours.get(pk, Decimal("0.0")) for pk, _ in townships]
+    links = [ctx.link("training:coverage", year=year, township=pk) for pk, _ in townships]
+    rows = [[name, value] for (_pk, name), value in zip(townships, values, strict=True)]
+    rows.append(["合计", sum(values, Decimal("0.0"))])
+    return [
+        Chart(
+            id="training-hours",
+            title=f"{year}年各乡镇(街道)培训认定学时",
+            option=bar_option([n for _pk, n in townships], [("认定学时", [float(v) for v in values])], unit="学时"),
+            table=DataTable(headers=["乡镇(街道)", "认定学时"], rows=rows, cell_links=[["", link] for link in links]),
+            links=[links],
+            note="按参训人员所属乡镇合计当年开班的培训认定学时。点击条形打开该乡镇的培训覆盖情况（每人学时与应修学时）。",
+        )
+    ]
+
+
+register_dashboard_provider(
+    "training",
+    order=30,
+    figures=_figures,
+    charts=_charts,
+    depends_on=[TrainingSession, Enrollment, Attendance, Appointment, Person, Township],
+)
