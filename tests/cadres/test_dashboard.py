@@ -82,7 +82,15 @@ def test_county_figures_equal_direct_counts_and_the_linked_lists(client, county_
     response = client.get(reverse("home"))
     assert response.status_code == 200
     board = response.context["board"]
-    register_keys = {"villages", "communities", "secretaries", "one_shoulder_share", "two_committee_members", "first_secretaries", "vacant"}
+    register_keys = {
+        "villages",
+        "communities",
+        "secretaries",
+        "one_shoulder_share",
+        "two_committee_members",
+        "first_secretaries",
+        "vacant",
+    }
     figures = {f.key: f for f in board.figures}  # the other apps' figures: tests/cadres/test_dashboard_providers.py
     assert {k: f.value for k, f in figures.items() if k in register_keys} == {
         "villages": 7,  # 3 + 1 vacant in 甲, 2 + 1 in 乙
@@ -96,7 +104,14 @@ def test_county_figures_equal_direct_counts_and_the_linked_lists(client, county_
     for key in ("villages", "secretaries", "two_committee_members", "first_secretaries", "vacant"):
         assert _list_count(client, figures[key].link) == figures[key].value, key
     assert _list_count(client, figures["one_shoulder_share"].link) == 5
-    register_queues = {"filing_draft", "filing_township_approved", "reviews_pending", "villages_vacant", "first_secretaries_expiring", "imports_invalid"}
+    register_queues = {
+        "filing_draft",
+        "filing_township_approved",
+        "reviews_pending",
+        "villages_vacant",
+        "first_secretaries_expiring",
+        "imports_invalid",
+    }
     queues = {q.key: q for q in board.queues}
     assert {k: q.count for k, q in queues.items() if k in register_queues} == {
         "filing_draft": 2,
