@@ -7,13 +7,13 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from cadres.dashboard import Chart, DashboardContext, DataTable, Figure, bar_option, register_dashboard_provider
+from cadres.dashboard import Chart, DashboardContext, DataTable, Figure, QueueItem, bar_option, register_dashboard_provider
 from cadres.models import Township, Village
 from cadres.scope import scoped
 
 from .choices import Status
 from .filters import ReserveCandidateFilter
-from .models import ReserveCandidate
+from .models import PartyStageRecord, ReserveCandidate
 from .policy_section import reserve_rules
 
 
@@ -123,10 +123,18 @@ def _charts(user, ctx: DashboardContext) -> list[Chart]:
     ]
 
 
+def _queues(user, ctx: DashboardContext) -> list[QueueItem]:
+    qs, link = ctx.filtered(ReserveCandidateFilter, scoped(user, ReserveCandidate), "reserves:candidate_list", party_due="true")
+    return [
+        QueueItem(key="reserves_party_due", label="后备力量入党阶段已到期可办理", count=qs.count(), link=link, severity="info")
+    ]
+
+
 register_dashboard_provider(
     "reserves",
     order=20,
     figures=_figures,
     charts=_charts,
-    depends_on=[ReserveCandidate, Village, Township],
+    queues=_queues,
+    depends_on=[ReserveCandidate, PartyStageRecord, Village, Township],
 )

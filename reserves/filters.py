@@ -17,10 +17,40 @@ class ReserveCandidateFilter(df.FilterSet):
     status = df.ChoiceFilter(choices=Status.choices, label="状态")
     source = df.CharFilter(field_name="source", label="来源类别")
     adjustment = df.BooleanFilter(field_name="adjustment_proposed_on", lookup_expr="isnull", exclude=True, label="建议调整")
+    party_due = df.BooleanFilter(method="filter_party_due", label="入党阶段到期")
 
     class Meta:
         model = ReserveCandidate
-        fields = ["q", "township", "village", "cohort", "status", "source", "adjustment"]
+        fields = ["q", "township", "village", "cohort", "status", "source", "adjustment", "party_due"]
+
+    def filter_party_due(self, qs, name, value):
+        """Open records whose next Party stage may be recorded today (the intervals of
+        reserves.rules, computed from the recorded stages in one query)."""
+        ids = party_due_ids(qs)
+        return qs.filter(pk__in=ids) if value else qs.exclude(pk__in=ids)
 
     def filter_q(self, qs, name, value):
         return qs.filter(Q(person__name__icontains=value) | Q(person__id_number__startswith=value.upper()))
+
+
+def party_due_ids(qs, today=None) -> list[int]:
+    import datetime
+    from collections import defaultdict
+
+    from . import rules
+    from .choices import OPEN_STATUSES
+    from .models import PartyStageRecord
+
+    today = today or datetime.date.today()
+    history = defaultdict(list)
+    rows = PartyStageRecord.objects.filter(candidate__in=qs.filter(status__in=OPEN_STATUSES).values("pk"))
+    for cid, stage, date, until in rows.order_by("candidate_id", "date", "id").values_list(
+        "candidate_id", "stage", "date", "until"
+    ):
+        history[cid].append((stage, date, until))
+    due = []
+    for cid, stages in history.items():
+        step = rules.next_party_step(stages)
+        if step is not None and step[1] <= today:
+            due.append(cid)
+    return due

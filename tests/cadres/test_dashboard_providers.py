@@ -165,15 +165,16 @@ def dashboard_percent(part, whole):
 
 # The register's cold counts (tests/cadres/test_dashboard.py, 27 county / 26 clerk, of which
 # session, user, version token, policy and the live import count are shared) plus
-#   reserves: policy (2), pooled COUNT, villages' coverage GROUP BY, township list, pooled per township = 6
+#   reserves: policy (2), pooled COUNT, villages' coverage GROUP BY, township list, pooled per township,
+#             party stages of open records (due 待办) = 7
 #   training: policy (2), coverage report (posts held, hours per person, townships), township list,
 #             hours per township = 7 (+1 when someone took a post this year: new members' trainings)
 #   assessments: campaign year, progress aggregate, results per grade (policy shared with the build) = 3
 #   subsidies: runs awaiting approval (figure), preview, approved, unlocked periods (county staff
 #              only), totals per month = 5 (clerk 4)
 # Warm: unchanged (one version token covers every provider's tables).
-COLD_COUNTY, WARM_COUNTY = 47, 6
-COLD_CLERK, WARM_CLERK = 45, 5
+COLD_COUNTY, WARM_COUNTY = 48, 6
+COLD_CLERK, WARM_CLERK = 46, 5
 
 
 def _cold_and_warm(client, django_assert_max_num_queries, cold_max, warm_max) -> tuple[int, int, object]:
@@ -210,3 +211,29 @@ def test_clerk_query_count_does_not_grow(client, clerk_a, township_a, township_b
     large = _cold_and_warm(client, django_assert_max_num_queries, COLD_CLERK, WARM_CLERK)
     assert small[:2] == large[:2] == (COLD_CLERK, WARM_CLERK)
     assert (small[2].counts["reserves_pooled"], large[2].counts["reserves_pooled"]) == (1, 20)
+
+
+def test_reserves_due_for_a_party_stage_step_are_a_queue_item_linking_to_exactly_them(
+    client, county_user, clerk_b, village_a, village_b
+):
+    from reserves.models import PartyStageRecord
+
+    from ..reserves.factories import ReserveCandidateFactory
+
+    today = datetime.date.today()
+    due = ReserveCandidateFactory(village=village_a, pooled=True, person__name="甲到期")
+    PartyStageRecord.objects.create(candidate=due, stage="activist", date=today - datetime.timedelta(days=400))
+    early = ReserveCandidateFactory(village=village_a, pooled=True, person__name="甲未到")
+    PartyStageRecord.objects.create(candidate=early, stage="activist", date=today - datetime.timedelta(days=100))
+    other = ReserveCandidateFactory(village=village_b, pooled=True, person__name="乙到期")
+    PartyStageRecord.objects.create(candidate=other, stage="applicant", date=today - datetime.timedelta(days=300))
+    cache.clear()
+    _response, board = _board(client, county_user)
+    item = {q.key: q for q in board.queues}["reserves_party_due"]
+    assert item.count == 2
+    listed = client.get(item.link).content.decode()
+    assert "甲到期" in listed and "乙到期" in listed and "甲未到" not in listed
+    assert _list_count(client, item.link) == 2
+    cache.clear()
+    _response, board = _board(client, clerk_b)
+    assert {q.key: q for q in board.queues}["reserves_party_due"].count == 1
