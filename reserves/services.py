@@ -76,7 +76,7 @@ def _not_future(day: datetime.date | None, field: str = "date") -> datetime.date
 
 
 def _locked(candidate: ReserveCandidate, by: User) -> ReserveCandidate:
-    fresh = ReserveCandidate.objects.select_for_update().select_related("person", "village").get(pk=candidate.pk)
+    fresh = ReserveCandidate.objects.select_for_update(of=("self",)).select_related("person", "village").get(pk=candidate.pk)
     _require_scope(by, fresh)
     return fresh
 

@@ -408,7 +408,10 @@ def session_attendance_record(
     if errors:
         raise ValidationError(errors)
     existing = {
-        (a.enrollment_id, a.date): a for a in Attendance.objects.filter(enrollment_id__in=list(enrollments)).select_for_update()
+        (a.enrollment_id, a.date): a
+        # order_by(): the model's default ordering joins nullable relations, which PostgreSQL
+        # cannot lock (FOR UPDATE on the nullable side of an outer join); lock only these rows.
+        for a in Attendance.objects.filter(enrollment_id__in=list(enrollments)).order_by().select_for_update(of=("self",))
     }
     create, update = [], []
     for enrollment_id, day_marks in marks.items():
