@@ -11,19 +11,12 @@ from cadres.dashboard import Chart, DashboardContext, DataTable, Figure, bar_opt
 from cadres.models import Appointment, Person, Township
 
 from .models import Attendance, Enrollment, TrainingSession
-from .selectors import coverage_report
-
-
-def _coverage(user, ctx: DashboardContext):
-    """The coverage page's own report for this year, narrowed to the drill-down township."""
-    return ctx.once(
-        "training_coverage", lambda: coverage_report(user=user, year=ctx.today.year, township_id=ctx.drill_id, today=ctx.today)
-    )
+from .selectors import secretary_training_counts
 
 
 def _figures(user, ctx: DashboardContext) -> list[Figure]:
-    county = _coverage(user, ctx).county
-    total, trained = len(county.secretaries), len(county.trained)
+    # The coverage page's headline numbers (same rule, two COUNT queries; equality is tested).
+    total, trained = secretary_training_counts(user=user, year=ctx.today.year, township_id=ctx.drill_id, today=ctx.today)
     share = percent(trained, total)
     return [
         Figure(

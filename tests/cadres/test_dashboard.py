@@ -235,13 +235,13 @@ def test_county_dashboard_query_count_does_not_grow(client, county_user, townshi
     #           reviews (COUNT, examples), vacant (examples; COUNT shared with the figure),
     #           expiring (COUNT, examples) = 11
     #   drill-down township options, imports with errors (live) = 2
-    # App providers (no data of theirs here) = 20:
+    # App providers (no data of theirs here) = 19:
     #   reserves: policy (2), pooled COUNT, coverage GROUP BY, township list, pooled per township,
     #             party stages of open records (due 待办) = 7
-    #   training: policy (2), coverage report (posts, hours, townships), township list, hours per township = 7
+    #   training: policy (2), current secretaries COUNT, trained COUNT, township list, hours per township = 6
     #   assessments: latest campaign year (none: nothing else) = 1
     #   subsidies: runs awaiting approval, preview, approved, unlocked periods, totals per month = 5
-    with django_assert_num_queries(47):
+    with django_assert_num_queries(46):
         response = client.get(reverse("home"))
     assert response.context["board"].from_cache is False
     # Warm: session, user, version token, imports with errors (live), 2× permissions (navbar) = 6.
@@ -256,10 +256,10 @@ def test_clerk_dashboard_query_count_does_not_grow(client, clerk_a, township_a, 
     _villages_with_secretaries(township_a, rows)
     _villages_with_secretaries(township_b, 3)
     client.force_login(clerk_a)
-    # Cold = 45: as for county staff (47) without the per-township chart (2 queries) and the
+    # Cold = 44: as for county staff (46) without the per-township chart (2 queries) and the
     # unlocked pay periods (county staff lock them), plus the clerk's own township (scope label
     # in the navbar).
-    with django_assert_num_queries(45):
+    with django_assert_num_queries(44):
         response = client.get(reverse("home"))
     assert response.context["board"].from_cache is False
     # Warm: session, user, version token, imports with errors (live), the clerk's township

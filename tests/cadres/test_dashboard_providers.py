@@ -167,14 +167,14 @@ def dashboard_percent(part, whole):
 # session, user, version token, policy and the live import count are shared) plus
 #   reserves: policy (2), pooled COUNT, villages' coverage GROUP BY, township list, pooled per township,
 #             party stages of open records (due 待办) = 7
-#   training: policy (2), coverage report (posts held, hours per person, townships), township list,
-#             hours per township = 7 (+1 when someone took a post this year: new members' trainings)
+#   training: policy (2), current secretaries COUNT, trained COUNT, township list,
+#             hours per township = 6
 #   assessments: campaign year, progress aggregate, results per grade (policy shared with the build) = 3
 #   subsidies: runs awaiting approval (figure), preview, approved, unlocked periods (county staff
 #              only), totals per month = 5 (clerk 4)
 # Warm: unchanged (one version token covers every provider's tables).
-COLD_COUNTY, WARM_COUNTY = 48, 6
-COLD_CLERK, WARM_CLERK = 46, 5
+COLD_COUNTY, WARM_COUNTY = 47, 6
+COLD_CLERK, WARM_CLERK = 45, 5
 
 
 def _cold_and_warm(client, django_assert_max_num_queries, cold_max, warm_max) -> tuple[int, int, object]:
