@@ -72,6 +72,7 @@ class ReviewBallotSheet(SheetType):
     key = "review_ballots"
     label = "双述双评测评票统计表"
     app_label = "assessments"
+    permission = "assessments.add_ballottally"
     instructions = [
         "每行一名村党组织书记的一类测评（镇评或民评）；同一人两类测评各占一行。",
         "按“考核年度 + 村(社区) + 姓名”找到本年度的考核对象（填身份证号时以身份证号为准），考核对象须先在系统中生成。",

@@ -50,7 +50,8 @@ class UploadForm(djforms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sheet_type"].choices = [(k, st.label) for k, st in REGISTRY.items()]
+        # Only the sheet types this user may import (e.g. clerks cannot post first secretaries).
+        self.fields["sheet_type"].choices = [(k, st.label) for k, st in REGISTRY.items() if import_allowed(user, st)]
         if user.is_clerk:
             del self.fields["township"]
         else:

@@ -202,6 +202,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
     key = "cadres"
     label = "村“两委”成员花名册"
     app_label = "cadres"
+    permission = "cadres.add_person"
     columns = PERSON_COLUMNS
     instructions = [
         "每行一人；一人兼任多个职务时在“现任职务”中用顿号分隔（如“书记、主任”），不要拆成两行。",
@@ -607,6 +608,7 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
     key = "first_secretaries"
     label = "驻村第一书记花名册"
     app_label = "cadres"
+    permission = "cadres.add_firstsecretary"
     columns = FS_COLUMNS
     instructions = [
         "每行一名第一书记；先定村、再定人：驻村(社区)必须是系统中已有的村。",

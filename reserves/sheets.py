@@ -71,6 +71,7 @@ class ReserveRosterSheet(RegisterSheetMixin, SheetType):
     key = "reserves"
     label = "后备干部花名册"
     app_label = "reserves"
+    permission = "reserves.add_reservecandidate"
     columns = COLUMNS
     instructions = [
         "每行一名后备力量；导入后为“村级摸底”状态，由乡镇推荐、县级审核（资格联审）后入库。",

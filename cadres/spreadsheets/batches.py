@@ -22,12 +22,11 @@ Status = ImportBatch.Status
 MAX_MESSAGES = 5000
 
 
-def _sheet_perm(sheet_type) -> str:
-    return f"{sheet_type.app_label}.add_{'person' if sheet_type.app_label == 'cadres' else 'importbatch'}"
-
-
 def import_allowed(user, sheet_type) -> bool:
-    return user.is_authenticated and not user.is_auditor and (user.is_county or user.is_clerk)
+    """May ``user`` upload ``sheet_type``? County staff or clerks, holding the sheet type's permission."""
+    if not (user.is_authenticated and not user.is_auditor and (user.is_county or user.is_clerk)):
+        return False
+    return not sheet_type.permission or user.has_perm(sheet_type.permission)
 
 
 @transaction.atomic

@@ -125,6 +125,9 @@ class SheetType:
     key: str = ""
     label: str = ""
     app_label: str = ""
+    # The permission a user needs to import this sheet type ("app.codename"); empty = the app's own
+    # services decide by role (e.g. training: clerks mark attendance of their township's people).
+    permission: str = ""
     columns: list[Col] = []
     instructions: list[str] = []
     ignore_keys: tuple[str, ...] = ("seq",)

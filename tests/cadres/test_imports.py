@@ -6,6 +6,8 @@ import zipfile
 import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from cadres import choices, services
 from cadres.models import Appointment, FirstSecretary, ImportBatch, Person
@@ -380,3 +382,23 @@ def test_first_secretary_roster_creates_postings(village_a, county_user):
     assert fs.term_end.isoformat() == "2027-03-01"
     again = upload(county_user, data, sheet_type="first_secretaries")
     assert again.counts["unchanged"] == 1
+
+
+def test_clerk_cannot_post_first_secretaries_through_a_sheet(client, village_a, clerk_a):
+    """First secretaries are sent by the county: the sheet type needs the same permission as the form."""
+    data = roster_xlsx(
+        [["王志强", "430122198806150017", "县财政局", "四级主任科员", "甲镇", "甲一村", "2025.03", ""]],
+        header=FS_HEADER,
+        title="第一书记花名册",
+    )
+    with pytest.raises(PermissionDenied):
+        import_batch_create(by=clerk_a, sheet_type="first_secretaries", filename="fs.xlsx", data=data)
+    client.force_login(clerk_a)
+    page = client.get(reverse("cadres:import_list")).content.decode()
+    assert 'value="cadres"' in page and 'value="first_secretaries"' not in page
+    response = client.post(
+        reverse("cadres:import_list"),
+        {"sheet_type": "first_secretaries", "file": SimpleUploadedFile("fs.xlsx", data)},
+    )
+    assert response.status_code == 200 and "first_secretaries 不在可用的选项中" in response.content.decode()
+    assert ImportBatch.objects.count() == 0 and FirstSecretary.objects.count() == 0
