@@ -77,6 +77,9 @@ class ListPageView(PageView):
     sort_options: dict[str, tuple[str, ...]] = {}
     default_sort = ""
     export_name = ""
+    # Columns of the .xlsx export; the register's lists name theirs in cadres/export_columns.py, other
+    # apps' lists set them here (a list of cadres.exports.ExportColumn).
+    export_columns = None
     export = False
 
     def get_queryset(self):
@@ -98,7 +101,7 @@ class ListPageView(PageView):
             return export_queryset(
                 user=request.user,
                 queryset=qs,
-                columns=exports_spec.LIST_COLUMNS[self.export_name],
+                columns=self.export_columns or exports_spec.LIST_COLUMNS[self.export_name],
                 what=self.export_name,
                 filters=request.GET.dict(),
             )
