@@ -210,6 +210,7 @@ def run(database_url: str, n_people: int) -> int:
         print(f"  {label:<44} {seconds:8.2f} s   ×{seconds / baseline:7.1f} baseline")
     verdict = "PASS" if post_s < 30 and ok else "FAIL"
     print(f"target: post < 30 s → {verdict}")
+    (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
     out = ROOT / "bench" / "results" / f"subsidies-payrun-{datetime.datetime.now():%Y%m%d-%H%M%S}.json"  # noqa: DTZ005
     out.write_text(json.dumps({"sizes": sizes, "entries": n, **{label: s for label, s in rows}, "verdict": verdict}, indent=1))
     return 0 if verdict == "PASS" else 1
