@@ -5,13 +5,14 @@ from __future__ import annotations
 from django import forms
 
 from cadres.forms import Form
-from cadres.models import Person, Village
+from cadres.models import Village
 from cadres.policy import post_choices
 from cadres.scope import scoped
 from cadres.spreadsheets.normalize import CellError, id_number_cell
 
 from .choices import ExitReason, PartyStage
 from .policy_section import reserve_rules
+from .selectors import OTHER_TOWNSHIP_FILE, survey_people
 
 
 def _table_choices(table: str) -> list[tuple[str, str]]:
@@ -45,12 +46,12 @@ class SurveyForm(Form):
             number = id_number_cell(self.cleaned_data["id_number"])
         except CellError as exc:
             raise forms.ValidationError(str(exc)) from None
-        person = scoped(self.user, Person).filter(id_number=number).first()
-        if person is None:
-            if Person.objects.filter(id_number=number).exists():
-                raise forms.ValidationError("该身份证号已在其他乡镇建档，不在您的数据范围内，请联系县委组织部。")
+        visible, elsewhere = survey_people(user=self.user, id_numbers=[number])
+        if number in elsewhere:
+            raise forms.ValidationError(f"{OTHER_TOWNSHIP_FILE}。")
+        if number not in visible:
             raise forms.ValidationError("未找到该身份证号的人员档案，请先在人员名册中建档。")
-        self.cleaned_data["person"] = person
+        self.cleaned_data["person"] = visible[number]
         return number
 
 

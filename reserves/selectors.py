@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from django.db.models import Count, Q, QuerySet
 
 from cadres.choices import Education, PoliticalStatus, Sex
-from cadres.models import Township, Village
+from cadres.models import Person, Township, Village
 from cadres.scope import get_scoped_or_404, scoped
 from cadres.selectors import _diffs
 
@@ -24,6 +24,21 @@ def _filtered(qs, filters, request=None):
         return qs
     fs = ReserveCandidateFilter(filters, queryset=qs, request=request)
     return fs.qs if fs.is_valid() else qs.none()
+
+
+OTHER_TOWNSHIP_FILE = "该身份证号已在其他乡镇建档，不在您的数据范围内，请联系县委组织部"
+
+
+def survey_people(*, user, id_numbers) -> tuple[dict[str, Person], set[str]]:
+    """Files ``user`` may put on a reserve list, by ID number, and the numbers whose file lies
+    outside the user's scope. The survey form and the roster import both refuse the latter
+    (attaching such a person would bring another township's file into the user's scope)."""
+    numbers = list(set(id_numbers))
+    if not numbers:
+        return {}, set()
+    visible = {p.id_number: p for p in scoped(user, Person).filter(id_number__in=numbers)}
+    elsewhere = set(Person.objects.filter(id_number__in=numbers).values_list("id_number", flat=True)) - set(visible)
+    return visible, elsewhere
 
 
 def default_cohort(year: int | None = None) -> int:

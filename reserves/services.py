@@ -98,6 +98,17 @@ def _step(candidate: ReserveCandidate, *, by: User, to: str, date: datetime.date
     _log(candidate, by=by, from_status=previous, date=date, note=note)
 
 
+def open_record_message(*, by: User, other: ReserveCandidate) -> str:
+    """A person already holds an open reserve record for the cohort: name the village only to a
+    user whose scope covers it (a clerk learns nothing about another township's records)."""
+    if by.sees_all_townships or other.village.township_id == by.township_id:
+        return (
+            f"此人已是{other.village.township.name}{other.village.name}{other.cohort}届后备力量"
+            f"（{other.get_status_display()}），不能重复录入，如需调整请先办理退出"
+        )
+    return f"此人已是其他乡镇的{other.cohort}届后备力量，不能重复录入，请联系县委组织部"
+
+
 def eligibility_errors(*, person: Person, cohort: int, year: int | None = None) -> dict[str, str]:
     """The year's age and education conditions for ``person`` in ``cohort`` (policy data)."""
     section = reserve_rules(year)
@@ -166,9 +177,9 @@ def reserve_survey(
         year=surveyed_on.year,
     )
     if not errors:
-        other = ReserveCandidate.objects.open().filter(person=person, cohort=cohort).select_related("village").first()
+        other = ReserveCandidate.objects.open().filter(person=person, cohort=cohort).select_related("village__township").first()
         if other is not None:
-            errors["person"] = f"此人已是{other.village.name}{cohort}届后备力量（{other.get_status_display()}），不能重复录入。"
+            errors["person"] = open_record_message(by=by, other=other) + "。"
     if errors:
         raise ValidationError(errors)
     candidate = ReserveCandidate(

@@ -23,6 +23,8 @@ from . import rules
 from .choices import OPEN_STATUSES, Status
 from .models import ReserveCandidate, ReserveEvent
 from .policy_section import reserve_rules
+from .selectors import OTHER_TOWNSHIP_FILE, survey_people
+from .services import open_record_message
 
 COLUMNS = [
     Col("seq", "序号", ("编号",), width=6),
@@ -132,8 +134,7 @@ class ReserveRosterSheet(RegisterSheetMixin, SheetType):
                 row.error("id_number", f"与第{seen[key]}行是同一人同一届次，请只填一行")
             else:
                 seen[key] = row.number
-        ids = list({idn for idn, _ in seen})
-        people = {p.id_number: p for p in Person.objects.filter(id_number__in=ids)}
+        people, elsewhere = survey_people(user=ctx["user"], id_numbers=[idn for idn, _ in seen])
         open_records: dict[tuple[int, int], ReserveCandidate] = {}
         for c in ReserveCandidate.objects.filter(person__in=people.values(), status__in=OPEN_STATUSES).select_related(
             "village__township"
@@ -144,6 +145,9 @@ class ReserveRosterSheet(RegisterSheetMixin, SheetType):
         for row in rows:
             v = row.values
             if row.errors or not v.get("village"):
+                continue
+            if v["id_number"] in elsewhere:
+                row.error("id_number", OTHER_TOWNSHIP_FILE)
                 continue
             person = people.get(v["id_number"])
             education = person.highest_education if person is not None else (v["education_fulltime"] or "")
@@ -163,11 +167,7 @@ class ReserveRosterSheet(RegisterSheetMixin, SheetType):
                 row.changes = ["新增后备力量" + ("（新建档）" if person is None else "")]
                 continue
             if existing.village_id != v["village"].pk:
-                row.error(
-                    "village",
-                    f"此人已是{existing.village.township.name}{existing.village.name}{existing.cohort}届后备力量"
-                    f"（{existing.get_status_display()}），如需调整请先办理退出",
-                )
+                row.error("village", open_record_message(by=ctx["user"], other=existing))
                 continue
             updates = {}
             if existing.source != v["source"]["code"]:

@@ -107,7 +107,7 @@ def test_one_open_record_per_person_and_cohort(county_user, village_a, township_
     other = VillageFactory(township=township_a, name="甲二村")
     with pytest.raises(ValidationError) as exc:
         survey(young, other, county_user)
-    assert "已是甲一村2026届后备力量" in exc.value.message_dict["person"][0]
+    assert "已是甲镇甲一村2026届后备力量" in exc.value.message_dict["person"][0]
     assert survey(young, other, county_user, cohort=2031).cohort == 2031
 
 
