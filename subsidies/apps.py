@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class SubsidiesConfig(AppConfig):
@@ -12,10 +13,13 @@ class SubsidiesConfig(AppConfig):
         from cadres.services import register_role_permissions
 
         from . import policy_section  # noqa: F401  (registers the "subsidies" policy section)
+        from .roles import _on_post_migrate
         from .selectors import person_section_context
         from .services import clerk_permissions
 
         register_role_permissions(Role.CLERK, clerk_permissions())
+        # After cadres' roles sync (connected earlier): only the 财务 group sees full card numbers.
+        post_migrate.connect(_on_post_migrate, dispatch_uid="subsidies_finance_group")
         register_person_section(
             PersonSection(
                 key="subsidies",

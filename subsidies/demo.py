@@ -35,6 +35,24 @@ def _county_user() -> User | None:
     )
 
 
+def _finance_user(county: User | None) -> User | None:
+    """The demo's finance user (财务 group: full bank card numbers), same password as ``county``."""
+    if county is None:
+        return None
+    from cadres.services import user_set_role
+
+    from .roles import user_make_finance
+
+    user = User.objects.filter(username="finance").first()
+    if user is None:
+        user = User(username="finance", full_name="县财务（演示）", password=county.password)
+        user.full_clean(exclude=["password"])
+        user.save()
+    user_set_role(user=user, role=Role.COUNTY)
+    user_make_finance(user=user)
+    return user
+
+
 def _run(by, kind, code, township=None, *, post=True):
     run = services.payrun_create(by=by, kind=kind, period_code=code, township=township)
     run = services.payrun_compute(run=run, by=by)
@@ -47,6 +65,7 @@ def _run(by, kind, code, township=None, *, post=True):
 
 def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
     by = _county_user()
+    finance = _finance_user(by)
     current = (
         Appointment.objects.filter(status=FilingStatus.FILED, end_date__isnull=True)
         .values_list("person_id", "post")
@@ -113,3 +132,5 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
         _run(by, RunKind.BASE_MONTHLY, _month_code(today, 0), township=first, post=False)
     posted = sum(r.line_count for r in runs if r.status in (RunStatus.APPROVED, RunStatus.PAID))
     stdout.write(f"  报酬补贴：{len(accounts)} 个报酬账户，{len(benefits)} 条待遇记录，{posted} 笔入账，奖励 {len(winners)} 人。")
+    if finance is not None:
+        stdout.write(f"  财务演示账号：{finance.username}（密码同 {by.username}，可查看完整银行卡号）")

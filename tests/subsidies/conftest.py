@@ -30,3 +30,16 @@ def posted_run(run_job, clerk_a, county_user):
         return run
 
     return _post
+
+
+@pytest.fixture
+def finance_user(db):
+    """County staff in the 财务 group: the only non-superuser who sees full bank card numbers."""
+    from cadres.choices import Role
+    from subsidies.roles import user_make_finance
+
+    from ..factories import UserFactory
+
+    user = UserFactory(username="finance_t", role=Role.COUNTY)
+    user_make_finance(user=user)
+    return user

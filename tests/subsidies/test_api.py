@@ -42,11 +42,13 @@ def test_reverse_through_the_api(api, county_user, village_a):
     assert api.delete(f"/api/v1/ledger/entries/{entry.pk}/").status_code == 405
 
 
-def test_bank_numbers_masked_without_finance_permission(api, clerk_a, county_user, village_a):
+def test_bank_numbers_masked_without_finance_permission(api, clerk_a, county_user, finance_user, village_a):
     account = PayAccountFactory(person=cadre(village_a).person, account_number="6221000011112222333")
     api.force_authenticate(clerk_a)
     assert api.get("/api/v1/ledger/accounts/").json()["results"][0]["account_number"] == "6221***********2333"
     api.force_authenticate(county_user)
+    assert api.get(f"/api/v1/ledger/accounts/{account.pk}/").json()["account_number"] == "6221***********2333"
+    api.force_authenticate(finance_user)
     assert api.get(f"/api/v1/ledger/accounts/{account.pk}/").json()["account_number"] == "6221000011112222333"
 
 

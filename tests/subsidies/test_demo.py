@@ -52,3 +52,13 @@ def test_demo_is_deterministic(register):
             snapshots.append((_snapshot(), accounts))
             transaction.set_rollback(True)
     assert snapshots[0][0] and snapshots[0] == snapshots[1]
+
+
+def test_demo_creates_a_finance_user_with_the_county_password(register):
+    from cadres.models import User
+
+    demo.seed_demo(rng=random.Random(5), today=TODAY, stdout=io.StringIO())
+    finance, county = User.objects.get(username="finance"), User.objects.get(username="county")
+    assert finance.check_password("demo-pass-for-tests") and finance.role == "county"
+    assert finance.has_perm("subsidies.view_bank_account")
+    assert not county.has_perm("subsidies.view_bank_account")

@@ -73,7 +73,54 @@ def test_yearly_run_posts_education_subsidies_from_training(run_job, clerk_a, vi
     ]
 
 
-def test_auditors_see_bank_card_numbers_masked(auditor, county_user):
-    assert county_user.has_perm("subsidies.view_bank_account")
-    assert not auditor.has_perm("subsidies.view_bank_account")
-    assert auditor.has_perm("subsidies.view_ledgerentry")
+FULL, MASKED = "6221000011112222333", "6221***********2333"
+
+
+@pytest.mark.parametrize("persona", ["auditor", "county_user", "clerk_a"])
+def test_auditors_see_bank_card_numbers_masked(request, persona, finance_user, posted_run, client, village_a):
+    """Page, API and bank-sheet export: masked for every role but finance (county staff included)."""
+    import io
+
+    import openpyxl
+    from django.urls import reverse
+
+    from subsidies.roles import FINANCE_GROUP
+
+    from .factories import PayAccountFactory
+
+    person = cadre(village_a).person
+    account = PayAccountFactory(person=person, account_number=FULL)
+    run = posted_run()
+    user = request.getfixturevalue(persona)
+    assert not user.has_perm("subsidies.view_bank_account")
+    assert not user.groups.filter(name=FINANCE_GROUP).exists()
+
+    def seen(u):
+        client.force_login(u)
+        page = client.get(reverse("cadres:person_detail", args=[person.pk])).content.decode()
+        api = client.get(f"/api/v1/ledger/accounts/{account.pk}/").json()["account_number"]
+        sheet = client.get(reverse("subsidies:run_bank_sheet", args=[run.pk]))
+        rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+        return (FULL in page, MASKED in page, api, rows[2][5])
+
+    assert seen(user) == (False, True, MASKED, MASKED)
+    assert seen(finance_user) == (True, False, FULL, FULL)
+
+
+def test_only_the_finance_group_holds_the_bank_account_permission(db, finance_user):
+    from django.contrib.auth.models import Group
+
+    from cadres.services import ROLE_GROUPS, roles_sync
+    from subsidies.roles import FINANCE_GROUP, finance_sync
+
+    for _ in range(2):  # a rerun of both syncs (migrate again) changes nothing
+        roles_sync()
+        finance_sync()
+        holders = set(
+            Group.objects.filter(
+                permissions__codename="view_bank_account", permissions__content_type__app_label="subsidies"
+            ).values_list("name", flat=True)
+        )
+        assert holders == {FINANCE_GROUP}
+    assert set(ROLE_GROUPS.values()) <= set(Group.objects.values_list("name", flat=True))
+    assert Group.objects.get(name=ROLE_GROUPS["county"]).permissions.filter(codename="approve_payrun").exists()

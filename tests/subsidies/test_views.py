@@ -209,7 +209,9 @@ def test_run_detail_query_count_does_not_grow(client, run_job, county_user, town
 # --- masking and the person page ----------------------------------------------------------------
 
 
-def test_person_page_pay_section_masks_bank_numbers_without_finance_permission(client, county_user, clerk_a, village_a):
+def test_person_page_pay_section_masks_bank_numbers_without_finance_permission(
+    client, county_user, finance_user, clerk_a, village_a
+):
     person = cadre(village_a).person
     account = PayAccountFactory(person=person, account_number="6221000011112222333")
     LedgerEntryFactory(person=person, village=village_a, explanation="¥2,250 = ¥27,000 ÷ 12")
@@ -220,6 +222,9 @@ def test_person_page_pay_section_masks_bank_numbers_without_finance_permission(c
     assert account.account_number not in html
     assert "6221***********2333" in html
     client.force_login(county_user)
+    html = client.get(url).content.decode()
+    assert account.account_number not in html and "6221***********2333" in html
+    client.force_login(finance_user)
     assert account.account_number in client.get(url).content.decode()
 
 
@@ -238,7 +243,9 @@ def test_person_page_hides_pay_section_without_ledger_permission(client, village
     assert "不应显示的说明" not in html
 
 
-def test_bank_sheet_total_equals_the_run_total_and_is_masked_for_clerks(client, posted_run, clerk_a, county_user, village_a):
+def test_bank_sheet_total_equals_the_run_total_and_is_masked_for_clerks(
+    client, posted_run, clerk_a, county_user, finance_user, village_a
+):
     for post in ("secretary", "deputy_secretary", "committee_member"):
         PayAccountFactory(person=cadre(village_a, post).person)
     run = posted_run()
@@ -252,6 +259,8 @@ def test_bank_sheet_total_equals_the_run_total_and_is_masked_for_clerks(client, 
     assert all("*" in r[5] for r in data)
     assert ExportLog.objects.filter(user=clerk_a, what__startswith="代发表").count() == 1
     client.force_login(county_user)
+    assert all("*" in r[5] for r in _sheet_rows(client.get(url))[2:-1])
+    client.force_login(finance_user)
     rows = _sheet_rows(client.get(url))
     assert all(r[5].isdigit() for r in rows[2:-1])
 
