@@ -20,6 +20,7 @@ from .spreadsheets import normalize as n
 from .spreadsheets.fastwrite import copy_rows, insert_with_history
 from .spreadsheets.headers import Col
 from .spreadsheets.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
+from .spreadsheets.references import later_references
 
 CHUNK = 900
 
@@ -477,9 +478,14 @@ def _unjson(model, field, value):
 
 
 def touched_since(batch) -> list[str]:
-    """Objects the batch touched that someone changed after it (rollback is refused then)."""
+    """Why rollback is refused: objects the batch touched that someone changed after it, and any
+    row added since that references a row the rollback would delete (found generically, see
+    spreadsheets.references). Empty = rollback destroys nothing but the batch's own writes."""
+    from .spreadsheets.pipeline import REGISTRY
+
     t = batch.touched
     wm = t.get("watermark", {})
+    reason = f"表格导入 #{batch.pk}"
     problems = []
     person_ids = [*t.get("person_created", []), *map(int, t.get("person_updated", {}))]
     appt_ids = [*t.get("appointment_created", []), *map(int, t.get("appointment_updated", {}))]
@@ -492,18 +498,22 @@ def touched_since(batch) -> list[str]:
         for chunk in _chunks(ids):
             later = (
                 model.history.filter(id__in=chunk, history_id__gt=wm.get(key, 0))
-                .exclude(history_change_reason=f"表格导入 #{batch.pk}")
+                .exclude(history_change_reason=reason)
                 .values_list("id", flat=True)
                 .distinct()
             )
             problems += [f"{label}#{pk}" for pk in later]
-    created_appts = t.get("appointment_created", [])
-    for chunk in _chunks(created_appts):
-        moved = FilingEvent.objects.filter(appointment_id__in=chunk).exclude(note=f"表格导入 #{batch.pk}")
-        problems += [f"任职#{e.appointment_id}（已进入备案流程）" for e in moved]
-    for chunk in _chunks(t.get("person_created", [])):
-        used = Appointment.objects.filter(person_id__in=chunk).exclude(pk__in=created_appts).values_list("person_id", flat=True)
-        problems += [f"人员#{pk}（已有其他任职）" for pk in used]
+    roots = {
+        Person: list(t.get("person_created", [])),
+        Appointment: list(t.get("appointment_created", [])),
+        FirstSecretary: list(t.get("first_secretary_created", [])),
+    }
+    st = REGISTRY.get(batch.sheet_type)
+    if st is not None:
+        for model, ids in st.rollback_deletes(batch).items():
+            roots[model] = [*roots.get(model, []), *ids]
+    since = timezone.localtime(batch.applied_at).date() if batch.applied_at else None
+    problems += later_references(roots, reason=reason, since=since)
     return problems
 
 
@@ -525,8 +535,7 @@ def _rollback_register(batch, *, by) -> None:
     for pk in t.get("first_secretary_created", []):
         fs = FirstSecretary.objects.get(pk=pk)
         fs._history_user, fs._change_reason = by, reason
-        fs.presence.all().delete()
-        fs.delete()
+        fs.delete()  # touched_since refused the rollback if any presence month was added since
     for pk, old in t.get("first_secretary_updated", {}).items():
         fs = FirstSecretary.objects.get(pk=int(pk))
         for f, val in old.items():

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from ..models import ImportBatch, Township
@@ -205,21 +205,26 @@ def import_batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
     if not (by.is_county or (by.is_clerk and batch.township_id == by.township_id)):
         raise PermissionDenied("您没有撤销该导入的权限。")
     st = get_sheet_type(batch.sheet_type)
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != Status.APPLIED:
-            raise ValidationError({"status": "只有已导入的批次可以撤销。"})
-        later = touched_since(batch)
-        if later:
-            raise ValidationError(
-                {"status": f"导入后已有{len(later)}处数据被再次修改（如 {'、'.join(later[:5])}），不能整体撤销。"}
-            )
-        st.rollback(batch, by=by)
-        batch.status = Status.ROLLED_BACK
-        batch.rolled_back_by = by
-        batch.rolled_back_at = timezone.now()
-        batch.message = "已撤销本次导入。"
-        batch.save(update_fields=["status", "rolled_back_by", "rolled_back_at", "message"])
+    try:
+        with transaction.atomic():
+            batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if batch.status != Status.APPLIED:
+                raise ValidationError({"status": "只有已导入的批次可以撤销。"})
+            later = touched_since(batch)
+            if later:
+                raise ValidationError(
+                    {"status": f"导入后已有{len(later)}处数据被再次修改或新增（{'；'.join(later[:5])}），不能整体撤销。"}
+                )
+            st.rollback(batch, by=by)
+            batch.status = Status.ROLLED_BACK
+            batch.rolled_back_by = by
+            batch.rolled_back_at = timezone.now()
+            batch.message = "已撤销本次导入。"
+            batch.save(update_fields=["status", "rolled_back_by", "rolled_back_at", "message"])
+    except (ProtectedError, RestrictedError) as exc:
+        # A reference the check above did not see (e.g. added in the same instant): refuse, never a 500.
+        kinds = "、".join(sorted({str(o._meta.verbose_name) for o in [*exc.args[1]][:50]}))
+        raise ValidationError({"status": f"导入的数据已被其他记录（{kinds}）引用，不能整体撤销。"}) from exc
     return batch
 
 

@@ -160,6 +160,12 @@ class SheetType:
     def rollback(self, batch, *, by) -> None:
         raise NotImplementedError
 
+    def rollback_deletes(self, batch) -> dict:
+        """Model → ids of the rows this sheet type's rollback deletes, beyond the register's
+        person/appointment/first-secretary rows. Rollback is refused while anything the batch did
+        not write references one of them (spreadsheets.references.later_references)."""
+        return {}
+
 
 REGISTRY: dict[str, SheetType] = {}
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cadres.models import ExportLog, ImportBatch, Person
+from cadres.models import ExportLog, ImportBatch, Person, QualificationReview
 
 from ..factories import AppointmentFactory, PersonFactory
 from .sheet_files import roster_xlsx
@@ -160,3 +160,18 @@ def test_formula_like_cells_are_neutralised_in_exports(client, county_user, vill
     ws = openpyxl.load_workbook(io.BytesIO(client.get(reverse("cadres:roster_export")).content)).active
     names = [c.value for c in ws["C"]]
     assert "'=HYPERLINK(1)" in names
+
+
+def test_rollback_refused_for_a_protected_reference_shows_the_reason_not_a_500(client, clerk_a, village_a):
+    client.force_login(clerk_a)
+    _upload(client, roster_xlsx([LI, WANG]))
+    batch = ImportBatch.objects.get()
+    client.post(reverse("cadres:import_apply", args=[batch.pk]))
+    li = Person.objects.get(name="李建国")
+    QualificationReview.objects.create(person=li, village=village_a, post="chair", post_name="主任")
+    response = client.post(reverse("cadres:import_rollback", args=[batch.pk]), follow=True)
+    assert response.status_code == 200
+    assert "李建国 已有" in response.content.decode() and "资格联审" in response.content.decode()
+    assert Person.objects.count() == 2
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED

@@ -1,5 +1,6 @@
 """The spreadsheet pipeline on the 两委成员花名册 and 第一书记花名册: real files, preview, apply, undo."""
 
+import datetime
 import io
 import zipfile
 
@@ -8,9 +9,19 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from cadres import choices, services
-from cadres.models import Appointment, FirstSecretary, ImportBatch, Person
+from cadres.models import (
+    Appointment,
+    FilingEvent,
+    FirstSecretary,
+    ImportBatch,
+    Person,
+    PersonRecord,
+    PresenceMonth,
+    QualificationReview,
+)
 from cadres.spreadsheets.batches import import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
 from cadres.spreadsheets.pipeline import build_preview, get_sheet_type
 from cadres.spreadsheets.workbooks import error_workbook, template_workbook
@@ -257,6 +268,57 @@ def test_rollback_is_refused_after_a_later_change(roster, clerk_a):
     assert Person.objects.count() == 2
 
 
+def _rows_now():
+    return (Person.objects.count(), Appointment.objects.count(), FilingEvent.objects.count(), PersonRecord.objects.count())
+
+
+def test_rollback_is_refused_when_a_record_was_added_to_an_imported_person_and_deletes_nothing(roster, clerk_a):
+    """奖惩 records hang on the person with CASCADE: rollback would have deleted them silently."""
+    batch = import_batch_apply(batch=upload(clerk_a, roster), by=clerk_a)
+    li = Person.objects.get(id_number="43012219850312003X")
+    services.person_record_add(
+        person=li, by=clerk_a, kind=choices.RecordKind.choices[0][0], date=datetime.date(2025, 3, 2), title="优秀村书记"
+    )
+    before = _rows_now()
+    assert before == (2, 3, 1, 1)
+    with pytest.raises(ValidationError) as exc:
+        import_batch_rollback(batch=batch, by=clerk_a)
+    applied = timezone.localtime(batch.applied_at).date()
+    assert f"李建国 已有 {applied:%Y-%m-%d} 导入之后新增的奖惩及发展去向" in exc.value.messages[0]
+    assert "王芳" not in exc.value.messages[0]
+    assert _rows_now() == before
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED
+
+
+def test_rollback_is_refused_not_crashed_when_a_protected_row_references_an_imported_person(roster, clerk_a, village_a):
+    """A qualification review points at the person with PROTECT: delete() would raise (a 500)."""
+    batch = import_batch_apply(batch=upload(clerk_a, roster), by=clerk_a)
+    wang = Person.objects.get(id_number="430122199006150021")
+    QualificationReview.objects.create(person=wang, village=village_a, post="chair", post_name="主任")
+    before = _rows_now()
+    with pytest.raises(ValidationError, match=r"王芳 已有 .* 导入之后新增的资格联审"):
+        import_batch_rollback(batch=batch, by=clerk_a)
+    assert _rows_now() == before
+
+
+def test_rollback_is_refused_when_a_later_appointment_uses_an_imported_person(roster, clerk_a, village_b):
+    batch = import_batch_apply(batch=upload(clerk_a, roster), by=clerk_a)
+    wang = Person.objects.get(id_number="430122199006150021")
+    AppointmentFactory(person=wang, village=village_b, post="committee_member")
+    with pytest.raises(ValidationError, match=r"王芳 已有 .* 导入之后新增的任职"):
+        import_batch_rollback(batch=batch, by=clerk_a)
+    assert Person.objects.count() == 2 and Appointment.objects.count() == 4
+
+
+def test_rollback_keeps_own_filing_events_out_of_the_check(roster, clerk_a):
+    """The batch's own 备案流程记录 (the secretary post's draft) is deleted with it, not a reason to refuse."""
+    batch = import_batch_apply(batch=upload(clerk_a, roster), by=clerk_a)
+    assert FilingEvent.objects.filter(note=f"表格导入 #{batch.pk}").count() == 1
+    import_batch_rollback(batch=batch, by=clerk_a)
+    assert _rows_now() == (0, 0, 0, 0)
+
+
 def test_auditor_cannot_import(roster, auditor):
     with pytest.raises(PermissionDenied):
         import_batch_create(by=auditor, sheet_type="cadres", filename="x.xlsx", data=roster)
@@ -382,6 +444,23 @@ def test_first_secretary_roster_creates_postings(village_a, county_user):
     assert fs.term_end.isoformat() == "2027-03-01"
     again = upload(county_user, data, sheet_type="first_secretaries")
     assert again.counts["unchanged"] == 1
+
+
+def test_first_secretary_rollback_is_refused_once_presence_was_recorded(village_a, county_user):
+    data = roster_xlsx(
+        [["王志强", "430122198806150017", "县财政局", "四级主任科员", "甲镇", "甲一村", "2025.03", ""]],
+        header=FS_HEADER,
+        title="第一书记花名册",
+    )
+    batch = import_batch_apply(batch=upload(county_user, data, sheet_type="first_secretaries"), by=county_user)
+    fs = FirstSecretary.objects.get()
+    services.presence_record(posting=fs, by=county_user, month=datetime.date(2025, 4, 1), days_in_village=22)
+    with pytest.raises(ValidationError, match=r"王志强 已有 .* 导入之后新增的驻村天数"):
+        import_batch_rollback(batch=batch, by=county_user)
+    assert FirstSecretary.objects.count() == 1 and PresenceMonth.objects.count() == 1
+    PresenceMonth.objects.all().delete()
+    import_batch_rollback(batch=batch, by=county_user)
+    assert FirstSecretary.objects.count() == 0 and Person.objects.count() == 0
 
 
 def test_clerk_cannot_post_first_secretaries_through_a_sheet(client, village_a, clerk_a):
