@@ -1,15 +1,45 @@
-"""Django admin for the reserves app: search, filters, autocomplete, import/export, history."""
+"""Django admin for the reserves app: search, filters, autocomplete, export, history.
+
+Export only: new reserve records come from the survey form or the 后备干部花名册 sheet, which check
+age, education and data scope. The pipeline (status, review, appointment, exit, adjustment) is
+read-only here; its steps go through the pages and services, which enforce the joint review.
+"""
 
 from django.contrib import admin
-from import_export.admin import ImportExportModelAdmin
+from django.core.exceptions import PermissionDenied
+from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import resources
 from .models import Appraisal, Mentorship, PartyStageRecord, PracticePost, ReserveCandidate, ReserveEvent
 
+PIPELINE_FIELDS = [
+    "status",
+    "surveyed_on",
+    "qualification_review",
+    "appointment",
+    "closed_on",
+    "exit_reason",
+    "adjustment_proposed_on",
+    "adjustment_note",
+]
 
-class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
-    """Admin base: django-import-export + django-simple-history."""
+
+class HistoryExportAdmin(ExportMixin, SimpleHistoryAdmin):
+    """Admin base: django-import-export (export only) + django-simple-history."""
+
+
+class NoRevertMixin:
+    """History is shown but cannot be reverted: a revert saves every field of the old version,
+    status included, past the read-only fields."""
+
+    def has_change_history_permission(self, request, obj=None) -> bool:
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("历史版本只能查看，不能恢复。")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ReserveEventInline(admin.TabularInline):
@@ -41,15 +71,18 @@ class PartyStageInline(admin.TabularInline):
 
 
 @admin.register(ReserveCandidate)
-class ReserveCandidateAdmin(HistoryImportExportAdmin):
+class ReserveCandidateAdmin(NoRevertMixin, HistoryExportAdmin):
     resource_classes = [resources.ReserveCandidateResource]
     list_display = ["person", "village", "cohort", "source_name", "intended_post_name", "status", "surveyed_on", "closed_on"]
     list_filter = ["status", "cohort", "source", "village__township", "exit_reason"]
     search_fields = ["person__name", "person__id_number", "village__name"]
-    autocomplete_fields = ["person", "village", "qualification_review", "appointment"]
+    autocomplete_fields = ["person", "village"]
     list_select_related = ["person", "village"]
-    readonly_fields = ["created_by", "created_at"]
+    readonly_fields = [*PIPELINE_FIELDS, "created_by", "created_at"]
     inlines = [ReserveEventInline, MentorshipInline, PracticePostInline, AppraisalInline, PartyStageInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # 村级摸底 goes through the survey form or the roster sheet (scope, age, education)
 
 
 @admin.register(ReserveEvent)
@@ -62,7 +95,7 @@ class ReserveEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mentorship)
-class MentorshipAdmin(HistoryImportExportAdmin):
+class MentorshipAdmin(HistoryExportAdmin):
     list_display = ["candidate", "mentor_name", "mentor_type_name", "start_date", "end_date"]
     list_filter = ["mentor_type", "candidate__village__township"]
     search_fields = ["candidate__person__name", "mentor_name"]
@@ -71,7 +104,7 @@ class MentorshipAdmin(HistoryImportExportAdmin):
 
 
 @admin.register(PracticePost)
-class PracticePostAdmin(HistoryImportExportAdmin):
+class PracticePostAdmin(HistoryExportAdmin):
     list_display = ["candidate", "post_name", "start_date", "end_date"]
     list_filter = ["post", "candidate__village__township"]
     search_fields = ["candidate__person__name", "post_name"]
@@ -80,7 +113,7 @@ class PracticePostAdmin(HistoryImportExportAdmin):
 
 
 @admin.register(Appraisal)
-class AppraisalAdmin(HistoryImportExportAdmin):
+class AppraisalAdmin(HistoryExportAdmin):
     list_display = ["candidate", "year", "result_name", "is_poor", "date"]
     list_filter = ["year", "is_poor", "candidate__village__township"]
     search_fields = ["candidate__person__name"]
@@ -89,7 +122,7 @@ class AppraisalAdmin(HistoryImportExportAdmin):
 
 
 @admin.register(PartyStageRecord)
-class PartyStageRecordAdmin(HistoryImportExportAdmin):
+class PartyStageRecordAdmin(HistoryExportAdmin):
     list_display = ["candidate", "stage", "date", "until"]
     list_filter = ["stage", "candidate__village__township"]
     search_fields = ["candidate__person__name"]

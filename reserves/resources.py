@@ -1,6 +1,6 @@
 """django-import-export Resources with Chinese headers (admin export of the reserve pool).
 
-Admin import is export-only in practice: new reserve records go through the 后备干部花名册 sheet
+Export only (the admin offers no import): new reserve records go through the 后备干部花名册 sheet
 type (reserves/sheets.py) or the services, which hold the pipeline rules.
 """
 
@@ -27,8 +27,3 @@ class ReserveCandidateResource(resources.ModelResource):
         fields = ["person", "name", "village", "cohort", "source_name", "intended_post_name", "status", "surveyed_on"]
         import_id_fields = ["person", "cohort"]
         skip_unchanged = True
-
-    def before_import(self, dataset, **kwargs):
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError("后备力量请通过“表格导入 → 后备干部花名册”导入（经过年龄、学历和数据范围校验）。")

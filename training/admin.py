@@ -1,6 +1,7 @@
 """Django admin for the training app: search, filters, autocomplete, import/export, history."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -65,6 +66,9 @@ class AttendanceAdmin(ExportMixin, SimpleHistoryAdmin):
 
 @admin.register(EducationUpgrade)
 class EducationUpgradeAdmin(HistoryImportExportAdmin):
+    """Subsidies are fixed by the upgrade pages/services; history is shown but not revertible (a
+    revert would rewrite a subsidy already handed to the pay ledger)."""
+
     resource_classes = [resources.EducationUpgradeResource]
     list_display = ["person", "township", "kind", "school", "programme", "level", "status", "tuition_subsidy", "diploma_subsidy"]
     list_filter = ["kind", "status", "level", "township"]
@@ -72,3 +76,21 @@ class EducationUpgradeAdmin(HistoryImportExportAdmin):
     autocomplete_fields = ["person", "township", "village"]
     list_select_related = ["person", "township"]
     readonly_fields = ["created_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """A subsidy once fixed has been handed to the pay ledger: its amount and date (and, for the
+        tuition subsidy, the fee it was computed from) can no longer change here."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.tuition_subsidy is not None:
+            fields += ["tuition_fee", "tuition_subsidy", "tuition_subsidy_date"]
+        if obj is not None and obj.diploma_subsidy is not None:
+            fields += ["actual_graduation", "diploma_subsidy", "diploma_subsidy_date"]
+        return fields
+
+    def has_change_history_permission(self, request, obj=None) -> bool:
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("历史版本只能查看，不能恢复。")
+        return super().history_form_view(request, object_id, version_id, extra_context)

@@ -1,0 +1,66 @@
+"""Admin of education upgrades: subsidies handed to the pay ledger are read-only."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.sites import site
+from django.test import RequestFactory
+from django.urls import reverse
+
+from training.models import EducationUpgrade
+
+from .factories import EducationUpgradeFactory
+
+pytestmark = pytest.mark.django_db
+TUITION = {"tuition_fee", "tuition_subsidy", "tuition_subsidy_date"}
+DIPLOMA = {"actual_graduation", "diploma_subsidy", "diploma_subsidy_date"}
+
+
+def _fields(user, obj):
+    request = RequestFactory().get("/")
+    request.user = user
+    ma = site._registry[EducationUpgrade]
+    return set(ma.get_form(request, obj).base_fields), set(ma.get_readonly_fields(request, obj))
+
+
+def test_subsidies_not_yet_fixed_are_editable(admin_user):
+    upgrade = EducationUpgradeFactory()
+    editable, readonly = _fields(admin_user, upgrade)
+    assert editable >= TUITION | DIPLOMA and not (TUITION | DIPLOMA) & readonly
+
+
+def test_tuition_subsidy_handed_to_the_ledger_is_read_only(admin_user):
+    upgrade = EducationUpgradeFactory(
+        tuition_fee=Decimal("6000.00"), tuition_subsidy=Decimal("3000.00"), tuition_subsidy_date=datetime.date(2023, 1, 5)
+    )
+    editable, readonly = _fields(admin_user, upgrade)
+    assert readonly >= TUITION and not TUITION & editable
+    assert editable >= DIPLOMA
+
+
+def test_diploma_subsidy_handed_to_the_ledger_is_read_only(admin_user):
+    upgrade = EducationUpgradeFactory(
+        status="graduated",
+        actual_graduation=datetime.date(2025, 7, 1),
+        diploma_subsidy=Decimal("2000.00"),
+        diploma_subsidy_date=datetime.date(2025, 8, 1),
+    )
+    editable, readonly = _fields(admin_user, upgrade)
+    assert readonly >= DIPLOMA and not DIPLOMA & editable
+    assert editable >= TUITION
+
+
+def test_change_page_post_cannot_alter_a_handed_subsidy_nor_revert_history(client, admin_user):
+    upgrade = EducationUpgradeFactory(
+        tuition_fee=Decimal("6000.00"), tuition_subsidy=Decimal("3000.00"), tuition_subsidy_date=datetime.date(2023, 1, 5)
+    )
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:training_educationupgrade_change", args=[upgrade.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and 'name="tuition_subsidy"' not in html and "3000.00" in html
+    version = upgrade.history.first()
+    url = reverse("admin:training_educationupgrade_simple_history", args=[upgrade.pk, version.history_id])
+    assert client.post(url, {"tuition_subsidy": "9999"}).status_code == 403
+    upgrade.refresh_from_db()
+    assert upgrade.tuition_subsidy == Decimal("3000.00")
