@@ -3,6 +3,8 @@
 import datetime
 
 import django_filters as df
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Exists, OuterRef, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -10,9 +12,36 @@ from drf_spectacular.utils import extend_schema_field
 from . import choices
 from .models import Appointment, FirstSecretary, Person, QualificationReview, Township, Village, VillageFlag
 
+ANY = "全部"
+# ``?education=none``: people with no education entered at all (the dashboard's "未填" bar).
+EDUCATION_NONE = "none"
+EDUCATION_FILTER_CHOICES = [*choices.Education.choices, (EDUCATION_NONE, "未填")]
+MAX_AGE = 150
+MAX_EXPIRY_DAYS = 3650
+
+
+class BoundedIntegerFilter(df.NumberFilter):
+    """A whole number within [min_value, max_value]; anything else is a field-keyed Chinese
+    error (400 in the API, a message on the HTML filter form) instead of a date overflow."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, min_value: int = 0, max_value: int, **kwargs):
+        label = kwargs.get("label", "")
+        kwargs["error_messages"] = {
+            "invalid": f"“{label}”须为整数。",
+            "min_value": f"“{label}”不能小于%(limit_value)s。",
+            "max_value": f"“{label}”不能大于%(limit_value)s。",
+        }
+        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
+
 
 class TownshipScopedChoiceFilter(df.ModelChoiceFilter):
     """A township filter whose options are limited to the user's scope."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", ANY)
+        super().__init__(*args, **kwargs)
 
     def get_queryset(self, request):
         from .scope import scoped
@@ -20,12 +49,38 @@ class TownshipScopedChoiceFilter(df.ModelChoiceFilter):
         return scoped(getattr(request, "user", None), Township)
 
 
+class AnyChoiceFilter(df.ChoiceFilter):
+    """A choice filter whose "any value" option reads 全部."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", ANY)
+        super().__init__(*args, **kwargs)
+
+
+class AnyBooleanWidget(forms.NullBooleanSelect):
+    """全部 / 是 / 否 (Django's default reads 未知 for "any"); submits ``true``/``false`` like the API."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", ANY), ("true", "是"), ("false", "否")]
+
+    def format_value(self, value):
+        formatted = super().format_value(value)
+        return "" if formatted == "unknown" else formatted
+
+
+class AnyBooleanFilter(df.BooleanFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", AnyBooleanWidget)
+        super().__init__(*args, **kwargs)
+
+
 class VillageFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="搜索")
     township = TownshipScopedChoiceFilter(label="乡镇(街道)")
-    kind = df.ChoiceFilter(choices=choices.VillageKind.choices, label="类型")
-    flag = df.ChoiceFilter(choices=choices.VillageFlagKind.choices, method="filter_flag", label="村类型标记")
-    secretary_vacant = df.BooleanFilter(method="filter_vacant", label="书记空缺")
+    kind = AnyChoiceFilter(choices=choices.VillageKind.choices, label="类型")
+    flag = AnyChoiceFilter(choices=choices.VillageFlagKind.choices, method="filter_flag", label="村类型标记")
+    secretary_vacant = AnyBooleanFilter(method="filter_vacant", label="书记空缺")
 
     class Meta:
         model = Village
@@ -46,6 +101,30 @@ class CharInFilter(df.BaseInFilter, df.CharFilter):
     """Comma-separated values: ``?post_in=secretary,chair``."""
 
 
+def birth_limit(age: int, on: datetime.date) -> datetime.date:
+    """The latest birth date of someone who is ``age`` or older on ``on`` (29 Feb → 28 Feb)."""
+    try:
+        return on.replace(year=on.year - age)
+    except ValueError:
+        return on.replace(year=on.year - age, day=28)
+
+
+def age_min_q(age: int, on: datetime.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}birth_date__lte": birth_limit(int(age), on)})
+
+
+def age_max_q(age: int, on: datetime.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}birth_date__gt": birth_limit(int(age) + 1, on)})
+
+
+def highest_education_q(value: str, prefix: str = "") -> Q:
+    """Highest of full-time and in-service education is ``value`` (``none``: neither entered)."""
+    ft, ins = f"{prefix}education_fulltime", f"{prefix}education_inservice"
+    if value == EDUCATION_NONE:
+        return Q(**{ft: ""}) & Q(**{ins: ""})
+    return (Q(**{ft: value}) | Q(**{ins: value})) & ~(Q(**{f"{ft}__gt": value}) | Q(**{f"{ins}__gt": value}))
+
+
 class PersonFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/身份证号")
     township = TownshipScopedChoiceFilter(method="filter_township", label="乡镇(街道)")
@@ -53,13 +132,13 @@ class PersonFilter(df.FilterSet):
     post = df.CharFilter(method="filter_post", label="现任职务")
     # Dashboard drill-through (cadres.dashboard): current holders of any of these posts, e.g. the 两委.
     post_in = CharInFilter(method="filter_post_in", label="现任职务（任一）")
-    sex = df.ChoiceFilter(choices=choices.Sex.choices, label="性别")
-    political_status = df.ChoiceFilter(choices=choices.PoliticalStatus.choices, label="政治面貌")
-    education = df.ChoiceFilter(choices=choices.Education.choices, method="filter_education", label="最高学历")
-    age_min = df.NumberFilter(method="filter_age_min", label="年龄≥")
-    age_max = df.NumberFilter(method="filter_age_max", label="年龄≤")
-    current = df.BooleanFilter(method="filter_current", label="现任村干部")
-    one_shoulder = df.BooleanFilter(method="filter_one_shoulder", label="一肩挑")
+    sex = AnyChoiceFilter(choices=choices.Sex.choices, label="性别")
+    political_status = AnyChoiceFilter(choices=choices.PoliticalStatus.choices, label="政治面貌")
+    education = AnyChoiceFilter(choices=EDUCATION_FILTER_CHOICES, method="filter_education", label="最高学历")
+    age_min = BoundedIntegerFilter(method="filter_age_min", max_value=MAX_AGE, label="年龄≥")
+    age_max = BoundedIntegerFilter(method="filter_age_max", max_value=MAX_AGE, label="年龄≤")
+    current = AnyBooleanFilter(method="filter_current", label="现任村干部")
+    one_shoulder = AnyBooleanFilter(method="filter_one_shoulder", label="一肩挑")
 
     class Meta:
         model = Person
@@ -96,24 +175,13 @@ class PersonFilter(df.FilterSet):
         return qs.filter(cond) if value else qs.exclude(cond)
 
     def filter_education(self, qs, name, value):
-        return qs.filter(Q(education_fulltime=value) | Q(education_inservice=value)).exclude(
-            Q(education_fulltime__gt=value) | Q(education_inservice__gt=value)
-        )
-
-    @staticmethod
-    def _birth_limit(age: int) -> datetime.date:
-        today = datetime.date.today()
-        try:
-            return today.replace(year=today.year - age)
-        except ValueError:  # 29 Feb
-            return today.replace(year=today.year - age, day=28)
+        return qs.filter(highest_education_q(value))
 
     def filter_age_min(self, qs, name, value):
-        return qs.filter(birth_date__lte=self._birth_limit(int(value)))
+        return qs.filter(age_min_q(value, datetime.date.today()))
 
     def filter_age_max(self, qs, name, value):
-        limit = self._birth_limit(int(value) + 1)
-        return qs.filter(birth_date__gt=limit)
+        return qs.filter(age_max_q(value, datetime.date.today()))
 
 
 class AppointmentFilter(df.FilterSet):
@@ -122,9 +190,24 @@ class AppointmentFilter(df.FilterSet):
     village = df.NumberFilter(field_name="village_id", label="村(社区)")
     person = df.NumberFilter(field_name="person_id", label="人员")
     post = df.CharFilter(field_name="post", label="职务")
-    status = df.ChoiceFilter(choices=choices.FilingStatus.choices, label="备案状态")
-    current = df.BooleanFilter(method="filter_current", label="在任")
-    cohort = df.NumberFilter(field_name="cohort", label="换届届次")
+    status = AnyChoiceFilter(choices=choices.FilingStatus.choices, label="备案状态")
+    current = AnyBooleanFilter(method="filter_current", label="在任")
+    post_in = CharInFilter(field_name="post", lookup_expr="in", label="职务（任一）")
+    cohort = BoundedIntegerFilter(field_name="cohort", min_value=1990, max_value=2100, label="换届届次")
+    # Holders on a date (e.g. the previous 换届 cohort's snapshot): filed, started on or before it
+    # and not ended before it. Ages below are then counted on that date.
+    as_of = df.DateFilter(
+        method="filter_as_of",
+        label="在任日期",
+        validators=[
+            MinValueValidator(datetime.date(1950, 1, 1), "“在任日期”不能早于1950年。"),
+            MaxValueValidator(datetime.date(2100, 12, 31), "“在任日期”不能晚于2100年。"),
+        ],
+        error_messages={"invalid": "“在任日期”应为日期，如 2021-06-30。"},
+    )
+    age_min = BoundedIntegerFilter(method="filter_age_min", max_value=MAX_AGE, label="年龄≥")
+    age_max = BoundedIntegerFilter(method="filter_age_max", max_value=MAX_AGE, label="年龄≤")
+    education = AnyChoiceFilter(choices=EDUCATION_FILTER_CHOICES, method="filter_education", label="最高学历")
 
     class Meta:
         model = Appointment
@@ -132,6 +215,24 @@ class AppointmentFilter(df.FilterSet):
 
     def filter_q(self, qs, name, value):
         return qs.filter(Q(person__name__icontains=value) | Q(village__name__icontains=value))
+
+    def _age_date(self) -> datetime.date:
+        as_of = self.form.cleaned_data.get("as_of")
+        return as_of or datetime.date.today()
+
+    def filter_as_of(self, qs, name, value):
+        return qs.filter(status=choices.FilingStatus.FILED, start_date__lte=value).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=value)
+        )
+
+    def filter_age_min(self, qs, name, value):
+        return qs.filter(age_min_q(value, self._age_date(), "person__"))
+
+    def filter_age_max(self, qs, name, value):
+        return qs.filter(age_max_q(value, self._age_date(), "person__"))
+
+    def filter_education(self, qs, name, value):
+        return qs.filter(highest_education_q(value, "person__"))
 
     def filter_current(self, qs, name, value):
         cur = Q(status=choices.FilingStatus.FILED, end_date__isnull=True)
@@ -141,7 +242,7 @@ class AppointmentFilter(df.FilterSet):
 class QualificationReviewFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/村名")
     township = TownshipScopedChoiceFilter(field_name="village__township", label="乡镇(街道)")
-    outcome = df.ChoiceFilter(choices=choices.VettingResult.choices, label="联审结论")
+    outcome = AnyChoiceFilter(choices=choices.VettingResult.choices, label="联审结论")
 
     class Meta:
         model = QualificationReview
@@ -154,8 +255,8 @@ class QualificationReviewFilter(df.FilterSet):
 class FirstSecretaryFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/派出单位/村名")
     township = TownshipScopedChoiceFilter(field_name="village__township", label="乡镇(街道)")
-    status = df.ChoiceFilter(choices=choices.FirstSecretaryStatus.choices, label="状态")
-    expiring_within = df.NumberFilter(method="filter_expiring", label="N天内期满")
+    status = AnyChoiceFilter(choices=choices.FirstSecretaryStatus.choices, label="状态")
+    expiring_within = BoundedIntegerFilter(method="filter_expiring", max_value=MAX_EXPIRY_DAYS, label="N天内期满")
 
     class Meta:
         model = FirstSecretary

@@ -532,6 +532,10 @@ def department_verdict_record(
 # ---------------------------------------------------------------------------------------------
 
 
+FIRST_SECRETARY_EARLIEST = datetime.date(2000, 1, 1)
+FIRST_SECRETARY_MAX_YEARS = 10
+
+
 def first_secretary_default_term_end(term_start: datetime.date) -> datetime.date:
     """Start + the policy's default term in months (day clamped to 28 so that it always exists)."""
     months = int(policy_for_year(term_start.year).section("register")["first_secretary"]["term_months"])
@@ -554,10 +558,17 @@ def first_secretary_create(
     """Send a first secretary to a village (先定村、再定人: the village is chosen first)."""
     _require(by, "cadres.add_firstsecretary", "驻村第一书记由县委组织部选派。")
     _require_scope(by, village)
+    latest_start = timezone.localdate() + datetime.timedelta(days=366)
+    if not (FIRST_SECRETARY_EARLIEST <= term_start <= latest_start):
+        raise ValidationError(
+            {"term_start": f"驻村开始日期应在{FIRST_SECRETARY_EARLIEST:%Y年%m月%d日}至{latest_start:%Y年%m月%d日}之间。"}
+        )
     if term_end is None:
         term_end = first_secretary_default_term_end(term_start)
     if term_end <= term_start:
         raise ValidationError({"term_end": "驻村期满日期须晚于开始日期。"})
+    if term_end > term_start.replace(year=term_start.year + FIRST_SECRETARY_MAX_YEARS, day=min(term_start.day, 28)):
+        raise ValidationError({"term_end": f"驻村期限不能超过{FIRST_SECRETARY_MAX_YEARS}年，请核对期满日期。"})
     if FirstSecretary.objects.active().filter(village=village).exists():
         raise ValidationError({"village": "该村(社区)已有在岗的驻村第一书记，请先办理期满或召回。"})
     if FirstSecretary.objects.active().filter(person=person).exists():

@@ -629,3 +629,49 @@ def test_schema_and_docs_are_served_without_a_cdn(county_user):
 )
 def test_schema_generates_without_warnings(db, tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Out-of-range input: a field-keyed Chinese 400, never a 500
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "message"),
+    [
+        ("/api/v1/people/?age_max=99999", "age_max", "“年龄≤”不能大于150。"),
+        ("/api/v1/people/?age_min=5000", "age_min", "“年龄≥”不能大于150。"),
+        ("/api/v1/people/?age_min=-1", "age_min", "“年龄≥”不能小于0。"),
+        ("/api/v1/people/?age_min=abc", "age_min", "“年龄≥”须为整数。"),
+        ("/api/v1/first-secretaries/?expiring_within=99999999", "expiring_within", "“N天内期满”不能大于3650。"),
+        ("/api/v1/appointments/?as_of=9999-12-31", "as_of", "“在任日期”不能晚于2100年。"),
+        ("/api/v1/appointments/?cohort=99999999999", "cohort", "“换届届次”不能大于2100。"),
+    ],
+)
+def test_out_of_range_filters_answer_400_keyed_by_field(county_user, url, field, message):
+    response = client_for(county_user).get(url)
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+
+
+def test_first_secretary_with_a_far_future_start_is_refused_by_field(county_user, village_a):
+    payload = {"person": PersonFactory().pk, "village": village_a.pk, "sending_unit": "县农业农村局", "term_start": "9999-12-01"}
+    response = client_for(county_user).post("/api/v1/first-secretaries/", payload, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["term_start"]
+    assert response.json()["term_start"][0].startswith("驻村开始日期应在2000年01月01日至")
+    assert FirstSecretary.objects.count() == 0
+
+
+def test_first_secretary_with_an_absurd_term_end_is_refused_by_field(county_user, village_a):
+    payload = {
+        "person": PersonFactory().pk,
+        "village": village_a.pk,
+        "sending_unit": "县农业农村局",
+        "term_start": "2025-03-01",
+        "term_end": "9999-12-31",
+    }
+    response = client_for(county_user).post("/api/v1/first-secretaries/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"term_end": ["驻村期限不能超过10年，请核对期满日期。"]}
+    assert FirstSecretary.objects.count() == 0

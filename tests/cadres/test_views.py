@@ -534,3 +534,98 @@ def test_clerks_cannot_open_policy_pages(client, clerk_a, county_user):
     client.force_login(clerk_a)
     assert client.get(reverse("cadres:policy_list")).status_code == 403
     assert client.get(reverse("cadres:policy_detail", args=[2025])).status_code == 403
+
+
+# ---------------------------------------------------------------------------------------------
+# List filters: bad numbers, 全部 options, the dashboard's drill-through parameters
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url_name", "query", "message"),
+    [
+        ("cadres:person_list", "?age_min=5000", "“年龄≥”不能大于150。"),
+        ("cadres:person_list", "?age_max=99999", "“年龄≤”不能大于150。"),
+        ("cadres:first_secretary_list", "?expiring_within=99999999", "“N天内期满”不能大于3650。"),
+        ("cadres:appointment_list", "?tab=all&as_of=0001-01-01", "“在任日期”不能早于1950年。"),
+    ],
+)
+def test_out_of_range_filter_is_shown_on_the_form_not_a_500(client, county_user, village_a, url_name, query, message):
+    AppointmentFactory(village=village_a)
+    FirstSecretaryFactory(village=village_a)
+    client.force_login(county_user)
+    response = client.get(reverse(url_name) + query)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert "筛选条件有误" in response.content.decode()
+    assert list(response.context["rows"]) == []
+
+
+def test_every_filter_offers_quanbu_as_its_any_option(client, county_user):
+    client.force_login(county_user)
+    for url_name, query in [
+        ("cadres:person_list", ""),
+        ("cadres:village_list", ""),
+        ("cadres:appointment_list", "?tab=all"),
+        ("cadres:review_list", ""),
+        ("cadres:first_secretary_list", ""),
+    ]:
+        form = client.get(reverse(url_name) + query).context["filter_form"]
+        for name, field in form.fields.items():
+            if hasattr(field, "choices"):
+                assert next(iter(field.choices))[1] == "全部", (url_name, name)
+        html = str(form)
+        assert "未知" not in html and "---------" not in html, url_name
+
+
+def test_boolean_filters_still_accept_true_and_false(client, county_user, village_a):
+    chair = AppointmentFactory(village=village_a)
+    AppointmentFactory(village=village_a, person=chair.person, post=choices.CHAIR)
+    PersonFactory(name="无职务")
+    client.force_login(county_user)
+    rows = client.get(reverse("cadres:person_list") + "?one_shoulder=true").context["rows"]
+    assert [p.pk for p in rows] == [chair.person.pk]
+    rows = client.get(reverse("cadres:person_list") + "?current=False").context["rows"]
+    assert [p.name for p in rows] == ["无职务"]
+
+
+def test_person_list_education_none_finds_people_without_any_education(client, county_user):
+    PersonFactory(name="未填者", education_fulltime="", education_inservice="")
+    PersonFactory(name="在职本科", education_fulltime="", education_inservice=choices.Education.BACHELOR)
+    PersonFactory(name="高中", education_fulltime=choices.Education.SENIOR)
+    client.force_login(county_user)
+    names = lambda q: [p.name for p in client.get(reverse("cadres:person_list") + q).context["rows"]]  # noqa: E731
+    assert names("?education=none") == ["未填者"]
+    assert names(f"?education={choices.Education.BACHELOR}") == ["在职本科"]
+    assert names(f"?education={choices.Education.SENIOR}") == ["高中"]
+
+
+def test_appointment_list_as_of_cohort_with_age_and_education(client, county_user, village_a):
+    """The dashboard's 上届 bars: holders on a date, ages on that date, highest education."""
+    on = datetime.date(2021, 6, 30)
+    young = PersonFactory(name="年轻", born=datetime.date(1990, 7, 1), education_fulltime=choices.Education.COLLEGE)
+    older = PersonFactory(name="年长", born=datetime.date(1970, 1, 1), education_fulltime="")
+    ended = AppointmentFactory(village=village_a, person=young, start_date=datetime.date(2021, 4, 1))
+    services.appointment_end(
+        appointment=ended, by=county_user, end_date=datetime.date(2024, 1, 1), end_reason=choices.EndReason.values[0]
+    )
+    AppointmentFactory(village=village_a, person=older, post=choices.CHAIR, start_date=datetime.date(2021, 4, 1))
+    AppointmentFactory(village=village_a, post=choices.CHAIR, start_date=datetime.date(2022, 1, 1))  # after the date
+    AppointmentFactory(
+        village=village_a, post=choices.CHAIR, start_date=datetime.date(2021, 1, 1), status=choices.FilingStatus.DRAFT
+    )
+    client.force_login(county_user)
+
+    def names(query):
+        rows = client.get(reverse("cadres:appointment_list") + "?tab=all&" + query).context["rows"]
+        return sorted(a.person.name for a in rows)
+
+    assert names(f"as_of={on}") == ["年轻", "年长"]
+    # 1990-07-01 → 30 on 2021-06-30 (turns 31 the next day); ages are counted on the as-of date.
+    assert names(f"as_of={on}&age_min=0&age_max=30") == ["年轻"]
+    assert names(f"as_of={on}&age_min=31&age_max=35") == []
+    assert names(f"as_of={on}&age_min=51") == ["年长"]
+    assert names(f"as_of={on}&education=none") == ["年长"]
+    assert names(f"as_of={on}&education={choices.Education.COLLEGE}") == ["年轻"]
+    assert names(f"as_of={on}&post={choices.SECRETARY}") == ["年轻"]
+    assert names(f"as_of={on}&post_in={choices.SECRETARY},{choices.CHAIR}") == ["年轻", "年长"]
