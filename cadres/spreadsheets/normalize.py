@@ -13,6 +13,18 @@ import unicodedata
 from cadres import choices
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
+# A number in a date column is read as an Excel serial only inside this range (1920-01-01 …
+# 2100-12-31): below it lie bare years (1985 would be 1905-06-07) and other non-dates.
+SERIAL_MIN = (datetime.date(1920, 1, 1) - EXCEL_EPOCH).days
+SERIAL_MAX = (datetime.date(2100, 12, 31) - EXCEL_EPOCH).days
+YEAR_ONLY = "只有年份，请写明年月，如 1985.01"
+
+
+class CsvText(str):
+    """A cell read from a CSV file. There numbers and text look alike: "1985.1" may be a number
+    1985.10 that the exporting program shortened, so it is as ambiguous as a numeric 1985.1."""
+
+    __slots__ = ()
 
 
 class CellError(ValueError):
@@ -23,7 +35,7 @@ def text(value) -> str:
     """NFKC (full-width → half-width), drop all whitespace incl. U+3000, keep Chinese."""
     if value is None:
         return ""
-    if type(value) is str:
+    if isinstance(value, str):
         s = value if value.isascii() else unicodedata.normalize("NFKC", value)
     else:
         if isinstance(value, float) and value.is_integer():
@@ -61,10 +73,19 @@ def _mk(y: int, m: int, d: int = 1) -> datetime.date:
         raise CellError("不是有效日期") from None
 
 
+def _ambiguous(y: str, frac: str, value) -> CellError:
+    return CellError(
+        f"日期有歧义：{value} 可能是{y}年{frac}月，也可能是{y}年{frac}0月被表格软件截断。"
+        f"请把单元格设为文本并写成 {y}.0{frac} 或 {y}.{frac}0"
+    )
+
+
 def parse_date(value, *, month_only_ok: bool = True) -> datetime.date | None:
     """Every form of DOMAIN §10: real dates, Excel serials, 1985.03 / 1985.3 / 198503 / 1985年3月 /
-    1985-03-01. Month-only values become the 1st of the month. A *numeric* 1985.1 is ambiguous
-    (January, or October truncated from 1985.10) and is refused, never guessed."""
+    1985-03-01. Month-only values become the 1st of the month. A *numeric* 1985.1 (or "1985.1"
+    from a CSV file, where it may be a shortened number) is ambiguous — January, or October
+    truncated from 1985.10 — and is refused, never guessed. A bare year (1985, number or text) is
+    refused too. Only a *numeric* cell can be an Excel serial, and only a plausible one."""
     if is_blank(value):
         return None
     if isinstance(value, datetime.datetime):
@@ -79,31 +100,32 @@ def parse_date(value, *, month_only_ok: bool = True) -> datetime.date | None:
             frac = frac.rstrip("0")
             if len(y) == 4 and 1900 <= int(y) <= 2100:
                 if len(frac) == 1:
-                    raise CellError(
-                        f"日期有歧义：{value} 可能是{y}年{frac}月，也可能是{y}年{frac}0月被表格软件截断。"
-                        f"请把单元格设为文本并写成 {y}.0{frac} 或 {y}.{frac}0"
-                    )
+                    raise _ambiguous(y, frac, value)
                 if len(frac) == 2:
                     return _mk(int(y), int(frac))
             raise CellError("不是日期")
         number = int(value)
+        if 1900 <= number <= 2100:
+            raise CellError(YEAR_ONLY)
         if 190001 <= number <= 210012:  # 198503 typed as a number
             return _mk(number // 100, number % 100)
         if 19000101 <= number <= 21001231:
             return _mk(number // 10000, number // 100 % 100, number % 100)
-        if 1 <= number <= 80000:  # Excel serial
+        if SERIAL_MIN <= number <= SERIAL_MAX:  # Excel serial
             return EXCEL_EPOCH + datetime.timedelta(days=number)
         raise CellError("不是日期")
     s = text(value).replace("．", ".").replace("。", ".")
     s = s.rstrip(".")
+    if re.fullmatch(r"\d{4}年?", s) and 1900 <= int(s[:4]) <= 2100:
+        raise CellError(YEAR_ONLY)
+    if isinstance(value, CsvText) and (m := re.fullmatch(r"(\d{4})\.(1)", s)) and 1900 <= int(m[1]) <= 2100:
+        raise _ambiguous(m[1], m[2], s)
     if m := _YMD.match(s):
         return _mk(int(m[1]), int(m[2]), int(m[3]))
     if m := _YM.match(s):
         return _mk(int(m[1]), int(m[2]))
     if m := _COMPACT.match(s):
         return _mk(int(m[1]), int(m[2]), int(m[3] or 1))
-    if re.fullmatch(r"\d{1,5}", s):
-        return parse_date(int(s), month_only_ok=month_only_ok)
     raise CellError("无法识别的日期，请写成 1985.03 或 1985-03-12")
 
 

@@ -11,6 +11,8 @@ import python_calamine
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from .normalize import CsvText
+
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -95,7 +97,8 @@ def read_workbook(data: bytes) -> tuple[str, list[Sheet]]:
             dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
         except csv.Error:
             dialect = csv.excel
-        rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+        # CsvText marks where a cell came from: a CSV cannot tell the number 1985.10 from "1985.1".
+        rows = [[CsvText(c) for c in r] for r in csv.reader(io.StringIO(text), dialect)]
         if len(rows) > max_rows:
             raise ValidationError(f"表格超过 {max_rows} 行上限，请拆分后上传。", code="rows")
         return kind, [Sheet(name="CSV", rows=rows)]

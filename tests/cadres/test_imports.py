@@ -115,6 +115,17 @@ def test_csv_in_utf8_or_gbk(village_a, clerk_a, encoding):
     assert p.ok
 
 
+def test_csv_1985_1_is_flagged_as_ambiguous_and_a_bare_year_is_an_error(village_a, clerk_a):
+    li, wang = [*LI], [*WANG]
+    li[8] = "2008.1"  # 入党时间: 2008.10 shortened by the program that wrote the CSV?
+    wang[5] = "1990"  # 出生年月: a year only
+    p = preview(roster_csv([li, wang], HEADER), clerk_a)
+    messages = p.messages(ST)
+    assert any(m.startswith("第2行「入党时间」：2008.1 — 日期有歧义") for m in messages), messages
+    assert "第3行「出生年月」：1990 — 只有年份，请写明年月，如 1985.01" in messages
+    assert p.rows[0].values["party_join_date"] is None and p.rows[1].values["birth_date"] is None
+
+
 def test_ods_and_xls(village_a, clerk_a):
     for data in (roster_ods([HEADER, LI, WANG]), roster_xls([["甲镇村两委花名册"], HEADER, LI, WANG])):
         p = preview(data, clerk_a)

@@ -52,6 +52,49 @@ def test_text_1985_1_is_not_ambiguous_because_it_was_typed_as_text():
     assert n.parse_date("1985.10") == D(1985, 10, 1)
 
 
+@pytest.mark.parametrize("raw", [1985, 1985.0, "1985", "1985年", " 1985 ", "１９８５", 1900, 2100, n.CsvText("1985")])
+def test_a_bare_year_is_an_error_never_a_guessed_date(raw):
+    """1985 read as an Excel serial would be 1905-06-07."""
+    with pytest.raises(n.CellError, match=r"^只有年份，请写明年月，如 1985\.01$"):
+        n.parse_date(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (n.CsvText("1985.1"), "歧义"),
+        (n.CsvText("2001.1"), "歧义"),
+        (n.CsvText("31107"), "无法识别"),  # a serial only counts when the cell is a number
+        ("31107", "无法识别"),
+        (1899, "不是日期"),
+        (5000, "不是日期"),  # below 1920-01-01 as a serial
+        (80000, "不是日期"),  # after 2100 as a serial
+    ],
+)
+def test_csv_text_and_implausible_numbers_are_refused(raw, expected):
+    with pytest.raises(n.CellError, match=expected):
+        n.parse_date(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (n.CsvText("1985.10"), D(1985, 10, 1)),
+        (n.CsvText("1985.3"), D(1985, 3, 1)),
+        (n.CsvText("1985.01"), D(1985, 1, 1)),
+        (n.CsvText("198501"), D(1985, 1, 1)),
+        (n.CsvText("1985年1月"), D(1985, 1, 1)),
+        (30000, D(1982, 2, 18)),
+        (60000, D(2064, 4, 8)),
+        (n.SERIAL_MIN, D(1920, 1, 1)),
+        (n.SERIAL_MAX, D(2100, 12, 31)),
+        (21916.0, D(1960, 1, 1)),
+    ],
+)
+def test_unambiguous_csv_text_and_plausible_serials_still_work(raw, expected):
+    assert n.parse_date(raw) == expected
+
+
 @pytest.mark.parametrize("raw", ["1985.13", "abc", "1985-02-30", True])
 def test_bad_dates(raw):
     with pytest.raises(n.CellError):
