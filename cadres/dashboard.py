@@ -80,7 +80,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import choices
-from .filters import AppointmentFilter, FirstSecretaryFilter, QualificationReviewFilter, VillageFilter
+from .filters import AppointmentFilter, FirstSecretaryFilter, PersonFilter, QualificationReviewFilter, VillageFilter
 from .models import (
     Appointment,
     FirstSecretary,
@@ -623,17 +623,75 @@ def _people_params(posts: list[str]) -> dict:
     return {"post": posts[0]} if len(posts) == 1 else {"post_in": ",".join(posts)}
 
 
+# The lists behind the structure charts. A bar links to the first of its candidate lists whose
+# FilterSet understands every parameter (cadres.filters is maintained on its own):
+#   current bars   → person list ``post``/``post_in`` + ``age_min``/``age_max`` or ``education``
+#                    (``education=none``: nothing entered, the "未填" bar);
+#   "上届" bars    → person list with ``as_of=<snapshot date>`` (posts held and ages on that
+#                    date); else the appointment list with ``as_of`` (one row per post: a 一肩挑
+#                    person is two rows of the 两委 list); else the previous cohort's appointments.
+# tests/cadres/test_dashboard.py checks that each bar's value is the count of the list it opens.
+VIEW_PARAMS = {"tab"}  # understood by the list view itself, not by its FilterSet
+
+
+def filterset_accepts(filterset_class, params: dict) -> bool:
+    """Whether ``filterset_class`` has a filter for every parameter (and, for choice filters, the
+    value among its choices)."""
+    for name, value in params.items():
+        if name in VIEW_PARAMS:
+            continue
+        flt = filterset_class.base_filters.get(name)
+        if flt is None:
+            return False
+        options = flt.extra.get("choices")
+        if options is not None and not callable(options) and str(value) not in {str(k) for k, _l in options}:
+            return False
+    return True
+
+
+def _first_link(ctx: DashboardContext, candidates: list[tuple[str, type, dict]]) -> str:
+    for url_name, filterset_class, params in candidates:
+        if filterset_accepts(filterset_class, params):
+            return ctx.link(url_name, **params)
+    return ""
+
+
+def _bucket_params(kind: str, bucket) -> dict:
+    """Filter parameters of one bar: an AGE_BANDS entry or an education value ("" = 未填)."""
+    if kind == "age":
+        _label, low, high = bucket
+        return {"age_min": low, "age_max": high}
+    return {"education": bucket or "none"}
+
+
+def _structure_link(ctx: DashboardContext, posts: list[str], kind: str, bucket, snap=None) -> str:
+    people = _people_params(posts)
+    bar = _bucket_params(kind, bucket)
+    if snap is None:
+        return _first_link(
+            ctx,
+            [("cadres:person_list", PersonFilter, {**people, **bar}), ("cadres:person_list", PersonFilter, people)],
+        )
+    then = snap.date.isoformat()
+    fallback = {"tab": "all", "cohort": snap.cohort, "status": choices.FilingStatus.FILED}
+    if len(posts) == 1:
+        fallback["post"] = posts[0]
+    return _first_link(
+        ctx,
+        [
+            ("cadres:person_list", PersonFilter, {**people, "as_of": then, **bar}),
+            ("cadres:appointment_list", AppointmentFilter, {"tab": "all", **people, "as_of": then, **bar}),
+            ("cadres:appointment_list", AppointmentFilter, fallback),
+        ],
+    )
+
+
 def _structure_charts(user, ctx: DashboardContext, *, key: str, title: str, group: str, posts: list[str], snap) -> list[Chart]:
-    people_params = _people_params(posts)
     ages, edus = tally(register_structure(user, ctx), **{group: True})
     prev_ages, prev_edus = (None, None)
     if snap is not None:
         prev_ages, prev_edus = tally(previous_structure(ctx, snap), **{group: True})
     prev_label = f"上届（{snap.cohort}年换届后，{snap.date:%Y-%m-%d}）" if snap else ""
-    prev_link_params = {"tab": "all", "cohort": snap.cohort} if snap else {}
-    if snap and len(posts) == 1:
-        prev_link_params["post"] = posts[0]
-    prev_link = ctx.link("cadres:appointment_list", **prev_link_params) if snap else ""
     definition = f"当前：今日在任（已备案）的{title}，按今日年龄。" + (
         f"上届：{snap.cohort}年换届完成时（{snap.date.year}年{snap.date.month}月{snap.date.day}日）在任的{title}，"
         "按当时年龄；学历按现有档案。"
@@ -641,7 +699,7 @@ def _structure_charts(user, ctx: DashboardContext, *, key: str, title: str, grou
         else "暂无上一届换届的任职记录，无法对比。"
     )
 
-    def build(chart_id, chart_title, categories, now_values, prev_values, now_links):
+    def build(chart_id, chart_title, categories, now_values, prev_values, now_links, prev_links):
         total_now, total_prev = sum(now_values), sum(prev_values or [])
         series = [("当前", now_values)]
         links = [now_links]
@@ -650,10 +708,10 @@ def _structure_charts(user, ctx: DashboardContext, *, key: str, title: str, grou
         cell_links = [["", link, ""] for link in now_links]
         if prev_values is not None:
             series.append((prev_label, prev_values))
-            links.append([prev_link] * len(categories))
+            links.append(prev_links)
             headers += ["上届（人）", "上届占比（%）"]
             rows = [[*r, p, percent(p, total_prev)] for r, p in zip(rows, prev_values, strict=True)]
-            cell_links = [[*c, prev_link, ""] for c in cell_links]
+            cell_links = [[*c, link, ""] for c, link in zip(cell_links, prev_links, strict=True)]
         total_row = ["合计", total_now, percent(total_now, total_now)]
         if prev_values is not None:
             total_row += [total_prev, percent(total_prev, total_prev)]
@@ -668,22 +726,25 @@ def _structure_charts(user, ctx: DashboardContext, *, key: str, title: str, grou
         )
 
     age_labels = [b[0] for b in AGE_BANDS]
-    age_links = [ctx.link("cadres:person_list", **people_params, age_min=low, age_max=high) for _l, low, high in AGE_BANDS]
     edu_values = [value for value, _label in choices.Education.choices]
     edu_labels = [label for _value, label in choices.Education.choices]
     if edus.get("") or (prev_edus or {}).get(""):
         edu_values.append("")
         edu_labels.append("未填")
-    edu_links = [ctx.link("cadres:person_list", **people_params, education=v) if v else "" for v in edu_values]
+    links = {}
+    for kind, buckets in (("age", AGE_BANDS), ("education", edu_values)):
+        links[f"now_{kind}"] = [_structure_link(ctx, posts, kind, b) for b in buckets]
+        links[f"prev_{kind}"] = [_structure_link(ctx, posts, kind, b, snap) for b in buckets] if snap else []
     return [
-        build(f"{key}-age", f"{title}年龄结构", age_labels, ages, prev_ages, age_links),
+        build(f"{key}-age", f"{title}年龄结构", age_labels, ages, prev_ages, links["now_age"], links["prev_age"]),
         build(
             f"{key}-education",
             f"{title}学历结构",
             edu_labels,
             [edus.get(v, 0) for v in edu_values],
             [prev_edus.get(v, 0) for v in edu_values] if prev_edus is not None else None,
-            edu_links,
+            links["now_education"],
+            links["prev_education"],
         ),
     ]
 
@@ -900,13 +961,16 @@ def _register_charts(user, ctx: DashboardContext) -> list[Chart]:
 
 
 def _import_queues(user, ctx: DashboardContext) -> list[QueueItem]:
-    batches = ctx.scoped(ImportBatch).filter(status=ImportBatch.Status.INVALID)
+    """Batches with errors or whose apply failed: the import list's ``?errors=1`` (its own filter;
+    the list is not narrowed by township, so the drill-down shows the township's count but opens
+    all batches in the viewer's scope)."""
+    batches = ctx.scoped(ImportBatch).filter(status__in=[ImportBatch.Status.INVALID, ImportBatch.Status.FAILED])
     return [
         QueueItem(
             "imports_invalid",
-            "表格导入有错误待处理",
+            "表格导入有错误或导入失败",
             batches.count(),
-            reverse("cadres:import_list"),
+            reverse("cadres:import_list") + "?errors=1",
             "warning",
             note="打开导入记录，下载错误清单修改后重新上传",
         )

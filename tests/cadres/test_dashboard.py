@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from cadres import choices, dashboard, services
 from cadres.dashboard import AGE_BANDS, Figure, QueueItem, birth_limit, build_dashboard, register_dashboard_provider
-from cadres.filters import PersonFilter
+from cadres.filters import AppointmentFilter, PersonFilter
 from cadres.models import ExportLog, ImportBatch, Person, QualificationReview
 from tests.factories import AppointmentFactory, FirstSecretaryFactory, PersonFactory, VillageFactory
 
@@ -314,6 +314,17 @@ def test_imports_with_errors_are_live_even_when_the_rest_is_cached(county_user, 
     assert board.counts["imports_invalid"] == 1
 
 
+def test_imports_queue_counts_failed_applies_too_and_opens_the_errors_filter(county_user, township_a):
+    failed = _invalid_batch(township_a, county_user)
+    ImportBatch.objects.filter(pk=failed.pk).update(status=ImportBatch.Status.FAILED)
+    _invalid_batch(township_a, county_user)
+    applied = _invalid_batch(township_a, county_user)
+    ImportBatch.objects.filter(pk=applied.pk).update(status=ImportBatch.Status.APPLIED)
+    item = next(q for q in build_dashboard(county_user).queues if q.key == "imports_invalid")
+    assert (item.label, item.count) == ("表格导入有错误或导入失败", 2)
+    assert item.link == reverse("cadres:import_list") + "?errors=1"
+
+
 # ---------------------------------------------------------------------------------------------
 # Structure charts and the previous 换届
 # ---------------------------------------------------------------------------------------------
@@ -378,13 +389,96 @@ def test_secretary_charts_compare_with_holders_at_the_start_of_the_previous_coho
     assert table[0][0] == age.links[0][0]
     assert table[0][1][1] == ("1", age.links[0][0])
     assert table[0][1][3] == ("0", age.links[1][0])
-    assert "cohort=2016" in age.links[1][3]
     edu = board.chart("secretaries-education")
     bachelor = next(r for r in edu.table.rows if r[0] == "大学本科")
     senior = next(r for r in edu.table.rows if r[0] == "高中")
     assert bachelor[1] == 1 and senior[3] == 2
     link = edu.links[0][[v for v, _ in choices.Education.choices].index(choices.Education.BACHELOR)]
     assert _list_count(client, link) == 1
+
+
+def _structure_data(township):
+    """Previous cohort (2016, snapshot 2016-05-10): a 一肩挑 secretary aged 56 (本科), a secretary
+    aged 36 with no education entered, a committee member aged 26 (初中). Current cohort: a
+    一肩挑 secretary aged 30 (本科), a secretary aged 50 with no education, a member aged 40 (高中)."""
+    villages = [VillageFactory(township=township) for _ in range(2)]
+    old = {"start_date": datetime.date(2016, 3, 1), "end_date": datetime.date(2021, 3, 31), "end_reason": "election"}
+    s1 = PersonFactory(education_fulltime=choices.Education.BACHELOR)
+    s2 = PersonFactory(education_fulltime="", education_inservice="")
+    m1 = PersonFactory(education_fulltime=choices.Education.JUNIOR, education_inservice="")
+    for person, born in ((s1, 1960), (s2, 1980), (m1, 1990)):
+        Person.objects.filter(pk=person.pk).update(birth_date=datetime.date(born, 1, 1))
+    AppointmentFactory(person=s1, village=villages[0], post=choices.SECRETARY, cohort=2016, **old)
+    AppointmentFactory(person=s1, village=villages[0], post=choices.CHAIR, cohort=2016, **old)
+    AppointmentFactory(person=m1, village=villages[0], post="committee_member", cohort=2016, **old)
+    AppointmentFactory(
+        person=s2, village=villages[1], post=choices.SECRETARY, cohort=2016, **{**old, "start_date": datetime.date(2016, 5, 10)}
+    )
+    new = {"cohort": 2021, "start_date": datetime.date(2021, 4, 1)}
+    c1 = PersonFactory(education_fulltime=choices.Education.BACHELOR)
+    c2 = PersonFactory(education_fulltime="", education_inservice="")
+    c3 = PersonFactory(education_fulltime=choices.Education.SENIOR, education_inservice="")
+    for person, age in ((c1, 30), (c2, 50), (c3, 40)):
+        Person.objects.filter(pk=person.pk).update(birth_date=birth_limit(age, TODAY))
+    AppointmentFactory(person=c1, village=villages[0], post=choices.SECRETARY, **new)
+    AppointmentFactory(person=c1, village=villages[0], post=choices.CHAIR, **new)
+    AppointmentFactory(person=c3, village=villages[0], post="committee_member", **new)
+    AppointmentFactory(person=c2, village=villages[1], post=choices.SECRETARY, **new)
+
+
+@pytest.mark.parametrize("older_filters", [False, True], ids=["filters", "without-as_of-and-education-none"])
+def test_every_structure_bar_opens_the_list_of_exactly_its_people(client, county_user, township_a, monkeypatch, older_filters):
+    if older_filters:  # the links fall back to the closest list the FilterSets offer
+        for filterset in (PersonFilter, AppointmentFilter):
+            monkeypatch.delitem(filterset.base_filters, "as_of", raising=False)
+            if "education" in filterset.base_filters:
+                monkeypatch.setitem(filterset.base_filters["education"].extra, "choices", choices.Education.choices)
+    _structure_data(township_a)
+    client.force_login(county_user)
+    board = client.get(reverse("home")).context["board"]
+    education_index = {label: i for i, (_v, label) in enumerate(choices.Education.choices)}
+    # The one previous-cohort 一肩挑 person (56 on the snapshot date, 本科) holds two 两委 posts:
+    # the appointment list (one row per post) shows them twice, the person list once.
+    per_post_extra = {("two-committees-age", 3): 1, ("two-committees-education", education_index["大学本科"]): 1}
+    checked = 0
+    for chart_id in ("secretaries-age", "secretaries-education", "two-committees-age", "two-committees-education"):
+        chart = board.chart(chart_id)
+        assert [s["name"] for s in chart.option["series"]] == ["当前", "上届（2016年换届后，2016-05-10）"]
+        categories = chart.option["xAxis"]["data"]
+        if chart_id.endswith("education"):
+            assert categories[-1] == "未填"
+        for series_index, series in enumerate(chart.option["series"]):
+            links = chart.links[series_index]
+            assert len(links) == len(categories) == len(series["data"])
+            for i, (link, value) in enumerate(zip(links, series["data"], strict=True)):
+                assert link, (chart_id, series_index, categories[i])
+                path, query = urlsplit(link).path, parse_qs(urlsplit(link).query)
+                count = _list_count(client, link)
+                where = (chart_id, series["name"], categories[i], link)
+                if series_index == 0 or "as_of" in query:
+                    assert query.get("as_of", ["2016-05-10"]) == ["2016-05-10"], where
+                    if categories[i] == "未填" and "education" not in query:  # list without education=none
+                        assert count == sum(series["data"]), where  # closest: the whole group
+                    else:
+                        extra = per_post_extra.get((chart_id, i), 0) if path == reverse("cadres:appointment_list") else 0
+                        assert count == value + extra, where
+                else:  # closest list there is: the previous cohort's filed appointments, one link for all bars
+                    assert set(links) == {link} and query["cohort"] == ["2016"], where
+                    assert count == (sum(series["data"]) if chart_id.startswith("secretaries") else 4), where
+                checked += 1
+        # the data table offers the same links as the bars (keyboard and screen-reader users)
+        for i, (row_link, cells) in enumerate(chart.table.rows_with_links()[:-1]):
+            assert row_link == chart.links[0][i]
+            assert (cells[1][1], cells[3][1]) == (chart.links[0][i], chart.links[1][i])
+    assert checked == 2 * (5 + 8) * 2  # 5 age bands and 7 education levels + 未填, two series, two groups
+    previous = [link for c in board.charts if c.id.startswith(("secretaries-", "two-committees-")) for link in c.links[1]]
+    assert all("as_of=" in link for link in previous) == (not older_filters and "as_of" in AppointmentFilter.base_filters)
+    ages = board.chart("secretaries-age")
+    assert [s["data"] for s in ages.option["series"]] == [[1, 0, 1, 0, 0], [0, 1, 0, 1, 0]]
+    edu = board.chart("two-committees-education")
+    assert edu.option["series"][0]["data"][education_index["高中"]] == 1
+    assert edu.option["series"][1]["data"][education_index["初中"]] == 1
+    assert edu.option["series"][1]["data"][-1] == 1  # 未填 (the secretary aged 36 then)
 
 
 def test_two_committee_chart_counts_each_person_once(county_user, village_a):
