@@ -56,6 +56,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "start_date",
             "end_date",
             "half_days",
+            "off_days",
             "hours_override",
             "capacity",
             "township",
@@ -74,6 +75,7 @@ class SessionInput(serializers.Serializer):
     start_date = serializers.DateField()
     end_date = serializers.DateField()
     half_days = serializers.ListField(child=serializers.DateField(), required=False, default=list)
+    off_days = serializers.ListField(child=serializers.DateField(), required=False, default=list)
     hours_override = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True, default=None)
     capacity = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
     topics = serializers.ListField(child=serializers.CharField(), required=False, default=list)

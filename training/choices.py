@@ -35,6 +35,7 @@ class Audience(models.TextChoices):
 class DayLength(models.TextChoices):
     FULL = "full", "全天"
     HALF = "half", "半天"
+    OFF = "off", "不安排"
 
 
 class AttendanceStatus(models.TextChoices):

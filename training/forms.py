@@ -9,6 +9,7 @@ from django import forms
 from cadres.choices import Education
 from cadres.forms import Form
 
+from . import rules
 from .choices import AttendanceStatus, Audience, Kind, Level, UpgradeKind
 
 
@@ -25,6 +26,12 @@ class SessionForm(Form):
         required=False,
         help_text="多个日期用逗号分隔，如 2025-03-07；其余日期按全天折算学时。",
     )
+    off_days = forms.CharField(
+        label="不安排的日期",
+        required=False,
+        help_text="开始至结束之间不上课的日期，逗号分隔；签到表和考勤的“第N天”只数安排的日期。",
+    )
+    skip_weekends = forms.BooleanField(label="周末不安排", required=False, help_text="勾选后周六、周日自动列为不安排的日期。")
     hours_override = forms.DecimalField(
         label="认定总学时",
         required=False,
@@ -54,17 +61,32 @@ class SessionForm(Form):
             self.fields[name].widget.attrs["class"] = "form-check-input"
 
     def clean_half_days(self):
-        raw = self.cleaned_data.get("half_days") or ""
-        out = []
-        for part in raw.replace("，", ",").replace("、", ",").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            try:
-                out.append(datetime.date.fromisoformat(part))
-            except ValueError:
-                raise forms.ValidationError(f"“{part}”不是有效日期，请写成 2025-03-07。") from None
-        return out
+        return _date_list(self.cleaned_data.get("half_days"))
+
+    def clean_off_days(self):
+        return _date_list(self.cleaned_data.get("off_days"))
+
+    def clean(self):
+        """周末不安排 is a shortcut: the weekends of the date range join the listed off days (the
+        service stores dates, so the form keeps no separate flag)."""
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if data.pop("skip_weekends", False) and start and end and start <= end and "off_days" in data:
+            data["off_days"] = sorted({*data["off_days"], *rules.weekend_days(start, end)})
+        return data
+
+
+def _date_list(raw) -> list[datetime.date]:
+    out = []
+    for part in (raw or "").replace("，", ",").replace("、", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            out.append(datetime.date.fromisoformat(part))
+        except ValueError:
+            raise forms.ValidationError(f"“{part}”不是有效日期，请写成 2025-03-07。") from None
+    return out
 
 
 class EnrollForm(Form):

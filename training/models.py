@@ -56,6 +56,9 @@ class TrainingSession(models.Model):
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期")
     half_days = models.JSONField("半天的日期", default=list, blank=True, help_text="ISO 日期列表；其余日期按全天计。")
+    off_days = models.JSONField(
+        "不安排的日期", default=list, blank=True, help_text="ISO 日期列表：开始至结束之间不安排培训的日期（如周末）。"
+    )
     hours_override = models.DecimalField(
         "认定总学时",
         max_digits=6,
@@ -111,8 +114,17 @@ class TrainingSession(models.Model):
     def half_day_dates(self) -> set[datetime.date]:
         return {datetime.date.fromisoformat(d) for d in self.half_days}
 
+    @property
+    def off_day_dates(self) -> set[datetime.date]:
+        return {datetime.date.fromisoformat(d) for d in self.off_days}
+
     def days(self) -> list[tuple[datetime.date, str]]:
-        return rules.session_days(self.start_date, self.end_date, self.half_day_dates)
+        """Scheduled days (全天/半天), in order: 第N天 is the Nth."""
+        return rules.session_days(self.start_date, self.end_date, self.half_day_dates, self.off_day_dates)
+
+    def schedule(self) -> list[tuple[datetime.date, str]]:
+        """Every calendar day from start to end, 不安排 included."""
+        return rules.calendar_schedule(self.start_date, self.end_date, self.half_day_dates, self.off_day_dates)
 
     @property
     def is_county_or_above(self) -> bool:
@@ -126,7 +138,8 @@ class TrainingSession(models.Model):
         days = self.days()
         full = sum(1 for _, length in days if length == DayLength.FULL)
         half = len(days) - full
-        return f"{full}个全天" + (f"、{half}个半天" if half else "")
+        off = sum(1 for _, length in self.schedule() if length == DayLength.OFF)
+        return f"{full}个全天" + (f"、{half}个半天" if half else "") + (f"（{off}天不安排）" if off else "")
 
 
 class EnrollmentQuerySet(ScopedQuerySet):

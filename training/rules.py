@@ -56,17 +56,37 @@ class HourRules:
 # ---------------------------------------------------------------------------------------------
 
 
-def session_days(
-    start: datetime.date, end: datetime.date, half_days: Iterable[datetime.date] = ()
+def calendar_schedule(
+    start: datetime.date,
+    end: datetime.date,
+    half_days: Iterable[datetime.date] = (),
+    off_days: Iterable[datetime.date] = (),
 ) -> list[tuple[datetime.date, str]]:
-    """Every calendar day from start to end, each full or half."""
-    halves = set(half_days)
+    """Every calendar day from start to end with its length: 全天 (default), 半天 or 不安排.
+    A day listed both as half and off is off."""
+    halves, offs = set(half_days), set(off_days)
     out = []
     day = start
     while day <= end:
-        out.append((day, DayLength.HALF if day in halves else DayLength.FULL))
+        out.append((day, DayLength.OFF if day in offs else DayLength.HALF if day in halves else DayLength.FULL))
         day += datetime.timedelta(days=1)
     return out
+
+
+def session_days(
+    start: datetime.date,
+    end: datetime.date,
+    half_days: Iterable[datetime.date] = (),
+    off_days: Iterable[datetime.date] = (),
+) -> list[tuple[datetime.date, str]]:
+    """The scheduled days of a session, in order, each full or half (days 不安排 left out). The
+    Nth item is 第N天 of the attendance grid, the printed sign-in sheet and the sheet import."""
+    return [(day, length) for day, length in calendar_schedule(start, end, half_days, off_days) if length != DayLength.OFF]
+
+
+def weekend_days(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """Saturdays and Sundays from start to end (the session form's "周末不安排")."""
+    return [day for day, _ in calendar_schedule(start, end) if day.weekday() >= 5]
 
 
 def day_hours(length: str, rules: HourRules) -> Decimal:

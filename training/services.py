@@ -85,6 +85,7 @@ SESSION_FIELDS = [
     "start_date",
     "end_date",
     "half_days",
+    "off_days",
     "hours_override",
     "capacity",
     "township",
@@ -101,13 +102,21 @@ def _clean_session(values: dict, *, by: User) -> dict:
             errors["end_date"] = "结束日期不能早于开始日期。"
         elif (end - start).days + 1 > MAX_SESSION_DAYS:
             errors["end_date"] = f"一期培训不能超过{MAX_SESSION_DAYS}天；网络学习等长期课程请按结业日期登记并填写认定总学时。"
-    halves = []
-    for raw in values.get("half_days") or []:
-        day = raw if isinstance(raw, datetime.date) else datetime.date.fromisoformat(str(raw))
-        if start and end and not start <= day <= end:
-            errors["half_days"] = f"{day:%Y-%m-%d} 不在培训日期范围内。"
-        halves.append(day.isoformat())
-    values["half_days"] = sorted(set(halves))
+    for name in ("half_days", "off_days"):
+        listed = []
+        for raw in values.get(name) or []:
+            day = raw if isinstance(raw, datetime.date) else datetime.date.fromisoformat(str(raw))
+            if start and end and not start <= day <= end:
+                errors[name] = f"{day:%Y-%m-%d} 不在培训日期范围内。"
+            listed.append(day.isoformat())
+        values[name] = sorted(set(listed))
+    both = sorted(set(values["half_days"]) & set(values["off_days"]))
+    if both:
+        errors["off_days"] = f"{both[0]} 不能既是半天又不安排。"
+    if start and end and not errors.get("end_date") and end >= start:
+        days = rules.session_days(start, end, off_days=[datetime.date.fromisoformat(d) for d in values["off_days"]])
+        if not days:
+            errors["off_days"] = "培训日期内至少要安排一天。"
     section = training_rules(start.year if start else None)
     topics = dict(topic_choices(section))
     bad = [t for t in values.get("topics") or [] if t not in topics]
@@ -153,6 +162,7 @@ def session_create(
     audiences: Iterable[str] = (),
     place: str = "",
     half_days: Iterable[datetime.date] = (),
+    off_days: Iterable[datetime.date] = (),
     hours_override: Decimal | None = None,
     capacity: int | None = None,
     township: Township | None = None,
@@ -171,6 +181,7 @@ def session_create(
             "audiences": list(audiences),
             "place": place,
             "half_days": list(half_days),
+            "off_days": list(off_days),
             "hours_override": hours_override,
             "capacity": capacity,
             "township": township,
@@ -206,9 +217,9 @@ def session_update(*, session: TrainingSession, by: User, **fields) -> TrainingS
         session.days() != days_before
         and Attendance.objects.filter(enrollment__session=session).exclude(date__in=[d for d, _ in session.days()]).exists()
     ):
-        raise ValidationError({"start_date": "已有考勤的日期不能移出培训日期范围，请先修改考勤。"})
+        raise ValidationError({"start_date": "已有考勤的日期不能移出培训日程（日期范围或不安排的日期），请先修改考勤。"})
     _save(session, by=by, update_fields=changed)
-    if {"start_date", "end_date", "half_days", "hours_override"} & set(changed):
+    if {"start_date", "end_date", "half_days", "off_days", "hours_override"} & set(changed):
         session_recompute(session=session, by=by)
     return session
 

@@ -112,8 +112,9 @@ class SessionUpdateView(SessionFormMixin, PageView):
     def get(self, request, pk):
         s = self.session
         initial = {
-            **{f: getattr(s, f) for f in services.SESSION_FIELDS if f != "half_days"},
+            **{f: getattr(s, f) for f in services.SESSION_FIELDS if f not in ("half_days", "off_days")},
             "half_days": ", ".join(s.half_days),
+            "off_days": ", ".join(s.off_days),
         }
         return self.render({"form": self.form(initial=initial), "session": s, "title": f"修改培训班 {s.code}"})
 
@@ -124,6 +125,7 @@ class SessionUpdateView(SessionFormMixin, PageView):
             if request.user.is_clerk:
                 data.pop("township", None)
             data["half_days"] = [d.isoformat() for d in data["half_days"]]
+            data["off_days"] = [d.isoformat() for d in data["off_days"]]
             try:
                 services.session_update(session=self.session, by=request.user, **data)
             except ValidationError as exc:
