@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from import_export.admin import ImportExportModelAdmin
+from import_export.admin import ExportMixin, ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import resources
@@ -27,6 +27,19 @@ from .models import (
 
 class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     """Admin base: django-import-export + django-simple-history."""
+
+
+class HistoryExportOnlyAdmin(ExportMixin, SimpleHistoryAdmin):
+    """Export only, with a note on the change list saying where these rows are entered instead."""
+
+    import_export_change_list_template = "cadres/admin/change_list_export_only.html"
+    export_only_note = "此处仅提供导出。"
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "export_only_note": self.export_only_note})
+
+
+WORKFLOW_NOTE = "此处仅提供导出：{what}须在系统页面或“表格导入”中办理，以执行{rules}等业务规则并留痕。"
 
 
 @admin.register(User)
@@ -74,6 +87,7 @@ class VillageAdmin(HistoryImportExportAdmin):
 
 @admin.register(VillageFlag)
 class VillageFlagAdmin(HistoryImportExportAdmin):
+    resource_classes = [resources.VillageFlagResource]
     list_display = ["village", "kind", "start_date", "end_date"]
     list_filter = ["kind", "village__township"]
     search_fields = ["village__name"]
@@ -100,6 +114,7 @@ class PersonAdmin(HistoryImportExportAdmin):
 
 @admin.register(PersonRecord)
 class PersonRecordAdmin(HistoryImportExportAdmin):
+    resource_classes = [resources.PersonRecordResource]
     list_display = ["person", "kind", "date", "level", "title"]
     list_filter = ["kind", "level"]
     search_fields = ["person__name", "title"]
@@ -115,8 +130,9 @@ class FilingEventInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(HistoryImportExportAdmin):
+class AppointmentAdmin(HistoryExportOnlyAdmin):
     resource_classes = [resources.AppointmentResource]
+    export_only_note = WORKFLOW_NOTE.format(what="任职", rules="资格联审、乡镇审核、县级备案和“一村一书记”")
     list_display = ["person", "village", "post_name", "start_date", "end_date", "status", "cohort"]
     list_filter = ["status", "post", "cohort", "village__township"]
     search_fields = ["person__name", "person__id_number", "village__name"]
@@ -140,7 +156,8 @@ class DepartmentVerdictInline(admin.TabularInline):
 
 
 @admin.register(QualificationReview)
-class QualificationReviewAdmin(HistoryImportExportAdmin):
+class QualificationReviewAdmin(HistoryExportOnlyAdmin):
+    export_only_note = WORKFLOW_NOTE.format(what="资格联审", rules="按年度政策开设联审部门、汇总联审结论")
     list_display = ["person", "village", "post_name", "outcome", "requested_at", "concluded_at"]
     list_filter = ["outcome", "village__township"]
     search_fields = ["person__name", "person__id_number", "village__name"]
@@ -150,7 +167,8 @@ class QualificationReviewAdmin(HistoryImportExportAdmin):
 
 
 @admin.register(DepartmentVerdict)
-class DepartmentVerdictAdmin(HistoryImportExportAdmin):
+class DepartmentVerdictAdmin(HistoryExportOnlyAdmin):
+    export_only_note = WORKFLOW_NOTE.format(what="部门审查意见", rules="负面清单校验、联审结论汇总")
     list_display = ["review", "department_name", "result", "negative_item_text", "reviewed_at"]
     list_filter = ["result", "department_name"]
     search_fields = ["review__person__name", "department_name"]
@@ -164,8 +182,9 @@ class PresenceMonthInline(admin.TabularInline):
 
 
 @admin.register(FirstSecretary)
-class FirstSecretaryAdmin(HistoryImportExportAdmin):
+class FirstSecretaryAdmin(HistoryExportOnlyAdmin):
     resource_classes = [resources.FirstSecretaryResource]
+    export_only_note = WORKFLOW_NOTE.format(what="驻村第一书记选派", rules="任期、“一村一名在岗第一书记”")
     list_display = ["person", "village", "sending_unit", "term_start", "term_end", "status"]
     list_filter = ["status", "village__township", "batch"]
     search_fields = ["person__name", "sending_unit", "village__name"]
@@ -175,7 +194,8 @@ class FirstSecretaryAdmin(HistoryImportExportAdmin):
 
 
 @admin.register(PresenceMonth)
-class PresenceMonthAdmin(HistoryImportExportAdmin):
+class PresenceMonthAdmin(HistoryExportOnlyAdmin):
+    export_only_note = WORKFLOW_NOTE.format(what="驻村天数", rules="驻村期内、当月天数上限")
     list_display = ["first_secretary", "month", "days_in_village", "leave_days"]
     list_filter = ["month"]
     search_fields = ["first_secretary__person__name"]
