@@ -42,6 +42,15 @@ register_section(
                 ),
             ),
             Table(
+                key="post_ratios",
+                label="各职务报酬系数（为书记的%，未列出的职务按主职/副职/一般干部比例）",
+                columns=(
+                    Column("code", "职务代码", help_text="登记职务表中的代码，如 chair、deputy_secretary、clerk。"),
+                    Column("name", "职务"),
+                    Column("percent", "为书记报酬的（%）", kind="decimal", min_value=0, max_value=100),
+                ),
+            ),
+            Table(
                 key="tiers",
                 label="书记报酬档次（按村类别）",
                 columns=(
@@ -55,7 +64,14 @@ register_section(
                 label="绩效报酬",
                 fields=(
                     Column("mode", "计发方式", kind="choice", choices=tuple(PerformanceMode.choices)),
-                    Column("full_score", "全额分数线（千分制）", kind="int", min_value=0, max_value=1000),
+                    Column(
+                        "full_score",
+                        "全额分数线（考核综合得分，百分制）",
+                        kind="decimal",
+                        min_value=0,
+                        max_value=100,
+                        help_text="与考核综合得分同一分制（百分制）：得分达到即全额，每低1分按下项扣减。千分制900分折合90分。",
+                    ),
                     Column("per_point", "每低1分扣减（元）", kind="decimal", min_value=0),
                     Column("use_village_category", "按村类别系数调整", kind="bool", required=False),
                 ),

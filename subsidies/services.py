@@ -382,6 +382,10 @@ def _performance_lines(run, by, rules, posts, township_ids):
     from assessments import selectors as review_selectors
 
     year = run.period.year
+    if rules["performance"].get("mode") == "points":
+        problem = standards.points_scale_problem(rules)
+        if problem:  # the run fails with the reason; nothing is previewed or posted
+            raise ValidationError({"performance": problem})
     first, last = _period_bounds(run.period)
     results = review_selectors.review_results_for_pay(year=year, township_ids=township_ids)
     allowed = set(scoped(by, Person).filter(pk__in=[r["person_id"] for r in results]).values_list("pk", flat=True))

@@ -14,6 +14,9 @@ from . import paymath
 from .paymath import Calc, money
 
 CLASS_LABELS = {"principal": "主职", "deputy": "副职", "general": "一般干部"}
+# The annual review's composite score (assessments: weighted parts, each on 100 points) is on a
+# 100-point scale; the points-mode threshold must be on the same scale (毛田镇's 千分制 900 is 90).
+REVIEW_SCORE_SCALE = Decimal(100)
 
 
 def tier_for(rules: dict, category: str | None) -> dict:
@@ -33,14 +36,27 @@ def secretary_standard(rules: dict, category: str | None = None) -> Calc:
     return paymath.secretary_standard(tier_amount=tier["secretary_amount"], uplift=rules["standards"].get("uplift") or 0)
 
 
-def class_percent(rules: dict, post_class: str) -> int:
+def class_percent(rules: dict, post_class: str) -> Decimal:
+    """The default ratio of a post class to the secretary: 主职 100 %, 副职/一般干部 as configured."""
     s = rules["standards"]
-    return {"principal": 100, "deputy": int(s["deputy_percent"]), "general": int(s["general_percent"])}.get(post_class, 0)
+    percents = {"principal": 100, "deputy": s["deputy_percent"], "general": s["general_percent"]}
+    return paymath.dec(percents.get(post_class, 0))
+
+
+def post_ratio(rules: dict, post: dict) -> tuple[Decimal, str]:
+    """(percent of the secretary's pay, where it comes from) for one post: the post's own row in
+    the ratio table (毛田镇 书记 : 主任 : 副职 : 文书 = 1 : 0.9 : 0.8 : 0.8) when the county set one,
+    else the post's class (主职 / 副职 / 一般干部)."""
+    for row in rules.get("post_ratios") or []:
+        if row.get("code") == post.get("code") and row.get("percent") not in (None, ""):
+            return paymath.dec(row["percent"]), "按职务系数"
+    post_class = post.get("post_class", "")
+    return class_percent(rules, post_class), f"按{CLASS_LABELS.get(post_class, '未分类职务')}比例"
 
 
 def post_standard(rules: dict, post: dict, category: str | None = None) -> Calc:
     sec = secretary_standard(rules, category)
-    calc = paymath.post_standard(secretary=sec.amount, percent=class_percent(rules, post.get("post_class", "")))
+    calc = paymath.post_standard(secretary=sec.amount, percent=post_ratio(rules, post)[0])
     return Calc(calc.amount, calc.explanation, calc.rule, {**calc.inputs, "post": post["code"], "tier": category or ""})
 
 
@@ -109,8 +125,37 @@ def standards_table(rules: dict, posts: Sequence[dict]) -> list[dict]:
                     "warnings": std.warnings,
                 }
             )
-        rows.append({"post": post, "class_label": CLASS_LABELS.get(post.get("post_class"), ""), "cells": cells})
+        percent, source = post_ratio(rules, post)
+        rows.append(
+            {
+                "post": post,
+                "class_label": CLASS_LABELS.get(post.get("post_class"), ""),
+                "percent": percent,
+                "ratio_source": source,
+                "cells": cells,
+            }
+        )
     return rows
+
+
+def points_scale_problem(rules: dict) -> str:
+    """Why the points-mode threshold cannot be compared with the review's score, or "".
+
+    The deduction is the points lost on the review's own (100-point) scale: a threshold written
+    on another scale (千分制 900) would deduct about 800 points × ¥5 from everyone, so it is
+    refused (pay runs fail with this message, the standards page shows it in red)."""
+    perf = rules["performance"]
+    try:
+        full = paymath.dec(perf.get("full_score"))
+    except (ArithmeticError, ValueError, TypeError):
+        return "绩效报酬“全额分数线”未填写或格式不正确。"
+    if full > REVIEW_SCORE_SCALE:
+        return (
+            f"绩效报酬“全额分数线”为 {paymath.fmt_num(full)} 分，超出考核综合得分的满分 "
+            f"{paymath.fmt_num(REVIEW_SCORE_SCALE)} 分（百分制）：按分数扣减时每人将被多扣约 "
+            f"{paymath.fmt_num(full - REVIEW_SCORE_SCALE)} 分。请在政策配置中按百分制填写（如千分制 900 分折合 90 分）。"
+        )
+    return ""
 
 
 def grade_percent(rules: dict, grade: str, grade_label: str = "") -> tuple[str, int] | None:
@@ -124,6 +169,9 @@ def performance(rules: dict, *, pool: Decimal, grade: str, grade_label: str, sco
     """Year-end performance pay from the review result, as the profile says (grades or points)."""
     perf = rules["performance"]
     if perf.get("mode") == "points":
+        problem = points_scale_problem(rules)
+        if problem:
+            raise ValueError(problem)
         if score is None:
             return None
         return paymath.performance_by_points(pool=pool, score=score, full_score=perf["full_score"], per_point=perf["per_point"])

@@ -71,6 +71,9 @@ class StandardsView(PageView):
                 "performance_label": PerformanceMode(rules["performance"]["mode"]).label,
                 "living_label": LivingModel(living["model"]).label,
                 "secretary_base": standards.secretary_base_annual(rules),
+                "points_problem": standards.points_scale_problem(rules)
+                if rules["performance"].get("mode") == PerformanceMode.POINTS
+                else "",
                 "has_profile_for_year": PolicyProfile.objects.filter(year=year).exists(),
             }
         )

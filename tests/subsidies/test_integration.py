@@ -124,3 +124,75 @@ def test_only_the_finance_group_holds_the_bank_account_permission(db, finance_us
         assert holders == {FINANCE_GROUP}
     assert set(ROLE_GROUPS.values()) <= set(Group.objects.values_list("name", flat=True))
     assert Group.objects.get(name=ROLE_GROUPS["county"]).permissions.filter(codename="approve_payrun").exists()
+
+
+def _points_profile(full_score):
+    from cadres.models import PolicyProfile
+    from cadres.policy import default_profile_data
+
+    data = default_profile_data()
+    rules = data["subsidies"]
+    rules["performance"] = {**rules["performance"], "mode": "points", "full_score": full_score, "per_point": "5.00"}
+    # secretary ¥9,500 + ¥3,000 = ¥12,500 a year; base 60 % → performance pool ¥5,000
+    rules["tiers"] = [{"code": "B", "name": "二类村", "secretary_amount": "9500.00"}]
+    return PolicyProfile.objects.create(year=2025, title="积分制", data=data)
+
+
+def _locked_result(person, village, score):
+    from assessments.models import ReviewResult
+
+    from ..assessments.factories import ReviewFactory
+
+    review = ReviewFactory(person=person, village=village)
+    return ReviewResult.objects.create(
+        review=review,
+        year=2025,
+        person=person,
+        village=village,
+        township=village.township,
+        status="graded",
+        grade="competent",
+        grade_label="称职",
+        score=D(score),
+        village_category="B",
+        locked=True,
+    )
+
+
+def test_points_mode_4860_from_review_to_posted_entry(posted_run, village_a):
+    from subsidies.models import LedgerEntry
+
+    _points_profile("90")
+    sec = cadre(village_a)
+    _locked_result(sec.person, village_a, "62")  # 28 points below 90 on the review's own scale
+    run = posted_run(kind="performance_yearly", period="2025")
+    entry = LedgerEntry.objects.get(pay_run=run)
+    assert (entry.person_id, entry.amount, entry.entry_type) == (sec.person_id, D("4860.00"), EntryType.PERFORMANCE)
+    assert "¥4,860 = ¥5,000 − 28 分 × ¥5" in entry.explanation
+    assert entry.inputs["score"] == "62.00" and entry.inputs["full_score"] == "90"
+    assert run.total_amount == D("4860.00")
+
+
+def test_points_threshold_on_another_scale_fails_the_run_and_writes_nothing(run_job, clerk_a, village_a):
+    from subsidies.models import LedgerEntry
+
+    _points_profile(900)  # a profile saved before the editor checked the scale
+    sec = cadre(village_a)
+    _locked_result(sec.person, village_a, "62")
+    run = run_job(services.payrun_create, by=clerk_a, kind="performance_yearly", period_code="2025")
+    assert run.status == "failed"
+    assert "全额分数线" in run.message and "900" in run.message
+    assert PayRunLine.objects.filter(run=run).count() == 0 and LedgerEntry.objects.count() == 0
+
+
+def test_policy_editor_refuses_a_points_threshold_above_100():
+    from django.core.exceptions import ValidationError
+
+    from cadres.forms import column_field
+    from cadres.policy import SECTIONS
+
+    group = next(p for p in SECTIONS["subsidies"].parts if p.key == "performance")
+    field = column_field(next(c for c in group.fields if c.key == "full_score"))
+    assert field.clean("90") == D("90")
+    with pytest.raises(ValidationError):
+        field.clean("900")

@@ -347,9 +347,9 @@ def test_performance_pay_from_grades(run_job, clerk_a, village_a, monkeypatch):
 
 
 def test_performance_pay_by_points_deduction(run_job, clerk_a, village_a, monkeypatch):
-    _profile(performance={"mode": "points", "full_score": 900, "per_point": "5.00"})
+    _profile(performance={"mode": "points", "full_score": "90", "per_point": "5.00"})
     sec = cadre(village_a, "secretary")
-    _review(monkeypatch, [_result(sec, score="872")])
+    _review(monkeypatch, [_result(sec, score="62")])
     run = run_job(services.payrun_create, by=clerk_a, kind="performance_yearly", period_code="2025")
     line = PayRunLine.objects.get(run=run)
     assert line.amount == D("17860.00")

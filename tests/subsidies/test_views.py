@@ -118,6 +118,24 @@ def test_standards_preview_shows_what_each_post_earns(client, county_user):
     assert "seed 002" in response.content.decode()
 
 
+def test_standards_preview_uses_per_post_ratios_and_flags_a_points_threshold_on_another_scale(client, county_user):
+    from cadres.models import PolicyProfile
+    from cadres.policy import default_profile_data
+
+    data = default_profile_data()
+    data["subsidies"]["post_ratios"] = [{"code": "chair", "name": "村民委员会主任", "percent": "90"}]
+    data["subsidies"]["performance"].update(mode="points", full_score=900)
+    PolicyProfile.objects.create(year=2025, title="毛田镇式", data=data)
+    client.force_login(county_user)
+    response = client.get(reverse("subsidies:standards") + "?year=2025")
+    rows = {r["post"]["code"]: r for r in response.context["rows"]}
+    assert [c["annual"] for c in rows["chair"]["cells"]] == [D("43200.00"), D("40500.00")]
+    assert rows["chair"]["ratio_source"] == "按职务系数" and rows["vice_chair"]["ratio_source"] == "按副职比例"
+    html = response.content.decode()
+    assert "¥40,500 = ¥45,000 × 90%" in html
+    assert "alert-danger" in html and "超出考核综合得分的满分 100 分" in html
+
+
 def test_reversal_page(client, county_user, village_a):
     entry = LedgerEntryFactory(village=village_a)
     client.force_login(county_user)
