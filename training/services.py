@@ -229,6 +229,14 @@ def session_update(*, session: TrainingSession, by: User, **fields) -> TrainingS
 # ---------------------------------------------------------------------------------------------
 
 
+def capacity_error(capacity: int | None, *, enrolled: int) -> str | None:
+    """Why one more person cannot join a roster of ``enrolled`` (None: there is a seat). Shared by
+    the enrol form/API and the sign-in import's walk-ins."""
+    if capacity and enrolled >= capacity:
+        return f"该培训班计划{capacity}人，名额已满。"
+    return None
+
+
 def person_home(person: Person, *, on: datetime.date | None = None) -> tuple[Township | None, Village | None, str]:
     """Where a person belongs for training purposes: the village of a current post (secretary
     first), else of an active first-secretary posting, else the township that keeps the file."""
@@ -268,8 +276,9 @@ def enrollment_add(
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
     if Enrollment.objects.filter(session=session, person=person).exists():
         raise ValidationError({"person": "此人已在该培训班名单中。"})
-    if session.capacity and session.enrollments.count() >= session.capacity:
-        raise ValidationError({"person": f"该培训班计划{session.capacity}人，名额已满。"})
+    full = capacity_error(session.capacity, enrolled=session.enrollments.count())
+    if full:
+        raise ValidationError({"person": full})
     enrollment = Enrollment(
         session=session,
         person=person,

@@ -13,7 +13,7 @@ import datetime
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from cadres.choices import SECRETARY
 from cadres.models import Appointment, Person
@@ -25,7 +25,7 @@ from cadres.spreadsheets.pipeline import CHANGED, NEW, UNCHANGED, RowResult, She
 
 from .choices import AttendanceStatus
 from .models import Attendance, Enrollment, TrainingSession
-from .services import MAX_SESSION_DAYS, _refresh
+from .services import MAX_SESSION_DAYS, _refresh, capacity_error
 
 CN_NUMBERS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五"]
 
@@ -227,6 +227,14 @@ class AttendanceSheet(RegisterSheetMixin, SheetType):
                 "pk", "enrollment_id", "date", "status"
             ):
                 marks[enrollment_id][day] = (pk, status)
+        # Walk-ins take seats: the same capacity rule as enrolling from the session page.
+        seats_taken = dict(
+            Enrollment.objects.filter(session_id__in=session_ids)
+            .order_by()
+            .values("session_id")
+            .annotate(n=Count("id"))
+            .values_list("session_id", "n")
+        )
         # Home village of people not yet on a roster (for the new enrolment's township).
         homes: dict[int, tuple[int, int, str]] = {}
         missing = {p for (s, p) in keys if (s, p) not in enrolled}
@@ -283,6 +291,11 @@ class AttendanceSheet(RegisterSheetMixin, SheetType):
                 if user.is_clerk and township_id != user.township_id:
                     r.error("village", "只能导入本乡镇人员的考勤")
                     continue
+                full = capacity_error(session.capacity, enrolled=seats_taken.get(session.pk, 0))
+                if full:
+                    r.error("name", f"不在报名名单中，{full.rstrip('。')}，不能加入名单")
+                    continue
+                seats_taken[session.pk] = seats_taken.get(session.pk, 0) + 1
                 plan.update(village_id=village_id, township_id=township_id, post_name=post_name)
                 r.status = NEW
                 r.warn("name", "不在该培训班报名名单中，导入后将加入名单")
