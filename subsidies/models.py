@@ -152,6 +152,7 @@ class PayRun(models.Model):
     policy_year = models.PositiveIntegerField("政策年度")
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
+    progress_step = models.CharField("进度阶段", max_length=40, blank=True)
     line_count = models.PositiveIntegerField("人数", default=0)
     total_amount = models.DecimalField("合计金额", default=Decimal("0.00"), **MONEY)
     message = models.TextField("说明", blank=True)

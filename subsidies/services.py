@@ -183,10 +183,10 @@ def payrun_compute(*, run: PayRun, by: User) -> PayRun:
         if run.status not in (RunStatus.QUEUED, RunStatus.COMPUTING, RunStatus.PREVIEW, RunStatus.FAILED):
             return run
         _require_scope(by, run)
-        _set_status(run, RunStatus.COMPUTING, by=by, message="", progress_done=0, progress_total=0)
+        _set_status(run, RunStatus.COMPUTING, by=by, message="", progress_done=0, progress_total=0, progress_step="读取任职记录")
         PayRunLine.objects.filter(run=run).delete()
     try:
-        lines, notes = compute_lines(run=run, by=by)
+        lines, notes = compute_lines(run=run, by=by, progress=Progress(run))
         _write_lines(run, lines, by)
     except ValidationError as exc:
         with transaction.atomic():
@@ -204,6 +204,7 @@ def payrun_compute(*, run: PayRun, by: User) -> PayRun:
             line_count=agg["n"] or 0,
             progress_done=len(lines),
             progress_total=len(lines),
+            progress_step="",
         )
     return run
 
@@ -223,10 +224,46 @@ LINE_FIELDS = [
 ]
 
 
+PROGRESS_EVERY = 1000
+
+
+def _report_progress(run_id: int, *, step: str, done: int, total: int) -> None:
+    """One UPDATE of the run's progress (autocommit outside the posting transaction: the run
+    page polls it every 2 seconds)."""
+    PayRun.objects.filter(pk=run_id).update(progress_step=step[:40], progress_done=done, progress_total=total)
+
+
+class Progress:
+    """Progress of one step of a computation (e.g. 计算基本报酬 1,000/50,000 人), reported every
+    ``PROGRESS_EVERY`` items and when a step starts or ends; ``None``-safe for callers outside a run."""
+
+    def __init__(self, run: PayRun):
+        self.run_id = run.pk
+        self.step, self.done, self.total, self._last = "", 0, 0, 0
+
+    def start(self, step: str, total: int) -> None:
+        self.step, self.done, self.total, self._last = step, 0, total, 0
+        _report_progress(self.run_id, step=step, done=0, total=total)
+
+    def tick(self, n: int = 1) -> None:
+        self.done += n
+        if self.done - self._last >= PROGRESS_EVERY or self.done == self.total:
+            self._last = self.done
+            _report_progress(self.run_id, step=self.step, done=self.done, total=self.total)
+
+
+class _NoProgress:
+    def start(self, step: str, total: int) -> None:
+        pass
+
+    def tick(self, n: int = 1) -> None:
+        pass
+
+
 def _write_lines(run: PayRun, lines: list[PayRunLine], by: User) -> None:
     """Preview lines in committed chunks (COPY on PostgreSQL) so that progress is visible."""
     total = len(lines)
-    PayRun.objects.filter(pk=run.pk).update(progress_total=total, progress_done=0)
+    _report_progress(run.pk, step="写入预览明细", done=0, total=total)
     for start in range(0, total, CHUNK):
         chunk = lines[start : start + CHUNK]
         rows = [
@@ -241,16 +278,17 @@ def _write_lines(run: PayRun, lines: list[PayRunLine], by: User) -> None:
             PayRun.objects.filter(pk=run.pk).update(progress_done=min(start + CHUNK, total))
 
 
-def compute_lines(*, run: PayRun, by: User) -> tuple[list[PayRunLine], list[str]]:
-    """The lines a run would post, and notes for the preview (nothing written)."""
+def compute_lines(*, run: PayRun, by: User, progress: Progress | None = None) -> tuple[list[PayRunLine], list[str]]:
+    """The lines a run would post, and notes for the preview (nothing written but progress)."""
     rules = pay_rules(run.policy_year)
     posts = post_table(run.policy_year)
     township_ids = [run.township_id] if run.township_id else None
+    progress = progress or _NoProgress()
     if run.kind == RunKind.BASE_MONTHLY:
-        return _base_lines(run, by, rules, posts, township_ids)
+        return _base_lines(run, by, rules, posts, township_ids, progress)
     if run.kind == RunKind.PERFORMANCE_YEARLY:
-        return _performance_lines(run, by, rules, posts, township_ids)
-    return _subsidy_lines(run, by, rules, posts, township_ids)
+        return _performance_lines(run, by, rules, posts, township_ids, progress)
+    return _subsidy_lines(run, by, rules, posts, township_ids, progress)
 
 
 def _period_bounds(period: PayPeriod) -> tuple[datetime.date, datetime.date]:
@@ -316,7 +354,7 @@ def _top_post(rules, posts_by_code, held, categories, cache: dict):
     return best
 
 
-def _base_lines(run, by, rules, posts, township_ids):
+def _base_lines(run, by, rules, posts, township_ids, progress):
     first, last = _period_bounds(run.period)
     posts_by_code = {p["code"]: p for p in posts}
     categories = _village_categories(run.period.year, township_ids)
@@ -324,7 +362,9 @@ def _base_lines(run, by, rules, posts, township_ids):
     paid = _already_posted(run, EntryType.BASE)
     lines, notes, cache, post_cache = [], [], {}, {}
     pct = rules["standards"]["base_percent"]
+    progress.start("计算基本报酬（人）", len(held))
     for person_id, items in held.items():
+        progress.tick()
         top = _top_post(rules, posts_by_code, items, categories, post_cache)
         if top is None:
             continue
@@ -378,7 +418,7 @@ def _already_posted(run: PayRun, entry_type: str) -> set[tuple[int, str]]:
     return {(r["person_id"], r["source_ref"]) for r in rows if r["net"]}
 
 
-def _performance_lines(run, by, rules, posts, township_ids):
+def _performance_lines(run, by, rules, posts, township_ids, progress):
     from assessments import selectors as review_selectors
 
     year = run.period.year
@@ -393,7 +433,9 @@ def _performance_lines(run, by, rules, posts, township_ids):
     posts_by_code = {p["code"]: p for p in posts}
     paid = _already_posted(run, EntryType.PERFORMANCE)
     lines, notes = [], []
+    progress.start("计算绩效报酬（人）", len(results))
     for r in results:
+        progress.tick()
         pid = r["person_id"]
         if pid not in allowed or (township_ids and r.get("township_id") not in township_ids):
             continue
@@ -438,16 +480,16 @@ def _performance_lines(run, by, rules, posts, township_ids):
     return lines, notes
 
 
-def _subsidy_lines(run, by, rules, posts, township_ids):
+def _subsidy_lines(run, by, rules, posts, township_ids, progress):
     year = run.period.year
     lines, notes = [], []
-    lines += _pension_lines(run, by, rules, township_ids, notes)
-    lines += _living_lines(run, by, rules, township_ids, notes)
-    lines += _education_lines(run, by, township_ids, notes)
+    lines += _pension_lines(run, by, rules, township_ids, notes, progress)
+    lines += _living_lines(run, by, rules, township_ids, notes, progress)
+    lines += _education_lines(run, by, township_ids, notes, progress)
     return lines, [*notes, f"{year}年度补贴：共 {len(lines)} 笔。"]
 
 
-def _pension_lines(run, by, rules, township_ids, notes):
+def _pension_lines(run, by, rules, township_ids, notes, progress):
     first, last = _period_bounds(run.period)
     pension_posts = set(code_list(rules["pension"].get("posts")))
     held = _held_posts(by, township_ids, first, last)
@@ -455,7 +497,9 @@ def _pension_lines(run, by, rules, township_ids, notes):
     accounts = {a.person_id: a for a in PayAccount.objects.filter(person_id__in=list(eligible))}
     paid = _already_posted(run, EntryType.PENSION)
     out = []
+    progress.start("计算养老保险补贴（人）", len(eligible))
     for pid, items in eligible.items():
+        progress.tick()
         item = next(i for i in items if i[0] in pension_posts)
         if township_ids and item[2] not in township_ids:
             continue
@@ -486,7 +530,7 @@ def _pension_lines(run, by, rules, township_ids, notes):
     return out
 
 
-def _living_lines(run, by, rules, township_ids, notes):
+def _living_lines(run, by, rules, township_ids, notes, progress):
     """Departed cadres: normal departure, eligible post, service years counted once across
     overlapping posts, age by sex, no stop before this year (a stop takes effect next year)."""
     living = rules["living"]
@@ -518,7 +562,9 @@ def _living_lines(run, by, rules, township_ids, notes):
     extras = set(PayAccount.objects.filter(person_id__in=candidates, living_extra=True).values_list("person_id", flat=True))
     paid = _already_posted(run, EntryType.LIVING)
     out = []
+    progress.start("计算离任生活补贴（人）", len(candidates))
     for pid in sorted(candidates):
+        progress.tick()
         person = people[pid]
         rows = stints_by_person.get(pid, [])
         main = [r for r in rows if r[0] in eligible_posts]
@@ -575,7 +621,7 @@ def _living_lines(run, by, rules, township_ids, notes):
     return out
 
 
-def _education_lines(run, by, township_ids, notes):
+def _education_lines(run, by, township_ids, notes, progress):
     try:
         from training import selectors as training_selectors
 
@@ -585,7 +631,9 @@ def _education_lines(run, by, township_ids, notes):
     allowed = set(scoped(by, Person).filter(pk__in=[r["person_id"] for r in rows]).values_list("pk", flat=True))
     paid = _already_posted(run, EntryType.EDUCATION)
     out = []
+    progress.start("计算学历提升补贴（笔）", len(rows))
     for r in rows:
+        progress.tick()
         if r["person_id"] not in allowed or (township_ids and r["township_id"] not in township_ids):
             continue
         ref = f"training:{r['upgrade_id']}:{r['kind']}"
@@ -661,7 +709,9 @@ def payrun_approve(*, run: PayRun, by: User) -> PayRun:
     if run.status != RunStatus.PREPARED:
         raise ValidationError({"status": f"只有乡镇已确认的批次可以审批，当前为“{run.get_status_display()}”。"})
     _require_open(run.period)
-    _set_status(run, RunStatus.POSTING, by=by, approved_by=by, approved_at=timezone.now(), progress_done=0)
+    _set_status(
+        run, RunStatus.POSTING, by=by, approved_by=by, approved_at=timezone.now(), progress_done=0, progress_step="记账入账"
+    )
     from .tasks import payrun_post_task
 
     transaction.on_commit(lambda: payrun_post_task.delay(run_id=run.pk, user_id=by.pk))
@@ -686,7 +736,7 @@ def payrun_post(*, run: PayRun, by: User) -> PayRun:
     posted = LedgerEntry.objects.filter(pay_run=run).total()
     if posted != run.total_amount:
         raise ValidationError({"status": f"入账合计 {posted} 与批次合计 {run.total_amount} 不一致，已全部撤回。"})
-    _set_status(run, RunStatus.APPROVED, by=by, progress_done=count, progress_total=count)
+    _set_status(run, RunStatus.APPROVED, by=by, progress_done=count, progress_total=count, progress_step="")
     return run
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("standards/", views.StandardsView.as_view(), name="standards"),
     path("runs/new/", views.RunCreateView.as_view(), name="run_create"),
     path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run_detail"),
+    path("runs/<int:pk>/progress/", views.RunProgressView.as_view(), name="run_progress"),
     path("runs/<int:pk>/bank-sheet/", views.RunBankSheetView.as_view(), name="run_bank_sheet"),
     path("runs/<int:pk>/<slug:action>/", views.RunActionView.as_view(), name="run_action"),
     path("entries/", views.EntryListView.as_view(), name="entry_list"),

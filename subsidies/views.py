@@ -162,6 +162,22 @@ class RunDetailView(PageView):
         )
 
 
+class RunProgressView(PageView):
+    """The progress card of a run, polled by htmx every 2 s while the run computes or posts.
+    Once the run has finished, the card stops polling and (for htmx) reloads the page once so
+    that the totals and lines appear."""
+
+    template_name = "subsidies/_run_progress.html"
+
+    def get(self, request, pk):
+        _need(request.user, "subsidies.view_payrun")
+        run = selectors.run_get(user=request.user, pk=pk)
+        response = self.render({"run": run})
+        if request.headers.get("HX-Request") and not run.is_running:
+            response["HX-Refresh"] = "true"
+        return response
+
+
 class RunActionView(PageView):
     """POST-only: prepare / approve / return / recompute / cancel / pay."""
 

@@ -333,3 +333,54 @@ def test_reconciliation_lists_differences_by_person(client, posted_run, clerk_a,
     }
     assert len(result.errors) == 1 and "第5行" in result.errors[0]
     assert result.ledger_total == run.total_amount
+
+
+# --- pay-run progress ----------------------------------------------------------------------------
+
+
+def test_run_progress_partial_polls_while_running_and_stops_when_done(client, clerk_a, clerk_b, village_a):
+    cadre(village_a)
+    run = services.payrun_create(by=clerk_a, kind="base_monthly", period_code="2025-03")  # queued (task not run)
+    PayRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.COMPUTING, progress_step="计算基本报酬（人）", progress_done=300, progress_total=1000
+    )
+    url = reverse("subsidies:run_progress", args=[run.pk])
+    client.force_login(clerk_a)
+    detail = client.get(reverse("subsidies:run_detail", args=[run.pk])).content.decode()
+    assert f'hx-get="{url}"' in detail and 'hx-trigger="every 2s"' in detail and 'http-equiv="refresh"' not in detail
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert 'hx-trigger="every 2s"' in html and "30%" in html and "计算基本报酬（人）" in html and "300 / 1000" in html
+    assert "HX-Refresh" not in response
+    services.payrun_compute(run=run, by=clerk_a)
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "hx-trigger" not in html and "100%" in html and "待乡镇确认" in html
+    assert response["HX-Refresh"] == "true"
+    client.force_login(clerk_b)
+    assert client.get(url).status_code == 404
+
+
+def test_compute_reports_progress_while_computing_not_only_while_writing(clerk_a, village_a, monkeypatch):
+    for _ in range(5):
+        cadre(VillageFactory(township=village_a.township))
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
+    seen = []
+    real = services._report_progress
+
+    def spy(run_id, *, step, done, total):
+        seen.append((step, done, total, PayRun.objects.get(pk=run_id).status))
+        real(run_id, step=step, done=done, total=total)
+
+    monkeypatch.setattr(services, "_report_progress", spy)
+    run = services.payrun_create(by=clerk_a, kind="base_monthly", period_code="2025-03")
+    run = services.payrun_compute(run=run, by=clerk_a)
+    computing = [(s, d, t) for s, d, t, status in seen if status == RunStatus.COMPUTING]
+    assert computing == [
+        ("计算基本报酬（人）", 0, 5),
+        ("计算基本报酬（人）", 2, 5),
+        ("计算基本报酬（人）", 4, 5),
+        ("计算基本报酬（人）", 5, 5),
+        ("写入预览明细", 0, 5),
+    ]
+    assert (run.status, run.progress_done, run.progress_total, run.progress_step) == (RunStatus.PREVIEW, 5, 5, "")
