@@ -209,6 +209,13 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def induction_window_in_year(start: datetime.date, months: int, year: int) -> bool:
+    """Whether a post's induction period (start … start + ``months``) touches ``year``: posts taken
+    in the year, and posts taken in the last ``months`` months before it (appointed in November,
+    due in February: listed in both years' reports)."""
+    return start <= datetime.date(year, 12, 31) and add_months(start, months) >= datetime.date(year, 1, 1)
+
+
 def is_new_post(span: PostSpan, others: Iterable[PostSpan]) -> bool:
     """New member: held none of the counted posts the day before this one began (a re-elected
     member or a member who moves from committee member to secretary is not new)."""

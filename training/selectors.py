@@ -186,13 +186,14 @@ class InductionRow:
     post_name: str
     start: datetime.date
     result: rules.Induction
+    today: datetime.date  # the report's day: overdue days are counted up to it
 
     @property
     def overdue_days(self) -> int | None:
         since = self.result.overdue_since
         if since is None:
             return None
-        end = self.result.completed_on or timezone.localdate()
+        end = self.result.completed_on or self.today
         return (end - self.result.deadline).days
 
 
@@ -240,9 +241,13 @@ def coverage_report(*, user, year: int, township_id: int | None = None, today: d
     ind = section["induction"]
     year_start, year_end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     ref = min(today, year_end)
+    months = int(ind["months"])
+    # Posts taken up to ``months`` before the year still owe their induction in it; their eve
+    # (to tell a new member from a re-elected one) needs the posts held the day before.
+    window_start = rules.add_months(year_start, -months)
 
     appts = scoped(user, Appointment).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=year_start - datetime.timedelta(days=1)),
+        Q(end_date__isnull=True) | Q(end_date__gte=window_start - datetime.timedelta(days=1)),
         status=FilingStatus.FILED,
         post__in=list(table),
         start_date__lte=year_end,
@@ -287,7 +292,11 @@ def coverage_report(*, user, year: int, township_id: int | None = None, today: d
         person_spans = [rules.PostSpan(r[3], r[5], r[6]) for r in rows]
         holding = [r for r in rows if r[5] <= ref and (r[6] is None or r[6] >= ref)]
         for r, span in zip(rows, person_spans, strict=True):
-            if r[5].year == year and rules.is_new_post(span, person_spans):
+            if (
+                rules.induction_window_in_year(r[5], months, year)
+                and (r[6] is None or r[6] >= year_start)
+                and rules.is_new_post(span, person_spans)
+            ):
                 new_posts.append(r)
         if not holding:
             continue
@@ -324,10 +333,8 @@ def coverage_report(*, user, year: int, township_id: int | None = None, today: d
         ).values_list("person_id", "session__end_date", "hours_credited"):
             trainings[person_id].append((end, credited))
         for r in new_posts:
-            result = rules.induction(
-                r[5], trainings[r[0]], months=int(ind["months"]), min_hours=Decimal(str(ind["min_hours"])), today=today
-            )
-            irow = InductionRow(r[0], r[1], r[9], r[10], r[7], r[4], r[5], result)
+            result = rules.induction(r[5], trainings[r[0]], months=months, min_hours=Decimal(str(ind["min_hours"])), today=today)
+            irow = InductionRow(r[0], r[1], r[9], r[10], r[7], r[4], r[5], result, today)
             bucket = by_township.get(r[9])
             for target in (bucket, county) if bucket else (county,):
                 target.inductions.append(irow)
