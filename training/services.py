@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Length
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -141,11 +141,41 @@ def _clean_session(values: dict, *, by: User) -> dict:
     return values
 
 
+CODE_ATTEMPTS = 5
+
+
 def _next_code(year: int) -> str:
+    """The next free number of the year, read without a lock (an aggregate cannot be locked):
+    a clash with a concurrent allocation is caught by the unique index and retried, see
+    ``_insert_with_code``. Longest code first, so PX2025-1000 follows PX2025-999."""
     prefix = f"PX{year}-"
-    last = TrainingSession.objects.select_for_update().filter(code__startswith=prefix).aggregate(m=Max("code"))["m"]
+    last = (
+        TrainingSession.objects.filter(code__startswith=prefix)
+        .order_by(Length("code").desc(), "-code")
+        .values_list("code", flat=True)
+        .first()
+    )
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{number:03d}"
+
+
+def _insert_with_code(session: TrainingSession, *, by: User) -> None:
+    """Save a new session under the next code of its year; when another request took that code
+    in the meantime, the insert fails in its savepoint and the next number is tried."""
+    session._history_user = by
+    session.full_clean(exclude=["code"])
+    for _ in range(CODE_ATTEMPTS):
+        session.code = _next_code(session.start_date.year)
+        try:
+            with transaction.atomic():
+                session.save(force_insert=True)
+        except IntegrityError:
+            if not TrainingSession.objects.filter(code=session.code).exists():
+                raise  # some other constraint: not a code clash
+            session.pk = None
+            continue
+        return
+    raise ValidationError({"title": "培训班编号分配冲突（同时登记的培训班较多），请稍后重新提交。"})
 
 
 @transaction.atomic
@@ -189,8 +219,8 @@ def session_create(
         },
         by=by,
     )
-    session = TrainingSession(code=_next_code(start_date.year), created_by=by, **values)
-    _save(session, by=by)
+    session = TrainingSession(created_by=by, **values)
+    _insert_with_code(session, by=by)
     return session
 
 
