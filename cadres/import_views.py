@@ -20,11 +20,15 @@ from .exports import xlsx_response
 from .models import ImportBatch, Township
 from .scope import get_scoped_or_404, scoped
 from .spreadsheets.batches import (
+    batch_progress,
     import_allowed,
     import_batch_apply,
     import_batch_create,
     import_batch_preview,
+    import_batch_retry,
     import_batch_rollback,
+    progress_heartbeat,
+    retry_allowed,
 )
 from .spreadsheets.pipeline import REGISTRY, STATUS_LABELS, get_sheet_type
 from .spreadsheets.workbooks import error_workbook, template_workbook
@@ -67,11 +71,13 @@ def _run(batch: ImportBatch, *, apply_by=None) -> None:
     if apply_by is None:
         if big:
             ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.PREVIEWING)
+            progress_heartbeat(batch)  # the "stuck" clock starts at dispatch
             transaction.on_commit(lambda: import_batch_preview_task.delay(batch.pk))
         else:
             import_batch_preview(batch=batch)
     elif big:
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.APPLYING)
+        progress_heartbeat(batch)
         transaction.on_commit(lambda: import_batch_apply_task.delay(batch.pk, apply_by.pk))
     else:
         import_batch_apply(batch=batch, by=apply_by)
@@ -134,15 +140,18 @@ class ImportDetailView(PageView):
         batch = get_scoped_or_404(
             request.user, ImportBatch.objects.select_related("uploaded_by", "applied_by", "township"), pk=pk
         )
+        if batch.is_running and (live := batch_progress(batch)):
+            batch.progress_done, batch.progress_total = live["done"], live["total"]
         st = REGISTRY.get(batch.sheet_type)
         status = request.GET.get("status", "")
         rows = batch.summary.get("rows", [])
         if status:
             rows = [r for r in rows if r["s"] == status]
         page = Paginator(rows, 100).get_page(request.GET.get("page"))
-        template = "imports/_progress.html" if request.headers.get("HX-Request") else self.template_name
-        self.template_name = template
-        return self.render(
+        polling = bool(request.headers.get("HX-Request"))
+        if polling:
+            self.template_name = "imports/_progress.html"
+        response = self.render(
             {
                 "batch": batch,
                 "sheet_type": st,
@@ -153,8 +162,32 @@ class ImportDetailView(PageView):
                 "title": f"导入：{batch.original_name}",
                 "can_apply": batch.status == ImportBatch.Status.PREVIEWED and import_allowed(request.user, st),
                 "can_rollback": batch.status == ImportBatch.Status.APPLIED and not request.user.is_auditor,
+                "can_retry": retry_allowed(request.user, batch),
             }
         )
+        if polling and not batch.is_running:
+            # Finished: the partial carries no hx-trigger, so polling stops; reload once to show the result.
+            response["HX-Refresh"] = "true"
+        return response
+
+    def post(self, request, pk):
+        """重新校验 / 重试 of a failed or stuck batch (its uploader or county staff)."""
+        batch = get_scoped_or_404(request.user, ImportBatch, pk=pk)
+        if request.POST.get("action") != "retry":
+            return redirect(reverse("cadres:import_detail", args=[batch.pk]))
+        try:
+            step = import_batch_retry(batch=batch, by=request.user)
+            batch.refresh_from_db()
+            if step == "preview":
+                _run(batch)
+            else:
+                _run(batch, apply_by=request.user)
+            messages.success(request, "已重新开始校验。" if step == "preview" else "已重新开始导入。")
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        except Exception:  # the retry crashed again: the batch says 导入失败, the page says so
+            messages.error(request, "重试时发生系统错误，未写入任何数据。请稍后再试或联系管理员。")
+        return redirect(reverse("cadres:import_detail", args=[batch.pk]))
 
 
 class ImportActionView(PageView):

@@ -390,7 +390,9 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                         "registered_township_id": v["village"].township_id,
                     }
                 )
+        progress = ctx.get("progress") or (lambda done, total: None)
         new_person_ids = insert_with_history(Person, new_people, user=user, reason=reason)
+        progress(1, 4)
         for row, pk in zip(new_rows, new_person_ids, strict=True):
             row.plan["person_id"] = pk
         changed_people, old_values, fields = [], {}, set()
@@ -411,6 +413,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                 default_user=user,
                 default_change_reason=reason,
             )
+        progress(2, 4)
         new_appts, changed_appts, old_appt, new_start = [], [], {}, {}
         for row in rows:
             v = row.values
@@ -437,6 +440,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
             appt.start_date = new_start[pk]
             changed_appts.append(appt)
         new_appt_ids = insert_with_history(Appointment, new_appts, user=user, reason=reason)
+        progress(3, 4)
         now = timezone.now()
         copy_rows(
             FilingEvent._meta.db_table,
@@ -452,6 +456,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
             bulk_update_with_history(
                 changed_appts, Appointment, ["start_date"], batch_size=1000, default_user=user, default_change_reason=reason
             )
+        progress(4, 4)
         return {
             "watermark": watermark,
             "person_created": new_person_ids,
@@ -725,8 +730,10 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
                 )
                 row.plan["person"] = p
                 new_people.append(p)
+        progress = ctx.get("progress") or (lambda done, total: None)
         if new_people:
             bulk_create_with_history(new_people, Person, default_user=user, default_change_reason=reason)
+        progress(1, 3)
         created, updated = [], {}
         new_postings = [
             FirstSecretary(
@@ -744,6 +751,7 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
         if new_postings:
             bulk_create_with_history(new_postings, FirstSecretary, default_user=user, default_change_reason=reason)
             created = [fs.pk for fs in new_postings]
+        progress(2, 3)
         changed, fields = [], set()
         for row in rows:
             if row.status == CHANGED:
@@ -755,6 +763,7 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
                 changed.append(fs)
         if changed:
             bulk_update_with_history(changed, FirstSecretary, sorted(fields), default_user=user, default_change_reason=reason)
+        progress(3, 3)
         return {
             "watermark": watermark,
             "person_created": [p.pk for p in new_people],

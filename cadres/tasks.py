@@ -15,7 +15,15 @@ def first_secretary_terms_expire_task(on: str | None = None) -> int:
     return services.first_secretary_terms_expire(on=day)
 
 
-@shared_task(name="cadres.tasks.import_batch_preview_task")
+# acks_late + reject_on_worker_lost (the task_reject_on_worker_lost setting, per task): a worker
+# killed mid-task (OOM, deploy) leaves the message on the broker for another worker instead of
+# losing it. Both are safe to run twice: the preview only rewrites the batch's own summary (and
+# is skipped once the batch moved on), the apply is one transaction that does nothing for a batch
+# already applied.
+IMPORT_TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
+
+
+@shared_task(name="cadres.tasks.import_batch_preview_task", **IMPORT_TASK_OPTIONS)
 def import_batch_preview_task(batch_id: int) -> str:
     from .models import ImportBatch
     from .spreadsheets.batches import import_batch_preview
@@ -23,10 +31,9 @@ def import_batch_preview_task(batch_id: int) -> str:
     return import_batch_preview(batch=ImportBatch.objects.get(pk=batch_id)).status
 
 
-@shared_task(name="cadres.tasks.import_batch_apply_task", acks_late=True)
+@shared_task(name="cadres.tasks.import_batch_apply_task", **IMPORT_TASK_OPTIONS)
 def import_batch_apply_task(batch_id: int, user_id: int) -> str:
-    """acks_late: a worker that dies mid-apply leaves the message for another worker; the apply
-    itself is one transaction, so nothing is half-written, and re-running it is idempotent."""
+    """Nothing is half-written if the worker dies: the apply is one transaction."""
     from .models import ImportBatch, User
     from .spreadsheets.batches import import_batch_apply
 

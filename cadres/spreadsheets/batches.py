@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -48,11 +49,72 @@ def import_batch_create(*, by, sheet_type: str, filename: str, data: bytes, town
     return batch
 
 
-def _progress_saver(batch: ImportBatch):
+PROGRESS_SECONDS = 24 * 60 * 60
+
+
+def _progress_key(batch_id: int) -> str:
+    return f"touyan:import-progress:{batch_id}"
+
+
+def batch_progress(batch: ImportBatch) -> dict | None:
+    """The live progress of a running batch: {"done", "total", "at" (epoch seconds)} or None.
+
+    Progress lives in the cache (Redis in production, shared by web and worker), not in the
+    batch row: during apply the row is inside the apply transaction, so an UPDATE there would
+    stay invisible to the page until the very end."""
+    return cache.get(_progress_key(batch.pk))
+
+
+def progress_heartbeat(batch: ImportBatch, done: int = 0, total: int = 0) -> None:
+    cache.set(_progress_key(batch.pk), {"done": done, "total": total, "at": time.time()}, PROGRESS_SECONDS)
+
+
+def _progress_saver(batch: ImportBatch, lo: int = 0, hi: int = 100):
+    """A progress callback mapping a step's done/total into lo…hi percent of the whole job. The
+    batch row is updated too when we are not inside a transaction (the preview)."""
+
     def save(done: int, total: int) -> None:
-        ImportBatch.objects.filter(pk=batch.pk).update(progress_done=done, progress_total=total)
+        pct = lo + (hi - lo) * min(done, total) // max(total, 1)
+        progress_heartbeat(batch, pct, 100)
+        if not transaction.get_connection().in_atomic_block:
+            ImportBatch.objects.filter(pk=batch.pk).update(progress_done=pct, progress_total=100)
 
     return save
+
+
+def stuck_after_seconds() -> int:
+    return getattr(settings, "IMPORT_STUCK_SECONDS", 10 * 60)
+
+
+def is_stuck(batch: ImportBatch) -> bool:
+    """Running (校验中/导入中) without a sign of life for IMPORT_STUCK_SECONDS: the worker died."""
+    if not batch.is_running:
+        return False
+    beat = batch_progress(batch)
+    last = beat["at"] if beat else batch.uploaded_at.timestamp()
+    return time.time() - last > stuck_after_seconds()
+
+
+def retry_allowed(user, batch: ImportBatch) -> bool:
+    """The uploader or county staff may restart a batch that failed or is stuck."""
+    if not user.is_authenticated or user.is_auditor:
+        return False
+    if not (user.is_county or user.pk == batch.uploaded_by_id):
+        return False
+    return batch.status == Status.FAILED or is_stuck(batch)
+
+
+def import_batch_retry(*, batch: ImportBatch, by) -> str:
+    """Restart a failed or stuck batch: "preview" (a stuck 校验中 batch is validated again) or
+    "apply" (a stuck 导入中 or a 导入失败 batch is applied again; the apply is one transaction
+    and re-checks the database, so nothing is doubled). The caller runs the returned step."""
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    if not retry_allowed(by, batch):
+        raise ValidationError({"status": f"当前状态为“{batch.get_status_display()}”，无需重试。"})
+    if batch.status == Status.PREVIEWING:
+        ImportBatch.objects.filter(pk=batch.pk, status=Status.PREVIEWING).update(status=Status.UPLOADED)
+        return "preview"
+    return "apply"
 
 
 def _summary(preview: Preview, st) -> dict:
@@ -103,7 +165,7 @@ def db_fingerprint(st) -> tuple:
     return tuple(m.history.aggregate(m=Max("history_id"))["m"] for m in st.reads_models())
 
 
-def _planned(batch: ImportBatch, st, by) -> tuple[list[RowResult], Preview | None]:
+def _planned(batch: ImportBatch, st, by, progress=None) -> tuple[list[RowResult], Preview | None]:
     """The rows as planned at upload time when nothing they read has changed since (cached for an
     hour, same user only) — then the preview shown to the user is exactly what gets written;
     otherwise the file is cleaned and compared with the database again (returned as a Preview)."""
@@ -112,7 +174,7 @@ def _planned(batch: ImportBatch, st, by) -> tuple[list[RowResult], Preview | Non
         fingerprint, rows = pickle.loads(blob)  # noqa: S301 (our own cache, written by import_batch_preview)
         if fingerprint == db_fingerprint(st):
             return rows, None
-    preview = clean_file(_read(batch), st, user=by, township=batch.township, progress=_progress_saver(batch))
+    preview = clean_file(_read(batch), st, user=by, township=batch.township, progress=progress)
     plan_preview(preview, st, user=by, township=batch.township)
     return preview.rows, preview
 
@@ -126,10 +188,16 @@ def _cache_rows(batch: ImportBatch, fingerprint: tuple, preview: Preview) -> Non
 def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
     """Validate the whole file and store the per-row preview. Writes only the batch row."""
     st = get_sheet_type(batch.sheet_type)
+    current = ImportBatch.objects.filter(pk=batch.pk).values_list("status", flat=True).first()
+    if current in (Status.APPLYING, Status.APPLIED, Status.FAILED, Status.ROLLED_BACK):
+        return ImportBatch.objects.get(pk=batch.pk)  # a redelivered task after the batch moved on
     ImportBatch.objects.filter(pk=batch.pk).update(status=Status.PREVIEWING, progress_done=0, progress_total=0)
+    progress_heartbeat(batch)
     try:
         fingerprint = db_fingerprint(st)
-        preview = clean_file(_read(batch), st, user=batch.uploaded_by, township=batch.township, progress=_progress_saver(batch))
+        preview = clean_file(
+            _read(batch), st, user=batch.uploaded_by, township=batch.township, progress=_progress_saver(batch, 0, 90)
+        )
         plan_preview(preview, st, user=batch.uploaded_by, township=batch.township)
         if preview.ok:
             _cache_rows(batch, fingerprint, preview)
@@ -139,6 +207,7 @@ def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
         batch.summary = {"rows": [], "errors": exc.messages, "warnings": [], "file_errors": exc.messages}
         batch.message = exc.messages[0]
         batch.save(update_fields=["status", "counts", "summary", "message"])
+        cache.delete(_progress_key(batch.pk))
         return batch
     batch.counts = preview.counts
     batch.summary = _summary(preview, st)
@@ -153,25 +222,42 @@ def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
         batch.message = f"同一文件已于{timezone.localtime(previous.applied_at):%Y-%m-%d %H:%M}导入过；再次导入不会产生变化的行。"
     batch.progress_done = batch.progress_total = max(batch.progress_total, 1)
     batch.save(update_fields=["status", "counts", "summary", "message", "progress_done", "progress_total"])
+    cache.delete(_progress_key(batch.pk))
     return batch
 
 
 def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
     """Re-validate against the current database and write everything in one transaction.
-    Any error → nothing is written. Re-applying an identical file writes nothing."""
+    Any error → nothing is written. Re-applying an identical file writes nothing; running the
+    apply of a batch that is already applied (a redelivered task, a retry racing the worker)
+    does nothing.
+
+    Progress goes to the cache (batch_progress): 0–40 % reading the file again when the
+    database changed since the preview, 40–100 % the writes (SheetType.apply may call
+    ctx["progress"](done, total))."""
     st = get_sheet_type(batch.sheet_type)
     if not import_allowed(by, st):
         raise PermissionDenied("您没有导入数据的权限。")
     batch = ImportBatch.objects.get(pk=batch.pk)
+    if batch.status == Status.APPLIED:
+        return batch
     if batch.status not in (Status.PREVIEWED, Status.APPLYING, Status.FAILED):
         raise ValidationError({"status": f"当前状态为“{batch.get_status_display()}”，不能导入。"})
     ImportBatch.objects.filter(pk=batch.pk).update(status=Status.APPLYING, progress_done=0, progress_total=0)
+    progress_heartbeat(batch)
     try:
         with transaction.atomic():
-            rows, fresh = _planned(batch, st, by)
+            # A second apply of the same batch (retry while the first still runs) waits here on
+            # PostgreSQL and then finds it applied.
+            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if locked.status == Status.APPLIED:
+                return locked
+            rows, fresh = _planned(batch, st, by, progress=_progress_saver(batch, 0, 40))
             if fresh is not None and not fresh.ok:
                 raise ValidationError(fresh.messages(st)[:50])
-            touched = st.apply(rows, st.context(user=by, township=batch.township) | {"user": by}, batch=batch)
+            _progress_saver(batch, 40, 100)(0, 1)
+            ctx = st.context(user=by, township=batch.township) | {"user": by, "progress": _progress_saver(batch, 40, 100)}
+            touched = st.apply(rows, ctx, batch=batch)
             batch.touched = touched
             if fresh is not None:  # the database had changed since the preview: store what was written
                 batch.counts = fresh.counts
@@ -181,20 +267,23 @@ def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
             batch.applied_at = timezone.now()
             c = batch.counts
             batch.message = f"导入完成：新增{c['created']}行，修改{c['updated']}行，无变化{c['unchanged']}行。"
-            batch.progress_done = batch.progress_total = max(batch.progress_total, 1)
+            batch.progress_done = batch.progress_total = 100
             batch.save()
     except ValidationError as exc:
-        ImportBatch.objects.filter(pk=batch.pk).update(
+        ImportBatch.objects.filter(pk=batch.pk).exclude(status=Status.APPLIED).update(
             status=Status.INVALID, message="数据已变化，重新校验发现错误，未导入任何数据：" + "；".join(exc.messages[:5])
         )
+        cache.delete(_progress_key(batch.pk))
         batch.refresh_from_db()
         return batch
     except Exception:
         log.exception("import batch %s failed", batch.pk)
-        ImportBatch.objects.filter(pk=batch.pk).update(
+        ImportBatch.objects.filter(pk=batch.pk).exclude(status=Status.APPLIED).update(
             status=Status.FAILED, message="导入时发生系统错误，未写入任何数据。请重试或联系管理员。"
         )
+        cache.delete(_progress_key(batch.pk))
         raise
+    cache.delete(_progress_key(batch.pk))
     return batch
 
 

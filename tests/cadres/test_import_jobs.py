@@ -1,9 +1,19 @@
 """Imports on the Celery worker: the same result as in-process, and never half-applied."""
 
+import time
+
 import pytest
+from django.core.cache import cache
+from django.urls import reverse
 
 from cadres.models import Appointment, ImportBatch, Person
-from cadres.spreadsheets.batches import import_batch_apply, import_batch_create, import_batch_preview
+from cadres.spreadsheets.batches import (
+    batch_progress,
+    import_batch_apply,
+    import_batch_create,
+    import_batch_preview,
+    retry_allowed,
+)
 from cadres.spreadsheets.pipeline import get_sheet_type
 from cadres.tasks import import_batch_apply_task, import_batch_preview_task
 
@@ -44,3 +54,101 @@ def test_a_crash_in_the_middle_of_apply_leaves_nothing_written(clerk_a, village_
     monkeypatch.undo()
     assert import_batch_apply(batch=batch, by=clerk_a).status == ImportBatch.Status.APPLIED  # a retry succeeds
     assert Person.objects.count() == 2
+
+
+# --- progress outside the apply transaction; retry of failed or stuck batches -----------------
+
+
+def _previewed(user):
+    return import_batch_preview(
+        batch=import_batch_create(by=user, sheet_type="cadres", filename="花名册.xlsx", data=roster_xlsx([LI, WANG]))
+    )
+
+
+def test_apply_progress_is_visible_while_the_apply_transaction_is_open(client, clerk_a, village_a, monkeypatch):
+    """The cached plan is applied without re-reading the file; the page still shows real progress."""
+    batch = _previewed(clerk_a)
+    client.force_login(clerk_a)
+    st = get_sheet_type("cadres")
+    real_apply = type(st).apply
+    seen = {}
+
+    def apply_and_look(self, rows, ctx, *, batch):
+        seen["before"] = batch_progress(batch)["done"]
+        seen["page"] = client.get(reverse("cadres:import_detail", args=[batch.pk]), headers={"HX-Request": "true"})
+        result = real_apply(self, rows, ctx, batch=batch)
+        seen["after"] = batch_progress(batch)["done"]
+        return result
+
+    monkeypatch.setattr(type(st), "apply", apply_and_look)
+    import_batch_apply(batch=batch, by=clerk_a)
+    assert seen["before"] == 40 and seen["after"] == 100
+    page = seen["page"].content.decode()
+    assert "正在写入数据" in page and "width: 40%" in page and 'hx-trigger="every 1s"' in page
+    assert "HX-Refresh" not in seen["page"].headers
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED and batch_progress(batch) is None
+    done = client.get(reverse("cadres:import_detail", args=[batch.pk]), headers={"HX-Request": "true"})
+    assert done["HX-Refresh"] == "true" and "hx-trigger" not in done.content.decode()  # polling stops
+
+
+def test_import_tasks_survive_a_lost_worker():
+    for task in (import_batch_preview_task, import_batch_apply_task):
+        assert task.acks_late is True
+        assert task.reject_on_worker_lost is True
+
+
+def test_a_redelivered_apply_of_an_applied_batch_writes_nothing(clerk_a, village_a):
+    batch = import_batch_apply(batch=_previewed(clerk_a), by=clerk_a)
+    snapshot = (Person.objects.count(), Appointment.objects.count(), Person.history.count())
+    assert import_batch_apply_task.delay(batch.pk, clerk_a.pk).get() == ImportBatch.Status.APPLIED
+    assert import_batch_preview_task.delay(batch.pk).get() == ImportBatch.Status.APPLIED
+    assert (Person.objects.count(), Appointment.objects.count(), Person.history.count()) == snapshot
+
+
+def _stick(batch, status, *, seconds_ago):
+    ImportBatch.objects.filter(pk=batch.pk).update(status=status)
+    cache.set(f"touyan:import-progress:{batch.pk}", {"done": 10, "total": 100, "at": time.time() - seconds_ago})
+
+
+@pytest.mark.parametrize(
+    ("status", "button", "result"),
+    [
+        (ImportBatch.Status.APPLYING, "重试", ImportBatch.Status.APPLIED),
+        (ImportBatch.Status.PREVIEWING, "重新校验", ImportBatch.Status.PREVIEWED),
+    ],
+)
+def test_a_stuck_batch_can_be_restarted_by_its_uploader(client, clerk_a, village_a, settings, status, button, result):
+    settings.IMPORT_STUCK_SECONDS = 600
+    batch = _previewed(clerk_a)
+    client.force_login(clerk_a)
+    url = reverse("cadres:import_detail", args=[batch.pk])
+    _stick(batch, status, seconds_ago=60)  # still alive: no button, a retry is refused
+    assert f"> {button}</button>" not in client.get(url).content.decode()
+    client.post(url, {"action": "retry"})
+    batch.refresh_from_db()
+    assert batch.status == status
+    _stick(batch, status, seconds_ago=3600)  # the worker died an hour ago
+    page = client.get(url).content.decode()
+    assert f"> {button}</button>" in page and "后台任务可能已中断" in page
+    client.post(url, {"action": "retry"})
+    batch.refresh_from_db()
+    assert batch.status == result
+    assert Person.objects.count() == (2 if result == ImportBatch.Status.APPLIED else 0)
+
+
+def test_a_failed_batch_can_be_retried_by_county_staff_but_not_by_another_clerk(client, clerk_a, clerk_b, county_user, village_a):
+    batch = _previewed(clerk_a)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED)
+    batch.refresh_from_db()
+    assert retry_allowed(clerk_a, batch) and retry_allowed(county_user, batch)
+    assert not retry_allowed(clerk_b, batch)
+    client.force_login(county_user)
+    url = reverse("cadres:import_detail", args=[batch.pk])
+    assert "> 重试</button>" in client.get(url).content.decode()
+    client.post(url, {"action": "retry"})
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED and batch.applied_by == county_user
+    assert Person.objects.count() == 2
+    client.force_login(clerk_b)
+    assert client.post(url, {"action": "retry"}).status_code == 404  # another township's batch
