@@ -12,7 +12,7 @@ class SubsidiesConfig(AppConfig):
         from cadres.person_sections import PersonSection, register_person_history, register_person_section
         from cadres.services import register_role_permissions
 
-        from . import policy_section  # noqa: F401  (registers the "subsidies" policy section)
+        from . import policy_section, sheets  # noqa: F401  (register the policy section and the pay sheet type)
         from .roles import _on_post_migrate
         from .selectors import person_section_context
         from .services import clerk_permissions

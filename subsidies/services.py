@@ -888,8 +888,10 @@ def ledger_entry_add(
     source: str = EntrySource.MANUAL,
     source_ref: str = "",
     rule: str = "manual",
+    origin: str = "",
 ) -> LedgerEntry:
-    """A manual or imported entry (awards, one-off payments). Not in locked periods."""
+    """A manual or imported entry (awards, one-off payments). Not in locked periods. ``origin``
+    (e.g. "表格导入 #12 第3行") is added to the explanation."""
     _require(by, "subsidies.add_ledgerentry", "只有县级可以录入账目。")
     _require_scope(by, person)
     if entry_type not in EntryType.values:
@@ -909,8 +911,10 @@ def ledger_entry_add(
         amount=amount,
         source=source,
         rule=rule,
-        inputs={"amount": str(amount)},
-        explanation=f"{EntryType(entry_type).label}：{reason.strip()} {paymath.fmt_yuan(amount)}"[:500],
+        inputs={"amount": str(amount), **({"origin": origin} if origin else {})},
+        explanation=(
+            f"{EntryType(entry_type).label}：{reason.strip()} {paymath.fmt_yuan(amount)}" + (f"（{origin}）" if origin else "")
+        )[:500],
         source_ref=source_ref,
         reason=reason.strip()[:300],
         created_by=by,
