@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cadres.models import Person
+from cadres.models import ImportBatch, Person
 
 from .sheet_files import roster_xlsx
 from .test_imports import LI, WANG
@@ -65,7 +65,30 @@ def test_clerk_user_cannot_name_another_township(tmp_path, clerk_a, township_b):
         call_command("import_sheet", str(path), "--type", "cadres", "--township", "乙镇", "--user", "clerk_a")
 
 
-def test_type_help_lists_registered_sheet_types():
-    _code, lines = run("x", "--type", "help")
-    keys = [line.split("\t")[0] for line in lines]
-    assert "cadres" in keys and "first_secretaries" in keys
+def test_type_help_lists_registered_sheet_types_without_a_file():
+    code, lines = run("--type", "help")
+    assert code == 0
+    rows = dict(line.split("\t") for line in lines)
+    assert rows["cadres"] == "村“两委”成员花名册" and rows["first_secretaries"] == "驻村第一书记花名册"
+
+
+def test_a_file_is_required_for_any_other_type():
+    with pytest.raises(CommandError, match="请指定要导入的表格文件"):
+        call_command("import_sheet", "--type", "cadres")
+
+
+def test_a_crash_during_apply_prints_a_chinese_error_the_summary_and_exits_1(tmp_path, admin_user, village_a, monkeypatch):
+    from cadres.spreadsheets.pipeline import get_sheet_type
+
+    def crash(self, rows, ctx, *, batch):
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr(type(get_sheet_type("cadres")), "apply", crash)
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(roster_xlsx([LI, WANG]))
+    code, lines = run(str(path), "--type", "cadres", "--township", "甲镇", "--user", "admin_t")
+    assert code == 1
+    assert lines[-1] == "created=2 updated=0 unchanged=0 errors=1"
+    assert lines[-2].startswith("导入时发生系统错误，未写入任何数据") and lines[-2].endswith("磁盘已满")
+    assert Person.objects.count() == 0
+    assert ImportBatch.objects.get().status == ImportBatch.Status.FAILED

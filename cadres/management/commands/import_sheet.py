@@ -1,11 +1,14 @@
 """Batch-load a spreadsheet through the same pipeline and scope rules as the browser upload.
 
     python manage.py import_sheet FILE --type cadres --township 甲镇 [--user admin] [--dry-run]
+    python manage.py import_sheet --type help        # lists the registered sheet types
 
 The last line is ``created=N updated=N unchanged=N errors=N``; exit status 0 when the file has no
-errors, 1 when it has (nothing applied; the error workbook is written next to the file).
+errors, 1 when it has (nothing applied; the error workbook is written next to the file) or when
+the apply crashed (nothing applied either: the apply is one transaction).
 """
 
+import logging
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -22,7 +25,7 @@ class Command(BaseCommand):
     help = "导入表格（与网页上传相同的校验、范围和全有或全无规则）"
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
+        parser.add_argument("file", nargs="?", help="表格文件（--type help 时可省略）")
         parser.add_argument("--type", required=True, help="表格类型；--type help 列出全部")
         parser.add_argument("--township", help="乡镇(街道)名称或区划代码；本次只能导入该乡镇的数据")
         parser.add_argument("--user", default="admin", help="以哪个用户的身份和数据范围导入（默认 admin）")
@@ -35,6 +38,8 @@ class Command(BaseCommand):
             return
         if opts["type"] not in REGISTRY:
             raise CommandError(f"未知的表格类型 {opts['type']}；可选：{', '.join(REGISTRY)}")
+        if not opts["file"]:
+            raise CommandError("请指定要导入的表格文件：import_sheet FILE --type TYPE")
         path = Path(opts["file"])
         if not path.is_file():
             raise CommandError(f"文件不存在：{path}")
@@ -63,7 +68,13 @@ class Command(BaseCommand):
             self.stdout.write(f"提示 {line}")
         c = batch.counts
         if batch.status == ImportBatch.Status.PREVIEWED and not opts["dry_run"]:
-            batch = import_batch_apply(batch=batch, by=user)
+            try:
+                batch = import_batch_apply(batch=batch, by=user)
+            except Exception as exc:  # the batch is marked 导入失败; the transaction wrote nothing
+                logging.getLogger(__name__).exception("import_sheet: apply of batch %s failed", batch.pk)
+                self.stdout.write(f"导入时发生系统错误，未写入任何数据（批次 #{batch.pk}）：{exc}")
+                self.stdout.write(self._summary({**c, "errors": max(c.get("errors", 0), 1)}))
+                raise SystemExit(1) from None
             c = batch.counts
         if batch.status == ImportBatch.Status.INVALID:
             if summary.get("rows"):
