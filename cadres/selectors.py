@@ -226,15 +226,25 @@ def _entry(row, prev, label_prefix, skip):
     }
 
 
+def can_view_history(user) -> bool:
+    return user.has_perm("cadres.view_history")
+
+
 def person_history(*, user, person: Person) -> list[dict]:
-    """Every change to the person and the records hanging off the person, newest first."""
-    if not (user.has_perm("cadres.view_person")):
+    """Every change to the person and the records hanging off the person, newest first.
+
+    Appointments are collected from the history table by person id, so a deleted appointment
+    still shows (删除, with who and when); a clerk sees only appointments in villages of the own
+    township (the village of the historical row decides)."""
+    if not (user.has_perm("cadres.view_person") and can_view_history(user)):
         return []
     skip = {"id", "person", "updated_at", "created_at"}
-    appt_ids = list(person_appointments(user=user, person=person).values_list("id", flat=True))
+    appointment_history = Appointment.history.filter(person_id=person.pk)
+    if not user.sees_all_townships:
+        appointment_history = appointment_history.filter(village_id__in=scoped(user, Village).values("id"))
     sources = [
         (Person.history.filter(id=person.pk), "人员信息"),
-        (Appointment.history.filter(id__in=appt_ids), "任职"),
+        (appointment_history, "任职"),
         (PersonRecord.history.filter(person_id=person.pk), "奖惩/去向"),
         (QualificationReview.history.filter(person_id=person.pk), "资格联审"),
         (FirstSecretary.history.filter(person_id=person.pk), "驻村第一书记"),
@@ -249,7 +259,9 @@ def person_history(*, user, person: Person) -> list[dict]:
     return entries
 
 
-def village_history(*, village: Village) -> list[dict]:
+def village_history(*, user, village: Village) -> list[dict]:
+    if not can_view_history(user):
+        return []
     skip = {"id", "village"}
     entries = _diffs(Village.history.filter(id=village.pk).select_related("history_user"), "村(社区)信息", skip)
     entries += _diffs(VillageFlag.history.filter(village_id=village.pk).select_related("history_user"), "村类型", skip)

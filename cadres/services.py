@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from . import choices
 from .choices import FilingStatus, FirstSecretaryStatus, VettingResult
@@ -258,6 +259,11 @@ def _post_or_error(post: str, on: datetime.date) -> dict:
 
 
 def _check_review_passed(appointment: Appointment) -> None:
+    """Filing needs a passed joint review only for posts the year's policy marks 须资格联审
+    (a post unknown to the policy is treated as needing one)."""
+    info = post_info(appointment.post, appointment.start_date.year)
+    if info is not None and not info.get("requires_vetting"):
+        return
     review = appointment.qualification_review
     if review is None:
         raise ValidationError({"qualification_review": "该职务实行“凡进必审”，须先关联资格联审结果。"})
@@ -455,9 +461,14 @@ def qualification_review_request(
     departments = policy_for_year(today.year).section("register")["vetting_departments"]
     if not departments:
         raise ValidationError({"post": "当年政策配置中没有联审部门，请先配置。"})
-    DepartmentVerdict.objects.bulk_create(
-        DepartmentVerdict(review=review, department_code=d["code"], department_name=d["name"], sort=i)
-        for i, d in enumerate(departments)
+    # One INSERT for the verdicts and one for their history rows (who opened them, and when).
+    bulk_create_with_history(
+        [
+            DepartmentVerdict(review=review, department_code=d["code"], department_name=d["name"], sort=i)
+            for i, d in enumerate(departments)
+        ],
+        DepartmentVerdict,
+        default_user=by,
     )
     return review
 
@@ -766,8 +777,20 @@ def role_permissions() -> dict[str, list[str]]:
             "view_personal_data",
             "add_presencemonth",
             "change_presencemonth",
+            # change history of the clerk's own township on the person and village pages (login
+            # logs need the axes permissions below, which clerks do not get)
+            "view_history",
         ],
     }
+
+
+# Login logs (django-axes) in the Django admin: admins read them and may clear a lockout
+# (delete the attempt); auditors read them when their role holds ``view_history``.
+AXES_VIEW = ["axes.view_accesslog", "axes.view_accessfailurelog", "axes.view_accessattempt"]
+AXES_ROLE_PERMISSIONS = {
+    choices.Role.ADMIN: [*AXES_VIEW, "axes.delete_accessattempt"],
+    choices.Role.AUDITOR: AXES_VIEW,
+}
 
 
 DOMAIN_APPS = ["cadres", "reserves", "training", "assessments", "subsidies"]
@@ -779,7 +802,9 @@ def roles_sync() -> None:
     from django.contrib.auth.models import Group, Permission
 
     domain = list(Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS).select_related("content_type"))
-    for role, codenames in role_permissions().items():
+    axes = {f"axes.{p.codename}": p for p in Permission.objects.filter(content_type__app_label="axes")}
+    roles = role_permissions()
+    for role, codenames in roles.items():
         group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[role])
         if codenames == ["*"]:
             perms = domain
@@ -794,6 +819,9 @@ def roles_sync() -> None:
                 # (not personal data or bank accounts: those are for the roles that keep the files / pay)
                 or (role == choices.Role.AUDITOR and p.codename.startswith("view_") and p.codename not in AUDITOR_MASKED)
             ]
+        holds_history = codenames == ["*"] or "view_history" in codenames
+        if holds_history:
+            perms = [*perms, *(axes[name] for name in AXES_ROLE_PERMISSIONS.get(role, ()) if name in axes)]
         group.permissions.set(perms)
 
 

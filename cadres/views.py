@@ -268,7 +268,7 @@ class VillageDetailView(PageView):
                 "pending": pending,
                 "postings": postings,
                 "flags": flags,
-                "history": selectors.village_history(village=village)[:30],
+                "history": selectors.village_history(user=user, village=village)[:30],
                 "flag_form": forms.VillageFlagAddForm(initial={"start_date": today}),
                 "title": village.name,
             }

@@ -21,9 +21,17 @@ def test_four_role_groups_are_seeded_with_permissions(db):
 
 
 def test_roles_sync_is_idempotent(db):
-    before = {g.name: g.permissions.count() for g in Group.objects.all()}
-    services.roles_sync()
-    assert {g.name: g.permissions.count() for g in Group.objects.all()} == before
+    """The whole post-migrate sync (roles, then the apps' own groups such as 财务) changes nothing
+    when run again."""
+    from django.core.management.sql import emit_post_migrate_signal
+
+    def snapshot():
+        return {g.name: set(g.permissions.values_list("content_type__app_label", "codename")) for g in Group.objects.all()}
+
+    before = snapshot()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert snapshot() == before
+    assert ("axes", "view_accesslog") in before["系统管理员"]
 
 
 def test_user_set_role_moves_groups_and_requires_township_for_clerks(county_user, township_a):
@@ -60,3 +68,65 @@ def test_successful_login_is_logged_and_visible_to_admins(client, admin_user):
     assert "admin_t" in page.content.decode()
     page = client.get("/admin/axes/accessfailurelog/")
     assert page.status_code == 200
+
+
+def test_logout_is_logged_with_the_logout_time(client, county_user):
+    response = client.post(reverse("login"), {"username": "county_t", "password": "pw-touyan-123"})
+    assert response.status_code == 302
+    log = AccessLog.objects.get(username="county_t")
+    assert log.logout_time is None
+    client.post(reverse("logout"))
+    log.refresh_from_db()
+    assert log.logout_time is not None
+    assert log.logout_time >= log.attempt_time
+
+
+def test_admin_role_user_who_is_not_a_superuser_opens_the_login_logs(client, clerk_a):
+    from cadres.models import User
+
+    _login(client, "clerk_a", "wrong")  # one failure to show
+    staff = User.objects.create_user("sysadmin", password="pw-touyan-123")
+    services.user_set_role(user=staff, role=choices.Role.ADMIN)
+    assert not staff.is_superuser and staff.is_staff
+    assert _login(client, "sysadmin", "pw-touyan-123").status_code == 302
+    page = client.get("/admin/axes/accesslog/")
+    assert page.status_code == 200
+    assert "sysadmin" in page.content.decode()
+    page = client.get("/admin/axes/accessfailurelog/")
+    assert page.status_code == 200
+    assert "clerk_a" in page.content.decode()
+    assert client.get("/admin/axes/accessattempt/").status_code == 200
+
+
+def test_login_log_permissions_per_role(db):
+    def codes(group):
+        return set(
+            Group.objects.get(name=group).permissions.filter(content_type__app_label="axes").values_list("codename", flat=True)
+        )
+
+    assert codes("系统管理员") == {"view_accesslog", "view_accessfailurelog", "view_accessattempt", "delete_accessattempt"}
+    assert codes("审计只读") == {"view_accesslog", "view_accessfailurelog", "view_accessattempt"}
+    assert codes("县委组织部") == set()
+    assert codes("乡镇组织委员") == set()
+
+
+def test_history_is_shown_only_with_the_view_history_permission(client, county_user, village_a):
+    from cadres.models import User
+
+    from ..factories import AppointmentFactory
+
+    appt = AppointmentFactory(village=village_a)
+    services.person_update(person=appt.person, by=county_user, native_place="长沙")
+    plain = User.objects.create_user("plain", password="pw-touyan-123", role=choices.Role.COUNTY)
+    from django.contrib.auth.models import Permission
+
+    plain.user_permissions.add(*Permission.objects.filter(codename__in=["view_person", "view_village"]))
+    client.force_login(plain)
+    page = client.get(reverse("cadres:person_detail", args=[appt.person.pk]))
+    assert page.context["history"] == []
+    assert "变更记录" not in page.content.decode()
+    assert client.get(reverse("cadres:village_detail", args=[village_a.pk])).context["history"] == []
+    client.force_login(county_user)
+    page = client.get(reverse("cadres:person_detail", args=[appt.person.pk]))
+    assert [e["action"] for e in page.context["history"]] == ["修改", "新增", "新增"]
+    assert "变更记录" in page.content.decode()

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from cadres import choices, services
 from cadres.models import Appointment, DepartmentVerdict, FilingEvent, Person, QualificationReview
 
-from ..factories import AppointmentFactory, FirstSecretaryFactory, PersonFactory, VillageFactory
+from ..factories import AppointmentFactory, FirstSecretaryFactory, PersonFactory
 
 ID = "43012219850312003X"
 
@@ -461,6 +461,74 @@ def test_appointment_for_person_under_18_is_refused(clerk_a, village_a):
     assert "start_date" in exc.value.message_dict
 
 
-def test_village_factory_unused_guard():
-    # the factory module must import cleanly (used across apps)
-    assert VillageFactory._meta.model.__name__ == "Village"
+# --- history of bulk-created verdicts and deleted appointments ---------------------------------
+
+
+def test_review_request_records_the_creation_of_every_verdict_with_who(clerk_a, village_a):
+    review = services.qualification_review_request(by=clerk_a, person=PersonFactory(), village=village_a, post=choices.SECRETARY)
+    verdicts = list(review.verdicts.all())
+    assert len(verdicts) >= 2
+    rows = DepartmentVerdict.history.filter(review_id=review.pk)
+    assert rows.count() == len(verdicts)
+    assert {r.id for r in rows} == {v.pk for v in verdicts}
+    assert {(r.history_type, r.history_user_id) for r in rows} == {("+", clerk_a.pk)}
+
+
+def test_a_deleted_appointment_stays_in_the_person_history(county_user, clerk_a, village_a, village_b):
+    from cadres import selectors
+
+    appt = AppointmentFactory(village=village_a, post=choices.CHAIR)
+    AppointmentFactory(village=village_b, person=appt.person, post=choices.CHAIR)
+    appt._history_user = county_user
+    appt.delete()
+    history = selectors.person_history(user=county_user, person=appt.person)
+    deleted = [e for e in history if e["action"] == "删除"]
+    assert len(deleted) == 1
+    assert deleted[0]["user"] == county_user
+    assert deleted[0]["what"].startswith("任职：")
+    assert "甲一村" in deleted[0]["what"]
+    assert deleted[0]["when"] is not None
+    # the clerk of township A still sees the deletion in the own village, not township B's post
+    clerk_view = selectors.person_history(user=clerk_a, person=appt.person)
+    appointment_rows = [(e["action"], e["what"]) for e in clerk_view if e["what"].startswith("任职")]
+    assert ("删除", deleted[0]["what"]) in appointment_rows
+    assert all("乙一村" not in what for _a, what in appointment_rows)
+
+
+# --- filing follows the post's policy flags ----------------------------------------------------
+
+
+def _policy_with_chair(county_user, year, *, requires_filing, requires_vetting):
+    from cadres.policy import policy_for_year
+
+    profile = services.policy_profile_create(by=county_user, year=year)
+    posts = [dict(p) for p in policy_for_year(year).section("register")["posts"]]
+    for p in posts:
+        if p["code"] == choices.CHAIR:
+            p.update(requires_filing=requires_filing, requires_vetting=requires_vetting)
+    services.policy_section_update(profile=profile, by=county_user, key="register", values={"posts": posts})
+
+
+def test_filing_a_post_that_needs_filing_but_no_joint_review(county_user, clerk_a, village_a):
+    _policy_with_chair(county_user, 2024, requires_filing=True, requires_vetting=False)
+    appt = services.appointment_create(
+        by=clerk_a, person=PersonFactory(), village=village_a, post=choices.CHAIR, start_date=datetime.date(2024, 5, 1)
+    )
+    assert appt.status == choices.FilingStatus.DRAFT
+    assert appt.qualification_review is None
+    services.appointment_township_approve(appointment=appt, by=clerk_a)
+    appt = services.appointment_file(appointment=appt, by=county_user)
+    assert appt.status == choices.FilingStatus.FILED
+    assert Appointment.objects.current().filter(pk=appt.pk).exists()
+
+
+def test_filing_a_post_that_needs_filing_and_a_joint_review_still_asks_for_it(county_user, clerk_a, village_a):
+    _policy_with_chair(county_user, 2024, requires_filing=True, requires_vetting=True)
+    appt = services.appointment_create(
+        by=clerk_a, person=PersonFactory(), village=village_a, post=choices.CHAIR, start_date=datetime.date(2024, 5, 1)
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.appointment_township_approve(appointment=appt, by=clerk_a)
+    assert exc.value.message_dict == {"qualification_review": ["该职务实行“凡进必审”，须先关联资格联审结果。"]}
+    appt.refresh_from_db()
+    assert appt.status == choices.FilingStatus.DRAFT
