@@ -629,3 +629,29 @@ def test_appointment_list_as_of_cohort_with_age_and_education(client, county_use
     assert names(f"as_of={on}&education={choices.Education.COLLEGE}") == ["年轻"]
     assert names(f"as_of={on}&post={choices.SECRETARY}") == ["年轻"]
     assert names(f"as_of={on}&post_in={choices.SECRETARY},{choices.CHAIR}") == ["年轻", "年长"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Breadcrumbs: each crumb once, the current page last and not a link
+# ---------------------------------------------------------------------------------------------
+
+
+def _crumbs(html: str) -> list[tuple[str, bool]]:
+    import re
+
+    nav = re.search(r'<nav aria-label="位置".*?</nav>', html, re.S).group(0)
+    items = re.findall(r'<li class="breadcrumb-item( active)?"[^>]*>(.*?)</li>', nav, re.S)
+    return [(re.sub(r"<[^>]+>", "", body).strip(), "<a " in body) for active, body in items]
+
+
+def test_breadcrumbs_name_each_level_once_and_end_on_the_current_page(client, county_user, village_a):
+    appt = AppointmentFactory(village=village_a, person=PersonFactory(name="陈志远"))
+    client.force_login(county_user)
+    page = client.get(reverse("cadres:person_detail", args=[appt.person.pk])).content.decode()
+    assert _crumbs(page) == [("全县", True), ("陈志远", False)]
+    page = client.get(reverse("cadres:village_detail", args=[village_a.pk])).content.decode()
+    assert _crumbs(page) == [("全县", True), ("甲镇", True), ("甲一村", False)]
+    page = client.get(reverse("cadres:township_detail", args=[village_a.township_id])).content.decode()
+    assert _crumbs(page) == [("全县", True), ("甲镇", False)]
+    page = client.get(reverse("cadres:appointment_detail", args=[appt.pk])).content.decode()
+    assert _crumbs(page) == [("全县", True), ("甲镇", True), ("甲一村", True), ("陈志远", True), ("村党组织书记", False)]
