@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from cadres.dashboard import Chart, DashboardContext, DataTable, Figure, QueueItem, bar_option, register_dashboard_provider
 from cadres.scope import scoped
 
 from .choices import PeriodKind, RunStatus
-from .filters import PayRunFilter
+from .filters import PayRunFilter, ended_periods_q
 from .models import LedgerEntry, PayPeriod, PayRun
 
 # (status, queue label, severity) of runs waiting for someone's step.
@@ -57,22 +57,13 @@ def _queues(user, ctx: DashboardContext) -> list[QueueItem]:
         # Periods are county-wide and locked by county staff: months before the current one and
         # years before the current one that are still open.
         today = ctx.today
-        unlocked = (
-            ctx.scoped(PayPeriod)
-            .filter(locked_at__isnull=True)
-            .filter(
-                Q(kind=PeriodKind.MONTH, year__lt=today.year)
-                | Q(kind=PeriodKind.MONTH, year=today.year, month__lt=today.month)
-                | Q(kind=PeriodKind.YEAR, year__lt=today.year)
-            )
-            .count()
-        )
+        unlocked = ctx.scoped(PayPeriod).filter(locked_at__isnull=True).filter(ended_periods_q(today)).count()
         items.append(
             QueueItem(
                 "periods_unlocked",
                 "已过期间未锁定",
                 unlocked,
-                ctx.link("subsidies:period_list"),
+                ctx.link("subsidies:period_list", locked="false", ended="true"),
                 "info",
                 note="期间结束后请核对台账并锁定；锁定后只能录入冲销更正",
             )

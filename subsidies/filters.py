@@ -2,11 +2,12 @@
 
 import django_filters as df
 from django.db.models import Q
+from django.utils import timezone
 
-from cadres.filters import TownshipScopedChoiceFilter
+from cadres.filters import AnyBooleanFilter, AnyChoiceFilter, TownshipScopedChoiceFilter
 
-from .choices import EntrySource, EntryType, RunKind, RunStatus
-from .models import LedgerEntry, PayRun
+from .choices import EntrySource, EntryType, PeriodKind, RunKind, RunStatus
+from .models import LedgerEntry, PayPeriod, PayRun
 
 
 class LedgerEntryFilter(df.FilterSet):
@@ -36,3 +37,31 @@ class PayRunFilter(df.FilterSet):
     class Meta:
         model = PayRun
         fields = ["township", "period", "kind", "status"]
+
+
+def ended_periods_q(today) -> Q:
+    """Months before the current month and years before the current year (the dashboard's
+    "已过期间未锁定" counts these among the unlocked ones)."""
+    return (
+        Q(kind=PeriodKind.MONTH, year__lt=today.year)
+        | Q(kind=PeriodKind.MONTH, year=today.year, month__lt=today.month)
+        | Q(kind=PeriodKind.YEAR, year__lt=today.year)
+    )
+
+
+class PayPeriodFilter(df.FilterSet):
+    year = df.NumberFilter(field_name="year", label="年度")
+    kind = AnyChoiceFilter(choices=PeriodKind.choices, label="类型")
+    locked = AnyBooleanFilter(method="filter_locked", label="已锁定")
+    ended = AnyBooleanFilter(method="filter_ended", label="期间已结束")
+
+    class Meta:
+        model = PayPeriod
+        fields = ["year", "kind", "locked", "ended"]
+
+    def filter_locked(self, qs, name, value):
+        return qs.filter(locked_at__isnull=not value)
+
+    def filter_ended(self, qs, name, value):
+        q = ended_periods_q(timezone.localdate())
+        return qs.filter(q) if value else qs.exclude(q)

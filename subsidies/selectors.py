@@ -10,7 +10,7 @@ from cadres.models import Person, Township
 from cadres.scope import get_scoped_or_404, scoped
 
 from .choices import EntryType, RunStatus
-from .filters import LedgerEntryFilter, PayRunFilter
+from .filters import LedgerEntryFilter, PayPeriodFilter, PayRunFilter
 from .models import BenefitRecord, LedgerEntry, LivingSubsidyStop, PayAccount, PayPeriod, PayRun, PayRunLine, mask_account
 
 
@@ -33,8 +33,8 @@ def account_number_for(user, number: str) -> str:
 # --- periods ----------------------------------------------------------------------------------
 
 
-def period_list(*, user) -> QuerySet[PayPeriod]:
-    return scoped(user, PayPeriod).select_related("locked_by")
+def period_list(*, user, filters=None, request=None) -> QuerySet[PayPeriod]:
+    return _filtered(PayPeriodFilter, scoped(user, PayPeriod).select_related("locked_by"), filters, request)
 
 
 def period_get(*, user, pk: int) -> PayPeriod:

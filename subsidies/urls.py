@@ -7,6 +7,7 @@ from . import views
 app_name = "subsidies"
 urlpatterns = [
     path("", views.RunListView.as_view(), name="run_list"),
+    path("runs/export/", views.RunListView.as_view(export=True), name="run_export"),
     path("standards/", views.StandardsView.as_view(), name="standards"),
     path("runs/new/", views.RunCreateView.as_view(), name="run_create"),
     path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run_detail"),
@@ -14,12 +15,14 @@ urlpatterns = [
     path("runs/<int:pk>/bank-sheet/", views.RunBankSheetView.as_view(), name="run_bank_sheet"),
     path("runs/<int:pk>/<slug:action>/", views.RunActionView.as_view(), name="run_action"),
     path("entries/", views.EntryListView.as_view(), name="entry_list"),
+    path("entries/export/", views.EntryListView.as_view(export=True), name="entry_export"),
     path("entries/new/", views.EntryCreateView.as_view(), name="entry_create"),
     path("entries/<int:pk>/", views.EntryDetailView.as_view(), name="entry_detail"),
     path("entries/<int:pk>/reverse/", views.EntryReverseView.as_view(), name="entry_reverse"),
     path("awards/new/", views.AwardCreateView.as_view(), name="award_create"),
     path("bank-sheet/", views.BankSheetView.as_view(), name="bank_sheet"),
     path("periods/", views.PeriodListView.as_view(), name="period_list"),
+    path("periods/export/", views.PeriodListView.as_view(export=True), name="period_export"),
     path("periods/<int:pk>/<slug:action>/", views.PeriodLockView.as_view(), name="period_lock"),
     path("reconcile/", views.ReconcileView.as_view(), name="reconcile"),
     path("summary/", views.SummaryView.as_view(), name="summary"),

@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from cadres import selectors as cadres_selectors
+from cadres.exports import ExportColumn
 from cadres.forms import add_service_errors
 from cadres.models import PolicyProfile, Township
 from cadres.policy import policy_for_year, post_table, section_sources
@@ -23,12 +24,67 @@ from cadres.views import ListPageView, ObjectFormView, PageView
 
 from . import exports, forms, selectors, services, standards
 from .choices import CrossPostMode, LivingModel, PerformanceMode, RunStatus
-from .filters import LedgerEntryFilter, PayRunFilter
+from .filters import LedgerEntryFilter, PayPeriodFilter, PayRunFilter
 from .models import PayPeriod
 from .policy_section import KEY, pay_rules
 from .reconcile import reconcile_pay_sheet
 
 PAGE_SIZE = 50
+
+
+def _dt(value) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else ""
+
+
+RUN_EXPORT = [
+    ExportColumn("批次号", lambda r: r.pk, width=8),
+    ExportColumn("期间", lambda r: r.period.code, width=9),
+    ExportColumn("批次类型", lambda r: r.get_kind_display(), width=22),
+    ExportColumn("范围", lambda r: r.scope_label, width=12),
+    ExportColumn("状态", lambda r: r.get_status_display(), width=20),
+    ExportColumn("人数", lambda r: r.line_count, width=8),
+    ExportColumn("合计金额（元）", lambda r: float(r.total_amount), width=14),
+    ExportColumn("创建人", lambda r: str(r.created_by), width=10),
+    ExportColumn("创建时间", lambda r: _dt(r.created_at), width=17),
+    ExportColumn("乡镇确认", lambda r: f"{r.prepared_by} {_dt(r.prepared_at)}" if r.prepared_by_id else "", width=22),
+    ExportColumn("县级审批", lambda r: f"{r.approved_by} {_dt(r.approved_at)}" if r.approved_by_id else "", width=22),
+    ExportColumn("银行批次号", lambda r: r.bank_batch_ref, width=14),
+]
+
+PERIOD_EXPORT = [
+    ExportColumn("期间", lambda p: p.code, width=9),
+    ExportColumn("类型", lambda p: p.get_kind_display(), width=6),
+    ExportColumn("状态", lambda p: "已锁定" if p.is_locked else "开放", width=8),
+    ExportColumn("锁定人", lambda p: str(p.locked_by) if p.locked_by_id else "", width=10),
+    ExportColumn("锁定时间", lambda p: _dt(p.locked_at), width=17),
+]
+
+
+def entry_export_columns(user) -> list[ExportColumn]:
+    """Ledger export columns; the card number is masked unless the user is finance (财务)."""
+
+    def card(e):
+        account = getattr(e.person, "pay_account", None)
+        return selectors.account_number_for(user, account.account_number) if account else ""
+
+    return [
+        ExportColumn("账目号", lambda e: e.pk, width=8),
+        ExportColumn("期间", lambda e: e.period.code, width=9),
+        ExportColumn("乡镇(街道)", lambda e: e.township.name, width=12),
+        ExportColumn("村(社区)", lambda e: e.village.name if e.village_id else "", width=12),
+        ExportColumn("姓名", lambda e: e.person.name, width=8),
+        ExportColumn("身份证号", lambda e: e.person.id_number, personal="id", width=21),
+        ExportColumn("银行卡号", card, width=22),
+        ExportColumn("类型", lambda e: e.get_entry_type_display(), width=14),
+        ExportColumn("金额（元）", lambda e: float(e.amount), width=12),
+        ExportColumn("来源", lambda e: e.get_source_display(), width=14),
+        ExportColumn("计算说明", lambda e: e.explanation, width=60),
+        ExportColumn("冲销第几号账目", lambda e: e.reverses_id or "", width=10),
+        ExportColumn("事由", lambda e: e.reason, width=20),
+        ExportColumn("发放批次", lambda e: e.pay_run_id or "", width=8),
+        ExportColumn("记账人", lambda e: str(e.created_by), width=10),
+        ExportColumn("记账时间", lambda e: _dt(e.created_at), width=17),
+    ]
 
 
 def _need(user, perm: str) -> None:
@@ -90,6 +146,8 @@ class RunListView(ListPageView):
     filterset_class = PayRunFilter
     sort_options = {"new": ("-created_at", "-id"), "period": ("-period__year", "-period__month", "kind", "township__sort_order")}
     default_sort = "new"
+    export_name = "发放批次"
+    export_columns = RUN_EXPORT
 
     def get_queryset(self):
         _need(self.request.user, "subsidies.view_payrun")
@@ -237,10 +295,16 @@ class EntryListView(ListPageView):
         "new": ("-created_at", "-id"),
     }
     default_sort = "period"
+    export_name = "报酬补贴台账"
+
+    @property
+    def export_columns(self):
+        return entry_export_columns(self.request.user)
 
     def get_queryset(self):
         _need(self.request.user, "subsidies.view_ledgerentry")
-        return selectors.entry_list(user=self.request.user, filters=self.request.GET, request=self.request)
+        qs = selectors.entry_list(user=self.request.user, filters=self.request.GET, request=self.request)
+        return qs.select_related("person__pay_account") if self.export else qs
 
     def extra_context(self):
         user = self.request.user
@@ -349,16 +413,19 @@ class BankSheetView(PageView):
 # ---------------------------------------------------------------------------------------------
 
 
-class PeriodListView(PageView):
+class PeriodListView(ListPageView):
     template_name = "subsidies/period_list.html"
     title = "发放期间"
+    filterset_class = PayPeriodFilter
+    export_name = "发放期间"
+    export_columns = PERIOD_EXPORT
 
-    def get(self, request):
-        _need(request.user, "subsidies.view_payperiod")
-        page = Paginator(selectors.period_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-        return self.render(
-            {"page_obj": page, "rows": page.object_list, "can_lock": request.user.has_perm("subsidies.lock_payperiod")}
-        )
+    def get_queryset(self):
+        _need(self.request.user, "subsidies.view_payperiod")
+        return selectors.period_list(user=self.request.user, filters=self.request.GET, request=self.request)
+
+    def extra_context(self):
+        return {"can_lock": self.request.user.has_perm("subsidies.lock_payperiod")}
 
 
 class PeriodLockView(PageView):
