@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby
 
 from django import forms as djforms
 
@@ -122,33 +125,80 @@ STRUCTURE_KEYS = [
 ]
 
 
+def _d(day: datetime.date | None) -> str:
+    """Month precision as 1985.03; a real day kept (1985.03.12), so re-importing changes nothing."""
+    if day is None:
+        return ""
+    return f"{day:%Y.%m}" if day.day == 1 else f"{day:%Y.%m.%d}"
+
+
+def _yes(flag: bool) -> str:
+    return "是" if flag else "否"
+
+
+@dataclass
+class RosterRow:
+    """One person in one village with all current posts there (as the importer reads it back)."""
+
+    person: object
+    village: object
+    appointments: list
+
+    @property
+    def posts(self) -> set[str]:
+        return {a.post for a in self.appointments}
+
+    def post_names(self) -> str:
+        return "、".join(a.post_name for a in self.appointments)
+
+    def start_dates(self) -> str:
+        dates = [_d(a.start_date) for a in self.appointments]
+        return dates[0] if len(set(dates)) == 1 else "、".join(dates)
+
+    def cohort(self):
+        cohorts = {a.cohort for a in self.appointments if a.cohort}
+        return cohorts.pop() if len(cohorts) == 1 else ""
+
+
 def _roster_columns():
     return [
-        C("乡镇(街道)", lambda a: a.village.township.name),
-        C("村(社区)", lambda a: a.village.name),
-        C("姓名", lambda a: a.person.name),
-        C("性别", lambda a: a.person.get_sex_display()),
-        C("民族", lambda a: a.person.ethnicity),
-        C("出生年月", lambda a: f"{a.person.birth_date:%Y.%m}"),
-        C("身份证号", lambda a: a.person.id_number, personal="id", width=21),
-        C("政治面貌", lambda a: a.person.get_political_status_display()),
-        C("入党时间", lambda a: f"{a.person.party_join_date:%Y.%m}" if a.person.party_join_date else ""),
-        C("全日制学历", lambda a: a.person.get_education_fulltime_display()),
-        C("在职学历", lambda a: a.person.get_education_inservice_display()),
-        C("现任职务", lambda a: a.post_name),
-        C("任职时间", lambda a: f"{a.start_date:%Y.%m}"),
-        C("换届届次", lambda a: a.cohort),
-        C("联系电话", lambda a: a.person.phone, personal="phone", width=14),
+        C("乡镇(街道)", lambda r: r.village.township.name),
+        C("村(社区)", lambda r: r.village.name),
+        C("姓名", lambda r: r.person.name),
+        C("性别", lambda r: r.person.get_sex_display()),
+        C("民族", lambda r: r.person.ethnicity),
+        C("出生年月", lambda r: f"{r.person.birth_date:%Y.%m}"),
+        C("身份证号", lambda r: r.person.id_number, personal="id", width=21),
+        C("政治面貌", lambda r: r.person.get_political_status_display()),
+        C("入党时间", lambda r: _d(r.person.party_join_date)),
+        C("全日制学历", lambda r: r.person.get_education_fulltime_display()),
+        C("在职学历", lambda r: r.person.get_education_inservice_display()),
+        C("现任职务", lambda r: r.post_names(), width=16),
+        C("任职时间", lambda r: r.start_dates(), width=12),
+        C("换届届次", lambda r: r.cohort()),
+        C("是否一肩挑", lambda r: _yes({choices.SECRETARY, choices.CHAIR} <= r.posts)),
+        C("是否退役军人", lambda r: _yes(r.person.is_veteran)),
+        C("联系电话", lambda r: r.person.phone, personal="phone", width=14),
     ]
 
 
 def roster_queryset(*, user, village: Village | None = None, township: Township | None = None):
+    """Current appointments in scope, ordered so that one person's posts in a village are adjacent."""
     qs = scoped(user, Appointment).current().select_related("person", "village__township")
     if village is not None:
         qs = qs.filter(village=village)
     if township is not None:
         qs = qs.filter(village__township=township)
-    return qs.order_by("village__code", "post", "person__name")
+    return qs.order_by("village__code", "person__name", "person_id", "post")
+
+
+def roster_rows(appointments: Iterable, *, on: datetime.date | None = None) -> Iterator[RosterRow]:
+    """One row per person and village, posts in the policy's order ("书记、主任"), streaming."""
+    on = on or datetime.date.today()
+    order = {p["code"]: i for i, p in enumerate(policy_for_year(on.year).section("register")["posts"])}
+    for _key, group in groupby(appointments, key=lambda a: (a.village_id, a.person_id)):
+        appts = sorted(group, key=lambda a: (order.get(a.post, len(order)), a.post))
+        yield RosterRow(person=appts[0].person, village=appts[0].village, appointments=appts)
 
 
 class ReportForm(djforms.Form):
@@ -212,5 +262,10 @@ class RosterExportView(PageView):
                 name = f"{township.name}村两委成员花名册"
         qs = roster_queryset(user=request.user, village=village, township=township)
         return export_queryset(
-            user=request.user, queryset=qs, columns=_roster_columns(), what=name[:31], filters=request.GET.dict(), title=name
+            user=request.user,
+            queryset=roster_rows(qs.iterator(chunk_size=2000)),
+            columns=_roster_columns(),
+            what=name[:31],
+            filters=request.GET.dict(),
+            title=name,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
 from types import SimpleNamespace
 
@@ -23,6 +24,7 @@ from .spreadsheets.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType
 from .spreadsheets.references import later_references
 
 CHUNK = 900
+_START_SPLIT = re.compile(r"[、，,;；\s]+")
 
 PERSON_COLUMNS = [
     Col("seq", "序号", ("编号", "序"), width=6),
@@ -239,10 +241,12 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         v["posts"] = row.parse("posts", n.parse_posts, ctx["post_aliases"]) or []
         if not v["posts"] and "posts" not in {e.key for e in row.errors}:
             row.error("posts", "现任职务不能为空")
-        v["start_date"] = row.parse("start_date", n.parse_date)
+        self.clean_start_dates(row)
         if v["posts"] and v["start_date"] is None and "start_date" not in {e.key for e in row.errors}:
             row.error("start_date", "请填写任职时间")
-        if v["start_date"] and v["start_date"] > ctx["today"] + datetime.timedelta(days=366):
+        if v["start_date"] and max(v["post_starts"].values(), default=v["start_date"]) > ctx["today"] + datetime.timedelta(
+            days=366
+        ):
             row.error("start_date", "任职时间不能晚于一年以后")
         if v["id_number"]:
             facts_birth = v["_birth"]
@@ -260,6 +264,33 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         one = row.parse("one_shoulder", n.parse_bool) if not n.is_blank(row.raw.get("one_shoulder")) else None
         if one is True and not {"secretary", "chair"} <= set(v["posts"]):
             row.warn("one_shoulder", "填了“一肩挑”，但现任职务中没有同时包含书记和主任")
+
+    @staticmethod
+    def clean_start_dates(row: RowResult) -> None:
+        """任职时间: one date for every post of the row, or one per post in the order of 现任职务
+        ("2021.04、2018.03" with "书记、主任", as the roster export writes posts begun on different
+        dates). ``start_date`` is the earliest; ``post_starts`` maps post code → its date."""
+        v = row.values
+        raw = row.raw.get("start_date")
+        parts = _START_SPLIT.split(str(raw).strip()) if isinstance(raw, str) else [raw]
+        parts = [p for p in parts if p]
+        v["post_starts"] = {}
+        if len(parts) <= 1:
+            v["start_date"] = row.parse("start_date", n.parse_date)
+            return
+        v["start_date"] = None
+        dates = []
+        for part in parts:
+            try:
+                dates.append(n.parse_date(part))
+            except n.CellError as exc:
+                row.error("start_date", f"{part}：{exc}")
+                return
+        if len(dates) != len(v["posts"]):
+            row.error("start_date", f"写了{len(dates)}个任职时间，但现任职务有{len(v['posts'])}个，请一一对应或只写一个")
+            return
+        v["post_starts"] = dict(zip(v["posts"], dates, strict=True))
+        v["start_date"] = min(dates)
 
     def plan(self, rows: list[RowResult], ctx: dict) -> None:
         user = ctx["user"]
@@ -348,7 +379,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                     for holder_id, holder_name in current_principal.get((village.pk, code), []):
                         if person is None or holder_id != person.pk:
                             row.warn("posts", f"{village.name}现任{info['name']}为{holder_name}，如已离任请办理离任")
-                elif v["start_date"] and appt.start_date != v["start_date"]:
+                elif v["start_date"] and appt.start_date != v["post_starts"].get(code, v["start_date"]):
                     changed_posts.append(appt)
                     changes.append(f"{appt.post_name}任职时间")
             row.plan["new_posts"] = new_posts
@@ -426,7 +457,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                         "village_id": v["village"].pk,
                         "post": code,
                         "post_name": info["name"],
-                        "start_date": v["start_date"],
+                        "start_date": v["post_starts"].get(code, v["start_date"]),
                         "cohort": v["cohort"],
                         "created_by_id": user.pk,
                         "status": choices.FilingStatus.DRAFT if info.get("requires_filing") else choices.FilingStatus.FILED,
@@ -435,7 +466,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                 )
             for appt in row.plan.get("changed_posts", []):
                 old_appt[str(appt.pk)] = {"start_date": _json(appt.start_date)}
-                new_start[appt.pk] = v["start_date"]
+                new_start[appt.pk] = v["post_starts"].get(appt.post, v["start_date"])
         for pk, appt in Appointment.objects.in_bulk(list(new_start)).items():
             appt.start_date = new_start[pk]
             changed_appts.append(appt)

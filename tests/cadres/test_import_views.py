@@ -1,5 +1,6 @@
 """Import and report pages in the browser: upload → preview → apply → undo; scope doors; reports."""
 
+import datetime
 import io
 
 import openpyxl
@@ -8,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cadres.models import ExportLog, ImportBatch, Person, QualificationReview
+from cadres.spreadsheets.batches import import_batch_create, import_batch_preview
 
 from ..factories import AppointmentFactory, PersonFactory
 from .sheet_files import roster_xlsx
@@ -175,3 +177,36 @@ def test_rollback_refused_for_a_protected_reference_shows_the_reason_not_a_500(c
     assert Person.objects.count() == 2
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.APPLIED
+
+
+def test_roster_export_has_one_row_per_person_and_re_imports_unchanged(client, county_user, village_a):
+    """书记 and 主任 in one row ("书记、主任"); the same file uploaded back changes nothing."""
+    both = PersonFactory(name="赵书记", is_veteran=True, party_join_date=datetime.date(2005, 7, 12), phone="13807310001")
+    AppointmentFactory(person=both, village=village_a, post="secretary", start_date=datetime.date(2018, 3, 1))
+    AppointmentFactory(person=both, village=village_a, post="chair", start_date=datetime.date(2021, 4, 15))
+    AppointmentFactory(person__name="钱委员", village=village_a, post="committee_member")
+    AppointmentFactory(person__name="孙委员", village=village_a, post="committee_member")
+    client.force_login(county_user)
+    response = client.get(reverse("cadres:roster_export") + f"?village={village_a.pk}")
+    ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in ws[2]]
+    rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=3)]
+    assert [r["姓名"] for r in rows] == ["孙委员", "赵书记", "钱委员"]
+    zhao = rows[1]
+    assert zhao["现任职务"] == "村党组织书记、村民委员会主任"
+    assert zhao["任职时间"] == "2018.03、2021.04.15"
+    assert (zhao["是否一肩挑"], zhao["是否退役军人"], zhao["入党时间"]) == ("是", "是", "2005.07.12")
+    assert (rows[0]["是否一肩挑"], rows[0]["是否退役军人"]) == ("否", "否")
+    assert ExportLog.objects.get().rows == 3
+
+    batch = import_batch_preview(
+        batch=import_batch_create(by=county_user, sheet_type="cadres", filename="花名册.xlsx", data=response.content)
+    )
+    assert batch.status == ImportBatch.Status.PREVIEWED, batch.summary["errors"]
+    assert {k: batch.counts[k] for k in ("total", "created", "updated", "unchanged", "errors")} == {
+        "total": 3,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 3,
+        "errors": 0,
+    }

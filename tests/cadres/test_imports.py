@@ -29,6 +29,8 @@ from cadres.spreadsheets.workbooks import error_workbook, template_workbook
 from ..factories import AppointmentFactory, PersonFactory
 from .sheet_files import roster_csv, roster_ods, roster_xls, roster_xlsx
 
+D = datetime.date
+
 HEADER = [
     "乡镇",
     "村（社区）",
@@ -124,6 +126,18 @@ def test_csv_1985_1_is_flagged_as_ambiguous_and_a_bare_year_is_an_error(village_
     assert any(m.startswith("第2行「入党时间」：2008.1 — 日期有歧义") for m in messages), messages
     assert "第3行「出生年月」：1990 — 只有年份，请写明年月，如 1985.01" in messages
     assert p.rows[0].values["party_join_date"] is None and p.rows[1].values["birth_date"] is None
+
+
+def test_one_start_date_per_post_in_the_order_of_the_posts(village_a, clerk_a):
+    li = [*LI]
+    li[11] = "2018.03、2021.04.15"
+    p = preview(roster_xlsx([li]), clerk_a)
+    assert p.ok, p.messages(ST)
+    assert p.rows[0].values["post_starts"] == {"secretary": D(2018, 3, 1), "chair": D(2021, 4, 15)}
+    li[11] = "2018.03、2021.04、2022.01"
+    assert "第4行「任职时间」：2018.03、2021.04、2022.01 — 写了3个任职时间，但现任职务有2个，请一一对应或只写一个" in (
+        preview(roster_xlsx([li]), clerk_a).messages(ST)
+    )
 
 
 def test_ods_and_xls(village_a, clerk_a):
