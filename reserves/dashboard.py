@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 
 from cadres.dashboard import Chart, DashboardContext, DataTable, Figure, QueueItem, bar_option, register_dashboard_provider
 from cadres.models import Township, Village
@@ -97,7 +96,8 @@ def _charts(user, ctx: DashboardContext) -> list[Chart]:
     names = [name for _pk, name in townships]
     meeting = [per[pk]["meeting"] for pk, _ in townships]
     below = [per[pk]["villages"] - per[pk]["meeting"] for pk, _ in townships]
-    coverage_link = reverse("reserves:coverage") + f"?cohort={cohort}"
+    # Each bar and cell opens that township's coverage (villages and shortfalls), not the county's.
+    coverage_links = [ctx.link("reserves:coverage", cohort=cohort, township=pk) for pk, _ in townships]
     member_links = [ctx.link("reserves:candidate_list", township=pk, status=Status.POOLED, cohort=cohort) for pk, _ in townships]
     rows = [
         [name, per[pk]["villages"], m, b, members.get(pk, 0), per[pk]["villages"] * target]
@@ -114,10 +114,13 @@ def _charts(user, ctx: DashboardContext) -> list[Chart]:
             table=DataTable(
                 headers=["乡镇(街道)", "村(社区)数", "达标村(社区)", "未达标村(社区)", "入库人数", "目标人数"],
                 rows=rows,
-                cell_links=[["", "", coverage_link, coverage_link, link, ""] for link in member_links],
+                cell_links=[[cov, cov, cov, cov, link, ""] for cov, link in zip(coverage_links, member_links, strict=True)],
             ),
-            links=[[coverage_link] * len(townships), [coverage_link] * len(townships)],
-            note=f"达标：村(社区)入库后备力量不少于 {target} 人（年度政策配置）。点击条形打开覆盖情况页，查看各村人数与缺口。",
+            links=[coverage_links, coverage_links],
+            note=(
+                f"达标：村(社区)入库后备力量不少于 {target} 人（年度政策配置）。"
+                "点击条形打开该乡镇的覆盖情况，查看各村人数与缺口。"
+            ),
             height=max(320, min(28 * len(townships) + 80, 640)),
         )
     ]

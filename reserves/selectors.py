@@ -209,14 +209,15 @@ def coverage(*, user, cohort: int, target: int | None = None, township_id: int |
     }
 
 
-def adjustment_proposals(*, user, cohort: int) -> QuerySet[ReserveCandidate]:
+def adjustment_proposals(*, user, cohort: int, township_id: int | None = None) -> QuerySet[ReserveCandidate]:
     """Pool members whose yearly appraisal was poor: to be removed and replaced (动态调整)."""
-    return (
+    qs = (
         scoped(user, ReserveCandidate)
         .with_related()
         .filter(cohort=cohort, adjustment_proposed_on__isnull=False)
         .filter(status__in=[Status.POOLED, Status.REVIEWING, Status.NOMINATED, Status.SURVEYED])
     )
+    return qs.filter(village__township_id=township_id) if township_id else qs
 
 
 # ---------------------------------------------------------------------------------------------

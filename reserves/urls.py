@@ -13,6 +13,7 @@ def _action(name: str):
 
 urlpatterns = [
     path("", views.CandidateListView.as_view(), name="candidate_list"),
+    path("export/", views.CandidateListView.as_view(export=True), name="candidate_export"),
     path("new/", views.CandidateCreateView.as_view(), name="candidate_create"),
     path("<int:pk>/", views.CandidateDetailView.as_view(), name="candidate_detail"),
     path("<int:pk>/nominate/", _action("nominate"), name="candidate_nominate"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("<int:pk>/appraisals/", _action("appraisal"), name="appraisal_add"),
     path("<int:pk>/party/", _action("party"), name="party_stage_add"),
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
+    path("coverage/export/", views.CoverageExportView.as_view(), name="coverage_export"),
     path("structure/", views.StructureView.as_view(), name="structure"),
     path("ledgers/county/", views.LedgerExportView.as_view(level="county"), name="ledger_county"),
     path("ledgers/township/<int:pk>/", views.LedgerExportView.as_view(level="township"), name="ledger_township"),

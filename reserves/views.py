@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from cadres.exports import export_queryset
+from cadres.exports import ExportColumn, export_queryset
 from cadres.forms import add_service_errors
-from cadres.models import Person
-from cadres.scope import scoped
+from cadres.models import Person, Township
+from cadres.scope import get_scoped_or_404, scoped
 from cadres.views import ListPageView, ObjectFormView, PageView
 
-from . import forms, selectors, services
+from . import forms, rules, selectors, services
 from .choices import OPEN_STATUSES, Status
 from .filters import ReserveCandidateFilter
-from .ledgers import LEDGERS
+from .ledgers import BASE, LEDGERS
 from .policy_section import reserve_rules
 
 # ---------------------------------------------------------------------------------------------
@@ -59,6 +60,8 @@ class CandidateListView(ListPageView):
     template_name = "reserves/candidate_list.html"
     title = "后备力量"
     filterset_class = ReserveCandidateFilter
+    export_name = "后备力量名单"
+    export_columns = BASE
     sort_options = {
         "village": ("village__township__sort_order", "village__code", "cohort", "id"),
         "name": ("person__name", "id"),
@@ -263,19 +266,62 @@ def _cohort(request) -> int:
     return selectors.default_cohort()
 
 
+def _coverage_township(request) -> Township | None:
+    """The coverage page's ?township=<id>: one township in the user's scope (404 otherwise)."""
+    raw = request.GET.get("township", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404("未找到该乡镇(街道)。")
+    return get_scoped_or_404(request.user, Township, pk=int(raw))
+
+
 class CoverageView(PageView):
+    """Per village against the target; ``?township=`` narrows to one township (dashboard bars)."""
+
     template_name = "reserves/coverage.html"
     title = "后备力量覆盖情况"
 
     def get(self, request):
         cohort = _cohort(request)
-        data = selectors.coverage(user=request.user, cohort=cohort)
+        township = _coverage_township(request)
+        township_id = township.pk if township else None
+        data = selectors.coverage(user=request.user, cohort=cohort, township_id=township_id)
         return self.render(
             {
                 **data,
+                "township": township,
+                "township_options": scoped(request.user, Township).order_by("sort_order", "code"),
                 "cohort_form": forms.CohortForm(initial={"cohort": cohort}),
-                "proposals": selectors.adjustment_proposals(user=request.user, cohort=cohort),
+                "proposals": selectors.adjustment_proposals(user=request.user, cohort=cohort, township_id=township_id),
             }
+        )
+
+
+def coverage_columns(target: int) -> list[ExportColumn]:
+    return [
+        ExportColumn("乡镇(街道)", lambda v: v.township.name, width=12),
+        ExportColumn("村(社区)", lambda v: v.name, width=14),
+        ExportColumn("入库人数", lambda v: v.pool_count, width=8),
+        ExportColumn("目标人数", lambda v: target, width=8),
+        ExportColumn("办理中", lambda v: v.open_count, width=8),
+        ExportColumn("是否达标", lambda v: "达标" if rules.meets_target(v.pool_count, target) else "未达标", width=8),
+        ExportColumn("缺口", lambda v: max(0, target - v.pool_count), width=6),
+    ]
+
+
+class CoverageExportView(PageView):
+    """The coverage page's village table as .xlsx (same cohort and township), scoped and logged."""
+
+    def get(self, request):
+        cohort = _cohort(request)
+        township = _coverage_township(request)
+        target = selectors.target_per_village()
+        qs = selectors.village_coverage(user=request.user, cohort=cohort, township_id=township.pk if township else None)
+        where = township.name if township else ("全县" if request.user.sees_all_townships else request.user.township.name)
+        name = f"{where}后备力量覆盖情况（{cohort}届）"
+        return export_queryset(
+            user=request.user, queryset=qs, columns=coverage_columns(target), what=name, filters=request.GET.dict(), title=name
         )
 
 

@@ -8,6 +8,7 @@ app_name = "training"
 
 urlpatterns = [
     path("", views.SessionListView.as_view(), name="session_list"),
+    path("sessions/export/", views.SessionListView.as_view(export=True), name="session_export"),
     path("sessions/new/", views.SessionCreateView.as_view(), name="session_create"),
     path("sessions/<int:pk>/", views.SessionDetailView.as_view(), name="session_detail"),
     path("sessions/<int:pk>/edit/", views.SessionUpdateView.as_view(), name="session_update"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("coverage/export/", views.CoverageExportView.as_view(), name="coverage_export"),
     path("upgrades/", views.UpgradeListView.as_view(), name="upgrade_list"),
+    path("upgrades/export/", views.UpgradeListView.as_view(export=True), name="upgrade_export"),
     path("upgrades/new/", views.UpgradeCreateView.as_view(), name="upgrade_create"),
     path("upgrades/<int:pk>/", views.UpgradeDetailView.as_view(), name="upgrade_detail"),
     path("upgrades/<int:pk>/graduate/", views.UpgradeActionView.as_view(action="graduate"), name="upgrade_graduate"),

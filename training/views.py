@@ -10,19 +10,18 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
 from cadres.exports import ExportColumn, export_rows, log_export, xlsx_response
-from cadres.forms import BootstrapMixin, add_service_errors
+from cadres.forms import add_service_errors
 from cadres.models import Person, Township
 from cadres.policy import policy_for_year, post_choices
 from cadres.scope import scoped
 from cadres.spreadsheets.workbooks import write_xlsx
-from cadres.views import PageView
+from cadres.views import ListPageView, PageView
 
 from . import forms, selectors, services
 from .choices import Level
@@ -30,8 +29,6 @@ from .filters import EducationUpgradeFilter, SessionFilter
 from .policy_section import hour_rules, topic_choices, training_rules
 from .rules import session_hours
 from .sheets import COLUMNS
-
-PAGE_SIZE = 50
 
 
 def _writer(user) -> bool:
@@ -50,18 +47,35 @@ def _person_by_id_number(user, id_number: str) -> Person:
 # ---------------------------------------------------------------------------------------------
 
 
-class SessionListView(PageView):
+SESSION_EXPORT = [
+    ExportColumn("培训班编号", lambda s: s.code, width=12),
+    ExportColumn("培训班名称", lambda s: s.title, width=30),
+    ExportColumn("层级", lambda s: s.get_level_display(), width=8),
+    ExportColumn("类型", lambda s: s.get_kind_display(), width=10),
+    ExportColumn("主办单位", lambda s: s.organiser, width=16),
+    ExportColumn("培训地点", lambda s: s.place, width=16),
+    ExportColumn("组织乡镇", lambda s: s.township.name if s.township else "", width=10),
+    ExportColumn("开始日期", lambda s: s.start_date, width=12),
+    ExportColumn("结束日期", lambda s: s.end_date, width=12),
+    ExportColumn("培训日程", lambda s: s.day_count_label(), width=22),
+    ExportColumn("认定总学时", lambda s: s.hours_override, width=10),
+    ExportColumn("计划人数", lambda s: s.capacity, width=8),
+    ExportColumn("报名人数", lambda s: s.enrolled, width=8),
+]
+
+
+class SessionListView(ListPageView):
     template_name = "training/session_list.html"
     title = "培训班"
+    filterset_class = SessionFilter
+    export_name = "培训班"
+    export_columns = SESSION_EXPORT
 
-    def get(self, request):
-        qs = selectors.session_list(user=request.user, filters=request.GET)
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        filter_form = SessionFilter(request.GET, queryset=qs.none(), request=request).form
-        BootstrapMixin._bootstrap(filter_form)
-        return self.render(
-            {"page_obj": page, "rows": page.object_list, "filter_form": filter_form, "can_write": _writer(request.user)}
-        )
+    def get_queryset(self):
+        return selectors.session_list(user=self.request.user, filters=self.request.GET)
+
+    def extra_context(self) -> dict:
+        return {"can_write": _writer(self.request.user)}
 
 
 class SessionFormMixin:
@@ -389,18 +403,40 @@ class CoverageExportView(PageView):
 # ---------------------------------------------------------------------------------------------
 
 
-class UpgradeListView(PageView):
+UPGRADE_EXPORT = [
+    ExportColumn("乡镇(街道)", lambda u: u.township.name, width=10),
+    ExportColumn("村(社区)", lambda u: u.village.name if u.village else "", width=12),
+    ExportColumn("姓名", lambda u: u.person.name, width=10),
+    ExportColumn("身份证号", lambda u: u.person.id_number, personal="id", width=21),
+    ExportColumn("联系电话", lambda u: u.person.phone, personal="phone", width=13),
+    ExportColumn("类别", lambda u: u.get_kind_display(), width=10),
+    ExportColumn("就读院校", lambda u: u.school, width=18),
+    ExportColumn("专业", lambda u: u.programme, width=16),
+    ExportColumn("学历层次", lambda u: u.get_level_display(), width=10),
+    ExportColumn("入学时间", lambda u: u.enrolled_on, width=12),
+    ExportColumn("预计毕业时间", lambda u: u.expected_graduation, width=12),
+    ExportColumn("实际毕业时间", lambda u: u.actual_graduation, width=12),
+    ExportColumn("状态", lambda u: u.get_status_display(), width=8),
+    ExportColumn("学费（元）", lambda u: u.tuition_fee, width=10),
+    ExportColumn("学费补贴（元）", lambda u: u.tuition_subsidy, width=12),
+    ExportColumn("学费补贴核定日期", lambda u: u.tuition_subsidy_date, width=14),
+    ExportColumn("学历补贴（元）", lambda u: u.diploma_subsidy, width=12),
+    ExportColumn("学历补贴核定日期", lambda u: u.diploma_subsidy_date, width=14),
+]
+
+
+class UpgradeListView(ListPageView):
     template_name = "training/upgrade_list.html"
     title = "学历提升"
+    filterset_class = EducationUpgradeFilter
+    export_name = "学历提升"
+    export_columns = UPGRADE_EXPORT
 
-    def get(self, request):
-        qs = selectors.upgrade_list(user=request.user, filters=request.GET)
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        filter_form = EducationUpgradeFilter(request.GET, queryset=qs.none(), request=request).form
-        BootstrapMixin._bootstrap(filter_form)
-        return self.render(
-            {"page_obj": page, "rows": page.object_list, "filter_form": filter_form, "can_write": _writer(request.user)}
-        )
+    def get_queryset(self):
+        return selectors.upgrade_list(user=self.request.user, filters=self.request.GET)
+
+    def extra_context(self) -> dict:
+        return {"can_write": _writer(self.request.user)}
 
 
 class UpgradeCreateView(PageView):
