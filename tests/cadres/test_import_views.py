@@ -210,3 +210,28 @@ def test_roster_export_has_one_row_per_person_and_re_imports_unchanged(client, c
         "unchanged": 3,
         "errors": 0,
     }
+
+
+def test_admin_exports_neutralise_formula_cells_and_are_logged(rf, admin_user, village_a):
+    from django.contrib import admin
+    from import_export.formats.base_formats import XLSX
+
+    from cadres.exports import LoggedExportMixin
+
+    for i, name in enumerate(["=HYPERLINK(1)", "+1", "-2", "@SUM", "正常"]):
+        PersonFactory(name=name, native_place=f"{i}")
+
+    class PersonExportAdmin(LoggedExportMixin, admin.ModelAdmin):
+        pass
+
+    request = rf.get("/admin/cadres/person/export/?registered_township__id__exact=1")
+    request.user = admin_user
+    data = PersonExportAdmin(Person, admin.site).get_export_data(XLSX(), request, Person.objects.order_by("native_place"))
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    header = [c.value for c in ws[1]]
+    names = [r[header.index("name")].value for r in ws.iter_rows(min_row=2)]
+    assert names == ["'=HYPERLINK(1)", "'+1", "'-2", "'@SUM", "正常"]
+    assert all(r[header.index("id")].data_type == "n" for r in ws.iter_rows(min_row=2))  # numbers stay numbers
+    log = ExportLog.objects.get()
+    assert (log.user, log.rows, log.what) == (admin_user, 5, "后台导出：人员")
+    assert log.filters == {"registered_township__id__exact": "1"}
