@@ -8,8 +8,9 @@ cadres.api_errors.
 
 from __future__ import annotations
 
+from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -18,7 +19,8 @@ from rest_framework.views import APIView
 
 from cadres.api.serializers import ScopedPrimaryKeyRelatedField
 from cadres.api.views import StableOrderingFilter, StandardPagination
-from cadres.models import Person, Village
+from cadres.models import Person, Township, Village
+from cadres.scope import get_scoped_or_404
 
 from . import selectors, services
 from .choices import ExitReason, PartyStage
@@ -182,6 +184,15 @@ class MentorshipInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
+class MentorshipEndInput(serializers.Serializer):
+    end_date = serializers.DateField()
+
+
+class PracticeAssessInput(serializers.Serializer):
+    assessment = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
 class PracticePostInput(serializers.Serializer):
     post = serializers.CharField(max_length=30)
     start_date = serializers.DateField()
@@ -289,6 +300,24 @@ class ReserveCandidateViewSet(viewsets.ReadOnlyModelViewSet):
     def mentorships(self, request, pk=None):
         return self._child(request, services.mentorship_add, MentorshipInput)
 
+    @extend_schema(summary="结束导师帮带", request=MentorshipEndInput, responses={200: CandidateDetailSerializer})
+    @action(detail=True, methods=["post"], url_path=r"mentorships/(?P<mentorship_pk>[0-9]+)/end")
+    def mentorship_end(self, request, pk=None, mentorship_pk=None):
+        candidate = self.get_object()
+        _require_writer(request.user)
+        mentorship = selectors.mentorship_get(user=request.user, candidate=candidate, pk=int(mentorship_pk))
+        services.mentorship_end(mentorship=mentorship, by=request.user, **self._input(MentorshipEndInput))
+        return self._output(candidate)
+
+    @extend_schema(summary="定岗锻炼评价（可同时结束）", request=PracticeAssessInput, responses={200: CandidateDetailSerializer})
+    @action(detail=True, methods=["post"], url_path=r"practice-posts/(?P<practice_pk>[0-9]+)/assess")
+    def practice_post_assess(self, request, pk=None, practice_pk=None):
+        candidate = self.get_object()
+        _require_writer(request.user)
+        practice = selectors.practice_post_get(user=request.user, candidate=candidate, pk=int(practice_pk))
+        services.practice_post_assess(practice=practice, by=request.user, **self._input(PracticeAssessInput))
+        return self._output(candidate)
+
     @extend_schema(summary="添加定岗锻炼", request=PracticePostInput, responses={201: CandidateDetailSerializer})
     @action(detail=True, methods=["post"], url_path="practice-posts")
     def practice_posts(self, request, pk=None):
@@ -305,14 +334,32 @@ class ReserveCandidateViewSet(viewsets.ReadOnlyModelViewSet):
         return self._child(request, services.party_stage_record, PartyStageInput)
 
 
-class CoverageApi(APIView):
-    """Coverage of one cohort: county, townships and villages (``?cohort=``, default from the policy)."""
+def _cohort_param(request) -> int:
+    raw = request.query_params.get("cohort", "")
+    return int(raw) if raw.isdigit() else selectors.default_cohort()
 
-    @extend_schema(summary="后备力量覆盖情况", responses={200: dict})
+
+COHORT_PARAM = OpenApiParameter("cohort", int, description="换届届次，如 2026；默认为当年政策配置中的当前届次")
+
+
+class CoverageApi(APIView):
+    """Coverage of one cohort: county, townships and villages (``?cohort=``, default from the
+    policy; ``?township=`` one township in scope, 404 otherwise)."""
+
+    @extend_schema(
+        summary="后备力量覆盖情况",
+        parameters=[COHORT_PARAM, OpenApiParameter("township", int, description="乡镇(街道) id")],
+        responses={200: dict},
+    )
     def get(self, request):
-        raw = request.query_params.get("cohort", "")
-        cohort = int(raw) if raw.isdigit() else selectors.default_cohort()
-        data = selectors.coverage(user=request.user, cohort=cohort)
+        cohort = _cohort_param(request)
+        raw = request.query_params.get("township", "")
+        township_id = None
+        if raw:
+            if not raw.isdigit():
+                raise Http404("未找到该乡镇(街道)。")
+            township_id = get_scoped_or_404(request.user, Township, pk=int(raw)).pk
+        data = selectors.coverage(user=request.user, cohort=cohort, township_id=township_id)
         return Response(
             {
                 "cohort": cohort,
@@ -335,5 +382,42 @@ class CoverageApi(APIView):
                     for v in data["villages"]
                 ],
                 "below": [v.pk for v in data["below"]],
+            }
+        )
+
+
+class StructureApi(APIView):
+    """Structure of the pool (入库 members of ``?cohort=``): age bands at the policy's cut-off date,
+    education, sex, political status and source, per township in scope and in total."""
+
+    @extend_schema(summary="后备力量结构分析", parameters=[COHORT_PARAM], responses={200: dict})
+    def get(self, request):
+        data = selectors.structure(user=request.user, cohort=_cohort_param(request))
+        return Response(
+            {
+                "cohort": data["cohort"],
+                "cutoff": data["cutoff"],
+                "total": data["total"],
+                "dimensions": [
+                    {
+                        "key": t["key"],
+                        "label": t["label"],
+                        "columns": t["columns"],
+                        "rows": [
+                            {
+                                "name": r["name"],
+                                "total": r["total"],
+                                "counts": dict(zip(t["columns"], r["cells"], strict=True)),
+                                **(
+                                    {"shares": dict(zip(t["columns"], map(str, r["shares"]), strict=True))}
+                                    if "shares" in r
+                                    else {}
+                                ),
+                            }
+                            for r in t["rows"]
+                        ],
+                    }
+                    for t in data["tables"]
+                ],
             }
         )

@@ -12,5 +12,6 @@ router.register("candidates", api.ReserveCandidateViewSet, basename="candidate")
 
 urlpatterns = [
     path("coverage/", api.CoverageApi.as_view(), name="coverage"),
+    path("structure/", api.StructureApi.as_view(), name="structure"),
     *router.urls,
 ]
