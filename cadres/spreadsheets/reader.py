@@ -65,12 +65,39 @@ def _check_zip(data: bytes) -> None:
                 raise ValidationError("文件压缩比异常（疑似压缩炸弹），已拒绝。", code="bomb")
             if total > max_unzipped:
                 raise ValidationError("文件解压后过大，已拒绝。请拆分后上传。", code="bomb")
+        scanned = 0
         for info in zf.infolist():
-            if info.filename.endswith(".xml") or info.filename.endswith(".rels"):
-                with zf.open(info) as fh:
-                    head = fh.read(2048)
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise ValidationError("文件含有不允许的 XML 实体声明，已拒绝。", code="bomb")
+            if info.is_dir() or info.filename.lower().endswith(BINARY_PARTS):
+                continue
+            scanned += _scan_part(zf, info, budget=max_unzipped - scanned)
+
+
+BINARY_PARTS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin")
+# A DTD anywhere in a part (not only near its start: padding would hide it) is refused, in the
+# encodings an XML parser would accept it in.
+_DTD_MARKERS = tuple(
+    marker.encode(encoding) for marker in ("<!DOCTYPE", "<!ENTITY") for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
+_OVERLAP = max(len(m) for m in _DTD_MARKERS) - 1
+SCAN_CHUNK = 256 * 1024
+
+
+def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, budget: int) -> int:
+    """Stream one part through, chunk by chunk (bounded memory; the chunks overlap so a marker
+    split across two chunks is still seen). Returns the bytes read; refuses a DTD or a part that
+    inflates beyond the remaining budget (the declared sizes may lie)."""
+    read = 0
+    tail = b""
+    with zf.open(info) as fh:
+        while chunk := fh.read(SCAN_CHUNK):
+            read += len(chunk)
+            if read > budget:
+                raise ValidationError("文件解压后过大，已拒绝。请拆分后上传。", code="bomb")
+            window = tail + chunk
+            if any(marker in window for marker in _DTD_MARKERS):
+                raise ValidationError("文件含有不允许的 XML 实体声明，已拒绝。", code="bomb")
+            tail = window[-_OVERLAP:]
+    return read
 
 
 def decode_csv(data: bytes) -> str:

@@ -22,6 +22,7 @@ from cadres.models import (
     PresenceMonth,
     QualificationReview,
 )
+from cadres.spreadsheets import reader
 from cadres.spreadsheets.batches import import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
 from cadres.spreadsheets.pipeline import build_preview, get_sheet_type
 from cadres.spreadsheets.workbooks import error_workbook, template_workbook
@@ -400,6 +401,54 @@ def test_xml_entity_bomb_is_refused(clerk_a, village_a):
     assert "XML 实体" in batch.message
 
 
+def _with_sheet_xml(data: bytes, transform) -> bytes:
+    """The workbook with its first worksheet part rewritten by ``transform``."""
+    src, buf = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = transform(body)
+            out.writestr(info.filename, body)
+    return buf.getvalue()
+
+
+XML_DECL = b'<?xml version="1.0" encoding="UTF-8"?>'
+
+
+@pytest.mark.parametrize(
+    "padding",
+    [
+        4096,  # past the first 2 KB the old check looked at
+        reader.SCAN_CHUNK - len(XML_DECL) - 4,  # "<!DOCTYPE" split across two read chunks
+        3 * reader.SCAN_CHUNK,
+    ],
+)
+def test_an_entity_declaration_hidden_behind_padding_is_refused(roster, clerk_a, padding):
+    def pad(body: bytes) -> bytes:
+        return XML_DECL + b" " * padding + b'<!DOCTYPE x [<!ENTITY a "b">]>' + body
+
+    batch = upload(clerk_a, _with_sheet_xml(roster, pad))
+    assert batch.status == ImportBatch.Status.INVALID
+    assert batch.message == "文件含有不允许的 XML 实体声明，已拒绝。"
+
+
+def test_a_utf16_entity_declaration_is_refused(roster, clerk_a):
+    def to_utf16(body: bytes) -> bytes:
+        return ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x>').encode("utf-16-le") + body
+
+    batch = upload(clerk_a, _with_sheet_xml(roster, to_utf16))
+    assert batch.message == "文件含有不允许的 XML 实体声明，已拒绝。"
+
+
+def test_the_padded_workbook_without_a_dtd_is_still_read(roster, clerk_a):
+    def pad(body: bytes) -> bytes:
+        return XML_DECL + b" " * (reader.SCAN_CHUNK + 100) + body
+
+    batch = upload(clerk_a, _with_sheet_xml(roster, pad))
+    assert batch.status == ImportBatch.Status.PREVIEWED, batch.message
+
+
 def test_size_limit(clerk_a, settings, village_a):
     settings.IMPORT_MAX_BYTES = 10
     with pytest.raises(ValidationError, match="上限"):
@@ -440,7 +489,10 @@ def test_template_has_text_id_column_dropdowns_example_row_and_instructions(vill
     id_col = headers.index("*身份证号") + 1
     assert ws.cell(2, id_col).value == "43012219850312003X"
     assert ws.cell(2, id_col).number_format == "@"
-    assert ws.column_dimensions[openpyxl.utils.get_column_letter(id_col)].number_format == "@" or True
+    # the whole column is text (xlsxwriter writes it as a <col> style), so rows typed in later keep all 18 digits
+    assert ws.column_dimensions[openpyxl.utils.get_column_letter(id_col)].number_format == "@"
+    name_col = headers.index("*姓名") + 1
+    assert ws.column_dimensions[openpyxl.utils.get_column_letter(name_col)].number_format == "General"
     assert any("选项!" in dv.formula1 for dv in ws.data_validations.dataValidation)
     assert "填写说明" in wb.sheetnames
     assert "顿号" in " ".join(str(c.value) for c in wb["填写说明"]["A"] if c.value)
