@@ -84,6 +84,27 @@ class SessionInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class GraduateInput(serializers.Serializer):
+    actual_graduation = serializers.DateField()
+
+
+class WithdrawInput(serializers.Serializer):
+    note = serializers.CharField(max_length=200, allow_blank=True)
+
+
+class SubsidyInput(serializers.Serializer):
+    date = serializers.DateField()
+    amount = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="留空则按当年政策配置计算",
+    )
+
+
 class AttendanceMarkSerializer(serializers.Serializer):
     date = serializers.DateField()
     status = serializers.ChoiceField(choices=AttendanceStatus.choices)
@@ -204,6 +225,28 @@ class SessionViewSet(TrainingViewSet):
         session = services.session_create(by=request.user, township=township, **data)
         return self._output(session, status_code=status.HTTP_201_CREATED)
 
+    def _update(self, request, *, partial: bool) -> Response:
+        session = self.get_object()
+        serializer = SessionInput(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "township" in data:
+            township_id = data.pop("township")
+            data["township"] = get_scoped_or_404(request.user, Township, pk=township_id) if township_id else None
+        for name in ("half_days", "off_days"):
+            if name in data:
+                data[name] = [d.isoformat() for d in data[name]]
+        services.session_update(session=session, by=request.user, **data)
+        return self._output(session)
+
+    @extend_schema(summary="修改培训班（全部字段）", request=SessionInput, responses={200: SessionSerializer})
+    def update(self, request, pk=None):
+        return self._update(request, partial=False)
+
+    @extend_schema(summary="修改培训班（部分字段）", request=SessionInput, responses={200: SessionSerializer})
+    def partial_update(self, request, pk=None):
+        return self._update(request, partial=True)
+
     @extend_schema(summary="加入培训名单", request=EnrollInput, responses={201: EnrollmentSerializer})
     @action(detail=True, methods=["post"])
     def enrol(self, request, pk=None):
@@ -249,6 +292,31 @@ class UpgradeViewSet(TrainingViewSet):
         person = get_scoped_or_404(request.user, Person, pk=data.pop("person"))
         upgrade = services.upgrade_create(by=request.user, person=person, **data)
         return self._output(upgrade, status_code=status.HTTP_201_CREATED)
+
+    def _act(self, service, input_class) -> Response:
+        upgrade = self.get_object()
+        service(upgrade=upgrade, by=self.request.user, **self._input(input_class))
+        return self._output(upgrade)
+
+    @extend_schema(summary="登记毕业", request=GraduateInput, responses={200: UpgradeSerializer})
+    @action(detail=True, methods=["post"])
+    def graduate(self, request, pk=None):
+        return self._act(services.upgrade_graduate, GraduateInput)
+
+    @extend_schema(summary="登记退学", request=WithdrawInput, responses={200: UpgradeSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._act(services.upgrade_withdraw, WithdrawInput)
+
+    @extend_schema(summary="核定学费补贴（转入补贴台账）", request=SubsidyInput, responses={200: UpgradeSerializer})
+    @action(detail=True, methods=["post"], url_path="tuition-subsidy")
+    def tuition_subsidy(self, request, pk=None):
+        return self._act(services.upgrade_tuition_subsidy_grant, SubsidyInput)
+
+    @extend_schema(summary="核定学历补贴（转入补贴台账）", request=SubsidyInput, responses={200: UpgradeSerializer})
+    @action(detail=True, methods=["post"], url_path="diploma-subsidy")
+    def diploma_subsidy(self, request, pk=None):
+        return self._act(services.upgrade_diploma_subsidy_grant, SubsidyInput)
 
 
 class CoverageRowSerializer(serializers.Serializer):
