@@ -165,6 +165,9 @@ def reserve_survey(
     """村级摸底: put a person on a village's reserve list for an election cohort."""
     _require_actor(by)
     _require_scope(by, village, "只能为本乡镇的村(社区)摸底推荐后备力量。")
+    # The form, the API and the roster import refuse this too: attaching a file outside the scope
+    # would bring another township's person into the user's scope.
+    _require_scope(by, person, "该人员已在其他乡镇建档，不在您的数据范围内，请联系县委组织部。")
     surveyed_on = _not_future(surveyed_on, "surveyed_on")
     section = reserve_rules(surveyed_on.year)
     errors = check_new_candidate(

@@ -113,3 +113,22 @@ def test_service_names_the_village_to_county_staff(county_user, village_a, share
     assert exc.value.message_dict["person"] == [
         "此人已是乙镇乙一村2026届后备力量（村级摸底），不能重复录入，如需调整请先办理退出。"
     ]
+
+
+def test_service_refuses_a_file_outside_the_scope(clerk_a, village_a, township_b):
+    from django.core.exceptions import PermissionDenied
+
+    from reserves import services
+
+    other = PersonFactory(born=D(1996, 8, 12), registered_township=township_b)
+    with pytest.raises(PermissionDenied):
+        services.reserve_survey(
+            by=clerk_a,
+            person=other,
+            village=village_a,
+            cohort=2026,
+            source="returned_graduate",
+            intended_post="committee_member",
+            surveyed_on=D(2025, 3, 1),
+        )
+    assert ReserveCandidate.objects.count() == 0
