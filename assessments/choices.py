@@ -95,3 +95,11 @@ STAR_BASES = (
 SCOPES = (("township", "每个乡镇"), ("county", "全县"))
 ROUNDINGS = (("floor", "向下取整"), ("half_up", "四舍五入"))
 RANK_BASES = (("village_score", "村级综合考核分（未录入时用个人综合得分）"), ("score", "个人综合得分"))
+
+
+class ReviewEntryStatus(models.TextChoices):
+    """Filter of the review entry list (the dashboard's "未录入完毕" opens ``missing``)."""
+
+    MISSING = "missing", "未录入完毕"
+    ENTERED = "entered", "已录入"
+    GRADED = "graded", "已评定"

@@ -17,7 +17,7 @@ from cadres.dashboard import (
 )
 from cadres.models import Township
 
-from .choices import RaterGroup
+from .choices import RaterGroup, ReviewEntryStatus
 from .models import AnnualReview, BallotTally, ReviewCampaign, ReviewResult
 from .policy_section import KEY, section_for_year
 
@@ -81,9 +81,9 @@ def _queues(user, ctx: DashboardContext) -> list[QueueItem]:
             "reviews_not_entered",
             f"{year}年度考核未录入完毕",
             p["reviews"] - p["entered"],
-            ctx.link("assessments:review_list", year),
+            ctx.link("assessments:review_list", year, status=ReviewEntryStatus.MISSING.value),
             "warning",
-            note="测评票或日常考核分未录入；打开考核录入列表逐人查看",
+            note="测评票或日常考核分未录入；打开未录入完毕的考核对象名单",
         )
     ]
 

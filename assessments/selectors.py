@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from cadres.models import Person, Township, Village
 from cadres.scope import get_scoped_or_404, scoped
 
-from .choices import ProposalStatus, RaterGroup, ResultStatus
+from .choices import ProposalStatus, RaterGroup, ResultStatus, ReviewEntryStatus
 from .models import (
     AnnualReview,
     BallotTally,
@@ -23,7 +23,9 @@ from .models import (
 
 
 def campaign_list(*, user) -> QuerySet[ReviewCampaign]:
-    return scoped(user, ReviewCampaign).annotate(review_count=Count("reviews"))
+    # Campaigns are county-wide; the review count is the user's scope only (a clerk: own township).
+    in_scope = Q(reviews__in=scoped(user, AnnualReview).values("pk"))
+    return scoped(user, ReviewCampaign).annotate(review_count=Count("reviews", filter=in_scope))
 
 
 def campaign_get(*, user, year: int) -> ReviewCampaign:
@@ -39,11 +41,22 @@ def review_list(*, user, year: int | None = None, filters: dict | None = None) -
         qs = qs.filter(township_id=filters["township"])
     if filters.get("q"):
         qs = qs.filter(Q(person__name__contains=filters["q"]) | Q(village__name__contains=filters["q"]))
-    return qs.annotate(
+    qs = qs.annotate(
         has_township_ballot=Exists(BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.TOWNSHIP)),
         has_members_ballot=Exists(BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.MEMBERS)),
         file_count=Count("files", distinct=True),
-    ).order_by("township__sort_order", "village__code", "id")
+    )
+    # "Entered" as on the dashboard and the campaign's progress table: both ballot tallies and
+    # the daily score are in.
+    entered = Q(has_township_ballot=True, has_members_ballot=True, daily_score__isnull=False)
+    status = filters.get("status")
+    if status == ReviewEntryStatus.MISSING:
+        qs = qs.exclude(entered)
+    elif status == ReviewEntryStatus.ENTERED:
+        qs = qs.filter(entered)
+    elif status == ReviewEntryStatus.GRADED:
+        qs = qs.filter(result__status=ResultStatus.GRADED)
+    return qs.order_by("township__sort_order", "village__code", "id")
 
 
 def review_get(*, user, pk: int) -> AnnualReview:

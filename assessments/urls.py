@@ -7,11 +7,13 @@ from . import views
 app_name = "assessments"
 urlpatterns = [
     path("", views.CampaignListView.as_view(), name="campaign_list"),
+    path("export/", views.CampaignListView.as_view(), {"export": True}, name="campaign_export"),
     path("new/", views.CampaignCreateView.as_view(), name="campaign_create"),
     path("<int:year>/", views.CampaignDetailView.as_view(), name="campaign_detail"),
     path("<int:year>/edit/", views.CampaignEditView.as_view(), name="campaign_edit"),
     path("<int:year>/do/<str:action>/", views.CampaignActionView.as_view(), name="campaign_action"),
     path("<int:year>/reviews/", views.ReviewListView.as_view(), name="review_list"),
+    path("<int:year>/reviews/export/", views.ReviewListView.as_view(), {"export": True}, name="review_export"),
     path("<int:year>/results/", views.ResultListView.as_view(), name="result_list"),
     path("<int:year>/results/export/", views.ResultListView.as_view(), {"export": True}, name="result_export"),
     path("rollups/<int:pk>/", views.RollupDetailView.as_view(), name="rollup_detail"),
@@ -26,5 +28,6 @@ urlpatterns = [
     path("people/<int:pk>/", views.PersonResultsView.as_view(), name="person_results"),
     path("villages/<int:pk>/", views.VillageResultsView.as_view(), name="village_results"),
     path("proposals/", views.ProposalListView.as_view(), name="proposal_list"),
+    path("proposals/export/", views.ProposalListView.as_view(), {"export": True}, name="proposal_export"),
     path("proposals/<int:pk>/<str:action>/", views.ProposalActionView.as_view(), name="proposal_action"),
 ]

@@ -19,7 +19,8 @@ from cadres.scope import get_scoped_or_404, scoped
 from cadres.views import ObjectFormView, PageView
 
 from . import forms, selectors, services
-from .choices import PHASE_ORDER, ItemKind, ProposalKind, ProposalStatus, RaterGroup, ResultStatus
+from .choices import PHASE_ORDER, ItemKind, ProposalKind, ProposalStatus, RaterGroup, ResultStatus, ReviewEntryStatus
+from .models import AnnualReview
 from .policy_section import section_for_year
 
 PAGE_SIZE = 50
@@ -40,6 +41,63 @@ def _error_text(exc: ValidationError) -> str:
     return "；".join(exc.messages)
 
 
+def _date(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def _mark(done) -> str:
+    return "已录" if done else "未录"
+
+
+CAMPAIGN_EXPORT = [
+    ExportColumn("考核年度", lambda c: c.year, width=8),
+    ExportColumn("名称", lambda c: str(c), width=30),
+    ExportColumn("阶段", lambda c: c.get_phase_display(), width=8),
+    ExportColumn("考核对象（人）", lambda c: c.review_count, width=10),
+    ExportColumn("述职截止", lambda c: _date(c.report_deadline), width=11),
+    ExportColumn("测评截止", lambda c: _date(c.ballot_deadline), width=11),
+    ExportColumn("评定截止", lambda c: _date(c.grade_deadline), width=11),
+    ExportColumn("公示开始", lambda c: _date(c.publicity_start), width=11),
+    ExportColumn("公示结束", lambda c: _date(c.publicity_end), width=11),
+]
+
+REVIEW_EXPORT = [
+    ExportColumn("乡镇(街道)", lambda r: r.township.name, width=12),
+    ExportColumn("村(社区)", lambda r: r.village.name, width=12),
+    ExportColumn("姓名", lambda r: r.person.name, width=8),
+    ExportColumn("身份证号", lambda r: r.person.id_number, personal="id", width=21),
+    ExportColumn("职务（考核时）", lambda r: r.post_name, width=16),
+    ExportColumn("述职", lambda r: _mark(r.duty_report or r.file_count), width=6),
+    ExportColumn("乡镇测评", lambda r: _mark(r.has_township_ballot), width=8),
+    ExportColumn("民主测评", lambda r: _mark(r.has_members_ballot), width=8),
+    ExportColumn("日常工作分", lambda r: float(r.daily_score) if r.daily_score is not None else "", width=9),
+    ExportColumn("综合得分", lambda r: float(r.result.score) if _result(r) and r.result.score is not None else "", width=9),
+    ExportColumn("等次", lambda r: (r.result.grade_label or r.result.get_status_display()) if _result(r) else "未计算", width=10),
+]
+
+PROPOSAL_EXPORT = [
+    ExportColumn("年度", lambda p: p.year, width=6),
+    ExportColumn("乡镇(街道)", lambda p: p.review.township.name, width=12),
+    ExportColumn("村(社区)", lambda p: p.review.village.name, width=12),
+    ExportColumn("姓名", lambda p: p.person.name, width=8),
+    ExportColumn("身份证号", lambda p: p.person.id_number, personal="id", width=21),
+    ExportColumn("处理", lambda p: p.get_kind_display(), width=12),
+    ExportColumn("依据", lambda p: p.reason, width=40),
+    ExportColumn("状态", lambda p: p.get_status_display(), width=10),
+    ExportColumn("开始日期", lambda p: _date(p.start_date), width=11),
+    ExportColumn("截止日期", lambda p: _date(p.end_date), width=11),
+    ExportColumn("处理意见", lambda p: p.decision_note, width=30),
+    ExportColumn("处理人", lambda p: str(p.decided_by) if p.decided_by_id else "", width=10),
+]
+
+
+def _result(review):
+    try:
+        return review.result
+    except AnnualReview.result.RelatedObjectDoesNotExist:
+        return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Campaigns and the dashboard
 # ---------------------------------------------------------------------------------------------
@@ -49,8 +107,13 @@ class CampaignListView(PageView):
     template_name = "assessments/campaign_list.html"
     title = "年度考核（双述双评）"
 
-    def get(self, request):
-        return self.render({"rows": list(selectors.campaign_list(user=request.user))})
+    def get(self, request, export=False):
+        qs = selectors.campaign_list(user=request.user)
+        if export:
+            return export_queryset(
+                user=request.user, queryset=qs, columns=CAMPAIGN_EXPORT, what="年度考核", filters=request.GET.dict()
+            )
+        return self.render({"rows": list(qs)})
 
 
 class CampaignCreateView(ObjectFormView):
@@ -159,10 +222,25 @@ class RollupDetailView(PageView):
 class ReviewListView(PageView):
     template_name = "assessments/review_list.html"
 
-    def get(self, request, year):
+    def get(self, request, year, export=False):
         campaign = selectors.campaign_get(user=request.user, year=year)
-        filters = {"township": _int(request.GET.get("township")), "q": request.GET.get("q", "").strip()}
-        page = _page(request, selectors.review_list(user=request.user, year=year, filters=filters))
+        status = request.GET.get("status", "")
+        filters = {
+            "township": _int(request.GET.get("township")),
+            "q": request.GET.get("q", "").strip(),
+            "status": status if status in ReviewEntryStatus.values else "",
+        }
+        qs = selectors.review_list(user=request.user, year=year, filters=filters)
+        if export:
+            return export_queryset(
+                user=request.user,
+                queryset=qs,
+                columns=REVIEW_EXPORT,
+                what=f"{year}年度考核录入",
+                filters=request.GET.dict(),
+                title=f"{year}年度双述双评考核录入情况",
+            )
+        page = _page(request, qs)
         return self.render(
             {
                 "campaign": campaign,
@@ -170,6 +248,7 @@ class ReviewListView(PageView):
                 "rows": page.object_list,
                 "townships": scoped(request.user, Township),
                 "filters": filters,
+                "statuses": ReviewEntryStatus.choices,
                 "title": f"{year}年度考核录入",
             }
         )
@@ -480,13 +559,18 @@ class ProposalListView(PageView):
     template_name = "assessments/proposal_list.html"
     title = "考核后续处理"
 
-    def get(self, request):
+    def get(self, request, export=False):
         filters = {
             "year": _int(request.GET.get("year")),
             "status": request.GET.get("status", ""),
             "kind": request.GET.get("kind", ""),
         }
-        page = _page(request, selectors.proposal_list(user=request.user, filters=filters))
+        qs = selectors.proposal_list(user=request.user, filters=filters)
+        if export:
+            return export_queryset(
+                user=request.user, queryset=qs, columns=PROPOSAL_EXPORT, what="考核后续处理", filters=request.GET.dict()
+            )
+        page = _page(request, qs)
         return self.render(
             {
                 "page_obj": page,
