@@ -75,6 +75,19 @@ class AnyBooleanFilter(df.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+class TownshipFilter(df.FilterSet):
+    q = df.CharFilter(method="filter_q", label="名称/区划代码")
+    kind = AnyChoiceFilter(choices=choices.TownshipKind.choices, label="类型")
+
+    class Meta:
+        model = Township
+        fields = ["q", "kind"]
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()
+        return qs.filter(Q(name__icontains=value) | Q(code__startswith=value))
+
+
 class VillageFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="搜索")
     township = TownshipScopedChoiceFilter(label="乡镇(街道)")

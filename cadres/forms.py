@@ -130,6 +130,31 @@ class PersonRecordForm(Form):
 # ---------------------------------------------------------------------------------------------
 
 
+class TownshipForm(Form):
+    name = forms.CharField(label="名称", max_length=50)
+    code = forms.CharField(label="区划代码", max_length=12, help_text="9–12位统计用区划代码，如 430122100。")
+    kind = forms.ChoiceField(label="类型", choices=choices.TownshipKind.choices)
+    sort_order = forms.IntegerField(label="排序", min_value=0, max_value=9999, initial=0, help_text="数字小的排在前面。")
+
+
+class VillageForm(Form):
+    """County staff: create a village, or edit it including name, code and township."""
+
+    township = forms.ModelChoiceField(label="乡镇(街道)", queryset=None, empty_label="请选择")
+    name = forms.CharField(label="名称", max_length=50)
+    code = forms.CharField(label="村(社区)代码", max_length=12, help_text="12位统计用区划代码。")
+    kind = forms.ChoiceField(label="类型", choices=choices.VillageKind.choices)
+    population = forms.IntegerField(label="户籍人口", min_value=0, initial=0)
+    households = forms.IntegerField(label="户数", min_value=0, initial=0)
+    party_members = forms.IntegerField(label="党员数", min_value=0, initial=0)
+    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, townships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].queryset = townships
+        self._bootstrap()
+
+
 class VillageUpdateForm(Form):
     population = forms.IntegerField(label="户籍人口", min_value=0)
     households = forms.IntegerField(label="户数", min_value=0)

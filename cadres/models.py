@@ -176,6 +176,7 @@ class Village(models.Model):
     class Meta:
         verbose_name = "村(社区)"
         verbose_name_plural = "村(社区)"
+        permissions = [("manage_village", "修改村(社区)名称、代码和所属乡镇")]
         ordering = ["township__sort_order", "code"]
         constraints = [
             models.UniqueConstraint(

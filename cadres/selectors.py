@@ -8,7 +8,14 @@ from itertools import pairwise
 from django.db.models import Count, Q, QuerySet
 
 from . import choices
-from .filters import AppointmentFilter, FirstSecretaryFilter, PersonFilter, QualificationReviewFilter, VillageFilter
+from .filters import (
+    AppointmentFilter,
+    FirstSecretaryFilter,
+    PersonFilter,
+    QualificationReviewFilter,
+    TownshipFilter,
+    VillageFilter,
+)
 from .models import (
     Appointment,
     DepartmentVerdict,
@@ -33,8 +40,8 @@ def _filtered(filterset_class, qs, filters, request=None):
     return fs.qs if fs.is_valid() else qs.none()
 
 
-def township_list(*, user) -> QuerySet[Township]:
-    return (
+def township_list(*, user, filters=None, request=None) -> QuerySet[Township]:
+    qs = (
         scoped(user, Township)
         .annotate(
             village_count=Count("villages", distinct=True),
@@ -51,6 +58,7 @@ def township_list(*, user) -> QuerySet[Township]:
         )
         .order_by("sort_order", "code")
     )
+    return _filtered(TownshipFilter, qs, filters, request)
 
 
 def township_get(*, user, pk: int) -> Township:

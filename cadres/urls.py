@@ -6,7 +6,10 @@ app_name = "cadres"
 
 urlpatterns = [
     path("townships/", views.TownshipListView.as_view(), name="township_list"),
+    path("townships/new/", views.TownshipCreateView.as_view(), name="township_create"),
     path("townships/<int:pk>/", views.TownshipDetailView.as_view(), name="township_detail"),
+    path("townships/<int:pk>/edit/", views.TownshipUpdateView.as_view(), name="township_update"),
+    path("villages/new/", views.VillageCreateView.as_view(), name="village_create"),
     path("villages/", views.VillageListView.as_view(), name="village_list"),
     path("townships/export/", views.TownshipListView.as_view(export=True), name="township_export"),
     path("reviews/export/", views.ReviewListView.as_view(export=True), name="review_export"),

@@ -22,7 +22,14 @@ from django.views import View
 from . import choices, forms, selectors, services
 from . import export_columns as exports_spec
 from .exports import export_queryset
-from .filters import AppointmentFilter, FirstSecretaryFilter, PersonFilter, QualificationReviewFilter, VillageFilter
+from .filters import (
+    AppointmentFilter,
+    FirstSecretaryFilter,
+    PersonFilter,
+    QualificationReviewFilter,
+    TownshipFilter,
+    VillageFilter,
+)
 from .masking import can_see_personal
 from .models import DepartmentVerdict, Person, PolicyProfile, Township, Village, VillageFlag
 from .person_sections import person_sections_for
@@ -198,12 +205,45 @@ class HomeView(PageView):
 class TownshipListView(ListPageView):
     template_name = "cadres/township_list.html"
     title = "乡镇(街道)"
+    filterset_class = TownshipFilter
     sort_options = {"code": ("sort_order", "code"), "name": ("name",), "villages": ("-village_count", "code")}
     default_sort = "code"
     export_name = "乡镇(街道)统计"
 
     def get_queryset(self):
-        return selectors.township_list(user=self.request.user)
+        return selectors.township_list(user=self.request.user, filters=self.request.GET, request=self.request)
+
+
+class TownshipCreateView(ObjectFormView):
+    template_name = "cadres/township_form.html"
+    form_class = forms.TownshipForm
+    permission = "cadres.add_township"
+    title = "新建乡镇(街道)"
+    success_message = "已新建乡镇(街道)。"
+
+    def get_initial(self):
+        return {"kind": choices.TownshipKind.TOWNSHIP, "sort_order": 0}
+
+    def perform(self, form):
+        township = services.township_create(by=self.request.user, **form.cleaned_data)
+        return reverse("cadres:township_detail", args=[township.pk])
+
+
+class TownshipUpdateView(ObjectFormView):
+    template_name = "cadres/township_form.html"
+    form_class = forms.TownshipForm
+    permission = "cadres.change_township"
+    title = "修改乡镇(街道)"
+
+    def get_object(self):
+        return get_scoped_or_404(self.request.user, Township, pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        return {name: getattr(self.object, name) for name in services.TOWNSHIP_FIELDS}
+
+    def perform(self, form):
+        services.township_update(township=self.object, by=self.request.user, **form.cleaned_data)
+        return reverse("cadres:township_detail", args=[self.object.pk])
 
 
 class TownshipDetailView(PageView):
@@ -275,18 +315,50 @@ class VillageDetailView(PageView):
         )
 
 
+class VillageCreateView(ObjectFormView):
+    template_name = "cadres/village_form.html"
+    form_class = forms.VillageForm
+    permission = "cadres.add_village"
+    title = "新建村(社区)"
+    success_message = "已新建村(社区)。"
+
+    def get_form_kwargs(self):
+        return {"townships": _township_options(self.request.user)}
+
+    def get_initial(self):
+        return {"township": self.request.GET.get("township"), "kind": choices.VillageKind.VILLAGE}
+
+    def perform(self, form):
+        village = services.village_create(by=self.request.user, **form.cleaned_data)
+        return reverse("cadres:village_detail", args=[village.pk])
+
+
 class VillageUpdateView(ObjectFormView):
+    """Clerks edit the figures of their villages; county staff (``manage_village``) also the
+    name, code and township."""
+
     template_name = "cadres/village_form.html"
     form_class = forms.VillageUpdateForm
     permission = "cadres.change_village"
     title = "修改村(社区)信息"
 
     def get_object(self):
-        return selectors.village_get(user=self.request.user, pk=self.kwargs["pk"])
+        village = selectors.village_get(user=self.request.user, pk=self.kwargs["pk"])
+        if self.request.user.has_perm("cadres.manage_village"):
+            self.form_class = forms.VillageForm
+        return village
+
+    def get_form_kwargs(self):
+        if self.form_class is forms.VillageForm:
+            return {"townships": _township_options(self.request.user)}
+        return {}
 
     def get_initial(self):
         v = self.object
-        return {"population": v.population, "households": v.households, "party_members": v.party_members, "note": v.note}
+        initial = {"population": v.population, "households": v.households, "party_members": v.party_members, "note": v.note}
+        if self.form_class is forms.VillageForm:
+            initial.update(township=v.township_id, name=v.name, code=v.code, kind=v.kind)
+        return initial
 
     def perform(self, form):
         services.village_update(village=self.object, by=self.request.user, **form.cleaned_data)

@@ -655,3 +655,124 @@ def test_breadcrumbs_name_each_level_once_and_end_on_the_current_page(client, co
     assert _crumbs(page) == [("全县", True), ("甲镇", False)]
     page = client.get(reverse("cadres:appointment_detail", args=[appt.pk])).content.decode()
     assert _crumbs(page) == [("全县", True), ("甲镇", True), ("甲一村", True), ("陈志远", True), ("村党组织书记", False)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Townships and villages maintained in the browser by county staff
+# ---------------------------------------------------------------------------------------------
+
+
+def test_county_creates_and_renames_a_township_with_history(client, county_user):
+    from cadres.models import Township
+
+    client.force_login(county_user)
+    assert client.get(reverse("cadres:township_create")).status_code == 200
+    response = client.post(
+        reverse("cadres:township_create"), {"name": "新城街道", "code": "430122900", "kind": "subdistrict", "sort_order": 30}
+    )
+    township = Township.objects.get(code="430122900")
+    assert response.status_code == 302 and response.url == reverse("cadres:township_detail", args=[township.pk])
+    assert (township.name, township.kind, township.sort_order) == ("新城街道", choices.TownshipKind.SUBDISTRICT, 30)
+    response = client.post(
+        reverse("cadres:township_update", args=[township.pk]),
+        {"name": "新城街道办", "code": "430122900", "kind": "subdistrict", "sort_order": 30},
+    )
+    assert response.status_code == 302
+    rows = list(township.history.order_by("history_date").values_list("history_type", "name", "history_user_id"))
+    assert rows == [("+", "新城街道", county_user.pk), ("~", "新城街道办", county_user.pk)]
+
+
+def test_township_form_reports_duplicate_and_malformed_codes_in_chinese(client, county_user, township_a):
+    from cadres.models import Township
+
+    client.force_login(county_user)
+    url = reverse("cadres:township_create")
+    response = client.post(url, {"name": "重复镇", "code": "430122100", "kind": "township", "sort_order": 0})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"code": ["区划代码430122100已被“甲镇”使用。"]}
+    response = client.post(url, {"name": "甲镇", "code": "12ab", "kind": "nonsense", "sort_order": 0})
+    errors = response.context["form"].errors
+    assert errors["kind"] == ["选择一个有效的选项。 nonsense 不在可用的选项中。"]
+    response = client.post(url, {"name": "甲镇", "code": "12ab", "kind": "township", "sort_order": 0})
+    assert response.context["form"].errors == {"code": ["区划代码应为9–12位数字。"], "name": ["已有名为“甲镇”的乡镇(街道)。"]}
+    assert Township.objects.count() == 1
+
+
+def test_county_creates_a_village_and_moves_renames_it(client, county_user, township_a, township_b, village_a):
+    from cadres.models import Village
+
+    client.force_login(county_user)
+    page = client.get(reverse("cadres:township_detail", args=[township_a.pk])).content.decode()
+    assert reverse("cadres:village_create") + f"?township={township_a.pk}" in page
+    assert reverse("cadres:township_update", args=[township_a.pk]) in page
+    form = client.get(reverse("cadres:village_create") + f"?township={township_a.pk}").context["form"]
+    assert form.initial["township"] == str(township_a.pk)
+    data = {
+        "township": township_a.pk,
+        "name": "甲二村",
+        "code": "430122100002",
+        "kind": "village",
+        "population": 1200,
+        "households": 380,
+        "party_members": 41,
+        "note": "",
+    }
+    response = client.post(reverse("cadres:village_create"), data)
+    village = Village.objects.get(code="430122100002")
+    assert response.url == reverse("cadres:village_detail", args=[village.pk])
+    assert (village.township, village.population, village.party_members) == (township_a, 1200, 41)
+    # duplicates: code anywhere, name within the township
+    response = client.post(reverse("cadres:village_create"), {**data, "name": "甲一村"})
+    assert response.context["form"].errors == {
+        "code": ["村(社区)代码430122100002已被甲镇“甲二村”使用。"],
+        "name": ["本乡镇(街道)已有名为“甲一村”的村(社区)。"],
+    }
+    response = client.post(reverse("cadres:village_create"), {**data, "name": "甲三村", "code": "43012210000"})
+    assert response.context["form"].errors == {"code": ["村(社区)代码应为12位统计用区划代码。"]}
+    # rename and move to township B
+    response = client.post(
+        reverse("cadres:village_update", args=[village.pk]),
+        {**data, "township": township_b.pk, "name": "乙二村", "code": "430122200002"},
+    )
+    assert response.status_code == 302
+    village.refresh_from_db()
+    assert (village.township, village.name, village.code) == (township_b, "乙二村", "430122200002")
+    last = village.history.order_by("-history_date").first()
+    assert (last.history_type, last.history_user, last.name) == ("~", county_user, "乙二村")
+    assert Village.objects.count() == 2
+
+
+def test_township_list_searches_by_name_and_code(client, county_user, township_a, township_b):
+    client.force_login(county_user)
+    assert [t.name for t in client.get(reverse("cadres:township_list") + "?q=乙").context["rows"]] == ["乙镇"]
+    assert [t.name for t in client.get(reverse("cadres:township_list") + "?q=4301221").context["rows"]] == ["甲镇"]
+    assert len(client.get(reverse("cadres:township_list") + "?q=").context["rows"]) == 2
+
+
+def test_clerk_cannot_create_or_rename_townships_and_villages(client, clerk_a, township_a, township_b, village_a, village_b):
+    from cadres.models import Township, Village
+
+    client.force_login(clerk_a)
+    assert client.get(reverse("cadres:township_create")).status_code == 403
+    assert (
+        client.post(reverse("cadres:township_create"), {"name": "x", "code": "430122901", "kind": "township"}).status_code == 403
+    )
+    assert client.get(reverse("cadres:township_update", args=[township_a.pk])).status_code == 403
+    assert client.get(reverse("cadres:township_update", args=[township_b.pk])).status_code == 404
+    assert client.get(reverse("cadres:village_create")).status_code == 403
+    assert client.get(reverse("cadres:village_update", args=[village_b.pk])).status_code == 404
+    # own village: the figures only; a posted name is not part of the clerk's form
+    form = client.get(reverse("cadres:village_update", args=[village_a.pk])).context["form"]
+    assert set(form.fields) == {"population", "households", "party_members", "note"}
+    response = client.post(
+        reverse("cadres:village_update", args=[village_a.pk]),
+        {"population": 2100, "households": 600, "party_members": 50, "note": "", "name": "改名村"},
+    )
+    assert response.status_code == 302
+    village_a.refresh_from_db()
+    assert (village_a.name, village_a.population) == ("甲一村", 2100)
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.village_update(village=village_a, by=clerk_a, name="改名村")
+    assert Township.objects.count() == 2 and Village.objects.get(pk=village_a.pk).name == "甲一村"
