@@ -184,6 +184,17 @@ def test_county_drill_down_narrows_every_figure_and_link(client, county_user, to
     assert "乙待审" not in html and "甲待审" in html
 
 
+def test_drill_down_select_waits_for_the_view_button(client, county_user, township_a, two_townships):
+    """Arrowing through the options must not reload the page: no onchange, a 查看 submit button."""
+    client.force_login(county_user)
+    html = client.get(reverse("home")).content.decode()
+    form = html[html.index('aria-label="按乡镇查看"') : html.index("</form>", html.index('aria-label="按乡镇查看"'))]
+    assert "onchange" not in form and "<noscript>" not in form
+    assert '<select class="form-select form-select-sm" id="dash-township" name="township">' in form
+    assert '<button class="btn btn-sm btn-primary text-nowrap" type="submit">查看</button>' in form
+    assert f'<option value="{township_a.pk}">甲镇</option>' in form
+
+
 def test_county_drill_down_to_unknown_township_is_404(client, county_user, two_townships):
     client.force_login(county_user)
     assert client.get(reverse("home") + "?township=999999").status_code == 404

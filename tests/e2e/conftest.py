@@ -1,6 +1,7 @@
 """Real-browser tests: Playwright for Python driving Debian's headless Chromium (/usr/bin/chromium).
 
-``make test`` installs the browser (``make browser``: ``apt-get install chromium fonts-noto-cjk``).
+``make test`` installs the browser (``make browser``: ``apt-get install chromium chromium-l10n
+fonts-noto-cjk``; chromium-l10n holds the zh-CN locale pack that lays date inputs out as 年/月/日).
 Where it cannot be installed, every test here is skipped with a message saying so; nothing here
 downloads a browser of its own (``playwright install`` is never run).
 
@@ -27,7 +28,12 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=zh-CN",  # UI language: date inputs read 年/月/日, numbers use Chinese grouping
 ]
+# Chromium on Linux also reads the language from the environment. LANG stays a UTF-8 locale that
+# exists on the machine (Debian images often have only C.UTF-8; an uninstalled zh_CN.UTF-8 falls
+# back to ASCII and breaks Chinese download names); LANGUAGE picks Chinese.
+CHROMIUM_ENV = {**os.environ, "LANG": "C.UTF-8", "LANGUAGE": "zh_CN:zh", "TZ": "Asia/Shanghai"}
 DESKTOP = {"width": 1366, "height": 768}  # the common office screen (issue #8)
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -48,7 +54,7 @@ def _missing_browser_reason() -> str | None:
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)) and not shutil.which(CHROMIUM):
         return (
             f"浏览器测试已跳过：找不到 Chromium（{CHROMIUM}）。请以 root 运行 `make browser`"
-            "（apt-get install -y chromium fonts-noto-cjk），或设置 TOUYAN_CHROMIUM 指向 Chromium 可执行文件。"
+            "（apt-get install -y chromium chromium-l10n fonts-noto-cjk），或设置 TOUYAN_CHROMIUM 指向 Chromium 可执行文件。"
         )
     return None
 
@@ -84,7 +90,7 @@ def _playwright():
 
 @pytest.fixture(scope="package")
 def browser(_playwright):
-    browser = _playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    browser = _playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=CHROMIUM_ENV, headless=True)
     yield browser
     browser.close()
 
@@ -120,6 +126,18 @@ def login(page, site: str, username: str, password: str = PASSWORD, *, next_url:
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     expect(page.locator("form[action='/logout/']")).to_have_count(1)  # logged in (the navbar may be collapsed)
+
+
+def phone_context(browser):
+    """A 390×844 phone (touch, mobile viewport), Chinese locale like the desktop context."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page scrolls sideways (0 = fits the viewport)."""
+    return page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
 
 
 def shot(page, name: str, *, full_page: bool = False) -> Path:

@@ -2,6 +2,9 @@
 factories and the services (no seed_demo: it is far too slow for a browser test)."""
 
 import datetime
+import importlib
+import io
+import random
 from dataclasses import dataclass, field
 
 from cadres import choices, services
@@ -129,3 +132,16 @@ def build_county() -> County:
     # a history entry by a named user on the person page
     services.person_update(person=county.people["陈志远"], by=county_user, phone="13807319999")
     return county
+
+
+DEMO_APPS = ("reserves", "training", "assessments", "subsidies")
+
+
+def seed_apps(county: County, *, seed: int = 8) -> None:
+    """The other apps' data for this county from their own demo builders (``<app>/demo.py``, the
+    same code ``seed_demo`` runs after the register): reserves, training sessions with sign-ins,
+    three years of 双述双评 results and posted pay runs, all valid by construction. Needs this
+    year's policy profile."""
+    today = datetime.date.today()
+    for index, app in enumerate(DEMO_APPS, start=1):
+        importlib.import_module(f"{app}.demo").seed_demo(rng=random.Random(seed * 100 + index), today=today, stdout=io.StringIO())

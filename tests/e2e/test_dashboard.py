@@ -14,11 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from cadres import choices
+from cadres import choices, services
 from cadres.models import Appointment
 
 from .conftest import expect, login, shot
-from .county import build_county
+from .county import build_county, seed_apps
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,8 +57,10 @@ def _query(url: str) -> tuple[str, dict]:
 
 
 def test_county_clicks_through_a_chart_to_the_filtered_list(page, site):
-    build_county()
+    county = build_county()
     today = datetime.date.today()
+    services.policy_profile_create(by=county.county_user, year=today.year)
+    seed_apps(county)  # reserves, training, reviews and pay: every chart of the page has data
     expected = _secretaries_by_band(today)
     assert sum(len(names) for names in expected.values()) == 8
     login(page, site, "zhou_jh")
@@ -74,7 +76,10 @@ def test_county_clicks_through_a_chart_to_the_filtered_list(page, site):
         assert chart.locator(".dash-echart svg, .dash-echart canvas").count() >= 1
         links = chart.locator("details.dash-table table a[href]").count()
         assert links >= 1, f"{chart.get_attribute('id')}: the chart's data table has no links to the lists behind it"
-    shot(page, "home")
+    ids = set(charts.evaluate_all("figures => figures.map(f => f.id)"))
+    assert {"chart-secretaries-age", "chart-secretaries-education", "chart-townships"} <= ids, ids
+    assert len(ids) >= 8, ids  # 4 structure charts, townships, and the other apps' charts
+    shot(page, "home", full_page=True)
 
     figure = page.locator("#chart-secretaries-age")
     expect(figure.get_by_role("heading")).to_have_text("村(社区)党组织书记年龄结构")
@@ -110,4 +115,27 @@ def test_county_clicks_through_a_chart_to_the_filtered_list(page, site):
     expect(page).to_have_url(re.compile(r"/people/\?"))
     assert _query(page.url) == _query(site + hrefs[by_bar])  # the same list as that row of the data table
     assert _listed_names(page) == expected[by_bar]
+    assert page.js_errors == []
+
+
+def test_county_drills_down_to_a_township_with_the_keyboard(page, site):
+    """The township select does not reload while one arrows through it; 查看 (Enter) applies it."""
+    county = build_county()
+    login(page, site, "zhou_jh")
+    select = page.get_by_label("按乡镇(街道)查看")
+    select.focus()
+    for _ in range(2):
+        page.keyboard.press("ArrowDown")
+    expect(select).to_have_value(str(county.townships["青山镇"].pk))
+    expect(page).to_have_url(f"{site}/")  # no reload on change
+    page.keyboard.press("Tab")
+    button = page.get_by_role("button", name="查看", exact=True)
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{site}/?township={county.townships['青山镇'].pk}")
+    expect(page).to_have_title("首页 · 青山镇 · 头雁")
+    expect(page.locator("main h1")).to_contain_text("青山镇")
+    secretaries = page.locator("[data-figure=secretaries]")
+    expect(secretaries).to_contain_text("3人")  # 青山村, 枫树村, 新塘村
+    expect(page.get_by_role("link", name="返回全县")).to_be_visible()
     assert page.js_errors == []

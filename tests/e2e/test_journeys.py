@@ -77,7 +77,7 @@ def _fill_roster(path, *, wang_id: str) -> None:
 
 def _upload(page, site, path) -> None:
     page.goto(f"{site}/imports/")
-    page.locator("select[name=sheet_type]").select_option("cadres")
+    page.locator("#id_sheet_type").select_option("cadres")  # the upload form (the list filter has one too)
     page.locator("input[type=file][name=file]").set_input_files(str(path))
     page.get_by_role("button", name="上传并预览").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("花名册")

@@ -1,0 +1,61 @@
+"""Read-only checks on a phone (390×844, issue #8): the dashboard and the person list fit the
+screen (no sideways scrolling), the navbar collapses behind its toggler and opens on a tap.
+Screenshots: docs/screenshots/home-phone.png, person-list-phone.png."""
+
+import re
+
+import pytest
+
+from cadres import choices
+
+from .conftest import PHONE, expect, horizontal_overflow, login, phone_context, shot
+from .county import build_county
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _navbar_collapses(page) -> None:
+    bar = page.get_by_role("navigation", name="主导航")
+    toggler = bar.get_by_role("button", name="展开导航")
+    expect(toggler).to_be_visible()
+    expect(bar.get_by_role("link", name="首页", exact=True)).to_be_hidden()  # menu folded away
+    menu = page.locator("#mainNav")
+    toggler.tap()
+    expect(toggler).to_have_attribute("aria-expanded", "true")
+    expect(menu).to_have_class(re.compile(r"\bcollapse\b.*\bshow\b"))  # opened (transition over)
+    expect(bar.get_by_role("link", name="首页", exact=True)).to_be_visible()
+    toggler.tap()
+    expect(toggler).to_have_attribute("aria-expanded", "false")
+    expect(menu).not_to_have_class(re.compile(r"\b(show|collapsing)\b"))
+    expect(bar.get_by_role("link", name="首页", exact=True)).to_be_hidden()
+
+
+def test_dashboard_and_person_list_fit_a_phone(browser, site):
+    build_county()
+    context = phone_context(browser)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        login(page, site, "zhou_jh", next_url="/")
+        expect(page).to_have_title("首页 · 头雁")
+        assert page.evaluate("window.innerWidth") == PHONE["width"]
+        page.wait_for_function("document.querySelectorAll('.dash-echart[data-ready=\"1\"]').length >= 5")
+        assert horizontal_overflow(page) <= 0, f"the dashboard scrolls sideways on a phone ({horizontal_overflow(page)}px)"
+        _navbar_collapses(page)
+        # the figures stay readable: two cards a row
+        boxes = page.locator(".dash-figures .stat-card").evaluate_all(
+            "cards => cards.slice(0, 2).map(c => c.getBoundingClientRect().width)"
+        )
+        assert all(120 <= w <= PHONE["width"] / 2 for w in boxes), boxes
+        shot(page, "home-phone", full_page=True)
+
+        page.goto(f"{site}/people/?post={choices.SECRETARY}")
+        expect(page).to_have_title("人员名册 · 头雁")
+        expect(page.locator("main table").get_by_role("link", name="陈志远")).to_be_attached()
+        assert horizontal_overflow(page) <= 0, f"the person list scrolls sideways on a phone ({horizontal_overflow(page)}px)"
+        _navbar_collapses(page)
+        shot(page, "person-list-phone")
+        assert errors == []
+    finally:
+        context.close()
