@@ -83,12 +83,35 @@ def _run(batch: ImportBatch, *, apply_by=None) -> None:
         import_batch_apply(batch=batch, by=apply_by)
 
 
+def import_batch_filter(user, params) -> tuple[object, dict]:
+    """The import list's filters on the scoped batches: ``errors=1`` (the preview found errors,
+    or the apply failed — the dashboard's 待办 links here), ``status``, ``sheet_type`` and, for
+    county staff, ``township`` (a township outside the user's scope lists nothing). Unknown
+    values are ignored. Returns the queryset and the filters applied (for the form)."""
+    qs = scoped(user, ImportBatch).select_related("uploaded_by", "township").order_by("-uploaded_at", "-id")
+    applied: dict[str, str] = {}
+    if params.get("errors") == "1":
+        qs = qs.filter(status__in=[ImportBatch.Status.INVALID, ImportBatch.Status.FAILED])
+        applied["errors"] = "1"
+    if params.get("status") in ImportBatch.Status.values:
+        qs = qs.filter(status=params["status"])
+        applied["status"] = params["status"]
+    if params.get("sheet_type") in REGISTRY:
+        qs = qs.filter(sheet_type=params["sheet_type"])
+        applied["sheet_type"] = params["sheet_type"]
+    township = params.get("township", "")
+    if user.is_county and township.isdigit():
+        qs = qs.filter(township__in=scoped(user, Township).filter(pk=int(township)))
+        applied["township"] = township
+    return qs, applied
+
+
 class ImportListView(PageView):
     template_name = "imports/import_list.html"
     title = "表格导入"
 
     def get(self, request, form=None):
-        batches = scoped(request.user, ImportBatch).select_related("uploaded_by", "township").order_by("-uploaded_at")
+        batches, applied = import_batch_filter(request.user, request.GET)
         page = Paginator(batches, 30).get_page(request.GET.get("page"))
         can_import = not request.user.is_auditor
         initial = {"sheet_type": request.GET["sheet_type"]} if request.GET.get("sheet_type") in REGISTRY else {}
@@ -98,7 +121,13 @@ class ImportListView(PageView):
                 "rows": page.object_list,
                 "form": form or UploadForm(user=request.user, initial=initial),
                 "sheet_types": list(REGISTRY.values()),
+                "sheet_labels": {k: st.label for k, st in REGISTRY.items()},
                 "can_import": can_import,
+                "filters": applied,
+                "status_choices": ImportBatch.Status.choices,
+                "filter_townships": list(scoped(request.user, Township).order_by("sort_order", "code"))
+                if request.user.is_county
+                else [],
             }
         )
 

@@ -235,3 +235,49 @@ def test_admin_exports_neutralise_formula_cells_and_are_logged(rf, admin_user, v
     log = ExportLog.objects.get()
     assert (log.user, log.rows, log.what) == (admin_user, 5, "后台导出：人员")
     assert log.filters == {"registered_township__id__exact": "1"}
+
+
+def _batch(user, township, status, sheet_type="cadres", name="x.xlsx"):
+    return ImportBatch.objects.create(
+        sheet_type=sheet_type, original_name=name, checksum="0" * 64, township=township, uploaded_by=user, status=status
+    )
+
+
+def _listed(client, query=""):
+    page = client.get(reverse("cadres:import_list") + query)
+    assert page.status_code == 200
+    return sorted(b.original_name for b in page.context["rows"])
+
+
+def test_import_list_filters_errors_status_sheet_type_and_township(client, county_user, clerk_a, township_a, township_b):
+    S = ImportBatch.Status
+    _batch(county_user, township_a, S.INVALID, name="a-invalid.xlsx")
+    _batch(county_user, township_a, S.APPLIED, name="a-applied.xlsx")
+    _batch(county_user, township_a, S.FAILED, sheet_type="first_secretaries", name="a-failed-fs.xlsx")
+    _batch(county_user, township_b, S.INVALID, name="b-invalid.xlsx")
+    _batch(county_user, None, S.PREVIEWED, name="county.xlsx")
+    client.force_login(county_user)
+    assert _listed(client, "?errors=1") == ["a-failed-fs.xlsx", "a-invalid.xlsx", "b-invalid.xlsx"]
+    assert _listed(client, f"?errors=1&township={township_a.pk}") == ["a-failed-fs.xlsx", "a-invalid.xlsx"]
+    assert _listed(client, "?status=applied") == ["a-applied.xlsx"]
+    assert _listed(client, "?sheet_type=first_secretaries") == ["a-failed-fs.xlsx"]
+    assert _listed(client, "?status=bogus&sheet_type=nope") == _listed(client)  # unknown values are ignored
+    assert len(_listed(client)) == 5
+    page = client.get(reverse("cadres:import_list") + "?sheet_type=first_secretaries").content.decode()
+    assert '<option value="first_secretaries" selected>' in page  # the upload form keeps its preselect
+    client.force_login(clerk_a)
+    assert _listed(client, "?errors=1") == ["a-failed-fs.xlsx", "a-invalid.xlsx"]
+    assert _listed(client, f"?township={township_b.pk}") == ["a-applied.xlsx", "a-failed-fs.xlsx", "a-invalid.xlsx"]
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_import_list_query_count_does_not_grow_with_rows(client, county_user, township_a, n, django_assert_num_queries):
+    for i in range(n):
+        _batch(county_user, township_a, ImportBatch.Status.INVALID, name=f"{i}.xlsx")
+    client.force_login(county_user)
+    # session, user, COUNT of the filtered batches, user permissions + group permissions (which
+    # sheet types this user may upload), townships for the filter, townships for the upload form,
+    # the page of batches (uploader and township joined)
+    with django_assert_num_queries(8):
+        response = client.get(reverse("cadres:import_list") + f"?errors=1&township={township_a.pk}")
+    assert len(response.context["rows"]) == n
