@@ -18,6 +18,10 @@ time and this process's CPU time are both printed (SQLite runs in-process, so CP
 the request costs; wall time also counts waiting for a CPU on a busy machine). Target
 (issue #8): under 300 ms server time with a bounded number of queries. Results are printed and
 written to bench/results/dashboard-*.json (git-ignored).
+
+Exit status: 0 when every request answered 200 and every *cold* render (county, clerk, drill-down)
+is under the target on the median wall time; 1 when a request failed; 2 when a cold render is
+over the target (``--no-fail`` reports it and exits 0, e.g. on a machine busy with other work).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ def parse_args() -> argparse.Namespace:
         "--sqlite", default="", help="SQLite file to use; seeded only if empty, kept afterwards (re-runs are fast)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary database and print its path")
+    parser.add_argument("--no-fail", action="store_true", help=f"exit 0 even when a cold render's median is over {TARGET_MS} ms")
     return parser.parse_args()
 
 
@@ -222,7 +227,24 @@ def run(args: argparse.Namespace) -> int:
         encoding="utf-8",
     )
     print(f"\nresults: {out.relative_to(ROOT)}")
-    return 0 if all(r["status"] == 200 for r in rows) else 1
+    return verdict(rows, no_fail=args.no_fail)
+
+
+def verdict(rows: list[dict], *, no_fail: bool = False) -> int:
+    """Print the outcome against the target and return the exit status (see the module docstring)."""
+    failed = [r for r in rows if r["status"] != 200]
+    slow = [r for r in rows if r["mode"].endswith("cold") and not r["under_target"]]
+    for r in failed:
+        print(f"FAIL: {r['user']} {r['mode']} answered HTTP {r['status']}")
+    for r in slow:
+        print(f"{'over target' if no_fail else 'FAIL'}: {r['user']} {r['mode']} median {r['median_ms']:.1f} ms ≥ {TARGET_MS} ms")
+    if failed:
+        return 1
+    if slow and not no_fail:
+        return 2
+    if not slow:
+        print(f"OK: every cold render under {TARGET_MS} ms (median)")
+    return 0
 
 
 if __name__ == "__main__":
