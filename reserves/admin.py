@@ -7,8 +7,9 @@ read-only here; its steps go through the pages and services, which enforce the j
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from import_export.admin import ExportMixin
-from simple_history.admin import SimpleHistoryAdmin
+
+from cadres.admin import WORKFLOW_NOTE, HistoryExportOnlyAdmin
+from cadres.exports import LoggedExportMixin
 
 from . import resources
 from .models import Appraisal, Mentorship, PartyStageRecord, PracticePost, ReserveCandidate, ReserveEvent
@@ -25,8 +26,10 @@ PIPELINE_FIELDS = [
 ]
 
 
-class HistoryExportAdmin(ExportMixin, SimpleHistoryAdmin):
-    """Admin base: django-import-export (export only) + django-simple-history."""
+class HistoryExportAdmin(LoggedExportMixin, HistoryExportOnlyAdmin):
+    """Admin base: export only (logged, formula cells neutralised) + django-simple-history."""
+
+    export_only_note = WORKFLOW_NOTE.format(what="后备力量及其培养记录", rules="年龄学历条件、数据范围、资格联审和入库流程")
 
 
 class NoRevertMixin:

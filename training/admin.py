@@ -1,14 +1,26 @@
-"""Django admin for the training app: search, filters, autocomplete, import/export, history."""
+"""Django admin for the training app: search, filters, autocomplete, logged export, history.
+
+Only sessions can be imported here; enrolments, attendance and education upgrades are export-only
+(their rules live in the sign-in sheet pipeline and the services)."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from import_export.admin import ExportMixin
+from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from cadres.admin import HistoryImportExportAdmin
+from cadres.admin import WORKFLOW_NOTE, HistoryExportOnlyAdmin
+from cadres.exports import LoggedExportMixin
 
 from . import resources
 from .models import Attendance, EducationUpgrade, Enrollment, TrainingSession
+
+
+class HistoryImportExportAdmin(ImportMixin, LoggedExportMixin, SimpleHistoryAdmin):
+    """Admin base: import, logged export (formula cells neutralised), history."""
+
+
+class HistoryExportAdmin(LoggedExportMixin, HistoryExportOnlyAdmin):
+    """Admin base: export only (logged), history; the note says where rows are entered instead."""
 
 
 class EnrollmentInline(admin.TabularInline):
@@ -41,9 +53,11 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ExportMixin, SimpleHistoryAdmin):
+class EnrollmentAdmin(HistoryExportAdmin):
     """Export only: enrolments and attendance are imported through the sign-in sheet pipeline, which
     recomputes hours and certificates; an admin import would bypass those rules."""
+
+    export_only_note = WORKFLOW_NOTE.format(what="参训名单和考勤", rules="学时折算、结业证书和名额")
 
     resource_classes = [resources.EnrollmentResource]
     list_display = ["session", "person", "township", "village", "hours_credited", "missed", "certificate"]
@@ -56,7 +70,9 @@ class EnrollmentAdmin(ExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(ExportMixin, SimpleHistoryAdmin):
+class AttendanceAdmin(HistoryExportAdmin):
+    export_only_note = WORKFLOW_NOTE.format(what="考勤", rules="学时折算和结业证书")
+
     list_display = ["enrollment", "date", "status", "recorded_by"]
     list_filter = ["status", "date", "enrollment__township"]
     search_fields = ["enrollment__person__name", "enrollment__session__code"]
@@ -65,9 +81,12 @@ class AttendanceAdmin(ExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(EducationUpgrade)
-class EducationUpgradeAdmin(HistoryImportExportAdmin):
-    """Subsidies are fixed by the upgrade pages/services; history is shown but not revertible (a
-    revert would rewrite a subsidy already handed to the pay ledger)."""
+class EducationUpgradeAdmin(HistoryExportAdmin):
+    """Export only: graduation, withdrawal and subsidies go through the upgrade pages/services (an
+    import could rewrite the fee or graduation a subsidy was granted on). History is shown but not
+    revertible (a revert would rewrite a subsidy already handed to the pay ledger)."""
+
+    export_only_note = WORKFLOW_NOTE.format(what="学历提升", rules="毕业、退学登记和学费、学历补贴核定")
 
     resource_classes = [resources.EducationUpgradeResource]
     list_display = ["person", "township", "kind", "school", "programme", "level", "status", "tuition_subsidy", "diploma_subsidy"]

@@ -64,3 +64,25 @@ def test_change_page_post_cannot_alter_a_handed_subsidy_nor_revert_history(clien
     assert client.post(url, {"tuition_subsidy": "9999"}).status_code == 403
     upgrade.refresh_from_db()
     assert upgrade.tuition_subsidy == Decimal("3000.00")
+
+
+def test_upgrades_enrolments_and_attendance_are_export_only_and_exports_are_logged(client, admin_user):
+    from django.urls import NoReverseMatch
+
+    from cadres.models import ExportLog
+
+    EducationUpgradeFactory()
+    for name in ("educationupgrade", "enrollment", "attendance"):
+        with pytest.raises(NoReverseMatch):
+            reverse(f"admin:training_{name}_import")
+    client.force_login(admin_user)
+    html = client.get(reverse("admin:training_educationupgrade_changelist")).content.decode()
+    assert "此处仅提供导出：学历提升须在系统页面" in html
+    from import_export.formats.base_formats import XLSX
+
+    request = RequestFactory().get("/admin/training/educationupgrade/export/")
+    request.user = admin_user
+    ma = site._registry[EducationUpgrade]
+    ma.get_export_data(XLSX(), request, EducationUpgrade.objects.all())
+    log = ExportLog.objects.get()
+    assert (log.what, log.rows) == ("后台导出：学历提升", 1)
