@@ -121,6 +121,9 @@ class ImportListView(PageView):
                 "rows": page.object_list,
                 "form": form or UploadForm(user=request.user, initial=initial),
                 "sheet_types": list(REGISTRY.values()),
+                # the filter offers what this user uploads (all types for read-only users)
+                "filter_sheet_types": [st for st in REGISTRY.values() if import_allowed(request.user, st)]
+                or list(REGISTRY.values()),
                 "sheet_labels": {k: st.label for k, st in REGISTRY.items()},
                 "can_import": can_import,
                 "filters": applied,
