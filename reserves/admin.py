@@ -1,8 +1,12 @@
 """Django admin for the reserves app: search, filters, autocomplete, export, history.
 
 Export only: new reserve records come from the survey form or the 后备干部花名册 sheet, which check
-age, education and data scope. The pipeline (status, review, appointment, exit, adjustment) is
-read-only here; its steps go through the pages and services, which enforce the joint review.
+age, education and data scope. The pipeline (status, review, appointment, exit, adjustment) and the
+record's identity (person, village, cohort, source, intended post with their policy names) are
+read-only here, and so are the development records (mentoring, practice posts, appraisals, Party
+stages): their steps go through the pages and services, which enforce the joint review, the
+policy codes, the appraisal's adjustment proposal and the Party path's minimum intervals. Only the
+note stays editable. History is shown, never reverted.
 """
 
 from django.contrib import admin
@@ -45,32 +49,41 @@ class NoRevertMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ReserveEventInline(admin.TabularInline):
+class ViewOnlyMixin:
+    """Rows written by the services only: the admin lists and shows them."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ViewOnlyInline(ViewOnlyMixin, admin.TabularInline):
+    extra = 0
+
+
+class ReserveEventInline(ViewOnlyInline):
     model = ReserveEvent
-    extra = 0
-    readonly_fields = ["from_status", "to_status", "date", "by", "at", "note"]
-    can_delete = False
 
 
-class MentorshipInline(admin.TabularInline):
+class MentorshipInline(ViewOnlyInline):
     model = Mentorship
-    extra = 0
-    autocomplete_fields = ["mentor_person"]
 
 
-class PracticePostInline(admin.TabularInline):
+class PracticePostInline(ViewOnlyInline):
     model = PracticePost
-    extra = 0
 
 
-class AppraisalInline(admin.TabularInline):
+class AppraisalInline(ViewOnlyInline):
     model = Appraisal
-    extra = 0
 
 
-class PartyStageInline(admin.TabularInline):
+class PartyStageInline(ViewOnlyInline):
     model = PartyStageRecord
-    extra = 0
 
 
 @admin.register(ReserveCandidate)
@@ -79,9 +92,19 @@ class ReserveCandidateAdmin(NoRevertMixin, HistoryExportAdmin):
     list_display = ["person", "village", "cohort", "source_name", "intended_post_name", "status", "surveyed_on", "closed_on"]
     list_filter = ["status", "cohort", "source", "village__township", "exit_reason"]
     search_fields = ["person__name", "person__id_number", "village__name"]
-    autocomplete_fields = ["person", "village"]
     list_select_related = ["person", "village"]
-    readonly_fields = [*PIPELINE_FIELDS, "created_by", "created_at"]
+    readonly_fields = [
+        "person",
+        "village",
+        "cohort",
+        "source",
+        "source_name",
+        "intended_post",
+        "intended_post_name",
+        *PIPELINE_FIELDS,
+        "created_by",
+        "created_at",
+    ]
     inlines = [ReserveEventInline, MentorshipInline, PracticePostInline, AppraisalInline, PartyStageInline]
 
     def has_add_permission(self, request) -> bool:
@@ -89,7 +112,7 @@ class ReserveCandidateAdmin(NoRevertMixin, HistoryExportAdmin):
 
 
 @admin.register(ReserveEvent)
-class ReserveEventAdmin(admin.ModelAdmin):
+class ReserveEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ["candidate", "from_status", "to_status", "date", "by", "at"]
     list_filter = ["to_status"]
     search_fields = ["candidate__person__name"]
@@ -98,7 +121,7 @@ class ReserveEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mentorship)
-class MentorshipAdmin(HistoryExportAdmin):
+class MentorshipAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
     list_display = ["candidate", "mentor_name", "mentor_type_name", "start_date", "end_date"]
     list_filter = ["mentor_type", "candidate__village__township"]
     search_fields = ["candidate__person__name", "mentor_name"]
@@ -107,7 +130,7 @@ class MentorshipAdmin(HistoryExportAdmin):
 
 
 @admin.register(PracticePost)
-class PracticePostAdmin(HistoryExportAdmin):
+class PracticePostAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
     list_display = ["candidate", "post_name", "start_date", "end_date"]
     list_filter = ["post", "candidate__village__township"]
     search_fields = ["candidate__person__name", "post_name"]
@@ -116,7 +139,7 @@ class PracticePostAdmin(HistoryExportAdmin):
 
 
 @admin.register(Appraisal)
-class AppraisalAdmin(HistoryExportAdmin):
+class AppraisalAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
     list_display = ["candidate", "year", "result_name", "is_poor", "date"]
     list_filter = ["year", "is_poor", "candidate__village__township"]
     search_fields = ["candidate__person__name"]
@@ -125,7 +148,7 @@ class AppraisalAdmin(HistoryExportAdmin):
 
 
 @admin.register(PartyStageRecord)
-class PartyStageRecordAdmin(HistoryExportAdmin):
+class PartyStageRecordAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
     list_display = ["candidate", "stage", "date", "until"]
     list_filter = ["stage", "candidate__village__township"]
     search_fields = ["candidate__person__name"]

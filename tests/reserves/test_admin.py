@@ -34,8 +34,7 @@ def test_change_form_has_no_pipeline_fields(admin_user, village_a):
     request.user = admin_user
     form = _admin().get_form(request, candidate)
     assert set(_admin().get_readonly_fields(request, candidate)) >= PIPELINE
-    assert not PIPELINE & set(form.base_fields)
-    assert {"person", "village", "cohort", "source", "intended_post"} <= set(form.base_fields)
+    assert set(form.base_fields) == {"note"}  # identity, policy codes and pipeline go through the services
 
 
 def test_change_page_shows_status_read_only_and_add_is_refused(client, admin_user, village_a):
@@ -70,3 +69,44 @@ def test_admin_offers_export_but_no_import(client, admin_user, village_a):
     for name in ("reservecandidate", "mentorship", "practicepost", "appraisal", "partystagerecord"):
         with pytest.raises(NoReverseMatch):
             reverse(f"admin:reserves_{name}_import")
+
+
+def test_note_is_saved_and_status_cannot_be_posted(client, admin_user, village_a):
+    candidate = ReserveCandidateFactory(village=village_a)
+    client.force_login(admin_user)
+    url = reverse("admin:reserves_reservecandidate_change", args=[candidate.pk])
+    management = {
+        f"{prefix}-{key}": "0"
+        for prefix in ("events", "mentorships", "practice_posts", "appraisals", "party_stages")
+        for key in ("TOTAL_FORMS", "INITIAL_FORMS")
+    }  # what the browser sends for the (view-only, empty) inlines
+    response = client.post(url, {**management, "note": "县里重点培养", "status": Status.POOLED, "cohort": 2030})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    candidate.refresh_from_db()
+    assert (candidate.note, candidate.status, candidate.cohort) == ("县里重点培养", Status.SURVEYED, 2026)
+    assert candidate.history.first().history_user == admin_user
+
+
+def test_development_records_are_view_only(client, admin_user, village_a):
+    import datetime
+
+    from reserves.models import Mentorship
+
+    candidate = ReserveCandidateFactory(village=village_a)
+    m = Mentorship.objects.create(
+        candidate=candidate,
+        mentor_type="contact_cadre",
+        mentor_type_name="包村干部",
+        mentor_name="导师",
+        start_date=datetime.date(2025, 1, 1),
+    )
+    client.force_login(admin_user)
+    for name in ("mentorship", "practicepost", "appraisal", "partystagerecord", "reserveevent"):
+        assert client.get(reverse(f"admin:reserves_{name}_add")).status_code == 403, name
+        assert client.get(reverse(f"admin:reserves_{name}_changelist")).status_code == 200, name
+    page = client.get(reverse("admin:reserves_mentorship_change", args=[m.pk]))
+    assert page.status_code == 200 and 'name="mentor_name"' not in page.content.decode()
+    assert client.post(reverse("admin:reserves_mentorship_change", args=[m.pk]), {"mentor_name": "改"}).status_code == 403
+    assert client.post(reverse("admin:reserves_mentorship_delete", args=[m.pk]), {"post": "yes"}).status_code == 403
+    m.refresh_from_db()
+    assert m.mentor_name == "导师"
