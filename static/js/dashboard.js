@@ -9,14 +9,41 @@
     return typeof value === "number" ? value.toLocaleString("zh-CN") : value;
   }
 
+  function isEmpty(option) {
+    return (option.series || []).every(function (s) {
+      return (s.data || []).every(function (v) { return !v || (typeof v === "object" && !v.value); });
+    });
+  }
+
+  function emptyState(el) {
+    // Nothing to draw (all zero): say so instead of an empty axis; the data table stays below.
+    el.classList.add("dash-empty", "empty-state");
+    el.style.height = "auto";
+    el.setAttribute("role", "note");
+    el.setAttribute("aria-label", "暂无数据");
+    el.textContent = "暂无数据。相关记录录入或导入后，这里会显示图表。";
+    el.dataset.ready = "1";
+    el.dataset.empty = "1";
+  }
+
   function draw(el) {
     var source = document.getElementById(el.dataset.echart);
     if (!source || !window.echarts) { return null; }
     var payload = JSON.parse(source.textContent);
-    var chart = window.echarts.init(el, null, { renderer: "svg", locale: "ZH" });
     var option = payload.option || {};
+    if (isEmpty(option)) { emptyState(el); return null; }
+    var chart = window.echarts.init(el, null, { renderer: "svg", locale: "ZH" });
     option.tooltip = option.tooltip || {};
     option.tooltip.valueFormatter = numberCn;
+    (option.series || []).forEach(function (s) {
+      // Bar labels in Chinese number format; none for empty stack segments; no overlapping labels.
+      s.label = s.label || {};
+      s.label.formatter = function (p) {
+        var v = p.value;
+        return s.stack && !v ? "" : numberCn(v);
+      };
+      s.labelLayout = { hideOverlap: true };
+    });
     chart.setOption(option);
     var links = payload.links || [];
     chart.on("click", function (params) {

@@ -43,6 +43,22 @@ REGISTER = {
     },
 }
 
+# The 2016 换届 (the "上届" of the dashboard's structure charts): secretaries then, in office until
+# the 2021 election. Villages not listed here re-elected today's secretary (2016 and 2021 terms).
+PREVIOUS_SECRETARIES = {
+    "金桥村": ("何永福", "1958-02-11", True, E.JUNIOR),
+    "杨柳社区": ("马桂兰", "1963-06-06", False, E.SENIOR),
+    "石门村": ("雷振华", "1960-10-01", True, E.PRIMARY),
+    "枫树村": ("宋长林", "1956-04-19", True, E.JUNIOR),
+    "新塘村": ("程建军", "1966-08-30", True, E.VOCATIONAL),
+}
+PREVIOUS_TERM = {
+    "cohort": 2016,
+    "start_date": datetime.date(2016, 4, 1),
+    "end_date": datetime.date(2021, 3, 31),
+    "end_reason": choices.EndReason.ELECTION,
+}
+
 
 @dataclass
 class County:
@@ -103,6 +119,14 @@ def build_county() -> County:
                 AppointmentFactory(person=person, village=village, post=post)
                 if one_shoulder:
                     AppointmentFactory(person=person, village=village, post=choices.CHAIR)
+                if post == choices.SECRETARY and v_name not in PREVIOUS_SECRETARIES:
+                    AppointmentFactory(person=person, village=village, post=post, **PREVIOUS_TERM)
+            if v_name in PREVIOUS_SECRETARIES:
+                name, birth, male, education = PREVIOUS_SECRETARIES[v_name]
+                person = _person(name, birth, male, education, seq)
+                seq += 1
+                county.people[name] = person
+                AppointmentFactory(person=person, village=village, post=choices.SECRETARY, **PREVIOUS_TERM)
     VillageFlagFactory(village=county.villages["枫树村"], kind=choices.VillageFlagKind.WEAK_LAX, basis="2024年软弱涣散党组织排查")
     for v_name, unit, name in (("石门村", "县财政局", "蒋立新"), ("枫树村", "县农业农村局", "夏雨")):
         FirstSecretaryFactory(

@@ -76,6 +76,9 @@ def test_county_clicks_through_a_chart_to_the_filtered_list(page, site):
         assert chart.locator(".dash-echart svg, .dash-echart canvas").count() >= 1
         links = chart.locator("details.dash-table table a[href]").count()
         assert links >= 1, f"{chart.get_attribute('id')}: the chart's data table has no links to the lists behind it"
+    # 1366 px: 待办 runs beside the figures and the charts
+    figures_box, queue_box = (page.locator(s).bounding_box() for s in (".dash-figures-area", ".dash-queue-area"))
+    assert queue_box["x"] > figures_box["x"] + figures_box["width"] - 1 and queue_box["y"] == figures_box["y"]
     ids = set(charts.evaluate_all("figures => figures.map(f => f.id)"))
     assert {"chart-secretaries-age", "chart-secretaries-education", "chart-townships"} <= ids, ids
     assert len(ids) >= 8, ids  # 4 structure charts, townships, and the other apps' charts
