@@ -44,7 +44,6 @@ class AssessmentsConfig(AppConfig):
                 "assessments.resolve_tie",
                 "assessments.view_consequenceproposal",
                 "assessments.view_rolluprun",
-                "assessments.add_importbatch",
             ],
         )
         from . import dashboard  # noqa: F401  (registers the home dashboard provider)

@@ -7,6 +7,7 @@ with who and when (simple_history, user from ``by``). Scoring itself is pure (sc
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -732,7 +733,7 @@ def rollup_scheduled_date(year: int) -> datetime.date:
     schedule = section_for_year(year).get("schedule", {})
     month, day = int(schedule.get("rollup_month", 1)), int(schedule.get("rollup_day", 20))
     target_year = year + 1 if schedule.get("rollup_next_year", True) else year
-    day = min(day, [31, 29 if target_year % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
+    day = min(day, calendar.monthrange(target_year, month)[1])  # 29 Feb only in leap years (not 2100)
     return datetime.date(target_year, month, day)
 
 

@@ -12,13 +12,14 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from cadres.exports import ExportColumn, export_queryset
 from cadres.models import Person, Township, Village
 from cadres.scope import get_scoped_or_404, scoped
 from cadres.views import ObjectFormView, PageView
 
-from . import forms, selectors, services
+from . import deadlines, forms, selectors, services
 from .choices import PHASE_ORDER, ItemKind, ProposalKind, ProposalStatus, RaterGroup, ResultStatus, ReviewEntryStatus
 from .models import AnnualReview
 from .policy_section import section_for_year
@@ -158,10 +159,18 @@ class CampaignDetailView(PageView):
         campaign = selectors.campaign_get(user=request.user, year=year)
         progress = selectors.township_progress(user=request.user, year=year)
         runs = list(selectors.rollup_run_list(user=request.user, year=year)[:5])
+        today, dates = timezone.localdate(), deadlines.campaign_deadlines(campaign)
+        late = deadlines.overdue_phases(phase=campaign.phase, deadlines=dates, today=today)
+        for row in progress:
+            row["overdue"] = deadlines.overdue_township(phase=campaign.phase, deadlines=dates, today=today, progress=row)
         return self.render(
             {
                 "campaign": campaign,
-                "phases": [(p, p.label, i < campaign.phase_index, p == campaign.phase) for i, p in enumerate(PHASE_ORDER)],
+                "phases": [
+                    (p, p.label, i < campaign.phase_index, p == campaign.phase, late.get(p.value))
+                    for i, p in enumerate(PHASE_ORDER)
+                ],
+                "overdue": late,
                 "progress": progress,
                 "totals": {
                     k: sum(r[k] for r in progress)
