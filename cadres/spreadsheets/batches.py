@@ -243,7 +243,11 @@ def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
         return batch
     if batch.status not in (Status.PREVIEWED, Status.APPLYING, Status.FAILED):
         raise ValidationError({"status": f"当前状态为“{batch.get_status_display()}”，不能导入。"})
-    ImportBatch.objects.filter(pk=batch.pk).update(status=Status.APPLYING, progress_done=0, progress_total=0)
+    # Conditional, so that an apply committed meanwhile (its row lock makes this UPDATE wait and
+    # then re-check the condition) is not turned back into 导入中.
+    ImportBatch.objects.filter(pk=batch.pk, status__in=[Status.PREVIEWED, Status.APPLYING, Status.FAILED]).update(
+        status=Status.APPLYING, progress_done=0, progress_total=0
+    )
     progress_heartbeat(batch)
     try:
         with transaction.atomic():
