@@ -110,3 +110,18 @@ def test_dashboard_bars_and_cells_open_each_townships_coverage(client, county_us
     # the drill-down keeps its township
     drilled = client.get(reverse("home") + f"?township={township_b.pk}").context["board"].chart("reserves-coverage")
     assert drilled.links[0] == [expected[1]]
+
+
+def test_candidate_export_query_count_does_not_grow_with_rows(client, county_user, village_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(county_user)
+    counts = []
+    for n in (1, 20):
+        for i in range(n):
+            ReserveCandidateFactory(village=village_a, pooled=i % 2 == 0)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("reserves:candidate_export")).status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1], counts

@@ -71,3 +71,27 @@ def test_upgrade_export_masks_personal_columns_for_auditors(client, auditor, dat
     jia = next(r for r in rows if r[header.index("姓名")] == "甲学员")
     assert jia[header.index("联系电话")] == "139****0002" and "********" in jia[header.index("身份证号")]
     assert ExportLog.objects.get().masked is True
+
+
+@pytest.mark.parametrize("kind", ["session", "upgrade"])
+def test_export_query_count_does_not_grow_with_rows(client, county_user, township_a, kind):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(county_user)
+    url = reverse(f"training:{kind}_export")
+
+    def add(n):
+        for _ in range(n):
+            if kind == "session":
+                TrainingSessionFactory(level=Level.TOWNSHIP, township=township_a)
+            else:
+                EducationUpgradeFactory(township=township_a)
+
+    counts = []
+    for n in (1, 20):
+        add(n)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1], counts
