@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import tablib
 from django.http import HttpResponse
-from import_export.admin import ExportMixin
+from import_export.admin import ExportMixin, ImportExportMixin
 
 from .masking import can_see_personal, mask_id_number, mask_phone
 from .models import ExportLog
@@ -103,3 +103,8 @@ class LoggedExportMixin(ExportMixin):
         filters = {k: v for k, v in request.GET.items() if k not in ("p", "o")}
         log_export(user=request.user, what=f"后台导出：{self.model._meta.verbose_name}", filters=filters, rows=len(dataset))
         return dataset
+
+
+class LoggedImportExportMixin(LoggedExportMixin, ImportExportMixin):
+    """In place of ``ImportExportMixin`` (``ImportExportModelAdmin`` = this + ``admin.ModelAdmin``):
+    imports as before, exports neutralised and logged."""

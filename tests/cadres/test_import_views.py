@@ -212,11 +212,14 @@ def test_roster_export_has_one_row_per_person_and_re_imports_unchanged(client, c
     }
 
 
-def test_admin_exports_neutralise_formula_cells_and_are_logged(rf, admin_user, village_a):
+@pytest.mark.parametrize("mixin", ["LoggedExportMixin", "LoggedImportExportMixin"])
+def test_admin_exports_neutralise_formula_cells_and_are_logged(rf, admin_user, village_a, mixin):
     from django.contrib import admin
     from import_export.formats.base_formats import XLSX
 
-    from cadres.exports import LoggedExportMixin
+    from cadres import exports
+
+    LoggedExportMixin = getattr(exports, mixin)
 
     for i, name in enumerate(["=HYPERLINK(1)", "+1", "-2", "@SUM", "正常"]):
         PersonFactory(name=name, native_place=f"{i}")
