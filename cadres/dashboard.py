@@ -961,16 +961,15 @@ def _register_charts(user, ctx: DashboardContext) -> list[Chart]:
 
 
 def _import_queues(user, ctx: DashboardContext) -> list[QueueItem]:
-    """Batches with errors or whose apply failed: the import list's ``?errors=1`` (its own filter;
-    the list is not narrowed by township, so the drill-down shows the township's count but opens
-    all batches in the viewer's scope)."""
+    """Batches with errors or whose apply failed: the import list's ``?errors=1`` (and, drilled
+    down, its ``township`` filter)."""
     batches = ctx.scoped(ImportBatch).filter(status__in=[ImportBatch.Status.INVALID, ImportBatch.Status.FAILED])
     return [
         QueueItem(
             "imports_invalid",
             "表格导入有错误或导入失败",
             batches.count(),
-            reverse("cadres:import_list") + "?errors=1",
+            ctx.link("cadres:import_list", errors="1"),
             "warning",
             note="打开导入记录，下载错误清单修改后重新上传",
         )

@@ -325,15 +325,23 @@ def test_imports_with_errors_are_live_even_when_the_rest_is_cached(county_user, 
     assert board.counts["imports_invalid"] == 1
 
 
-def test_imports_queue_counts_failed_applies_too_and_opens_the_errors_filter(county_user, township_a):
+def test_imports_queue_counts_failed_applies_too_and_opens_the_errors_filter(client, county_user, township_a, township_b):
     failed = _invalid_batch(township_a, county_user)
     ImportBatch.objects.filter(pk=failed.pk).update(status=ImportBatch.Status.FAILED)
     _invalid_batch(township_a, county_user)
+    _invalid_batch(township_b, county_user)
     applied = _invalid_batch(township_a, county_user)
     ImportBatch.objects.filter(pk=applied.pk).update(status=ImportBatch.Status.APPLIED)
-    item = next(q for q in build_dashboard(county_user).queues if q.key == "imports_invalid")
-    assert (item.label, item.count) == ("表格导入有错误或导入失败", 2)
-    assert item.link == reverse("cadres:import_list") + "?errors=1"
+    client.force_login(county_user)
+    for query, expected_link, count in (
+        ("", "?errors=1", 3),
+        (f"?township={township_a.pk}", f"?errors=1&township={township_a.pk}", 2),
+    ):
+        board = client.get(reverse("home") + query).context["board"]
+        item = next(q for q in board.queues if q.key == "imports_invalid")
+        assert (item.label, item.count) == ("表格导入有错误或导入失败", count)
+        assert item.link == reverse("cadres:import_list") + expected_link
+        assert _list_count(client, item.link) == count
 
 
 # ---------------------------------------------------------------------------------------------
