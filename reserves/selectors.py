@@ -11,6 +11,7 @@ from cadres.choices import Education, PoliticalStatus, Sex
 from cadres.models import Person, Township, Village
 from cadres.scope import get_scoped_or_404, scoped
 from cadres.selectors import _diffs
+from cadres.sheets import _chunks
 
 from . import rules
 from .choices import PartyStage, Status
@@ -33,12 +34,12 @@ def survey_people(*, user, id_numbers) -> tuple[dict[str, Person], set[str]]:
     """Files ``user`` may put on a reserve list, by ID number, and the numbers whose file lies
     outside the user's scope. The survey form and the roster import both refuse the latter
     (attaching such a person would bring another township's file into the user's scope)."""
-    numbers = list(set(id_numbers))
-    if not numbers:
-        return {}, set()
-    visible = {p.id_number: p for p in scoped(user, Person).filter(id_number__in=numbers)}
-    elsewhere = set(Person.objects.filter(id_number__in=numbers).values_list("id_number", flat=True)) - set(visible)
-    return visible, elsewhere
+    visible: dict[str, Person] = {}
+    on_file: set[str] = set()
+    for chunk in _chunks(set(id_numbers)):  # bounded IN lists for large sheets
+        visible.update((p.id_number, p) for p in scoped(user, Person).filter(id_number__in=chunk))
+        on_file.update(Person.objects.filter(id_number__in=chunk).values_list("id_number", flat=True))
+    return visible, on_file - set(visible)
 
 
 def default_cohort(year: int | None = None) -> int:
