@@ -56,6 +56,7 @@ class PayRunSerializer(serializers.ModelSerializer):
             "progress_done",
             "progress_total",
             "progress_percent",
+            "progress_step",
             "line_count",
             "total_amount",
             "message",

@@ -60,6 +60,7 @@ def test_run_create_and_progress_through_the_api(api, clerk_a, village_a, django
     assert response.status_code == 201
     run = api.get(f"/api/v1/ledger/runs/{response.json()['id']}/").json()
     assert run["status"] == "preview" and run["progress_percent"] == 100 and run["total_amount"] == "2250.00"
+    assert run["progress_step"] == ""
     response = api.post("/api/v1/ledger/runs/", {"kind": "base_monthly", "period": "2025"}, format="json")
     assert response.status_code == 400 and "period" in response.json()
     assert api.post(f"/api/v1/ledger/runs/{run['id']}/approve/").status_code == 403
