@@ -142,3 +142,14 @@ def test_rollback_reverses_every_entry_and_deletes_nothing(county_user, people):
     )
     again = upload(county_user, data)  # reversed payments may be imported again
     assert again.counts["created"] == 2
+
+
+def test_template_download_has_the_pay_sheet_columns(client, county_user):
+    from django.urls import reverse
+
+    client.force_login(county_user)
+    response = client.get(reverse("cadres:import_template", args=["subsidies_entries"]))
+    assert response.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value}
+    assert {"*期间", "*身份证号", "*类型", "*金额（元）", "*事由"} <= {str(c) for c in cells}
