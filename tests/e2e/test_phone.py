@@ -52,20 +52,20 @@ def test_dashboard_and_person_list_fit_a_phone(browser, site):
         )
         assert tops == sorted(tops), tops
         assert horizontal_overflow(page) <= 0, f"the dashboard scrolls sideways on a phone ({horizontal_overflow(page)}px)"
+        shot(page, "home-phone", full_page=True)
         _navbar_collapses(page)
         # the figures stay readable: two cards a row
         boxes = page.locator(".dash-figures .stat-card").evaluate_all(
             "cards => cards.slice(0, 2).map(c => c.getBoundingClientRect().width)"
         )
         assert all(120 <= w <= PHONE["width"] / 2 for w in boxes), boxes
-        shot(page, "home-phone", full_page=True)
 
         page.goto(f"{site}/people/?post={choices.SECRETARY}")
         expect(page).to_have_title("人员名册 · 头雁")
         expect(page.locator("main table").get_by_role("link", name="陈志远")).to_be_attached()
         assert horizontal_overflow(page) <= 0, f"the person list scrolls sideways on a phone ({horizontal_overflow(page)}px)"
-        _navbar_collapses(page)
         shot(page, "person-list-phone")
+        _navbar_collapses(page)
         assert errors == []
     finally:
         context.close()
