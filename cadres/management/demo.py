@@ -61,6 +61,8 @@ REASON = "seed_demo"
 
 POST_NAMES = {p["code"]: p["name"] for p in choices.DEFAULT_POSTS}
 PARTY_POSTS = {"secretary", "deputy_secretary", "party_member"}
+# share of villagers'-committee seats (other than the chair) held by a Party committee member (交叉任职)
+CROSS_POST_SHARE = 0.2
 # share of current 党员 among holders of each post (party posts: all of them)
 MEMBER_SHARE = {
     "chair": 0.85,
@@ -316,6 +318,7 @@ class DemoCounty:
             self._flags()
             self._cadres()
             self._write_people_and_posts()
+            self._two_committee_stats()
             self._reviews()
             self._first_secretaries()
         return self.stats
@@ -538,7 +541,8 @@ class DemoCounty:
             # mid-term successor (届中调整), or the candidate in the filing queue
             if plan.midterm:
                 new = self.person(rng, role="secretary", township=t, age=(32, 52, 42), member_by=sec_end, edu=EDU_SECRETARY)
-                start = sec_end + datetime.timedelta(days=rng.randint(10, 60))
+                # the successor takes over within the same year (the yearly 双述双评 then covers them)
+                start = min(sec_end + datetime.timedelta(days=rng.randint(10, 60)), datetime.date(sec_end.year, 12, 31))
                 self.appoint(plan, new, "secretary", start, cohort=None)
                 if plan.yijiantiao:
                     self.appoint(plan, new, "chair", start + datetime.timedelta(days=rng.randint(20, 60)), cohort=None)
@@ -550,34 +554,24 @@ class DemoCounty:
                 a = self.appoint(plan, cand, "secretary", start, cohort=None, status=plan.queue)
                 self.queue_reviews.append((a, self.today - datetime.timedelta(days=rng.randint(20, 50))))
 
-            # the other posts: 5–9 posts in all per village
-            n_posts = rng.randint(5, 9)
-            extra = ["committee_member", "party_member"]
-            pool = [
-                "deputy_secretary",
-                "vice_chair",
-                "committee_member",
-                "supervision_member",
-                "clerk",
-                "party_member",
-                "committee_member",
-            ]
-            rng.shuffle(pool)
-            extra += pool
-            extra = extra[: max(0, n_posts - 3)]
+            # The rest of the 两委: the Party branch committee (支部委员会, 5–7 with the secretary)
+            # and the villagers' committee (村民委员会, 5–7 with the chair), ≈10 distinct people a
+            # village. 交叉任职: about a fifth of the committee seats go to Party committee members.
+            # Plus the supervision committee (not 两委) and, in half the villages, a 文书.
+            party_extra = ["deputy_secretary"] if rng.random() < 0.7 else []
+            party_extra += ["party_member"] * (rng.randint(5, 7) - 1 - len(party_extra))
+            committee_extra = ["vice_chair"] if rng.random() < 0.75 else []
+            committee_extra += ["committee_member"] * (rng.randint(5, 7) - 1 - len(committee_extra))
             supervision = self.person(rng, role="supervision_chair", township=t, age=(35, 65, 52), member_by=None)
             self.appoint(plan, supervision, "supervision_chair", cs)
+            others = [*(["supervision_member"] * rng.randint(2, 4)), *(["clerk"] if rng.random() < 0.5 else [])]
             party_members: list[Person] = []
             first_committee = True
-            held: set[tuple[int, str]] = set()
-            for post in extra:
-                # 交叉任职: a Party committee member often also sits on the villagers' committee
-                if post in ("committee_member", "vice_chair") and party_members and rng.random() < 0.4:
-                    holder = party_members.pop()
-                    if (id(holder), post) in held:
-                        continue
+            for post in [*party_extra, *committee_extra, *others]:
+                if post in ("committee_member", "vice_chair") and party_members and rng.random() < CROSS_POST_SHARE:
+                    holder = party_members.pop(rng.randrange(len(party_members)))
                 else:
-                    role_age = (24, 60, 42) if post != "clerk" else (24, 50, 34)
+                    role_age = {"clerk": (24, 50, 34), "supervision_member": (30, 65, 50)}.get(post, (24, 60, 42))
                     member_by = ps - datetime.timedelta(days=180) if post in PARTY_POSTS else None
                     role = post
                     if post == "committee_member" and first_committee:
@@ -585,14 +579,13 @@ class DemoCounty:
                     holder = self.person(rng, role=role, township=t, age=role_age, member_by=member_by)
                     if post in PARTY_POSTS:
                         party_members.append(holder)
-                held.add((id(holder), post))
                 start = (
                     ps
                     if post in PARTY_POSTS
                     else cs + (datetime.timedelta(days=rng.randint(5, 30)) if post == "clerk" else datetime.timedelta())
                 )
                 end, reason = None, ""
-                if rng.random() < 0.05:
+                if rng.random() < 0.04:
                     end = datetime.date(rng.randint(2022, 2025), rng.randint(1, 12), rng.randint(1, 28))
                     reason = rng.choice([choices.EndReason.RESIGNED, choices.EndReason.TRANSFERRED, choices.EndReason.OTHER])
                 self.appoint(plan, holder, post, start, end=end, reason=reason)
@@ -649,6 +642,19 @@ class DemoCounty:
                         end_date=end,
                     )
                 )
+
+    def _two_committee_stats(self) -> None:
+        """The figures the summary prints: distinct current 两委 members, 一肩挑, 交叉任职."""
+        bodies = {p["code"]: p.get("body") for p in choices.DEFAULT_POSTS}
+        current = [a for a in self.appointments if a.status == FilingStatus.FILED and a.end_date is None]
+        party = {(a.person.pk, a.village.pk) for a in current if bodies.get(a.post) == "party"}
+        committee = {(a.person.pk, a.village.pk) for a in current if bodies.get(a.post) == "committee"}
+        secretaries = {(a.person.pk, a.village.pk) for a in current if a.post == choices.SECRETARY}
+        chairs = {(a.person.pk, a.village.pk) for a in current if a.post == choices.CHAIR}
+        self.stats.add("两委成员(去重)", len({p for p, _v in party | committee}))
+        self.stats.add("其中一肩挑", len(secretaries & chairs))
+        self.stats.add("其中交叉任职", len((party & committee) - (secretaries & chairs)))
+        self.stats.add("村民小组长", sum(1 for a in current if a.post == "group_leader"))
 
     @staticmethod
     def _party_committee(t: Township) -> str:
