@@ -340,10 +340,17 @@ def village_update(*, village: Village, by: User, **fields: Any) -> Village:
     return village
 
 
+FLAG_EARLIEST = datetime.date(2000, 1, 1)
+
+
 @transaction.atomic
 def village_flag_add(*, village: Village, by: User, kind: str, start_date: datetime.date, basis: str = "") -> VillageFlag:
     _require(by, "cadres.add_villageflag")
     _require_scope(by, village)
+    if kind not in choices.VillageFlagKind.values:
+        raise ValidationError({"kind": "请选择村类型。"})
+    if not (FLAG_EARLIEST <= start_date <= timezone.localdate()):
+        raise ValidationError({"start_date": f"认定日期应在{FLAG_EARLIEST:%Y年%m月%d日}至今天之间。"})
     if VillageFlag.objects.current(start_date).filter(village=village, kind=kind).exists():
         raise ValidationError({"kind": f"该村在{start_date:%Y年%m月%d日}已是“{choices.VillageFlagKind(kind).label}”。"})
     flag = VillageFlag(village=village, kind=kind, start_date=start_date, basis=basis)
@@ -359,6 +366,8 @@ def village_flag_end(*, flag: VillageFlag, by: User, end_date: datetime.date) ->
         raise ValidationError({"end_date": "该标记已销号。"})
     if end_date < flag.start_date:
         raise ValidationError({"end_date": "摘帽/销号日期不能早于认定日期。"})
+    if end_date > timezone.localdate():
+        raise ValidationError({"end_date": "摘帽/销号日期不能晚于今天。"})
     flag.end_date = end_date
     _save(flag, by=by, update_fields=["end_date"])
     return flag

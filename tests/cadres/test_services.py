@@ -532,3 +532,45 @@ def test_filing_a_post_that_needs_filing_and_a_joint_review_still_asks_for_it(co
     assert exc.value.message_dict == {"qualification_review": ["该职务实行“凡进必审”，须先关联资格联审结果。"]}
     appt.refresh_from_db()
     assert appt.status == choices.FilingStatus.DRAFT
+
+
+def test_flag_dates_must_be_sane_and_each_step_keeps_history(county_user, village_a):
+    from django.utils import timezone
+
+    weak = choices.VillageFlagKind.WEAK_LAX
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as exc:
+        services.village_flag_add(village=village_a, by=county_user, kind=weak, start_date=datetime.date(9999, 12, 1))
+    assert exc.value.message_dict == {"start_date": ["认定日期应在2000年01月01日至今天之间。"]}
+    with pytest.raises(ValidationError) as exc:
+        services.village_flag_add(village=village_a, by=county_user, kind="nonsense", start_date=datetime.date(2024, 3, 1))
+    assert exc.value.message_dict == {"kind": ["请选择村类型。"]}
+    flag = services.village_flag_add(village=village_a, by=county_user, kind=weak, start_date=datetime.date(2024, 3, 1))
+    with pytest.raises(ValidationError) as exc:
+        services.village_flag_end(flag=flag, by=county_user, end_date=tomorrow)
+    assert exc.value.message_dict == {"end_date": ["摘帽/销号日期不能晚于今天。"]}
+    services.village_flag_end(flag=flag, by=county_user, end_date=datetime.date(2025, 3, 1))
+    rows = list(flag.history.order_by("history_date").values_list("history_type", "end_date", "history_user_id"))
+    assert rows == [("+", None, county_user.pk), ("~", datetime.date(2025, 3, 1), county_user.pk)]
+
+
+def test_township_and_village_services_refuse_clerks_and_report_duplicates(county_user, clerk_a, township_a, village_a):
+    from cadres.models import Township, Village
+
+    with pytest.raises(PermissionDenied):
+        services.township_create(by=clerk_a, name="新镇", code="430122901")
+    with pytest.raises(PermissionDenied):
+        services.village_create(by=clerk_a, township=township_a, name="新村", code="430122100009")
+    with pytest.raises(ValidationError) as exc:
+        services.township_update(township=township_a, by=county_user, code="430122100", name="甲镇", colour="red")
+    assert exc.value.message_dict == {"colour": ["该项不能在此修改。"]}
+    other = services.township_create(by=county_user, name="丙镇", code="４３０１２２９０２")  # full-width digits
+    assert other.code == "430122902"
+    with pytest.raises(ValidationError) as exc:
+        services.township_update(township=other, by=county_user, code="430122100")
+    assert exc.value.message_dict == {"code": ["区划代码430122100已被“甲镇”使用。"]}
+    with pytest.raises(ValidationError) as exc:
+        services.village_update(village=village_a, by=county_user, code="abc")
+    assert exc.value.message_dict == {"code": ["村(社区)代码应为12位统计用区划代码。"]}
+    assert Township.objects.get(pk=other.pk).code == "430122902"
+    assert Village.objects.get(pk=village_a.pk).code == "430122100001"
