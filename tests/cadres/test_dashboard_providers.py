@@ -237,3 +237,39 @@ def test_reserves_due_for_a_party_stage_step_are_a_queue_item_linking_to_exactly
     cache.clear()
     _response, board = _board(client, clerk_b)
     assert {q.key: q for q in board.queues}["reserves_party_due"].count == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Every chart segment links to a list (all providers, on the browser tests' county)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_nonzero_segment_of_every_chart_opens_a_page(client):
+    """On a small county with every app's demo data, each chart's ``links`` has the shape of its
+    series and every non-zero bar, slice or stack segment opens a page that answers 200."""
+    from cadres import services
+    from tests.e2e.county import build_county, seed_apps
+
+    county = build_county()
+    services.policy_profile_create(by=county.county_user, year=YEAR)
+    seed_apps(county)
+    cache.clear()
+    client.force_login(county.county_user)
+    board = client.get(reverse("home")).context["board"]
+    assert len(board.charts) >= 9  # 4 structure charts, townships, reserves, training, grades, pay
+    opened = {}
+    for chart in board.charts:
+        series = chart.option["series"]
+        assert len(chart.links) == len(series), chart.id
+        for s, links in zip(series, chart.links, strict=True):
+            values = [v["value"] if isinstance(v, dict) else v for v in s["data"]]
+            assert len(links) == len(values), (chart.id, s["name"])
+            for value, link in zip(values, links, strict=True):
+                if not value:
+                    continue
+                assert link, (chart.id, s["name"], value)
+                if link not in opened:
+                    opened[link] = client.get(link).status_code
+                assert opened[link] == 200, (chart.id, link)
+    assert sum(1 for c in board.charts if any(any(v for v in s["data"]) for s in c.option["series"])) == len(board.charts)
