@@ -2,7 +2,8 @@
 
 What the dashboard promises (issue #8; cadres/dashboard.py, templates/cadres/home.html,
 static/js/dashboard.js): every chart is a ``figure.dash-chart`` whose ``.dash-echart`` element is an
-ECharts instance (``data-ready="1"`` once drawn); a click on a bar opens the filtered list behind it;
+ECharts instance (``data-ready="1"`` once drawn; a chart with no data shows a ``data-empty="1"``
+note instead, so the county here gets every app's demo data); a click on a bar opens the filtered list behind it;
 every chart has a data table (``details.dash-table``) whose row links lead to the same lists. The
 chart "村(社区)党组织书记年龄结构" (``#chart-secretaries-age``) counts the current secretaries by
 age band.
