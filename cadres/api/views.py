@@ -26,7 +26,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cadres import selectors, services
-from cadres.filters import AppointmentFilter, FirstSecretaryFilter, PersonFilter, QualificationReviewFilter, VillageFilter
+from cadres.filters import (
+    AppointmentFilter,
+    FirstSecretaryFilter,
+    PersonFilter,
+    QualificationReviewFilter,
+    TownshipFilter,
+    VillageFilter,
+)
 from cadres.models import DepartmentVerdict
 
 from . import serializers as s
@@ -99,6 +106,7 @@ class RegisterViewSet(viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(list=extend_schema(summary="乡镇(街道)列表"), retrieve=extend_schema(summary="乡镇(街道)详情"))
 class TownshipViewSet(RegisterViewSet):
     serializer_class = s.TownshipSerializer
+    filterset_class = TownshipFilter
     ordering_fields = ["name", "code", "sort_order", "village_count"]
     # The selector's counts are GROUP BY aggregates, which drop Meta.ordering: order explicitly
     # so pages are stable.

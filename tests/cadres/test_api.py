@@ -675,3 +675,10 @@ def test_first_secretary_with_an_absurd_term_end_is_refused_by_field(county_user
     assert response.status_code == 400
     assert response.json() == {"term_end": ["驻村期限不能超过10年，请核对期满日期。"]}
     assert FirstSecretary.objects.count() == 0
+
+
+def test_township_list_searches_by_name_or_code(county_user, township_a, township_b):
+    client = client_for(county_user)
+    assert [t["name"] for t in client.get("/api/v1/townships/?q=乙").json()["results"]] == ["乙镇"]
+    assert [t["name"] for t in client.get("/api/v1/townships/?q=4301221").json()["results"]] == ["甲镇"]
+    assert client.get("/api/v1/townships/?kind=nonsense").status_code == 400
