@@ -151,6 +151,10 @@ def test_twenty_secretaries_at_most_four_excellent_and_a_boundary_tie_goes_back(
     assert ReviewResult.objects.filter(grade="excellent").count() == 3  # never 5, never a silent 4th
     assert "优秀名额：20人×20%=4人；第4—5名并列" in results[reviews[3].pk].grade_explanation
     assert "超出名额，降为称职" in results[reviews[5].pk].grade_explanation
+    # Every created result has its "+" history row (written by COPY alongside the rows), with the JSON reasons intact.
+    created = ReviewResult.history.filter(history_type="+", history_change_reason="年度汇总计算")
+    assert created.count() == 20
+    assert {h.star_reasons == results[h.review_id].star_reasons for h in created} == {True}
 
     # The township decides the tie, with a reason; a second 优秀 would exceed the quota.
     tied_a, tied_b = results[reviews[3].pk], results[reviews[4].pk]
