@@ -1012,7 +1012,9 @@ class PolicyProfileDetailView(PageView):
 
     def get(self, request, year):
         profile = _profile_or_404(request.user, year)
-        history = profile.history.select_related("history_user").order_by("-history_date", "-history_id")[:50]
+        history = []
+        if selectors.can_view_history(request.user):
+            history = profile.history.select_related("history_user").order_by("-history_date", "-history_id")[:50]
         return self.render(
             {
                 "profile": profile,

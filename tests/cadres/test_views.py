@@ -564,6 +564,7 @@ def test_out_of_range_filter_is_shown_on_the_form_not_a_500(client, county_user,
 def test_every_filter_offers_quanbu_as_its_any_option(client, county_user):
     client.force_login(county_user)
     for url_name, query in [
+        ("cadres:township_list", ""),
         ("cadres:person_list", ""),
         ("cadres:village_list", ""),
         ("cadres:appointment_list", "?tab=all"),
