@@ -199,7 +199,9 @@ def timed(fn):
     counts = {"select": 0, "write": 0}
 
     def count(execute, sql, params, many, context):
-        counts["select" if sql.lstrip().upper().startswith("SELECT") else "write"] += 1
+        head = sql.lstrip().upper()
+        # SELECT nextval(...) allocates ids for a COPY insert: a write, not a read
+        counts["select" if head.startswith("SELECT") and not head.startswith("SELECT NEXTVAL") else "write"] += 1
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(count):
