@@ -206,6 +206,8 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
 IMPORT_MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
 # Files larger than this are previewed/applied on the Celery worker (live progress bar).
 IMPORT_ASYNC_BYTES = int(os.environ.get("IMPORT_ASYNC_KB", "256")) * 1024
+# A batch 校验中/导入中 with no sign of life for this long is taken as stuck (worker died): 重试 is offered.
+IMPORT_STUCK_SECONDS = int(os.environ.get("IMPORT_STUCK_SECONDS", "600"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -83,7 +83,7 @@ def _progress_saver(batch: ImportBatch, lo: int = 0, hi: int = 100):
 
 
 def stuck_after_seconds() -> int:
-    return getattr(settings, "IMPORT_STUCK_SECONDS", 10 * 60)
+    return settings.IMPORT_STUCK_SECONDS
 
 
 def is_stuck(batch: ImportBatch) -> bool:
