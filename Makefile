@@ -58,13 +58,14 @@ $(E2E_STAMP): $(E2E_REQUIREMENTS) $(PY_STAMP)
 
 deps: $(PY_STAMP) $(NODE_STAMP) $(E2E_STAMP)
 
-# Debian's headless Chromium for tests/e2e, a CJK font (screenshots, and the 一人一档 PDF) and
+# Debian's headless Chromium for tests/e2e (with chromium-l10n: Chinese date inputs), a CJK font (screenshots, and the 一人一档 PDF) and
 # pango (WeasyPrint's text layout for the PDF).
 # Skipped when both are there; never fails the build: without a browser the e2e tests are skipped
 # with a message saying why (`playwright install` is never used: it downloads a browser of its own).
 browser:
 	@missing=""; \
 	[ -x "$(CHROMIUM)" ] || missing=" chromium"; \
+	[ -d /usr/lib/chromium/locales ] && ls /usr/lib/chromium/locales | grep -q '^zh-CN' || missing="$$missing chromium-l10n"; \
 	if ! fc-list :lang=zh 2>/dev/null | grep -q .; then missing="$$missing fonts-noto-cjk"; fi; \
 	if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; fi; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
