@@ -6,6 +6,7 @@ from import_export.admin import ExportMixin, ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import resources
+from .exports import LoggedExportMixin
 from .models import (
     Appointment,
     DepartmentVerdict,
@@ -39,6 +40,14 @@ class HistoryExportOnlyAdmin(ExportMixin, SimpleHistoryAdmin):
         return super().changelist_view(request, {**(extra_context or {}), "export_only_note": self.export_only_note})
 
 
+class RegisterImportExportAdmin(LoggedExportMixin, HistoryImportExportAdmin):
+    """The register's admins: exports neutralised and written to ExportLog (personal data)."""
+
+
+class RegisterExportOnlyAdmin(LoggedExportMixin, HistoryExportOnlyAdmin):
+    """Export only, logged (see HistoryExportOnlyAdmin)."""
+
+
 WORKFLOW_NOTE = "此处仅提供导出：{what}须在系统页面或“表格导入”中办理，以执行{rules}等业务规则并留痕。"
 
 
@@ -62,7 +71,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Township)
-class TownshipAdmin(HistoryImportExportAdmin):
+class TownshipAdmin(RegisterImportExportAdmin):
     resource_classes = [resources.TownshipResource]
     list_display = ["code", "name", "kind", "sort_order"]
     list_filter = ["kind"]
@@ -75,7 +84,7 @@ class VillageFlagInline(admin.TabularInline):
 
 
 @admin.register(Village)
-class VillageAdmin(HistoryImportExportAdmin):
+class VillageAdmin(RegisterImportExportAdmin):
     resource_classes = [resources.VillageResource]
     list_display = ["code", "name", "township", "kind", "population"]
     list_filter = ["township", "kind"]
@@ -86,7 +95,7 @@ class VillageAdmin(HistoryImportExportAdmin):
 
 
 @admin.register(VillageFlag)
-class VillageFlagAdmin(HistoryImportExportAdmin):
+class VillageFlagAdmin(RegisterImportExportAdmin):
     resource_classes = [resources.VillageFlagResource]
     list_display = ["village", "kind", "start_date", "end_date"]
     list_filter = ["kind", "village__township"]
@@ -101,7 +110,7 @@ class PersonRecordInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(HistoryImportExportAdmin):
+class PersonAdmin(RegisterImportExportAdmin):
     resource_classes = [resources.PersonResource]
     list_display = ["name", "id_number", "sex", "birth_date", "political_status", "education_fulltime", "registered_township"]
     list_filter = ["sex", "political_status", "education_fulltime", "ethnicity", "registered_township"]
@@ -113,7 +122,7 @@ class PersonAdmin(HistoryImportExportAdmin):
 
 
 @admin.register(PersonRecord)
-class PersonRecordAdmin(HistoryImportExportAdmin):
+class PersonRecordAdmin(RegisterImportExportAdmin):
     resource_classes = [resources.PersonRecordResource]
     list_display = ["person", "kind", "date", "level", "title"]
     list_filter = ["kind", "level"]
@@ -130,7 +139,7 @@ class FilingEventInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(HistoryExportOnlyAdmin):
+class AppointmentAdmin(RegisterExportOnlyAdmin):
     resource_classes = [resources.AppointmentResource]
     export_only_note = WORKFLOW_NOTE.format(what="任职", rules="资格联审、乡镇审核、县级备案和“一村一书记”")
     list_display = ["person", "village", "post_name", "start_date", "end_date", "status", "cohort"]
@@ -156,7 +165,7 @@ class DepartmentVerdictInline(admin.TabularInline):
 
 
 @admin.register(QualificationReview)
-class QualificationReviewAdmin(HistoryExportOnlyAdmin):
+class QualificationReviewAdmin(RegisterExportOnlyAdmin):
     export_only_note = WORKFLOW_NOTE.format(what="资格联审", rules="按年度政策开设联审部门、汇总联审结论")
     list_display = ["person", "village", "post_name", "outcome", "requested_at", "concluded_at"]
     list_filter = ["outcome", "village__township"]
@@ -167,7 +176,7 @@ class QualificationReviewAdmin(HistoryExportOnlyAdmin):
 
 
 @admin.register(DepartmentVerdict)
-class DepartmentVerdictAdmin(HistoryExportOnlyAdmin):
+class DepartmentVerdictAdmin(RegisterExportOnlyAdmin):
     export_only_note = WORKFLOW_NOTE.format(what="部门审查意见", rules="负面清单校验、联审结论汇总")
     list_display = ["review", "department_name", "result", "negative_item_text", "reviewed_at"]
     list_filter = ["result", "department_name"]
@@ -182,7 +191,7 @@ class PresenceMonthInline(admin.TabularInline):
 
 
 @admin.register(FirstSecretary)
-class FirstSecretaryAdmin(HistoryExportOnlyAdmin):
+class FirstSecretaryAdmin(RegisterExportOnlyAdmin):
     resource_classes = [resources.FirstSecretaryResource]
     export_only_note = WORKFLOW_NOTE.format(what="驻村第一书记选派", rules="任期、“一村一名在岗第一书记”")
     list_display = ["person", "village", "sending_unit", "term_start", "term_end", "status"]
@@ -194,7 +203,7 @@ class FirstSecretaryAdmin(HistoryExportOnlyAdmin):
 
 
 @admin.register(PresenceMonth)
-class PresenceMonthAdmin(HistoryExportOnlyAdmin):
+class PresenceMonthAdmin(RegisterExportOnlyAdmin):
     export_only_note = WORKFLOW_NOTE.format(what="驻村天数", rules="驻村期内、当月天数上限")
     list_display = ["first_secretary", "month", "days_in_village", "leave_days"]
     list_filter = ["month"]

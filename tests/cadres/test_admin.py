@@ -179,3 +179,23 @@ def test_workflow_models_are_export_only_and_say_so(client, admin_user, village_
         with pytest.raises(NoReverseMatch):
             reverse(f"admin:cadres_{name}_import")
     assert Appointment.objects.count() == 1
+
+
+def test_admin_export_is_logged_and_formula_cells_neutralised(client, admin_user, village_a):
+    from cadres.models import ExportLog
+
+    PersonFactory(name="=cmd|' /C calc'!A0")
+    client.force_login(admin_user)
+    url = reverse("admin:cadres_person_export")
+    form = client.get(url).context["form"]
+    data = {name: "on" for name, field in form.fields.items() if field.__class__.__name__ == "BooleanField"}
+    csv_value = next(value for value, label in form.fields["format"].choices if str(label).lower() == "csv")
+    data["format"] = csv_value
+    if "resource" in form.fields:
+        data["resource"] = form.fields["resource"].choices[0][0]
+    response = client.post(url, data)
+    assert response.status_code == 200
+    body = response.content.decode("utf-8-sig")
+    assert "'=cmd" in body
+    log = ExportLog.objects.get()
+    assert (log.user, log.what, log.rows) == (admin_user, "后台导出：人员", 1)
