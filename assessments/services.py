@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -378,13 +380,17 @@ class _Computed:
 
 
 def _insert_values(instance) -> dict:
-    """An unsaved instance's column values (attname → value) for fastwrite.insert_with_history;
-    auto_now fields left to it."""
-    return {
-        f.attname: getattr(instance, f.attname)
-        for f in instance._meta.concrete_fields
-        if f.attname != "id" and not (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
-    }
+    """An unsaved instance's column values (attname → value) for fastwrite.insert_with_history:
+    auto_now fields left to it, JSON fields as their text (as COPY and executemany take them)."""
+    values = {}
+    for f in instance._meta.concrete_fields:
+        if f.attname == "id" or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            continue
+        value = getattr(instance, f.attname)
+        if isinstance(f, models.JSONField) and value is not None:
+            value = json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+        values[f.attname] = value
+    return values
 
 
 RESULT_FIELDS = [

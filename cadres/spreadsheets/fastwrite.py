@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import uuid
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import connection
 from django.utils import timezone
 
 
@@ -81,15 +79,6 @@ def insert_with_history(model, rows: list[dict], *, user, reason: str) -> list[i
     ids = allocate_ids(model, len(rows))
     columns = ["id", *[f.column for f in fields]]
     tuples = [(pk, *[row.get(f.attname, defaults[f.attname]) for f in fields]) for pk, row in zip(ids, rows, strict=True)]
-    json_at = [i for i, f in enumerate(fields, start=1) if isinstance(f, models.JSONField)]
-    if json_at:  # JSON values go in as their text (COPY and executemany both take text for json/jsonb)
-        tuples = [
-            tuple(
-                json.dumps(v, ensure_ascii=False, cls=DjangoJSONEncoder) if i in json_at and v is not None else v
-                for i, v in enumerate(t)
-            )
-            for t in tuples
-        ]
     copy_rows(model._meta.db_table, columns, tuples)
     history = getattr(model, "history", None)
     if history is not None:
