@@ -216,10 +216,11 @@ def _display(instance, field) -> str:
 
 def _entry(row, prev, label_prefix, skip):
     model = row.instance_type
+    tracked = {f.attname for f in type(row)._meta.concrete_fields}  # excluded_fields are not on history rows
     changes = []
     if row.history_type == "~" and prev is not None:
         for field in model._meta.concrete_fields:
-            if field.name in skip or field.attname in skip:
+            if field.name in skip or field.attname in skip or field.attname not in tracked:
                 continue
             old, new = getattr(prev, field.attname), getattr(row, field.attname)
             if old != new:
@@ -229,7 +230,7 @@ def _entry(row, prev, label_prefix, skip):
         "when": row.history_date,
         "user": row.history_user,
         "action": action,
-        "what": f"{label_prefix}：{row}",
+        "what": f"{label_prefix}：{row.history_object}",  # (str(row) adds " as of <date>")
         "changes": changes,
     }
 

@@ -221,3 +221,19 @@ def test_report_file_upload_is_private_and_scoped(client, clerk_a, clerk_b, vill
     assert b"".join(client.get(url).streaming_content) == b"%PDF-1.4 report"
     client.force_login(clerk_b)
     assert client.get(url).status_code == 404
+
+
+def test_person_page_history_after_a_recomputed_result(client, county_user, village_a):
+    """A result changed by a second rollup has a "~" history row without the excluded computed_at:
+    the person page shows the change (no 500) and names the record without simple-history's " as of"."""
+    review = scored_review(village=village_a)
+    services.review_year_rollup(year=YEAR)
+    review.daily_score = Decimal("60")
+    review.save()
+    services.review_year_rollup(year=YEAR)
+    assert ReviewResult.history.filter(review_id=review.pk, history_type="~").exists()
+    client.force_login(county_user)
+    response = client.get(reverse("cadres:person_detail", args=[review.person_id]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "综合得分" in html and " as of " not in html
