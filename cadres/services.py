@@ -934,7 +934,8 @@ def roles_sync() -> None:
     for role, codenames in roles.items():
         group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[role])
         if codenames == ["*"]:
-            perms = domain
+            # every domain permission, except those an app keeps for a group of its own (e.g. 财务)
+            perms = [p for p in domain if f"{p.content_type.app_label}.{p.codename}" not in RESTRICTED_PERMISSIONS]
         else:
             wanted = set(codenames) | set(ROLE_PERMISSION_EXTRAS.get(role, ()))
             perms = [
@@ -959,6 +960,15 @@ ROLE_PERMISSION_EXTRAS: dict[str, set[str]] = {}
 
 def register_role_permissions(role: str, perms: list[str]) -> None:
     ROLE_PERMISSION_EXTRAS.setdefault(role, set()).update(perms)
+
+
+# Permissions that the "*" roles (county staff, admin) do not get: an app grants them to a group of
+# its own (subsidies: full bank card numbers for the 财务 group only). Registered in AppConfig.ready.
+RESTRICTED_PERMISSIONS: set[str] = set()
+
+
+def register_restricted_permissions(perms: list[str]) -> None:
+    RESTRICTED_PERMISSIONS.update(perms)
 
 
 @transaction.atomic

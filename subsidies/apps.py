@@ -10,14 +10,15 @@ class SubsidiesConfig(AppConfig):
     def ready(self):
         from cadres.choices import Role
         from cadres.person_sections import PersonSection, register_person_history, register_person_section
-        from cadres.services import register_role_permissions
+        from cadres.services import register_restricted_permissions, register_role_permissions
 
         from . import policy_section, sheets  # noqa: F401  (register the policy section and the pay sheet type)
-        from .roles import _on_post_migrate
+        from .roles import FINANCE_ONLY, _on_post_migrate
         from .selectors import person_section_context
         from .services import clerk_permissions
 
         register_role_permissions(Role.CLERK, clerk_permissions())
+        register_restricted_permissions([f"subsidies.{codename}" for codename in FINANCE_ONLY])
         # After cadres' roles sync (connected earlier): only the 财务 group sees full card numbers.
         post_migrate.connect(_on_post_migrate, dispatch_uid="subsidies_finance_group")
         register_person_section(

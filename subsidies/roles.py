@@ -1,9 +1,10 @@
 """The finance role (财务): the only holder of ``subsidies.view_bank_account``.
 
-cadres.services.roles_sync gives the county and admin groups every domain permission ("*"), which
-would let every county staff member read full bank card numbers. After each roles sync (post_migrate,
-connected in SubsidiesConfig.ready after the cadres receiver) ``finance_sync`` creates the "财务"
-group holding the finance-only permissions and takes them away from every other group. A county
+cadres.services.roles_sync gives the county and admin groups every domain permission ("*") except the
+restricted ones (SubsidiesConfig.ready registers FINANCE_ONLY there), so county staff never read full
+bank card numbers. After each roles sync (post_migrate, connected after the cadres receiver)
+``finance_sync`` creates the "财务" group holding the finance-only permissions and takes them away from
+any other group that was given them by hand. A county
 staff member becomes a finance user when an administrator adds them to the "财务" group
 (admin → 用户 → 组); superusers keep every permission.
 """

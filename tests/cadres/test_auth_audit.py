@@ -130,3 +130,15 @@ def test_history_is_shown_only_with_the_view_history_permission(client, county_u
     page = client.get(reverse("cadres:person_detail", args=[appt.person.pk]))
     assert [e["action"] for e in page.context["history"]] == ["修改", "新增", "新增"]
     assert "变更记录" in page.content.decode()
+
+
+def test_roles_sync_alone_keeps_restricted_permissions_from_county_staff(db):
+    """County staff and admins get every domain permission except those an app keeps for its own
+    group: the full bank card numbers are for 财务 only, even after roles_sync runs by itself."""
+    from cadres.services import ROLE_GROUPS, roles_sync
+
+    roles_sync()
+    for role in (choices.Role.COUNTY, choices.Role.ADMIN):
+        codenames = set(Group.objects.get(name=ROLE_GROUPS[role]).permissions.values_list("codename", flat=True))
+        assert "view_bank_account" not in codenames
+        assert {"view_ledgerentry", "add_person", "view_personal_data"} <= codenames
