@@ -5,8 +5,9 @@ only through the services). Card numbers are masked without ``subsidies.view_ban
 """
 
 from django.contrib import admin
-from import_export.admin import ExportMixin, ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
+
+from cadres.exports import LoggedExportMixin, LoggedImportExportMixin
 
 from . import resources
 from .models import BenefitRecord, LedgerEntry, LivingSubsidyStop, PayAccount, PayPeriod, PayRun, PayRunLine, mask_account
@@ -24,7 +25,7 @@ class ReadOnlyMixin:
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyMixin, ExportMixin, SimpleHistoryAdmin):
+class LedgerEntryAdmin(ReadOnlyMixin, LoggedExportMixin, SimpleHistoryAdmin):
     resource_classes = [resources.LedgerEntryResource]
     list_display = ["id", "period", "person", "township", "entry_type", "amount", "source", "created_by", "created_at"]
     list_filter = ["entry_type", "source", "period__year", "township"]
@@ -35,7 +36,7 @@ class LedgerEntryAdmin(ReadOnlyMixin, ExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PayRun)
-class PayRunAdmin(ReadOnlyMixin, ExportMixin, SimpleHistoryAdmin):
+class PayRunAdmin(ReadOnlyMixin, LoggedExportMixin, SimpleHistoryAdmin):
     resource_classes = [resources.PayRunResource]
     list_display = ["id", "period", "kind", "township", "status", "line_count", "total_amount", "bank_batch_ref"]
     list_filter = ["kind", "status", "period__year", "township"]
@@ -45,7 +46,7 @@ class PayRunAdmin(ReadOnlyMixin, ExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PayRunLine)
-class PayRunLineAdmin(ReadOnlyMixin, ExportMixin, admin.ModelAdmin):
+class PayRunLineAdmin(ReadOnlyMixin, LoggedExportMixin, admin.ModelAdmin):
     list_display = ["run", "person", "township", "entry_type", "amount"]
     list_filter = ["entry_type", "township"]
     search_fields = ["person__name", "explanation"]
@@ -54,7 +55,7 @@ class PayRunLineAdmin(ReadOnlyMixin, ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(PayPeriod)
-class PayPeriodAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class PayPeriodAdmin(LoggedImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [resources.PayPeriodResource]
     list_display = ["code", "kind", "year", "month", "locked_at", "locked_by"]
     list_filter = ["kind", "year"]
@@ -63,7 +64,7 @@ class PayPeriodAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(PayAccount)
-class PayAccountAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class PayAccountAdmin(LoggedImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [resources.PayAccountResource]
     list_display = ["person", "bank_name", "masked", "pension_insured", "pension_at_standard", "living_extra"]
     list_filter = ["bank_name", "pension_insured", "pension_at_standard", "living_extra"]
@@ -80,7 +81,7 @@ class PayAccountAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(LivingSubsidyStop)
-class LivingSubsidyStopAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class LivingSubsidyStopAdmin(LoggedImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [resources.LivingSubsidyStopResource]
     list_display = ["person", "date", "reason", "recorded_by"]
     list_filter = ["reason"]
@@ -90,7 +91,7 @@ class LivingSubsidyStopAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(BenefitRecord)
-class BenefitRecordAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class BenefitRecordAdmin(LoggedImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [resources.BenefitRecordResource]
     list_display = ["person", "kind", "year", "date", "provider", "cost"]
     list_filter = ["kind", "year"]

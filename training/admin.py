@@ -1,22 +1,16 @@
 """Django admin for the training app: search, filters, autocomplete, logged export, history.
 
-Only sessions can be imported here; enrolments, attendance and education upgrades are export-only
-(their rules live in the sign-in sheet pipeline and the services)."""
+Every model is export-only here: sessions are created on the pages (code allocation, day schedule),
+enrolments and attendance through the sign-in sheet pipeline, upgrades through the services."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from import_export.admin import ImportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
 from cadres.admin import WORKFLOW_NOTE, HistoryExportOnlyAdmin
 from cadres.exports import LoggedExportMixin
 
 from . import resources
 from .models import Attendance, EducationUpgrade, Enrollment, TrainingSession
-
-
-class HistoryImportExportAdmin(ImportMixin, LoggedExportMixin, SimpleHistoryAdmin):
-    """Admin base: import, logged export (formula cells neutralised), history."""
 
 
 class HistoryExportAdmin(LoggedExportMixin, HistoryExportOnlyAdmin):
@@ -33,7 +27,8 @@ class EnrollmentInline(admin.TabularInline):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(HistoryImportExportAdmin):
+class TrainingSessionAdmin(HistoryExportAdmin):
+    # Export-only: sessions are created on the pages (code allocation, day schedule checks).
     resource_classes = [resources.SessionResource]
     list_display = ["code", "title", "level", "kind", "organiser", "start_date", "end_date", "township"]
     list_filter = ["level", "kind", "township", "start_date"]
