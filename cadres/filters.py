@@ -6,6 +6,7 @@ import django_filters as df
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Exists, OuterRef, Q
+from django_filters.widgets import BaseCSVWidget
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -114,6 +115,12 @@ class CharInFilter(df.BaseInFilter, df.CharFilter):
     """Comma-separated values: ``?post_in=secretary,chair``."""
 
 
+class HiddenCSVWidget(BaseCSVWidget, forms.HiddenInput):
+    """A comma-separated value carried by a link (kept in the filter form, not shown)."""
+
+    surrogate = forms.HiddenInput
+
+
 def birth_limit(age: int, on: datetime.date) -> datetime.date:
     """The latest birth date of someone who is ``age`` or older on ``on`` (29 Feb → 28 Feb)."""
     try:
@@ -141,10 +148,12 @@ def highest_education_q(value: str, prefix: str = "") -> Q:
 class PersonFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/身份证号")
     township = TownshipScopedChoiceFilter(method="filter_township", label="乡镇(街道)")
-    village = df.NumberFilter(method="filter_village", label="村(社区)")
-    post = df.CharFilter(method="filter_post", label="现任职务")
+    # Set by links (village page, dashboard drill-through), not typed: hidden in the filter form.
+    village = df.NumberFilter(method="filter_village", label="村(社区)", widget=forms.HiddenInput)
+    # A select in the HTML form (PersonListView fills its options from the year's policy), a plain code in the API.
+    post = df.CharFilter(method="filter_post", label="现任职务", widget=forms.Select)
     # Dashboard drill-through (cadres.dashboard): current holders of any of these posts, e.g. the 两委.
-    post_in = CharInFilter(method="filter_post_in", label="现任职务（任一）")
+    post_in = CharInFilter(method="filter_post_in", label="现任职务（任一）", widget=HiddenCSVWidget)
     sex = AnyChoiceFilter(choices=choices.Sex.choices, label="性别")
     political_status = AnyChoiceFilter(choices=choices.PoliticalStatus.choices, label="政治面貌")
     education = AnyChoiceFilter(choices=EDUCATION_FILTER_CHOICES, method="filter_education", label="最高学历")

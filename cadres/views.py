@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views import View
 
 from . import choices, forms, selectors, services
@@ -100,6 +101,9 @@ class ListPageView(PageView):
     def extra_context(self) -> dict:
         return {}
 
+    def tune_filter_form(self, form) -> None:
+        """Adjust the rendered filter form (e.g. options that come from the year's policy)."""
+
     def get(self, request, *args, **kwargs):
         qs = self.sorted(self.get_queryset())
         if self.export:
@@ -116,6 +120,7 @@ class ListPageView(PageView):
         filter_form = None
         if self.filterset_class is not None:
             filter_form = self.filterset_class(request.GET, queryset=qs.none(), request=request).form
+            self.tune_filter_form(filter_form)
             forms.BootstrapMixin._bootstrap(filter_form)
         return self.render(
             {"page_obj": page, "rows": page.object_list, "filter_form": filter_form, "sort": self.sort, **self.extra_context()}
@@ -424,8 +429,15 @@ class PersonListView(ListPageView):
     def get_queryset(self):
         return selectors.person_list(user=self.request.user, filters=self.request.GET, request=self.request)
 
+    @cached_property
+    def posts(self) -> list[tuple[str, str]]:
+        return post_choices()
+
     def extra_context(self):
-        return {"post_choices": post_choices()}
+        return {"post_choices": self.posts}
+
+    def tune_filter_form(self, form) -> None:
+        form.fields["post"].widget.choices = [("", "全部"), *self.posts]
 
 
 class PersonDetailView(PageView):

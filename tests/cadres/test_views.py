@@ -777,3 +777,12 @@ def test_clerk_cannot_create_or_rename_townships_and_villages(client, clerk_a, t
     with pytest.raises(PermissionDenied):
         services.village_update(village=village_a, by=clerk_a, name="改名村")
     assert Township.objects.count() == 2 and Village.objects.get(pk=village_a.pk).name == "甲一村"
+
+
+def test_person_list_filter_form_offers_posts_by_name_and_hides_link_parameters(client, county_user, village_a):
+    client.force_login(county_user)
+    html = client.get(reverse("cadres:person_list"), {"post_in": "secretary,chair", "village": village_a.pk}).content.decode()
+    assert '<select name="post"' in html and '<option value="secretary">村党组织书记</option>' in html
+    assert '<input type="hidden" name="post_in" value="secretary,chair"' in html
+    assert f'<input type="hidden" name="village" value="{village_a.pk}"' in html
+    assert 'type="text" name="post"' not in html
