@@ -197,6 +197,16 @@ class RunDetailView(PageView):
         else:
             qs = selectors.run_lines(user=user, run=run)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        actions = {
+            "can_prepare": run.status == RunStatus.PREVIEW and user.has_perm("subsidies.prepare_payrun"),
+            "can_recompute": run.status in (RunStatus.PREVIEW, RunStatus.FAILED) and user.has_perm("subsidies.add_payrun"),
+            "can_approve": run.status == RunStatus.PREPARED
+            and user.sees_all_townships
+            and user.has_perm("subsidies.approve_payrun"),
+            "can_pay": run.status == RunStatus.APPROVED and user.has_perm("subsidies.pay_payrun"),
+            "can_cancel": run.status in (RunStatus.QUEUED, RunStatus.PREVIEW, RunStatus.FAILED, RunStatus.PREPARED)
+            and user.has_perm("subsidies.add_payrun"),
+        }
         return self.render(
             {
                 "run": run,
@@ -207,14 +217,8 @@ class RunDetailView(PageView):
                 "by_type": selectors.run_totals_by_type(user=user, run=run),
                 "reason_form": forms.ReasonForm(),
                 "bank_form": forms.BankRefForm(),
-                "can_prepare": run.status == RunStatus.PREVIEW and user.has_perm("subsidies.prepare_payrun"),
-                "can_recompute": run.status in (RunStatus.PREVIEW, RunStatus.FAILED) and user.has_perm("subsidies.add_payrun"),
-                "can_approve": run.status == RunStatus.PREPARED
-                and user.sees_all_townships
-                and user.has_perm("subsidies.approve_payrun"),
-                "can_pay": run.status == RunStatus.APPROVED and user.has_perm("subsidies.pay_payrun"),
-                "can_cancel": run.status in (RunStatus.QUEUED, RunStatus.PREVIEW, RunStatus.FAILED, RunStatus.PREPARED)
-                and user.has_perm("subsidies.add_payrun"),
+                **actions,
+                "no_action": not any(actions.values()) and not (posted and run.township_id),
                 "title": str(run),
             }
         )

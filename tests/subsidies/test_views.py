@@ -384,3 +384,13 @@ def test_compute_reports_progress_while_computing_not_only_while_writing(clerk_a
         ("写入预览明细", 0, 5),
     ]
     assert (run.status, run.progress_done, run.progress_total, run.progress_step) == (RunStatus.PREVIEW, 5, 5, "")
+
+
+def test_run_detail_says_so_when_the_user_has_nothing_to_do(client, auditor, clerk_a, village_a):
+    cadre(village_a)
+    run = services.payrun_create(by=clerk_a, kind="base_monthly", period_code="2025-03")
+    services.payrun_compute(run=run, by=clerk_a)
+    client.force_login(auditor)
+    assert "当前没有您可执行的操作。" in client.get(reverse("subsidies:run_detail", args=[run.pk])).content.decode()
+    client.force_login(clerk_a)
+    assert "当前没有您可执行的操作。" not in client.get(reverse("subsidies:run_detail", args=[run.pk])).content.decode()
