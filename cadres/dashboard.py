@@ -49,10 +49,14 @@ results are cached per scope.
 
 Caching and invalidation
 ------------------------
-Results of cacheable providers (the default) are stored in Django's cache under
-``(role, own township, superuser flag, drill-down township, today, version token)``. The version
-token is ONE query: ``SELECT MAX(history_id)`` of the django-simple-history table of every model
-in the providers' ``depends_on`` (``MAX(id)`` for models without history) plus the policy profile.
+Results of each cacheable provider (the default) are stored in Django's cache on their own, under
+``(role, own township, superuser flag, drill-down township, today, provider, its version token)``,
+so a write in one domain (say, an attendance sheet) recomputes that provider only. The versions of
+all providers come from ONE query: ``SELECT MAX(history_id)`` of the django-simple-history table of
+every model in the providers' ``depends_on`` (``MAX(id)`` for models without history) plus the
+policy profile; a provider's token hashes the values of its own tables, and all parts are read in
+one cache round trip (``get_many``). ``dashboard_warm`` (Celery beat, early morning) precomputes
+every scope's page, so the day's first visit is served from the cache.
 Every write in this project leaves a history row — services, imports (``fastwrite`` writes
 history rows too), ``bulk_*_with_history``, deletes — so any change yields a new token and the
 next render recomputes; unchanged data costs one indexed MAX per table (no signals, no counters to
@@ -330,16 +334,26 @@ def _version_sources(providers: Iterable[Provider]) -> list[str]:
     return tables
 
 
-def version_token(providers: Iterable[Provider]) -> str:
-    """One query: the latest history id of every table the providers depend on."""
+def version_values(providers: Iterable[Provider]) -> dict[str, object]:
+    """One query: the latest history id of every table the providers depend on (source → value)."""
     sources = _version_sources(providers)
     if not sources:
-        return "0"
+        return {}
     sql = "SELECT " + ", ".join(f"({s})" for s in sources)
     with connection.cursor() as cur:
         cur.execute(sql)
         row = cur.fetchone()
-    return hashlib.sha1(repr(row).encode(), usedforsecurity=False).hexdigest()[:16]
+    return dict(zip(sources, row, strict=True))
+
+
+def _token(values: dict[str, object], sources: list[str]) -> str:
+    return hashlib.sha1(repr([values.get(s) for s in sources]).encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def version_token(providers: Iterable[Provider]) -> str:
+    """The version of everything the providers depend on (one query)."""
+    providers = list(providers)
+    return _token(version_values(providers), _version_sources(providers))
 
 
 def _scope_key(user, drill: Township | None) -> str:
@@ -368,29 +382,63 @@ def resolve_drill(user, township_id) -> Township | None:
 
 
 def build_dashboard(user, *, township_id=None, today: datetime.date | None = None) -> Dashboard:
+    """The page for ``user``'s scope. Each cacheable provider is cached on its own, keyed by the
+    version of the tables *it* depends on: a write in one domain recomputes that domain's figures
+    only. One query for all versions, one cache round trip for all parts."""
     today = today or timezone.localdate()
     drill = resolve_drill(user, township_id)
     ctx = DashboardContext(user=user, today=today, drill=drill)
     providers = sorted(PROVIDERS.values(), key=lambda p: (p.order, p.key))
     cached_providers = [p for p in providers if p.cache]
-    key = f"{CACHE_PREFIX}:{_scope_key(user, drill)}:{today.isoformat()}:{version_token(cached_providers)}"
-    payload = cache.get(key)
-    from_cache = payload is not None
-    if payload is None:
-        payload = _run(cached_providers, user, ctx)
-        payload["computed_at"] = timezone.now()
-        payload["townships"] = list(scoped(user, Township).order_by("sort_order", "code").values_list("id", "name"))
-        cache.set(key, payload, CACHE_SECONDS)
+    values = version_values([*cached_providers, _TOWNSHIP_LIST])
+    base = f"{CACHE_PREFIX}:{_scope_key(user, drill)}:{today.isoformat()}"
+    keys = {p.key: f"{base}:{p.key}:{_token(values, _version_sources([p]))}" for p in [*cached_providers, _TOWNSHIP_LIST]}
+    found = cache.get_many(list(keys.values()))
+    fresh = {}
+    parts = []
+    for provider in cached_providers:
+        part = found.get(keys[provider.key])
+        if part is None:
+            part = {**_run([provider], user, ctx), "computed_at": timezone.now()}
+            fresh[keys[provider.key]] = part
+        parts.append(part)
+    townships = found.get(keys[_TOWNSHIP_LIST.key])
+    if townships is None:
+        townships = list(scoped(user, Township).order_by("sort_order", "code").values_list("id", "name"))
+        fresh[keys[_TOWNSHIP_LIST.key]] = townships
+    if fresh:
+        cache.set_many(fresh, CACHE_SECONDS)
     live = _run([p for p in providers if not p.cache], user, ctx)
     return Dashboard(
-        figures=payload["figures"] + live["figures"],
-        charts=payload["charts"] + live["charts"],
-        queues=_sort_queues(payload["queues"] + live["queues"]),
-        computed_at=payload["computed_at"],
-        from_cache=from_cache,
+        figures=[f for part in parts for f in part["figures"]] + live["figures"],
+        charts=[c for part in parts for c in part["charts"]] + live["charts"],
+        queues=_sort_queues([q for part in parts for q in part["queues"]] + live["queues"]),
+        # the oldest part: "数据更新于" never claims fresher data than the page shows
+        computed_at=min((part["computed_at"] for part in parts), default=timezone.now()),
+        from_cache=not fresh,
         drill=drill,
-        townships=payload["townships"],
+        townships=townships,
     )
+
+
+# The drill-down options (county users): cached like a provider, invalidated by township changes.
+_TOWNSHIP_LIST = Provider("township_options", 0, depends_on=(Township,))
+
+
+def dashboard_warm(*, today: datetime.date | None = None) -> int:
+    """Precompute the page for every scope that has an active user (county staff and each
+    township), so the first visit of the day is served from the cache (Celery beat, early
+    morning). One user per scope: the page depends on the scope, not on the person."""
+    from .models import User
+
+    scopes = {}
+    for user in User.objects.filter(is_active=True).order_by("id"):
+        if not (user.sees_all_townships or user.township_id):
+            continue
+        scopes.setdefault(_scope_key(user, None), user)
+    for user in scopes.values():
+        build_dashboard(user, today=today)
+    return len(scopes)
 
 
 _SEVERITY = {"danger": 0, "warning": 1, "info": 2}

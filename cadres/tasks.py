@@ -15,6 +15,14 @@ def first_secretary_terms_expire_task(on: str | None = None) -> int:
     return services.first_secretary_terms_expire(on=day)
 
 
+@shared_task(name="cadres.tasks.dashboard_warm_task")
+def dashboard_warm_task(on: str | None = None) -> int:
+    """Daily, early morning (Celery beat): precompute the home page of every scope."""
+    from .dashboard import dashboard_warm
+
+    return dashboard_warm(today=datetime.date.fromisoformat(on) if on else None)
+
+
 # acks_late + reject_on_worker_lost (the task_reject_on_worker_lost setting, per task): a worker
 # killed mid-task (OOM, deploy) leaves the message on the broker for another worker instead of
 # losing it. Both are safe to run twice: the preview only rewrites the batch's own summary (and

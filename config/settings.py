@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -136,6 +137,11 @@ CELERY_BEAT_SCHEDULE = {
     "first-secretary-terms-daily": {
         "task": "cadres.tasks.first_secretary_terms_expire_task",
         "schedule": 24 * 60 * 60,
+    },
+    # The home page of every scope, computed before staff arrive (the cache key holds the date).
+    "dashboard-warm-morning": {
+        "task": "cadres.tasks.dashboard_warm_task",
+        "schedule": crontab(hour=6, minute=30),
     },
     # Runs the 双述双评 rollup once the date configured in the year's policy has come.
     "assessments-rollup-scheduled-daily": {

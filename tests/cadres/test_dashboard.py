@@ -575,3 +575,30 @@ def test_other_apps_register_figures_and_queues(client, clerk_a, village_a):
     keys = [q.key for q in response.context["board"].queues]
     assert keys.index("demo_due") < keys.index("first_secretaries_expiring")  # open danger items before the rest
     assert seen == [(clerk_a, None)]
+
+
+def test_a_write_in_one_domain_recomputes_that_provider_only(client, county_user, township_a, django_assert_num_queries):
+    """Each provider is cached under the version of its own tables: a new training session
+    recomputes the training figures and charts, while the register, reserves, reviews and pay
+    parts stay cached."""
+    from tests.training.factories import TrainingSessionFactory
+
+    _villages_with_secretaries(township_a, 3)
+    client.force_login(county_user)
+    client.get(reverse("home"))  # cold: every part computed and cached
+    TrainingSessionFactory(start_date=TODAY, end_date=TODAY)
+    # warm (6: session, user, version token, imports live, 2× permissions) + training's own
+    # part (6: policy 2, current secretaries COUNT, trained COUNT, township list, hours per township)
+    with django_assert_num_queries(12):
+        response = client.get(reverse("home"))
+    assert response.context["board"].from_cache is False
+    with django_assert_num_queries(6):
+        assert client.get(reverse("home")).context["board"].from_cache is True
+
+
+def test_morning_warm_up_precomputes_every_scope(county_user, clerk_a, clerk_b, two_townships):
+    from cadres.tasks import dashboard_warm_task
+
+    assert dashboard_warm_task.delay().get() >= 3  # county staff, and each clerk's township
+    for user in (county_user, clerk_a, clerk_b):
+        assert build_dashboard(user).from_cache is True
