@@ -602,3 +602,19 @@ def test_morning_warm_up_precomputes_every_scope(county_user, clerk_a, clerk_b, 
     assert dashboard_warm_task.delay().get() >= 3  # county staff, and each clerk's township
     for user in (county_user, clerk_a, clerk_b):
         assert build_dashboard(user).from_cache is True
+
+
+def test_data_table_rows_are_escaped_and_linked():
+    from cadres.dashboard import DataTable
+
+    table = DataTable(
+        headers=["乡镇", "人数"],
+        rows=[["<b>甲镇</b>", 1200], ["乙镇", 3]],
+        row_links=["/home/?township=1", ""],
+        cell_links=[["", "/people/?township=1"], ["", ""]],
+    )
+    assert table.body_html() == (
+        '<tr><th scope="row"><a href="/home/?township=1">&lt;b&gt;甲镇&lt;/b&gt;</a></th>'
+        '<td class="text-end"><a href="/people/?township=1">1,200</a></td></tr>'
+        '<tr><th scope="row">乙镇</th><td class="text-end">3</td></tr>'
+    )
