@@ -21,6 +21,8 @@ from .choices import Sex
 
 def normalize_id_number(raw: object) -> str:
     """Full-width → half-width (NFKC), strip spaces, upper-case the trailing x."""
+    if isinstance(raw, str) and raw.isascii() and raw.isalnum():  # the usual cell: nothing to normalise
+        return raw.upper()
     text = unicodedata.normalize("NFKC", str(raw or ""))
     text = "".join(ch for ch in text if not ch.isspace())
     return text.upper()
@@ -56,7 +58,7 @@ def parse_id_number(raw: object) -> IdFacts:
         birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError("身份证号中的出生日期（第7–14位）不是有效日期。", code="birth_date") from None
-    if birth > datetime.date.today() or birth.year < 1900:
+    if birth.year < 1900 or (birth.year >= 2000 and birth > datetime.date.today()):
         raise ValidationError("身份证号中的出生日期不合理。", code="birth_date")
     expected = ric.calc_check_digit(number)
     if number[17] != expected:

@@ -366,7 +366,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                         updates[field] = new
                         changes.append(str(Person._meta.get_field(field).verbose_name))
                 row.plan["person_updates"] = updates
-            row.plan["person"] = person
+            row.plan["person"] = SimpleNamespace(pk=person.pk) if person is not None else None  # apply needs the pk only
             new_posts, changed_posts = [], []
             existing = {(a.village_id, a.post): a for a in open_appts.get(person.pk, [])} if person else {}
             for code in v["posts"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import logging
 import pickle
@@ -16,7 +17,7 @@ from django.db.models import Max, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from ..models import ImportBatch, Township
-from .pipeline import STATUS_LABELS, Preview, RowResult, clean_file, get_sheet_type, plan_preview
+from .pipeline import CHANGED, NEW, STATUS_LABELS, Preview, RowResult, clean_file, get_sheet_type, plan_preview
 
 log = logging.getLogger(__name__)
 Status = ImportBatch.Status
@@ -171,18 +172,26 @@ def _planned(batch: ImportBatch, st, by, progress=None) -> tuple[list[RowResult]
     otherwise the file is cleaned and compared with the database again (returned as a Preview)."""
     blob = cache.get(_cache_key(batch)) if by.pk == batch.uploaded_by_id else None
     if blob is not None:
-        fingerprint, rows = pickle.loads(blob)  # noqa: S301 (our own cache, written by import_batch_preview)
+        fingerprint, cached = pickle.loads(blob)  # noqa: S301 (our own cache, written by import_batch_preview)
         if fingerprint == db_fingerprint(st):
-            return rows, None
+            return [RowResult(number=n, raw={}, values=v, status=s, plan=p) for n, s, v, p in cached], None
     preview = clean_file(_read(batch), st, user=by, township=batch.township, progress=progress)
     plan_preview(preview, st, user=by, township=batch.township)
     return preview.rows, preview
 
 
 def _cache_rows(batch: ImportBatch, fingerprint: tuple, preview: Preview) -> None:
-    """What apply needs of each row (values and plan), without the raw cells and messages."""
-    rows = [RowResult(number=r.number, raw={}, values=r.values, status=r.status, plan=r.plan) for r in preview.rows]
+    """What apply needs of each row to be written (values and plan), without the raw cells and
+    messages. Rows planned as unchanged write nothing in any sheet type's apply, so they are
+    left out: re-uploading an unchanged 10,000-row file caches (and later unpickles) nothing."""
+    rows = [(r.number, r.status, _plain(r.values), r.plan) for r in preview.rows if r.status in (NEW, CHANGED)]
     cache.set(_cache_key(batch), pickle.dumps((fingerprint, rows), protocol=pickle.HIGHEST_PROTOCOL), CLEAN_CACHE_SECONDS)
+
+
+def _plain(values: dict) -> dict:
+    """Choice enum members (Sex.MALE, Education.SENIOR …) as their plain str/int values: equal
+    to them, written to the database the same, and several times cheaper to pickle."""
+    return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in values.items()}
 
 
 def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
@@ -216,6 +225,7 @@ def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
     previous = (
         ImportBatch.objects.filter(checksum=batch.checksum, status=Status.APPLIED, township=batch.township)
         .exclude(pk=batch.pk)
+        .only("applied_at")  # not its (large) summary
         .first()
     )
     if previous and preview.ok:
@@ -238,7 +248,9 @@ def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
     st = get_sheet_type(batch.sheet_type)
     if not import_allowed(by, st):
         raise PermissionDenied("您没有导入数据的权限。")
-    batch = ImportBatch.objects.get(pk=batch.pk)
+    # The per-row summary (megabytes of JSON for a large file) is neither read nor rewritten here
+    # unless the file has to be planned again; save() then writes only the loaded fields.
+    batch = ImportBatch.objects.defer("summary").get(pk=batch.pk)
     if batch.status == Status.APPLIED:
         return batch
     if batch.status not in (Status.PREVIEWED, Status.APPLYING, Status.FAILED):
@@ -253,9 +265,9 @@ def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
         with transaction.atomic():
             # A second apply of the same batch (retry while the first still runs) waits here on
             # PostgreSQL and then finds it applied.
-            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            locked = ImportBatch.objects.select_for_update().only("status").get(pk=batch.pk)
             if locked.status == Status.APPLIED:
-                return locked
+                return ImportBatch.objects.get(pk=batch.pk)
             rows, fresh = _planned(batch, st, by, progress=_progress_saver(batch, 0, 40))
             if fresh is not None and not fresh.ok:
                 raise ValidationError(fresh.messages(st)[:50])

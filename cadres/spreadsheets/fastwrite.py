@@ -2,9 +2,9 @@
 
 Django's bulk_create spends most of a 10,000-row import preparing values field by field; an
 import already holds clean Python values, so we pre-allocate primary keys from the sequence and
-stream plain tuples. The django-simple-history rows are written the same way (same columns plus
-history_date/history_type/history_user/history_change_reason), so every imported row still has
-its "+ created by <user>, import #N" history entry.
+stream plain tuples. The django-simple-history rows are then copied by the database from the rows
+just written (same columns plus history_date/history_type/history_user/history_change_reason), so
+every imported row still has its "+ created by <user>, import #N" history entry.
 """
 
 from __future__ import annotations
@@ -82,15 +82,26 @@ def insert_with_history(model, rows: list[dict], *, user, reason: str) -> list[i
     copy_rows(model._meta.db_table, columns, tuples)
     history = getattr(model, "history", None)
     if history is not None:
-        hmodel = history.model
-        tracked = {f.attname for f in hmodel._meta.concrete_fields}
-        h_fields = [f for f in fields if f.attname in tracked]
-        meta = ["history_date", "history_change_reason", "history_type", "history_user_id"]
-        h_columns = ["id", *[f.column for f in h_fields], *meta]
-        idx = [columns.index(f.column) for f in h_fields]
-        h_rows = [(t[0], *[t[i] for i in idx], now, reason, "+", getattr(user, "pk", None)) for t in tuples]
-        copy_rows(hmodel._meta.db_table, h_columns, h_rows)
+        copy_history(model, history.model, fields, ids, now=now, reason=reason, user=user)
     return ids
+
+
+def copy_history(model, hmodel, fields, ids: list[int], *, now, reason: str, user) -> None:
+    """One '+' history row per just-inserted row, copied by the database itself
+    (INSERT … SELECT from the rows just written): the values travel to the server once."""
+    tracked = {f.attname for f in hmodel._meta.concrete_fields}
+    cols = ", ".join(f'"{c}"' for c in ["id", *[f.column for f in fields if f.attname in tracked]])
+    meta = '"history_date", "history_change_reason", "history_type", "history_user_id"'
+    head = f'INSERT INTO "{hmodel._meta.db_table}" ({cols}, {meta}) SELECT {cols}, %s, %s, %s, %s FROM "{model._meta.db_table}"'  # noqa: S608 (names from model meta)
+    params = [now, reason, "+", getattr(user, "pk", None)]
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(head + ' WHERE "id" = ANY(%s) ORDER BY "id"', [*params, ids])
+            return
+        for i in range(0, len(ids), 500):  # SQLite: at most 999 parameters a statement
+            chunk = ids[i : i + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(head + f' WHERE "id" IN ({marks}) ORDER BY "id"', [*params, *chunk])
 
 
 def new_token() -> str:

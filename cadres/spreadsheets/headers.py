@@ -117,8 +117,20 @@ def find_header(rows: list[list], cols: list[Col], scan: int = 30) -> HeaderMatc
 
 
 def is_footer_or_blank(row: list) -> bool:
-    cells = [str(c).strip() for c in row if c not in (None, "")]
-    if not cells:
+    first = None
+    filled = 0
+    for c in row:
+        if c is None or c == "":
+            continue
+        cell = str(c).strip()
+        if not cell:
+            continue
+        filled += 1
+        if first is None:
+            first = cell
+        elif filled > 1:
+            break
+    if first is None:
         return True
-    first = unicodedata.normalize("NFKC", cells[0]).replace(" ", "")
-    return any(first.startswith(m) for m in SKIP_ROW_MARKERS) or (len(cells) == 1 and any(m in first for m in SKIP_ROW_MARKERS))
+    first = unicodedata.normalize("NFKC", first).replace(" ", "")
+    return first.startswith(SKIP_ROW_MARKERS) or (filled == 1 and any(m in first for m in SKIP_ROW_MARKERS))

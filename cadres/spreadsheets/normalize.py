@@ -10,7 +10,10 @@ import datetime
 import re
 import unicodedata
 
+from django.core.exceptions import ValidationError
+
 from cadres import choices
+from cadres.idcard import parse_id_number
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 # A number in a date column is read as an Excel serial only inside this range (1920-01-01 …
@@ -339,10 +342,6 @@ def id_number_cell(value) -> str:
             "身份证号被Excel存成了数字，第16位以后的数字已丢失、无法还原。"
             "请把该列设为“文本”格式，重新录入完整的18位号码（或从原始资料粘贴为文本）"
         )
-    from django.core.exceptions import ValidationError
-
-    from cadres.idcard import parse_id_number
-
     try:
         return parse_id_number(value).number
     except ValidationError as exc:

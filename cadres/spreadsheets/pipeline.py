@@ -54,8 +54,10 @@ class RowResult:
         value = self.raw.get(key)
         memo = self.memo
         if memo is not None:
+            memo_key = (parser, type(value), value)
+            if args or kwargs:
+                memo_key = (*memo_key, *map(id, args), *kwargs.items())
             try:
-                memo_key = (parser, type(value), value, *map(id, args), *kwargs.items())
                 outcome = memo.get(memo_key, _MISSING)
             except TypeError:  # an unhashable cell: no memo
                 memo_key, outcome = None, _MISSING
