@@ -405,9 +405,7 @@ class Appointment(models.Model):
 
     # person/village/post/status have no single-column indexes: the composite indexes in Meta
     # lead with them (fewer indexes = a 10,000-row import's COPY maintains fewer b-trees).
-    person = models.ForeignKey(
-        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="appointments", db_index=False
-    )
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="appointments", db_index=False)
     village = models.ForeignKey(
         Village, verbose_name="村(社区)", on_delete=models.PROTECT, related_name="appointments", db_index=False
     )
@@ -423,9 +421,7 @@ class Appointment(models.Model):
         validators=[MinValueValidator(1990), MaxValueValidator(2100)],
         help_text="如 2021、2026；届中补选可留空。",
     )
-    status = models.CharField(
-        "备案状态", max_length=20, choices=choices.FilingStatus.choices, default=choices.FilingStatus.DRAFT
-    )
+    status = models.CharField("备案状态", max_length=20, choices=choices.FilingStatus.choices, default=choices.FilingStatus.DRAFT)
     qualification_review = models.ForeignKey(
         "cadres.QualificationReview",
         verbose_name="资格联审",
