@@ -286,7 +286,9 @@ class LedgerEntry(models.Model):
     village = models.ForeignKey(
         Village, verbose_name="村(社区)", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    period = models.ForeignKey(PayPeriod, verbose_name="期间", on_delete=models.PROTECT, related_name="entries")
+    period = models.ForeignKey(
+        PayPeriod, verbose_name="期间", on_delete=models.PROTECT, related_name="entries", db_index=False
+    )  # indexed by subsidies_entry_period_amount (period first)
     entry_type = models.CharField("类型", max_length=20, choices=EntryType.choices)
     amount = models.DecimalField("金额（元）", **MONEY)
     source = models.CharField("来源", max_length=20, choices=EntrySource.choices)
@@ -333,6 +335,8 @@ class LedgerEntry(models.Model):
             models.Index(fields=["township", "period", "entry_type"], name="subsidies_entry_twp_period"),
             # Person page: a person's pay history.
             models.Index(fields=["person", "period"], name="subsidies_entry_person"),
+            # Period totals (dashboard, reconciliation) read the index alone, not 100,000s of rows.
+            models.Index(fields=["period", "amount"], name="subsidies_entry_period_amount"),
         ]
 
     def __str__(self) -> str:

@@ -22,6 +22,7 @@ import unicodedata
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from django.db.models import Q
 
 from cadres import choices
@@ -79,6 +80,11 @@ class Command(BaseCommand):
                 rng=random.Random(seed * 100 + index), today=builder.today, stdout=self.stdout
             )
             self.stdout.write(f"  {app}：演示数据已生成（{time.monotonic() - app_started:.1f} 秒）")
+        # Planner statistics for the freshly loaded tables: without them PostgreSQL (before its
+        # autovacuum gets there) and SQLite pick nested loops that make the dashboard 10–40×
+        # slower at prefecture scale (bench/dashboard.py).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"演示数据已生成（seed={seed}, scale={scale}），用时 {elapsed:.1f} 秒："))
         for name, count in stats.counts.items():
