@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from cadres.exports import ExportColumn, export_queryset
+from cadres.exports import ExportColumn, choice_label, export_queryset
 from cadres.models import Person, Township, Village
 from cadres.scope import get_scoped_or_404, scoped
 from cadres.views import ObjectFormView, PageView
@@ -53,7 +53,7 @@ def _mark(done) -> str:
 CAMPAIGN_EXPORT = [
     ExportColumn("考核年度", lambda c: c.year, width=8),
     ExportColumn("名称", lambda c: str(c), width=30),
-    ExportColumn("阶段", lambda c: c.get_phase_display(), width=8),
+    ExportColumn("阶段", choice_label("phase"), width=8),
     ExportColumn("考核对象（人）", lambda c: c.review_count, width=10),
     ExportColumn("述职截止", lambda c: _date(c.report_deadline), width=11),
     ExportColumn("测评截止", lambda c: _date(c.ballot_deadline), width=11),
@@ -82,9 +82,9 @@ PROPOSAL_EXPORT = [
     ExportColumn("村(社区)", lambda p: p.review.village.name, width=12),
     ExportColumn("姓名", lambda p: p.person.name, width=8),
     ExportColumn("身份证号", lambda p: p.person.id_number, personal="id", width=21),
-    ExportColumn("处理", lambda p: p.get_kind_display(), width=12),
+    ExportColumn("处理", choice_label("kind"), width=12),
     ExportColumn("依据", lambda p: p.reason, width=40),
-    ExportColumn("状态", lambda p: p.get_status_display(), width=10),
+    ExportColumn("状态", choice_label("status"), width=10),
     ExportColumn("开始日期", lambda p: _date(p.start_date), width=11),
     ExportColumn("截止日期", lambda p: _date(p.end_date), width=11),
     ExportColumn("处理意见", lambda p: p.decision_note, width=30),

@@ -7,7 +7,7 @@ queryset in, personal data masked by role, every export logged.
 
 from __future__ import annotations
 
-from cadres.exports import ExportColumn
+from cadres.exports import ExportColumn, choice_label
 
 from .selectors import development_summary
 
@@ -38,7 +38,7 @@ BASE = [
     ExportColumn("换届届次", lambda c: c.cohort, width=8),
     ExportColumn("来源类别", lambda c: c.source_name, width=14),
     ExportColumn("拟培养职务", lambda c: c.intended_post_name, width=14),
-    ExportColumn("状态", lambda c: c.get_status_display(), width=10),
+    ExportColumn("状态", choice_label("status"), width=10),
     ExportColumn("摸底日期", lambda c: c.surveyed_on, width=12),
     ExportColumn("资格联审", lambda c: c.qualification_review.get_outcome_display() if c.qualification_review else "", width=10),
 ]
@@ -55,7 +55,7 @@ DEVELOPMENT = [
 CLOSING = [
     ExportColumn("调整建议", lambda c: c.adjustment_note, width=24),
     ExportColumn("任用/退出日期", lambda c: c.closed_on, width=12),
-    ExportColumn("退出原因", lambda c: c.get_exit_reason_display(), width=14),
+    ExportColumn("退出原因", choice_label("exit_reason"), width=14),
     ExportColumn("备注", lambda c: c.note, width=16),
 ]
 

@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from cadres import selectors as cadres_selectors
-from cadres.exports import ExportColumn
+from cadres.exports import ExportColumn, choice_label
 from cadres.forms import add_service_errors
 from cadres.models import PolicyProfile, Township
 from cadres.policy import policy_for_year, post_table, section_sources
@@ -39,9 +39,9 @@ def _dt(value) -> str:
 RUN_EXPORT = [
     ExportColumn("批次号", lambda r: r.pk, width=8),
     ExportColumn("期间", lambda r: r.period.code, width=9),
-    ExportColumn("批次类型", lambda r: r.get_kind_display(), width=22),
+    ExportColumn("批次类型", choice_label("kind"), width=22),
     ExportColumn("范围", lambda r: r.scope_label, width=12),
-    ExportColumn("状态", lambda r: r.get_status_display(), width=20),
+    ExportColumn("状态", choice_label("status"), width=20),
     ExportColumn("人数", lambda r: r.line_count, width=8),
     ExportColumn("合计金额（元）", lambda r: float(r.total_amount), width=14),
     ExportColumn("创建人", lambda r: str(r.created_by), width=10),
@@ -53,7 +53,7 @@ RUN_EXPORT = [
 
 PERIOD_EXPORT = [
     ExportColumn("期间", lambda p: p.code, width=9),
-    ExportColumn("类型", lambda p: p.get_kind_display(), width=6),
+    ExportColumn("类型", choice_label("kind"), width=6),
     ExportColumn("状态", lambda p: "已锁定" if p.is_locked else "开放", width=8),
     ExportColumn("锁定人", lambda p: str(p.locked_by) if p.locked_by_id else "", width=10),
     ExportColumn("锁定时间", lambda p: _dt(p.locked_at), width=17),
@@ -75,9 +75,9 @@ def entry_export_columns(user) -> list[ExportColumn]:
         ExportColumn("姓名", lambda e: e.person.name, width=8),
         ExportColumn("身份证号", lambda e: e.person.id_number, personal="id", width=21),
         ExportColumn("银行卡号", card, width=22),
-        ExportColumn("类型", lambda e: e.get_entry_type_display(), width=14),
+        ExportColumn("类型", choice_label("entry_type"), width=14),
         ExportColumn("金额（元）", lambda e: float(e.amount), width=12),
-        ExportColumn("来源", lambda e: e.get_source_display(), width=14),
+        ExportColumn("来源", choice_label("source"), width=14),
         ExportColumn("计算说明", lambda e: e.explanation, width=60),
         ExportColumn("冲销第几号账目", lambda e: e.reverses_id or "", width=10),
         ExportColumn("事由", lambda e: e.reason, width=20),

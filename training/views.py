@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from cadres.exports import ExportColumn, export_rows, log_export, xlsx_response
+from cadres.exports import ExportColumn, choice_label, export_rows, log_export, xlsx_response
 from cadres.forms import add_service_errors
 from cadres.models import Person, Township
 from cadres.policy import policy_for_year, post_choices
@@ -50,8 +50,8 @@ def _person_by_id_number(user, id_number: str) -> Person:
 SESSION_EXPORT = [
     ExportColumn("培训班编号", lambda s: s.code, width=12),
     ExportColumn("培训班名称", lambda s: s.title, width=30),
-    ExportColumn("层级", lambda s: s.get_level_display(), width=8),
-    ExportColumn("类型", lambda s: s.get_kind_display(), width=10),
+    ExportColumn("层级", choice_label("level"), width=8),
+    ExportColumn("类型", choice_label("kind"), width=10),
     ExportColumn("主办单位", lambda s: s.organiser, width=16),
     ExportColumn("培训地点", lambda s: s.place, width=16),
     ExportColumn("组织乡镇", lambda s: s.township.name if s.township else "", width=10),
@@ -409,14 +409,14 @@ UPGRADE_EXPORT = [
     ExportColumn("姓名", lambda u: u.person.name, width=10),
     ExportColumn("身份证号", lambda u: u.person.id_number, personal="id", width=21),
     ExportColumn("联系电话", lambda u: u.person.phone, personal="phone", width=13),
-    ExportColumn("类别", lambda u: u.get_kind_display(), width=10),
+    ExportColumn("类别", choice_label("kind"), width=10),
     ExportColumn("就读院校", lambda u: u.school, width=18),
     ExportColumn("专业", lambda u: u.programme, width=16),
-    ExportColumn("学历层次", lambda u: u.get_level_display(), width=10),
+    ExportColumn("学历层次", choice_label("level"), width=10),
     ExportColumn("入学时间", lambda u: u.enrolled_on, width=12),
     ExportColumn("预计毕业时间", lambda u: u.expected_graduation, width=12),
     ExportColumn("实际毕业时间", lambda u: u.actual_graduation, width=12),
-    ExportColumn("状态", lambda u: u.get_status_display(), width=8),
+    ExportColumn("状态", choice_label("status"), width=8),
     ExportColumn("学费（元）", lambda u: u.tuition_fee, width=10),
     ExportColumn("学费补贴（元）", lambda u: u.tuition_subsidy, width=12),
     ExportColumn("学费补贴核定日期", lambda u: u.tuition_subsidy_date, width=14),
