@@ -76,8 +76,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Greatest
 from django.urls import reverse
@@ -103,6 +104,10 @@ from .scope import get_scoped_or_404, scoped
 
 CACHE_SECONDS = 15 * 60
 CACHE_PREFIX = "touyan:dashboard:v1"
+# The last part computed for a scope, whatever the data version or day: what the page shows while
+# a background refresh (settings.DASHBOARD_BACKGROUND_REFRESH) computes the current one.
+LATEST_SECONDS = 3 * 24 * 60 * 60
+REFRESH_LOCK_SECONDS = 5 * 60
 
 # ---------------------------------------------------------------------------------------------
 # What providers return
@@ -318,6 +323,7 @@ class Dashboard:
     from_cache: bool
     drill: Township | None
     townships: list[tuple[int, str]]  # drill-down options (county users)
+    refreshing: bool = False  # some parts are the previous version; a background job computes them
 
     @property
     def counts(self) -> dict:
@@ -398,26 +404,44 @@ def resolve_drill(user, township_id) -> Township | None:
     return get_scoped_or_404(user, Township, pk=pk)
 
 
-def build_dashboard(user, *, township_id=None, today: datetime.date | None = None) -> Dashboard:
+def build_dashboard(user, *, township_id=None, today: datetime.date | None = None, background: bool | None = None) -> Dashboard:
     """The page for ``user``'s scope. Each cacheable provider is cached on its own, keyed by the
     version of the tables *it* depends on: a write in one domain recomputes that domain's figures
-    only. One query for all versions, one cache round trip for all parts."""
+    only. One query for all versions, one cache round trip for all parts.
+
+    With ``background`` (default: settings.DASHBOARD_BACKGROUND_REFRESH, on in production) a part
+    whose data changed since it was computed is not recomputed inside the request: the page shows
+    the scope's previous part, says so ("正在更新"), and queues one refresh job for the scope
+    (dashboard_refresh_task), so that no request waits for prefecture-wide aggregates. Only a
+    scope that has never been computed (or whose last part expired, LATEST_SECONDS) is computed
+    in the request."""
     today = today or timezone.localdate()
+    if background is None:
+        background = settings.DASHBOARD_BACKGROUND_REFRESH
     drill = resolve_drill(user, township_id)
     ctx = DashboardContext(user=user, today=today, drill=drill)
     providers = sorted(PROVIDERS.values(), key=lambda p: (p.order, p.key))
     cached_providers = [p for p in providers if p.cache]
     values = version_values([*cached_providers, _TOWNSHIP_LIST])
-    base = f"{CACHE_PREFIX}:{_scope_key(user, drill)}:{today.isoformat()}"
+    scope = _scope_key(user, drill)
+    base = f"{CACHE_PREFIX}:{scope}:{today.isoformat()}"
     keys = {p.key: f"{base}:{p.key}:{_token(values, _version_sources([p]))}" for p in [*cached_providers, _TOWNSHIP_LIST]}
-    found = cache.get_many(list(keys.values()))
-    fresh = {}
+    latest = {p.key: f"{CACHE_PREFIX}:{scope}:latest:{p.key}" for p in cached_providers}
+    found = cache.get_many([*keys.values(), *latest.values()])
+    fresh, newest = {}, {}
     parts = []
+    stale = False
     for provider in cached_providers:
-        part = found.get(keys[provider.key])
+        key = keys[provider.key]
+        part = found.get(key)
+        previous_key, previous = found.get(latest[provider.key], (None, None))
+        if part is None and previous is not None and (previous_key == key or background):
+            part = previous  # the same version (its own entry expired), or shown while refreshing
+            stale = stale or previous_key != key
         if part is None:
             part = {**_run([provider], user, ctx), "computed_at": timezone.now()}
-            fresh[keys[provider.key]] = part
+            fresh[key] = part
+            newest[latest[provider.key]] = (key, part)
         parts.append(part)
     townships = found.get(keys[_TOWNSHIP_LIST.key])
     if townships is None:
@@ -425,6 +449,10 @@ def build_dashboard(user, *, township_id=None, today: datetime.date | None = Non
         fresh[keys[_TOWNSHIP_LIST.key]] = townships
     if fresh:
         cache.set_many(fresh, CACHE_SECONDS)
+    if newest:
+        cache.set_many(newest, LATEST_SECONDS)
+    if stale:
+        _queue_refresh(user, drill, scope, today)
     live = _run([p for p in providers if not p.cache], user, ctx)
     return Dashboard(
         figures=[f for part in parts for f in part["figures"]] + live["figures"],
@@ -435,26 +463,55 @@ def build_dashboard(user, *, township_id=None, today: datetime.date | None = Non
         from_cache=not fresh,
         drill=drill,
         townships=townships,
+        refreshing=stale,
     )
+
+
+def _refresh_lock(scope: str) -> str:
+    return f"{CACHE_PREFIX}:{scope}:refreshing"
+
+
+def _queue_refresh(user, drill: Township | None, scope: str, today: datetime.date) -> None:
+    """One refresh job per scope at a time (the lock expires by itself if a worker dies)."""
+    if not cache.add(_refresh_lock(scope), 1, REFRESH_LOCK_SECONDS):
+        return
+    from .tasks import dashboard_refresh_task
+
+    transaction.on_commit(
+        lambda: dashboard_refresh_task.delay(user_id=user.pk, township_id=drill.pk if drill else None, on=today.isoformat()),
+        robust=True,  # a broker outage must not break the page: it keeps showing the previous figures
+    )
+
+
+def dashboard_refresh(*, user, township_id=None, today: datetime.date | None = None) -> Dashboard:
+    """The background job: compute the scope's out-of-date parts (and store them as its latest)."""
+    board = build_dashboard(user, township_id=township_id, today=today, background=False)
+    cache.delete(_refresh_lock(_scope_key(user, board.drill)))
+    return board
 
 
 # The drill-down options (county users): cached like a provider, invalidated by township changes.
 _TOWNSHIP_LIST = Provider("township_options", 0, depends_on=(Township,))
 
 
-def dashboard_warm(*, today: datetime.date | None = None) -> int:
+def dashboard_warm(*, today: datetime.date | None = None, drill_downs: bool = True) -> int:
     """Precompute the page for every scope that has an active user (county staff and each
-    township), so the first visit of the day is served from the cache (Celery beat, early
-    morning). One user per scope: the page depends on the scope, not on the person."""
+    township) and, for county-wide users, each township's drill-down, so that no visit of the
+    day computes a scope in the request (Celery beat, early morning; and when a worker starts).
+    One user per scope: the page depends on the scope, not on the person. Returns the number of
+    scopes computed."""
     from .models import User
 
     scopes = {}
     for user in User.objects.filter(is_active=True).order_by("id"):
         if not (user.sees_all_townships or user.township_id):
             continue
-        scopes.setdefault(_scope_key(user, None), user)
-    for user in scopes.values():
-        build_dashboard(user, today=today)
+        scopes.setdefault(_scope_key(user, None), (user, None))
+        if drill_downs and user.sees_all_townships:
+            for township_id in scoped(user, Township).order_by("sort_order", "code").values_list("id", flat=True):
+                scopes.setdefault(f"{_scope_key(user, None)}:{township_id}", (user, township_id))
+    for user, township_id in scopes.values():
+        build_dashboard(user, township_id=township_id, today=today, background=False)
     return len(scopes)
 
 

@@ -46,3 +46,21 @@ def import_batch_apply_task(batch_id: int, user_id: int) -> str:
     from .spreadsheets.batches import import_batch_apply
 
     return import_batch_apply(batch=ImportBatch.objects.get(pk=batch_id), by=User.objects.get(pk=user_id)).status
+
+
+@shared_task(name="cadres.tasks.dashboard_refresh_task")
+def dashboard_refresh_task(user_id: int, township_id: int | None = None, on: str | None = None) -> bool:
+    """Queued by the home page when its data changed: compute the scope's current parts."""
+    from django.http import Http404
+
+    from .dashboard import dashboard_refresh
+    from .models import User
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    try:
+        dashboard_refresh(user=user, township_id=township_id, today=datetime.date.fromisoformat(on) if on else None)
+    except Http404:  # the drill-down township is gone or out of the user's scope by now
+        return False
+    return True

@@ -128,6 +128,13 @@ else:
 # Eager unless a broker is configured; CELERY_EAGER=1/0 overrides.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Home page: when its data changed, show the previous figures ("正在更新") and recompute them on
+# the worker instead of inside the request (cadres.dashboard.build_dashboard). Off when tasks
+# run eagerly (there is no worker to hand them to).
+DASHBOARD_BACKGROUND_REFRESH = env_bool("DASHBOARD_BACKGROUND_REFRESH", not CELERY_TASK_ALWAYS_EAGER)
+# A starting worker warms every scope's home page (production; off in development and CI, where
+# the worker serves a test database).
+DASHBOARD_WARM_ON_WORKER_START = env_bool("DASHBOARD_WARM_ON_WORKER_START", not DEBUG and not CELERY_TASK_ALWAYS_EAGER)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
