@@ -108,6 +108,7 @@ CACHE_PREFIX = "touyan:dashboard:v1"
 # a background refresh (settings.DASHBOARD_BACKGROUND_REFRESH) computes the current one.
 LATEST_SECONDS = 3 * 24 * 60 * 60
 REFRESH_LOCK_SECONDS = 5 * 60
+WARM_LOCK_SECONDS = 60 * 60
 
 # ---------------------------------------------------------------------------------------------
 # What providers return
@@ -499,7 +500,17 @@ def dashboard_warm(*, today: datetime.date | None = None, drill_downs: bool = Tr
     township) and, for county-wide users, each township's drill-down, so that no visit of the
     day computes a scope in the request (Celery beat, early morning; and when a worker starts).
     One user per scope: the page depends on the scope, not on the person. Returns the number of
-    scopes computed."""
+    scopes computed (0 when another warm-up is running: several workers starting at once)."""
+    lock = f"{CACHE_PREFIX}:warming"
+    if not cache.add(lock, 1, WARM_LOCK_SECONDS):
+        return 0
+    try:
+        return _warm_scopes(today=today, drill_downs=drill_downs)
+    finally:
+        cache.delete(lock)
+
+
+def _warm_scopes(*, today: datetime.date | None, drill_downs: bool) -> int:
     from .models import User
 
     scopes = {}

@@ -144,3 +144,13 @@ def test_worker_start_warms_the_pages_only_when_configured(settings, monkeypatch
     settings.DASHBOARD_WARM_ON_WORKER_START = True
     celery_module._warm_dashboard()
     assert sent == ["cadres.tasks.dashboard_warm_task"]
+
+
+def test_only_one_warm_up_runs_at_a_time(county_user, township_a):
+    VillageFactory(township=township_a)
+    cache.add(f"{dashboard.CACHE_PREFIX}:warming", 1, 60)  # another worker is warming
+    assert dashboard.dashboard_warm() == 0
+    assert build_dashboard(county_user).from_cache is False  # nothing was computed
+    cache.delete(f"{dashboard.CACHE_PREFIX}:warming")
+    assert dashboard.dashboard_warm() == 2  # county and its one drill-down
+    assert dashboard.dashboard_warm() == 2  # the lock is released afterwards
