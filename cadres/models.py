@@ -403,12 +403,13 @@ class AppointmentQuerySet(ScopedQuerySet):
 class Appointment(models.Model):
     """Person × village × post × dates. One person may hold several posts at once."""
 
-    # person/village/post/status have no single-column indexes: the composite indexes in Meta
-    # lead with them (fewer indexes = a 10,000-row import's COPY maintains fewer b-trees).
+    # person/post/status have no single-column indexes: the composite indexes in Meta lead with
+    # them (fewer indexes = a 10,000-row import's COPY maintains fewer b-trees). ``village`` keeps
+    # its own: removing a single-column index on village_id makes Django's schema editor drop
+    # every index on exactly that column — on PostgreSQL the partial unique index behind
+    # one_current_secretary too (tests/cadres/test_services.py caught it).
     person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="appointments", db_index=False)
-    village = models.ForeignKey(
-        Village, verbose_name="村(社区)", on_delete=models.PROTECT, related_name="appointments", db_index=False
-    )
+    village = models.ForeignKey(Village, verbose_name="村(社区)", on_delete=models.PROTECT, related_name="appointments")
     post = models.CharField("职务", max_length=30)
     post_name = models.CharField("职务名称", max_length=50, help_text="任职时的职务名称（取自当年政策配置）。")
     start_date = models.DateField("任职时间")
