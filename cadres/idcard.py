@@ -58,7 +58,7 @@ def parse_id_number(raw: object) -> IdFacts:
         birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError("身份证号中的出生日期（第7–14位）不是有效日期。", code="birth_date") from None
-    if birth.year < 1900 or (birth.year >= 2000 and birth > datetime.date.today()):
+    if birth > datetime.date.today() or birth.year < 1900:
         raise ValidationError("身份证号中的出生日期不合理。", code="birth_date")
     expected = ric.calc_check_digit(number)
     if number[17] != expected:

@@ -91,7 +91,7 @@ def validate_party_fields(values: dict[str, Any], birth_date: datetime.date) -> 
         errors["party_join_date"] = "入党时间不能早于出生日期。"
     elif join and (join - birth_date).days < 18 * 365:
         errors["party_join_date"] = "入党时须年满十八周岁，请核对入党时间。"
-    if join and join.year >= 2000 and join > datetime.date.today():
+    if join and join > datetime.date.today():
         errors["party_join_date"] = "入党时间不能晚于今天。"
     if values.get("ethnicity") and values["ethnicity"] not in choices.ETHNICITY_NAMES:
         errors["ethnicity"] = f"“{values['ethnicity']}”不是56个民族的规范名称。"

@@ -29,7 +29,7 @@ from cadres.choices import NORMAL_DEPARTURE_REASONS, FilingStatus
 from cadres.models import Appointment, Person, Township, User
 from cadres.policy import post_table
 from cadres.scope import in_scope, scoped
-from cadres.spreadsheets.fastwrite import insert_with_history
+from cadres.spreadsheets.fastwrite import copy_history, insert_with_history
 
 from . import paymath, standards
 from .choices import RUN_PERIOD_KIND, EntrySource, EntryType, PeriodKind, RunKind, RunStatus
@@ -769,17 +769,14 @@ def _copy_lines_to_ledger(run: PayRun, by: User) -> int:
             [*params, run.pk],
         )
         count = cur.rowcount
-        hmodel = LedgerEntry.history.model
-        tracked = [
-            f.column for f in LedgerEntry._meta.concrete_fields if f.column in {h.column for h in hmodel._meta.concrete_fields}
-        ]
-        meta = ["history_date", "history_change_reason", "history_type", "history_user_id"]
-        cur.execute(
-            f"INSERT INTO {q(hmodel._meta.db_table)} ({', '.join(q(c) for c in [*tracked, *meta])}) "  # noqa: S608
-            f"SELECT {', '.join(q(c) for c in tracked)}, %s, %s, %s, %s FROM {entry_table} WHERE {q('pay_run_id')} = %s "
-            f"AND {q('reverses_id')} IS NULL ORDER BY {q('id')}",
-            [now, f"发放批次{run.pk}入账", "+", by.pk, run.pk],
-        )
+    copy_history(
+        LedgerEntry,
+        where=f"{q('pay_run_id')} = %s AND {q('reverses_id')} IS NULL",
+        params=[run.pk],
+        now=now,
+        reason=f"发放批次{run.pk}入账",
+        user=by,
+    )
     return count
 
 

@@ -80,28 +80,32 @@ def insert_with_history(model, rows: list[dict], *, user, reason: str) -> list[i
     columns = ["id", *[f.column for f in fields]]
     tuples = [(pk, *[row.get(f.attname, defaults[f.attname]) for f in fields]) for pk, row in zip(ids, rows, strict=True)]
     copy_rows(model._meta.db_table, columns, tuples)
-    history = getattr(model, "history", None)
-    if history is not None:
-        copy_history(model, history.model, fields, ids, now=now, reason=reason, user=user)
+    if getattr(model, "history", None) is not None:
+        if connection.vendor == "postgresql":
+            copy_history(model, where='"id" = ANY(%s)', params=[ids], now=now, reason=reason, user=user)
+        else:
+            for i in range(0, len(ids), 500):  # SQLite: at most 999 parameters a statement
+                chunk = ids[i : i + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                copy_history(model, where=f'"id" IN ({marks})', params=chunk, now=now, reason=reason, user=user)
     return ids
 
 
-def copy_history(model, hmodel, fields, ids: list[int], *, now, reason: str, user) -> None:
-    """One '+' history row per just-inserted row, copied by the database itself
-    (INSERT … SELECT from the rows just written): the values travel to the server once."""
-    tracked = {f.attname for f in hmodel._meta.concrete_fields}
-    cols = ", ".join(f'"{c}"' for c in ["id", *[f.column for f in fields if f.attname in tracked]])
-    meta = '"history_date", "history_change_reason", "history_type", "history_user_id"'
-    head = f'INSERT INTO "{hmodel._meta.db_table}" ({cols}, {meta}) SELECT {cols}, %s, %s, %s, %s FROM "{model._meta.db_table}"'  # noqa: S608 (names from model meta)
-    params = [now, reason, "+", getattr(user, "pk", None)]
+def copy_history(model, *, where: str, params: list, now, reason: str, user) -> None:
+    """One '+' django-simple-history row for each row of ``model`` matching ``where`` (SQL over
+    the model's own table), copied by the database itself (INSERT … SELECT from the rows just
+    written): the values travel to the server once."""
+    hmodel = model.history.model
+    q = connection.ops.quote_name
+    tracked = {f.column for f in hmodel._meta.concrete_fields}
+    cols = ", ".join(q(f.column) for f in model._meta.concrete_fields if f.column in tracked)
+    meta = ", ".join(q(c) for c in ("history_date", "history_change_reason", "history_type", "history_user_id"))
+    sql = (
+        f"INSERT INTO {q(hmodel._meta.db_table)} ({cols}, {meta}) "  # noqa: S608 (names from model meta)
+        f"SELECT {cols}, %s, %s, %s, %s FROM {q(model._meta.db_table)} WHERE {where} ORDER BY {q(model._meta.pk.column)}"
+    )
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(head + ' WHERE "id" = ANY(%s) ORDER BY "id"', [*params, ids])
-            return
-        for i in range(0, len(ids), 500):  # SQLite: at most 999 parameters a statement
-            chunk = ids[i : i + 500]
-            marks = ", ".join(["%s"] * len(chunk))
-            cur.execute(head + f' WHERE "id" IN ({marks}) ORDER BY "id"', [*params, *chunk])
+        cur.execute(sql, [now, reason, "+", getattr(user, "pk", None), *params])
 
 
 def new_token() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -117,20 +118,9 @@ def find_header(rows: list[list], cols: list[Col], scan: int = 30) -> HeaderMatc
 
 
 def is_footer_or_blank(row: list) -> bool:
-    first = None
-    filled = 0
-    for c in row:
-        if c is None or c == "":
-            continue
-        cell = str(c).strip()
-        if not cell:
-            continue
-        filled += 1
-        if first is None:
-            first = cell
-        elif filled > 1:
-            break
-    if first is None:
+    # the first two non-empty cells are all the test needs (rows are read whole, 20+ cells wide)
+    filled = list(itertools.islice((cell for c in row if c not in (None, "") and (cell := str(c).strip())), 2))
+    if not filled:
         return True
-    first = unicodedata.normalize("NFKC", first).replace(" ", "")
-    return first.startswith(SKIP_ROW_MARKERS) or (filled == 1 and any(m in first for m in SKIP_ROW_MARKERS))
+    first = unicodedata.normalize("NFKC", filled[0]).replace(" ", "")
+    return first.startswith(SKIP_ROW_MARKERS) or (len(filled) == 1 and any(m in first for m in SKIP_ROW_MARKERS))
