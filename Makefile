@@ -71,6 +71,8 @@ browser:
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "==> apt-get install$$missing (for the browser tests)"; \
+		: "a package run interrupted earlier (seen on a new machine) blocks apt until dpkg finishes it"; \
+		DEBIAN_FRONTEND=noninteractive dpkg --configure -a >/dev/null 2>&1 || true; \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } || \
 			echo "WARNING: could not install$$missing; the browser tests (tests/e2e) will be skipped." >&2; \
 	else \

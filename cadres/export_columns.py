@@ -1,7 +1,11 @@
 """Columns of the register's list exports (Chinese headers; personal columns masked by role)."""
 
+from django.db.models import CharField, OuterRef
+from django.db.models.functions import Concat
+
 from .exports import ExportColumn as C
-from .exports import choice_label
+from .exports import JoinedText, choice_label
+from .models import Appointment
 
 
 def _flags(v):
@@ -13,8 +17,17 @@ def _secretary(v):
     return s.person.name if s else "（空缺）"
 
 
-def _posts(p):
-    return "、".join(f"{a.village.township.name}{a.village.name}{a.post_name}" for a in getattr(p, "current_appointments", []))
+def current_posts_text() -> JoinedText:
+    """A person's current posts as one text, "甲镇一村党组织书记、甲镇一村村委会主任" (ordered by
+    village and post, as the person list shows them), computed by the database."""
+    posts = (
+        Appointment.objects.current()
+        .filter(person_id=OuterRef("pk"))
+        .order_by("village_id", "post")
+        .annotate(text=Concat("village__township__name", "village__name", "post_name", output_field=CharField()))
+        .values("text")
+    )
+    return JoinedText(posts)
 
 
 LIST_COLUMNS = {
@@ -49,33 +62,34 @@ LIST_COLUMNS = {
         C("现任书记", _secretary),
         C("村类型标记", _flags, width=30),
     ],
+    # The two longest lists of the register are read with values_list() (no model instances).
     "人员名册": [
-        C("姓名", lambda p: p.name),
-        C("性别", choice_label("sex")),
-        C("民族", lambda p: p.ethnicity),
-        C("出生日期", lambda p: p.birth_date),
-        C("身份证号", lambda p: p.id_number, personal="id", width=21),
-        C("政治面貌", choice_label("political_status")),
-        C("入党时间", lambda p: p.party_join_date),
-        C("全日制学历", choice_label("education_fulltime")),
-        C("在职学历", choice_label("education_inservice")),
-        C("毕业院校及专业", lambda p: p.school_major, width=20),
-        C("退役军人", lambda p: p.is_veteran),
-        C("联系电话", lambda p: p.phone, personal="phone", width=14),
-        C("现任职务", _posts, width=40),
+        C("姓名", field="name"),
+        C("性别", field="sex"),
+        C("民族", field="ethnicity"),
+        C("出生日期", field="birth_date"),
+        C("身份证号", field="id_number", personal="id", width=21),
+        C("政治面貌", field="political_status"),
+        C("入党时间", field="party_join_date"),
+        C("全日制学历", field="education_fulltime"),
+        C("在职学历", field="education_inservice"),
+        C("毕业院校及专业", field="school_major", width=20),
+        C("退役军人", field="is_veteran"),
+        C("联系电话", field="phone", personal="phone", width=14),
+        C("现任职务", field="export_current_posts", expression=current_posts_text(), width=40),
     ],
     "任职名册": [
-        C("乡镇(街道)", lambda a: a.village.township.name),
-        C("村(社区)", lambda a: a.village.name),
-        C("姓名", lambda a: a.person.name),
-        C("身份证号", lambda a: a.person.id_number, personal="id", width=21),
-        C("职务", lambda a: a.post_name),
-        C("任职时间", lambda a: a.start_date),
-        C("离任时间", lambda a: a.end_date),
-        C("离任原因", choice_label("end_reason")),
-        C("换届届次", lambda a: a.cohort),
-        C("备案状态", choice_label("status"), width=20),
-        C("资格联审", lambda a: a.qualification_review.get_outcome_display() if a.qualification_review else "未关联"),
+        C("乡镇(街道)", field="village__township__name"),
+        C("村(社区)", field="village__name"),
+        C("姓名", field="person__name"),
+        C("身份证号", field="person__id_number", personal="id", width=21),
+        C("职务", field="post_name"),
+        C("任职时间", field="start_date"),
+        C("离任时间", field="end_date"),
+        C("离任原因", field="end_reason"),
+        C("换届届次", field="cohort"),
+        C("备案状态", field="status", width=20),
+        C("资格联审", field="qualification_review__outcome", empty="未关联"),
     ],
     "驻村第一书记名册": [
         C("姓名", lambda f: f.person.name),

@@ -17,7 +17,17 @@ from django.db.models import Max, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from ..models import ImportBatch, Township
-from .pipeline import CHANGED, NEW, STATUS_LABELS, Preview, RowResult, clean_file, get_sheet_type, plan_preview
+from .pipeline import (
+    CHANGED,
+    NEW,
+    STATUS_LABELS,
+    Preview,
+    RowResult,
+    clean_file,
+    get_sheet_type,
+    paused_gc,
+    plan_preview,
+)
 
 log = logging.getLogger(__name__)
 Status = ImportBatch.Status
@@ -194,6 +204,7 @@ def _plain(values: dict) -> dict:
     return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in values.items()}
 
 
+@paused_gc()
 def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
     """Validate the whole file and store the per-row preview. Writes only the batch row."""
     st = get_sheet_type(batch.sheet_type)
@@ -236,6 +247,7 @@ def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
     return batch
 
 
+@paused_gc()
 def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
     """Re-validate against the current database and write everything in one transaction.
     Any error → nothing is written. Re-applying an identical file writes nothing; running the
