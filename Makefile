@@ -72,7 +72,7 @@ browser:
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "==> apt-get install$$missing (for the browser tests)"; \
 		: "a package run interrupted earlier (seen on a new machine) blocks apt until dpkg finishes it"; \
-		DEBIAN_FRONTEND=noninteractive dpkg --configure -a >/dev/null 2>&1 || true; \
+		DEBIAN_FRONTEND=noninteractive dpkg --configure -a >/dev/null || echo "WARNING: dpkg --configure -a failed (see above)" >&2; \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } || \
 			echo "WARNING: could not install$$missing; the browser tests (tests/e2e) will be skipped." >&2; \
 	else \

@@ -49,24 +49,26 @@ class ExportColumn:
 
 
 class JoinedText(Subquery):
-    """The values of a one-column subquery joined into one text (、 between them) in the
-    subquery's ORDER BY order, e.g. a person's current posts; NULL when it has no rows.
+    """The values of a subquery joined into one text (、 between them) in the subquery's ORDER BY
+    order, e.g. a person's current posts; NULL when it has no rows, on both databases.
 
-    PostgreSQL: ARRAY_TO_STRING(ARRAY(subquery), sep), which keeps the subquery's order; SQLite
-    (tests, the embedded default): GROUP_CONCAT over the ordered subquery."""
+    The subquery selects exactly one annotation (``.annotate(text=…).values("text")``): its alias
+    is what the SQLite form reads. PostgreSQL: NULLIF(ARRAY_TO_STRING(ARRAY(subquery), sep), ''),
+    ARRAY() keeping the subquery's order; SQLite (tests, the embedded default): GROUP_CONCAT over
+    the ordered subquery (which SQLite reads in order)."""
 
     output_field = CharField()
 
     def __init__(self, queryset: QuerySet, separator: str = "、"):
-        selected = [*queryset.query.values_select, *queryset.query.annotation_select]
-        if len(selected) != 1:
-            raise ValueError("JoinedText needs a subquery of one column (.values('x'))")
+        selected = list(queryset.query.annotation_select)
+        if queryset.query.values_select or len(selected) != 1:
+            raise ValueError("JoinedText needs a subquery selecting one annotation: .annotate(x=…).values('x')")
         self.column, self.separator = selected[0], separator
         super().__init__(queryset, output_field=CharField())
 
     def as_sql(self, compiler, connection, template=None, **extra_context):
         if connection.vendor == "postgresql":
-            template = "ARRAY_TO_STRING(ARRAY(%(subquery)s), %%s)"
+            template = "NULLIF(ARRAY_TO_STRING(ARRAY(%(subquery)s), %%s), '')"
             sql, params = super().as_sql(compiler, connection, template=template, **extra_context)
             return sql, (*params, self.separator)
         if connection.vendor == "sqlite":
@@ -177,7 +179,9 @@ def export_queryset(
             yield row
 
     text_cols = [i for i, c in enumerate(columns) if c.personal]
-    by_values = isinstance(queryset, QuerySet) and all(c.field for c in columns)
+    by_values = any(c.field for c in columns)
+    if by_values and not (isinstance(queryset, QuerySet) and all(c.field for c in columns)):
+        raise ValueError(f"{what}: columns read by field need a queryset, and every column of the list must name a field")
     if by_values:
         rows = masked_rows(user, counted(value_rows(queryset, columns)), columns)
     else:

@@ -1,11 +1,13 @@
 """The 人员名册 export read with values_list(): the same cells as the person list, bounded queries."""
 
 import datetime
+import gc
 import io
 
 import openpyxl
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -136,3 +138,68 @@ def test_appointment_export_cells_match_the_models_own_labels(client, county_use
     assert {r[-1] for r in got} == {"未关联", reviewed.qualification_review.get_outcome_display()}
     assert sum(r[6] == "辞职" for r in got) == 1
     assert sum(r[8] == "待乡镇审核" for r in got) == 1
+
+
+def test_appointment_export_masks_ids_for_auditors(client, auditor, register):
+    zhao, _ = register
+    client.force_login(auditor)
+    ids = {r["身份证号"] for r in _rows(client.get(reverse("cadres:appointment_export")))}
+    assert zhao.id_number not in ids
+    assert all(i.startswith(zhao.id_number[:6]) and "*" in i for i in ids)
+
+
+def test_joined_text_is_null_without_rows_and_ordered_with_them(register):
+    from cadres.export_columns import current_posts_text
+
+    zhao, qian = register
+    texts = dict(Person.objects.annotate(posts=current_posts_text()).values_list("pk", "posts"))
+    assert texts[qian.pk] is None  # not "" on PostgreSQL either
+    assert texts[zhao.pk].split("、") == [
+        f"{a.village.township.name}{a.village.name}{a.post_name}"
+        for a in Person.objects.with_related().get(pk=zhao.pk).current_appointments
+    ]
+
+
+def test_joined_text_takes_one_annotation_only():
+    from cadres.exports import JoinedText
+    from cadres.models import Appointment
+
+    with pytest.raises(ValueError):
+        JoinedText(Appointment.objects.values("post_name"))
+    with pytest.raises(ValueError):
+        JoinedText(Appointment.objects.annotate(a=F("post"), b=F("post_name")).values("a", "b"))
+
+
+def test_an_export_mixing_fields_and_getters_is_refused(county_user):
+    from cadres.exports import export_queryset
+
+    columns = [ExportColumn("姓名", field="name"), ExportColumn("性别", lambda p: p.sex)]
+    with pytest.raises(ValueError):
+        export_queryset(user=county_user, queryset=Person.objects.all(), columns=columns, what="人员名册")
+    with pytest.raises(ValueError):
+        export_queryset(user=county_user, queryset=[], columns=columns[:1], what="人员名册")
+    assert not ExportLog.objects.exists()
+
+
+def test_paused_gc_is_shared_by_overlapping_steps_and_restores_the_collector():
+    from cadres.spreadsheets.pipeline import paused_gc
+
+    assert gc.isenabled()
+    first, second = paused_gc(), paused_gc()
+    first.__enter__()
+    second.__enter__()  # a second step starting while the first runs (another thread)
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # still paused: the second step has not ended
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), paused_gc():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # it was off before: left off
+    finally:
+        gc.enable()
