@@ -130,9 +130,10 @@ def worker(db: str, sizes: list[int], stock_max: int, repeats: int, out: Path) -
             data = path.read_bytes()
             r = results[size] = {}
             small = size <= 10000
-            r["raw_read"] = median_of(repeats if small else 1, lambda: read_calamine(data))
+            n = repeats if small else 1
+            r["raw_read"] = median_of(n, lambda: read_calamine(data))
             r["openpyxl_read"] = timed(lambda: read_openpyxl(path)) if small else None
-            r["baseline_read_copy"] = median_of(repeats if small else 1, lambda: copy_baseline(connection, read_calamine(data)))
+            r["baseline_read_copy"] = median_of(n, lambda: copy_baseline(connection, read_calamine(data)))
 
             def preview():
                 b = import_batch_create(by=user, sheet_type="cadres", filename=path.name, data=data, township=t)
@@ -146,7 +147,7 @@ def worker(db: str, sizes: list[int], stock_max: int, repeats: int, out: Path) -
             # The whole cycle (empty register → preview → apply → re-upload) `repeats` times on
             # the smaller sizes; each figure is the median of its runs.
             runs = {"preview": [], "apply": [], "preview_plus_apply": [], "reupload_unchanged": []}
-            for i in range(repeats if small else 1):
+            for i in range(n):
                 if i:
                     empty_register()
                 start = time.perf_counter()
@@ -157,25 +158,28 @@ def worker(db: str, sizes: list[int], stock_max: int, repeats: int, out: Path) -
                 assert Person.objects.count() == size
                 runs["preview_plus_apply"].append(runs["preview"][-1] + runs["apply"][-1])
                 runs["reupload_unchanged"].append(timed(reapply))
-            for key, values in runs.items():
-                r[key] = statistics.median(values)
-                r[key + "_runs"] = values
+            record_medians(r, runs)
             if size == max(sizes):  # the export reads the people just imported, before stock replaces them
                 results["export"] = export_bench(size)
             if size <= stock_max:
                 # Stock gets the same treatment: median of the same number of runs, each from an
                 # empty register (first import), then the same file again (re-import).
                 stock = {"stock_import_export": [], "stock_reimport": []}
-                for _ in range(repeats if small else 1):
+                for _ in range(n):
                     empty_register()
                     stock["stock_import_export"].append(timed(lambda: stock_import(data)))
                     stock["stock_reimport"].append(timed(lambda: stock_import(data)))
-                for key, values in stock.items():
-                    r[key] = statistics.median(values)
-                    r[key + "_runs"] = values
+                record_medians(r, stock)
             else:
                 r["stock_import_export"] = r["stock_reimport"] = None
     out.write_text(json.dumps(results))
+
+
+def record_medians(r: dict, runs: dict[str, list[float]]) -> None:
+    """Each measurement's median under its name, its runs under name_runs."""
+    for key, values in runs.items():
+        r[key] = statistics.median(values)
+        r[key + "_runs"] = values
 
 
 def median_of(n: int, fn) -> float:

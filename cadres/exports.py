@@ -57,8 +57,6 @@ class JoinedText(Subquery):
     ARRAY() keeping the subquery's order; SQLite (tests, the embedded default): GROUP_CONCAT over
     the ordered subquery (which SQLite reads in order)."""
 
-    output_field = CharField()
-
     def __init__(self, queryset: QuerySet, separator: str = "、"):
         selected = list(queryset.query.annotation_select)
         if queryset.query.values_select or len(selected) != 1:
@@ -93,8 +91,7 @@ def _field_labels(model, path: str) -> dict | None:
 
 @functools.cache
 def _choice_labels(model, field_name: str) -> tuple[str, dict]:
-    field = model._meta.get_field(field_name)
-    return field.attname, {value: str(label) for value, label in field.flatchoices}
+    return model._meta.get_field(field_name).attname, _field_labels(model, field_name) or {}
 
 
 def choice_label(field_name: str) -> Callable[[object], object]:
@@ -180,7 +177,7 @@ def export_queryset(
 
     text_cols = [i for i, c in enumerate(columns) if c.personal]
     by_values = any(c.field for c in columns)
-    if by_values and not (isinstance(queryset, QuerySet) and all(c.field for c in columns)):
+    if by_values != all(c.field for c in columns) or (by_values and not isinstance(queryset, QuerySet)):
         raise ValueError(f"{what}: columns read by field need a queryset, and every column of the list must name a field")
     if by_values:
         rows = masked_rows(user, counted(value_rows(queryset, columns)), columns)
