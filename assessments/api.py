@@ -12,9 +12,9 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cadres.api.views import RegisterViewSet
 from cadres.models import Township
-from cadres.scope import scoped
+from core.api import ApiViewSet
+from core.scope import scoped
 
 from . import selectors, services
 from .choices import RaterGroup
@@ -224,7 +224,7 @@ class RollupInput(serializers.Serializer):
 
 
 @extend_schema_view(list=extend_schema(summary="年度考核列表"), retrieve=extend_schema(summary="年度考核详情"))
-class CampaignViewSet(RegisterViewSet):
+class CampaignViewSet(ApiViewSet):
     serializer_class = CampaignSerializer
     lookup_field = "year"
 
@@ -233,7 +233,7 @@ class CampaignViewSet(RegisterViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="考核对象列表"), retrieve=extend_schema(summary="考核对象详情"))
-class ReviewViewSet(RegisterViewSet):
+class ReviewViewSet(ApiViewSet):
     serializer_class = ReviewSerializer
     ordering_fields = ["year", "id"]
     write_permissions = {
@@ -265,7 +265,7 @@ class ReviewViewSet(RegisterViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="考核结果列表"), retrieve=extend_schema(summary="考核结果详情（含计算过程）"))
-class ResultViewSet(RegisterViewSet):
+class ResultViewSet(ApiViewSet):
     serializer_class = ResultSerializer
     ordering_fields = ["year", "score", "rank"]
     write_permissions = {"override": (("assessments.override_result", "assessments.resolve_tie"), None)}
@@ -292,7 +292,7 @@ class ResultViewSet(RegisterViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="考核后续处理建议"), retrieve=extend_schema(summary="后续处理详情"))
-class ProposalViewSet(RegisterViewSet):
+class ProposalViewSet(ApiViewSet):
     serializer_class = ProposalSerializer
     write_permissions = {
         "confirm": (("assessments.decide_proposal",), "只有县委组织部可以确认考核后续处理。"),
@@ -320,7 +320,7 @@ class ProposalViewSet(RegisterViewSet):
 
 
 @extend_schema_view(retrieve=extend_schema(summary="汇总计算进度"), list=extend_schema(summary="汇总计算记录"))
-class RollupRunViewSet(mixins.CreateModelMixin, RegisterViewSet):
+class RollupRunViewSet(mixins.CreateModelMixin, ApiViewSet):
     serializer_class = RollupRunSerializer
     write_permissions = {"create": (("assessments.run_rollup",), "只有县委组织部可以运行年度汇总。")}
 

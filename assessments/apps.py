@@ -7,9 +7,8 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "年度考核"
 
     def ready(self):
-        from cadres.choices import Role
         from cadres.person_sections import PersonSection, register_person_history, register_person_section
-        from cadres.services import register_role_permissions
+        from core.roles import Role, register_domain_app, register_role_permissions
 
         from . import policy_section, sheets  # noqa: F401  (register the policy section and the sheet type)
         from .selectors import person_section_context
@@ -27,6 +26,7 @@ class AssessmentsConfig(AppConfig):
         register_person_history("考核测评票", _tally_history)
         register_person_history("考核结果", _result_history)
         register_person_history("考核后续处理", _proposal_history)
+        register_domain_app("assessments")
         register_role_permissions(
             Role.CLERK,
             [

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from cadres.dashboard import (
+from cadres.models import Township
+from core.dashboard import (
     Chart,
     DashboardContext,
     DataTable,
@@ -15,7 +16,6 @@ from cadres.dashboard import (
     percent,
     register_dashboard_provider,
 )
-from cadres.models import Township
 
 from .choices import RaterGroup, ReviewEntryStatus
 from .models import AnnualReview, BallotTally, ReviewCampaign, ReviewResult

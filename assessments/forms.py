@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from cadres.forms import Form
+from core.forms import Form
 
 from . import choices
 from .policy_section import section_for_year

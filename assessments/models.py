@@ -2,7 +2,7 @@
 
 Rules that span rows live in services.py; scoring rules are pure functions in scoring.py driven
 by the yearly policy. Every model has a QuerySet that narrows itself to one township, which is
-what ``cadres.scope.scoped`` uses.
+what ``core.scope.scoped`` uses.
 """
 
 from __future__ import annotations

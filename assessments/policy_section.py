@@ -7,7 +7,7 @@ through :func:`rules_for_year`.
 
 from __future__ import annotations
 
-from cadres.policy import Column, Group, Section, Table, policy_for_year, register_section
+from core.policy import Column, Group, Section, Table, policy_for_year, register_section
 
 from . import choices
 from .scoring import Rules, rules_from_policy

@@ -1,4 +1,4 @@
-"""Reads of the annual review. Every user-facing queryset starts from ``cadres.scope.scoped``."""
+"""Reads of the annual review. Every user-facing queryset starts from ``core.scope.scoped``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import defaultdict
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from cadres.models import Person, Township, Village
-from cadres.scope import get_scoped_or_404, scoped
+from core.scope import get_scoped_or_404, scoped
 
 from .choices import ProposalStatus, RaterGroup, ResultStatus, ReviewEntryStatus
 from .models import (

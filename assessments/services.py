@@ -22,8 +22,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cadres import choices as cadres_choices
 from cadres.models import Appointment, Township, User
-from cadres.scope import in_scope, scoped
-from cadres.spreadsheets.fastwrite import insert_with_history
+from core.fastwrite import insert_with_history
+from core.scope import in_scope, scoped
 
 from . import scoring
 from .choices import (

@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from cadres.scope import scoped
-from cadres.spreadsheets import normalize as n
-from cadres.spreadsheets.headers import Col
-from cadres.spreadsheets.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
+from cadres import normalize as n
+from core.imports.headers import Col
+from core.imports.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
+from core.scope import scoped
 
 from .choices import ENTRY_PHASES, RaterGroup
 from .models import AnnualReview, BallotTally, ReviewCampaign

@@ -14,10 +14,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from cadres.exports import ExportColumn, choice_label, export_queryset
 from cadres.models import Person, Township, Village
-from cadres.scope import get_scoped_or_404, scoped
-from cadres.views import ObjectFormView, PageView
+from core.exports import ExportColumn, choice_label, export_queryset
+from core.scope import get_scoped_or_404, scoped
+from core.views import ObjectFormView, PageView
 
 from . import deadlines, forms, selectors, services
 from .choices import PHASE_ORDER, ItemKind, ProposalKind, ProposalStatus, RaterGroup, ResultStatus, ReviewEntryStatus

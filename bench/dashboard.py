@@ -158,8 +158,8 @@ def run(args: argparse.Namespace) -> int:
 
     from django.conf import settings
 
-    from cadres import dashboard as dash
-    from cadres import tasks
+    from core import dashboard as dash
+    from core import tasks
 
     queued: list[dict] = []
     tasks.dashboard_refresh_task.delay = lambda **kwargs: queued.append(kwargs)  # recorded, not run

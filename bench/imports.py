@@ -101,7 +101,7 @@ def worker(db: str, sizes: list[int], stock_max: int, repeats: int, out: Path) -
     from cadres import choices
     from cadres.models import Appointment, FilingEvent, ImportBatch, Person, Township, User, Village
     from cadres.services import user_set_role
-    from cadres.spreadsheets.batches import import_batch_apply, import_batch_create, import_batch_preview
+    from core.imports.batches import import_batch_apply, import_batch_create, import_batch_preview
 
     def empty_register() -> None:
         ImportBatch.objects.all().delete()
@@ -193,7 +193,7 @@ def timed(fn) -> float:
 
 
 def read_calamine(data: bytes):
-    from cadres.spreadsheets.reader import read_workbook
+    from core.imports.reader import read_workbook
 
     return read_workbook(data)[1][0].rows
 

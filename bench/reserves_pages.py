@@ -55,7 +55,7 @@ def main() -> int:
     from django.urls import reverse
 
     from cadres.models import User, Village
-    from cadres.scope import scoped
+    from core.scope import scoped
     from reserves.models import ReserveCandidate
     from reserves.selectors import default_cohort
 

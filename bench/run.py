@@ -88,7 +88,7 @@ def main() -> int:
     from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
     from cadres.models import Person, Township, User, Village
-    from cadres.scope import scoped
+    from core.scope import scoped
 
     try:
         started = time.perf_counter()

@@ -55,7 +55,8 @@ def build_register(n_people: int) -> dict:
     from cadres import choices
     from cadres.idcard import make_id_number
     from cadres.models import Appointment, Person, Township, User, Village
-    from cadres.services import roles_sync, user_set_role
+    from cadres.services import user_set_role
+    from core.roles import roles_sync
 
     roles_sync()
     townships = Township.objects.bulk_create(

@@ -151,8 +151,8 @@ def main() -> int:
 
     from cadres.choices import Role
     from cadres.models import Appointment, Township, User
-    from cadres.scope import scoped
     from cadres.services import user_set_role
+    from core.scope import scoped
     from training import selectors
 
     try:

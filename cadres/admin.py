@@ -5,8 +5,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.exports import LoggedExportMixin
+
 from . import resources
-from .exports import LoggedExportMixin
 from .models import (
     Appointment,
     DepartmentVerdict,

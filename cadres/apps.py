@@ -1,21 +1,112 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
-def _sync_roles(sender, **kwargs):
-    from .services import roles_sync
+def _register_roles() -> None:
+    """What each role holds of the register's permissions (county staff and admins: everything)."""
+    from core.roles import Role, register_domain_app, register_masked_permissions, register_role_permissions
 
-    roles_sync()
+    register_domain_app("cadres")
+    register = [
+        "township",
+        "village",
+        "villageflag",
+        "person",
+        "personrecord",
+        "appointment",
+        "filingevent",
+        "qualificationreview",
+        "departmentverdict",
+        "firstsecretary",
+        "presencemonth",
+        "policyprofile",
+    ]
+    view_all = [f"view_{m}" for m in register]
+    clerk = [
+        *view_all,
+        "add_person",
+        "change_person",
+        "add_personrecord",
+        "change_village",
+        "add_appointment",
+        "change_appointment",
+        "approve_appointment",
+        "add_qualificationreview",
+        "view_personal_data",
+        "add_presencemonth",
+        "change_presencemonth",
+        # change history of the clerk's own township on the person and village pages (login
+        # logs need the axes permissions, which clerks do not get)
+        "view_history",
+    ]
+    register_role_permissions(Role.COUNTY, ["*"])
+    register_role_permissions(Role.ADMIN, ["*"])
+    register_role_permissions(Role.AUDITOR, [f"cadres.{c}" for c in (*view_all, "view_vetting_details", "view_history")])
+    register_role_permissions(Role.CLERK, [f"cadres.{c}" for c in clerk])
+    # Auditors read everything but personal data (full ID numbers and phones).
+    register_masked_permissions(["view_personal_data"])
+
+
+def _register_badges() -> None:
+    from core.templatetags.touyan import register_badges
+
+    from . import choices
+
+    register_badges(
+        "filing",
+        {
+            choices.FilingStatus.DRAFT: "text-bg-warning",
+            choices.FilingStatus.TOWNSHIP_APPROVED: "text-bg-info",
+            choices.FilingStatus.FILED: "text-bg-success",
+            choices.FilingStatus.REJECTED: "text-bg-secondary",
+        },
+    )
+    register_badges(
+        "vetting",
+        {
+            choices.VettingResult.PENDING: "text-bg-warning",
+            choices.VettingResult.PASS: "text-bg-success",
+            choices.VettingResult.FAIL: "text-bg-danger",
+        },
+    )
+    register_badges(
+        "posting",
+        {
+            choices.FirstSecretaryStatus.ACTIVE: "text-bg-success",
+            choices.FirstSecretaryStatus.EXPIRED: "text-bg-secondary",
+            choices.FirstSecretaryStatus.RECALLED: "text-bg-danger",
+        },
+    )
 
 
 class CadresConfig(AppConfig):
+    """The register: townships, villages, people (一人一档), appointments, joint review, first
+    secretaries — and the concrete framework models (user, policy profile, import batch, export log)."""
+
     default_auto_field = "django.db.models.BigAutoField"
     name = "cadres"
+    verbose_name = "村干部名册"
 
     def ready(self):
-        from . import policy_sections, sheets  # noqa: F401  (register the policy section and sheet types)
+        # register the policy section, the sheet types and the home page's provider
+        from core.imports.batches import register_rollback_guard
+        from core.imports.pipeline import BASE_READ_MODELS
 
-        # Reference data, not domain logic: keep the role groups in step with the permissions.
-        # Connected for every app (no sender): each app's permissions are created by its own
-        # post_migrate, and the groups must include the domain apps that come after cadres.
-        post_migrate.connect(_sync_roles, dispatch_uid="cadres_roles_sync")
+        from . import dashboard, policy_sections, sheets  # noqa: F401
+
+        _register_roles()
+        _register_badges()
+        # Every sheet type's plan reads the register (the preview's fingerprint covers these).
+        BASE_READ_MODELS.extend(
+            m
+            for m in (
+                "cadres.Person",
+                "cadres.Appointment",
+                "cadres.FirstSecretary",
+                "cadres.Village",
+                "cadres.Township",
+                "cadres.PolicyProfile",
+            )
+            if m not in BASE_READ_MODELS
+        )
+        # An import is not undone when rows it wrote were changed or referenced since.
+        register_rollback_guard(sheets.touched_since)

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from django.db import models
 
+from core.roles import Role  # noqa: F401  (a user's role: reached as choices.Role across the register)
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
@@ -19,13 +21,6 @@ ETHNICITY_NAMES = {item["name"] for item in _load("ethnicities.json")}
 DEFAULT_POSTS = _load("posts.json")
 SECRETARY = "secretary"
 CHAIR = "chair"
-
-
-class Role(models.TextChoices):
-    COUNTY = "county", "县委组织部工作人员"
-    CLERK = "clerk", "乡镇组织委员"
-    AUDITOR = "auditor", "审计只读"
-    ADMIN = "admin", "系统管理员"
 
 
 class TownshipKind(models.TextChoices):

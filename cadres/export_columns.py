@@ -3,8 +3,9 @@
 from django.db.models import CharField, OuterRef
 from django.db.models.functions import Concat
 
-from .exports import ExportColumn as C
-from .exports import JoinedText, choice_label
+from core.exports import ExportColumn as C
+from core.exports import JoinedText, choice_label
+
 from .models import Appointment
 
 

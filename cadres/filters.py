@@ -45,7 +45,7 @@ class TownshipScopedChoiceFilter(df.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
     def get_queryset(self, request):
-        from .scope import scoped
+        from core.scope import scoped
 
         return scoped(getattr(request, "user", None), Township)
 

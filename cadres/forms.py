@@ -2,61 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
-from django.core.exceptions import ValidationError
+
+from core.forms import DATE_INPUT, BootstrapMixin, Form, add_service_errors  # noqa: F401  (shared by the register's forms)
 
 from . import choices
 from .models import Person, PersonRecord
-from .policy import Column, Group, Table
-
-DATE_INPUT = {"type": "date"}
-
-
-class BootstrapMixin:
-    """Bootstrap 5 classes on every widget; ``is-invalid`` on fields with errors."""
-
-    def _bootstrap(self) -> None:
-        for name, field in self.fields.items():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
-                css = "form-select"
-            else:
-                css = "form-control"
-            if isinstance(field, forms.DateField):
-                widget.input_type = "date"
-                widget.format = "%Y-%m-%d"
-            if self._errors and name in self._errors:
-                css += " is-invalid"
-            widget.attrs["class"] = css
-
-    def full_clean(self):
-        super().full_clean()
-        self._bootstrap()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._bootstrap()
-
-
-class Form(BootstrapMixin, forms.Form):
-    pass
-
-
-def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's field-keyed ValidationError on the form's fields (others on top)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
-    if isinstance(form, BootstrapMixin):
-        form._bootstrap()
 
 
 def _model_fields(model, names: list[str]) -> dict[str, forms.Field]:
@@ -310,98 +261,3 @@ class FirstSecretaryEndForm(Form):
     )
     ended_on = forms.DateField(label="实际离村日期")
     note = forms.CharField(label="说明（召回须填写原因）", required=False, max_length=300)
-
-
-# ---------------------------------------------------------------------------------------------
-# Policy profile: forms generated from the registered sections (generic for every app)
-# ---------------------------------------------------------------------------------------------
-
-
-class PolicyProfileCreateForm(Form):
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    title = forms.CharField(label="名称", max_length=100, required=False, help_text="留空则为“XXXX年度政策配置”。")
-
-
-def column_field(col: Column) -> forms.Field:
-    common = {"label": col.label, "required": col.required, "help_text": col.help_text}
-    if col.kind == "int":
-        return forms.IntegerField(min_value=col.min_value, max_value=col.max_value, **common)
-    if col.kind == "decimal":
-        return forms.DecimalField(min_value=col.min_value, max_value=col.max_value, **common)
-    if col.kind == "bool":
-        return forms.BooleanField(label=col.label, required=False, help_text=col.help_text)
-    if col.kind == "choice":
-        return forms.ChoiceField(choices=[("", "请选择"), *col.choices], **common)
-    return forms.CharField(max_length=300, **common)
-
-
-def _json_value(value):
-    return str(value) if isinstance(value, Decimal) else value
-
-
-def group_form_class(group: Group) -> type[Form]:
-    return type(f"{group.key.title()}Form", (Form,), {col.key: column_field(col) for col in group.fields})
-
-
-class BaseTableFormSet(forms.BaseFormSet):
-    unique_key = "code"
-
-    def clean(self):
-        if any(self.errors):
-            return
-        seen: dict = {}
-        for form in self.forms:
-            if not form.cleaned_data or self._should_delete_form(form):
-                continue
-            value = form.cleaned_data.get(self.unique_key)
-            if value in (None, ""):
-                continue
-            if value in seen:
-                form.add_error(self.unique_key, f"代码“{value}”重复，每行代码须唯一。")
-                form._bootstrap()
-            seen[value] = form
-        if any(self.errors):
-            raise ValidationError("表格中有重复的代码。")
-
-    def rows(self) -> list[dict]:
-        rows = []
-        for form in self.forms:
-            if not form.cleaned_data or self._should_delete_form(form):
-                continue
-            rows.append({k: _json_value(v) for k, v in form.cleaned_data.items() if k != "DELETE"})
-        return rows
-
-
-def table_formset_class(table: Table):
-    row_form = type(f"{table.key.title()}RowForm", (Form,), {col.key: column_field(col) for col in table.columns})
-    return forms.formset_factory(row_form, formset=BaseTableFormSet, extra=2, can_delete=True)
-
-
-class SectionEditor:
-    """One form or formset per part of a section; ``values()`` is what the service stores."""
-
-    def __init__(self, section, current: dict, data=None):
-        self.section = section
-        self.parts = []
-        for part in section.parts:
-            if isinstance(part, Table):
-                formset_class = table_formset_class(part)
-                formset_class.unique_key = part.unique_key
-                initial = [{col.key: row.get(col.key) for col in part.columns} for row in current.get(part.key, [])]
-                self.parts.append((part, "table", formset_class(data, initial=initial, prefix=part.key)))
-            else:
-                form_class = group_form_class(part)
-                initial = current.get(part.key, {})
-                self.parts.append((part, "group", form_class(data, initial=initial, prefix=part.key)))
-
-    def is_valid(self) -> bool:
-        return all([obj.is_valid() for _, _, obj in self.parts])
-
-    def values(self) -> dict:
-        values = {}
-        for part, kind, obj in self.parts:
-            if kind == "table":
-                values[part.key] = obj.rows()
-            else:
-                values[part.key] = {k: _json_value(v) for k, v in obj.cleaned_data.items()}
-        return values

@@ -2,7 +2,7 @@
 
 Rules that span rows live in services.py; models hold fields, one-row facts and DB invariants.
 Every model's QuerySet knows how to narrow itself to one township (``for_township``), which is
-what the single scoping function in ``cadres.scope`` uses.
+what the single scoping function in ``core.scope`` uses.
 """
 
 from __future__ import annotations
@@ -16,24 +16,20 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.models import (  # noqa: F401  (private_storage: named by migration 0002)
+    AbstractExportLog,
+    AbstractImportBatch,
+    AbstractPolicyProfile,
+    ScopedQuerySet,
+    private_storage,
+)
+
 from . import choices
 from .idcard import id_number_validator
 
 # ---------------------------------------------------------------------------------------------
 # Scoping support
 # ---------------------------------------------------------------------------------------------
-
-
-class ScopedQuerySet(models.QuerySet):
-    """A QuerySet that can narrow itself to one township.
-
-    ``township_path`` is the lookup from the model to the township id.
-    """
-
-    township_path: str = "township_id"
-
-    def for_township(self, township_id: int):
-        return self.filter(**{self.township_path: township_id})
 
 
 # Extra ways a person belongs to a township, registered by other apps (reserves, …): each is a
@@ -53,7 +49,7 @@ def register_person_township_link(func) -> None:
 
 
 class User(AbstractUser):
-    """A department or township user. The role decides the data scope (see cadres.scope)."""
+    """A department or township user. The role decides the data scope (see core.scope)."""
 
     full_name = models.CharField("姓名", max_length=50, blank=True)
     role = models.CharField("角色", max_length=20, choices=choices.Role.choices, default=choices.Role.COUNTY)
@@ -721,33 +717,13 @@ class PresenceMonth(models.Model):
 # ---------------------------------------------------------------------------------------------
 
 
-class PolicyProfile(models.Model):
-    """The county's rules for one year, as data. Each app owns a section (see cadres.policy)."""
+class PolicyProfile(AbstractPolicyProfile):
+    """The county's rules for one year, as data. Each app owns a section (see core.policy)."""
 
-    year = models.PositiveIntegerField("年度", unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)])
-    title = models.CharField("名称", max_length=100)
-    data = models.JSONField("规则数据", default=dict)
-    note = models.TextField("说明", blank=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="修改人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    updated_at = models.DateTimeField("修改时间", auto_now=True)
     history = HistoricalRecords(verbose_name="政策配置变更记录")
 
-    class Meta:
-        verbose_name = "年度政策配置"
-        verbose_name_plural = "年度政策配置"
-        ordering = ["-year"]
-
-    def __str__(self) -> str:
-        return f"{self.year}年度 {self.title}"
-
-    def section(self, key: str) -> dict:
-        from .policy import section_defaults
-
-        merged = dict(section_defaults(key))
-        merged.update(self.data.get(key, {}))
-        return merged
+    class Meta(AbstractPolicyProfile.Meta):
+        pass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -755,100 +731,35 @@ class PolicyProfile(models.Model):
 # ---------------------------------------------------------------------------------------------
 
 
-def private_storage():
-    """Uploaded files live outside the web root (never served by URL)."""
-    from django.core.files.storage import FileSystemStorage
-
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
-
-
 class ImportBatchQuerySet(ScopedQuerySet):
     township_path = "township_id"
 
 
-class ImportBatch(models.Model):
+class ImportBatch(AbstractImportBatch):
     """One uploaded file and what became of it (who, when, checksum, counts, rollback data)."""
 
-    class Status(models.TextChoices):
-        UPLOADED = "uploaded", "已上传"
-        PREVIEWING = "previewing", "校验中"
-        PREVIEWED = "previewed", "待确认"
-        INVALID = "invalid", "有错误"
-        APPLYING = "applying", "导入中"
-        APPLIED = "applied", "已导入"
-        FAILED = "failed", "导入失败"
-        ROLLED_BACK = "rolled_back", "已撤销"
-
-    sheet_type = models.CharField("表格类型", max_length=40)
-    file = models.FileField("文件", upload_to="imports/%Y/%m/", storage=private_storage, max_length=300)
-    original_name = models.CharField("原文件名", max_length=255)
-    size = models.PositiveIntegerField("大小(字节)", default=0)
-    checksum = models.CharField("SHA-256", max_length=64, db_index=True)
     township = models.ForeignKey(
         Township, verbose_name="乡镇(街道)", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.UPLOADED, db_index=True)
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
-    counts = models.JSONField("统计", default=dict, blank=True)
-    summary = models.JSONField("预览", default=dict, blank=True, help_text="行状态、错误与提示。")
-    message = models.TextField("说明", blank=True)
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    applied_at = models.DateTimeField("导入时间", null=True, blank=True)
-    touched = models.JSONField("变更对象", default=dict, blank=True)
-    rolled_back_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="撤销人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    rolled_back_at = models.DateTimeField("撤销时间", null=True, blank=True)
 
     objects = ImportBatchQuerySet.as_manager()
 
-    class Meta:
-        verbose_name = "表格导入批次"
-        verbose_name_plural = "表格导入批次"
-        ordering = ["-uploaded_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.original_name}（{self.get_status_display()}）"
-
-    @property
-    def progress_percent(self) -> int:
-        if not self.progress_total:
-            return 0 if self.status in (self.Status.UPLOADED, self.Status.PREVIEWING, self.Status.APPLYING) else 100
-        return min(100, round(100 * self.progress_done / self.progress_total))
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in (self.Status.PREVIEWING, self.Status.APPLYING)
+    class Meta(AbstractImportBatch.Meta):
+        pass
 
 
 class ExportLogQuerySet(ScopedQuerySet):
     township_path = "township_id"
 
 
-class ExportLog(models.Model):
+class ExportLog(AbstractExportLog):
     """Who downloaded which list, with which filters and how many rows (personal data)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.PROTECT, related_name="+")
     township = models.ForeignKey(
         Township, verbose_name="用户所属乡镇", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    what = models.CharField("导出内容", max_length=100)
-    filters = models.JSONField("筛选条件", default=dict, blank=True)
-    rows = models.PositiveIntegerField("行数", default=0)
-    masked = models.BooleanField("已脱敏", default=True)
-    at = models.DateTimeField("时间", auto_now_add=True)
 
     objects = ExportLogQuerySet.as_manager()
 
-    class Meta:
-        verbose_name = "导出日志"
-        verbose_name_plural = "导出日志"
-        ordering = ["-at"]
-
-    def __str__(self) -> str:
-        return f"{self.user} 导出 {self.what}（{self.rows}行）"
+    class Meta(AbstractExportLog.Meta):
+        pass

@@ -1,6 +1,6 @@
 """The register's section of the yearly policy profile."""
 
-from .policy import Column, Group, Section, Table, register_section
+from core.policy import Column, Group, Section, Table, register_section
 
 POST_CLASSES = (("principal", "主职"), ("deputy", "副职"), ("general", "一般干部"))
 POST_BODIES = (

@@ -11,10 +11,14 @@ import datetime
 import unicodedata
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
+
+from core.policy import policy_for_year, post_info
+from core.roles import ROLE_GROUPS
+from core.services import excluded_fields, model_save, require_perm, require_scope
 
 from . import choices
 from .choices import FilingStatus, FirstSecretaryStatus, VettingResult
@@ -26,7 +30,6 @@ from .models import (
     FirstSecretary,
     Person,
     PersonRecord,
-    PolicyProfile,
     PresenceMonth,
     QualificationReview,
     Township,
@@ -34,8 +37,6 @@ from .models import (
     Village,
     VillageFlag,
 )
-from .policy import SECTIONS, default_profile_data, policy_for_year, post_info
-from .scope import in_scope
 
 PERSON_FIELDS = [
     "name",
@@ -57,26 +58,6 @@ PERSON_FIELDS = [
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def _require(by: User, perm: str, message: str = "您没有执行此操作的权限。") -> None:
-    if by is None or not by.has_perm(perm):
-        raise PermissionDenied(message)
-
-
-def _require_scope(by: User, obj, message: str = "该记录不在您的数据范围内。") -> None:
-    if by is not None and not in_scope(by, obj):
-        raise PermissionDenied(message)
-
-
-def _save(obj, *, by: User | None, update_fields: list[str] | None = None) -> None:
-    obj._history_user = by
-    obj.full_clean(exclude=None if update_fields is None else _excluded(obj, update_fields))
-    obj.save(update_fields=update_fields)
-
-
-def _excluded(obj, update_fields: list[str]) -> list[str]:
-    return [f.name for f in obj._meta.fields if f.name not in update_fields]
 
 
 def validate_party_fields(values: dict[str, Any], birth_date: datetime.date) -> None:
@@ -116,7 +97,7 @@ def person_create(
 ) -> Person:
     """Create a person file. Sex and birth date come from the ID number; when the caller also
     gives them, they must agree."""
-    _require(by, "cadres.add_person")
+    require_perm(by, "cadres.add_person")
     try:
         facts = parse_id_number(id_number)
     except ValidationError as exc:
@@ -143,15 +124,15 @@ def person_create(
         registered_township=registered_township,
         **fields,
     )
-    _save(person, by=by)
+    model_save(person, by=by)
     return person
 
 
 @transaction.atomic
 def person_update(*, person: Person, by: User, **fields: Any) -> Person:
     """Change the editable fields; ID number, sex and birth date follow the ID and are fixed."""
-    _require(by, "cadres.change_person")
-    _require_scope(by, person)
+    require_perm(by, "cadres.change_person")
+    require_scope(by, person)
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise ValidationError({k: "该项不能在此修改。" for k in unknown})
@@ -163,7 +144,7 @@ def person_update(*, person: Person, by: User, **fields: Any) -> Person:
         return person
     for name in changed:
         setattr(person, name, fields[name])
-    _save(person, by=by, update_fields=[*changed, "updated_at"])
+    model_save(person, by=by, update_fields=[*changed, "updated_at"])
     return person
 
 
@@ -181,8 +162,8 @@ def person_record_add(
     end_date: datetime.date | None = None,
     note: str = "",
 ) -> PersonRecord:
-    _require(by, "cadres.add_personrecord")
-    _require_scope(by, person)
+    require_perm(by, "cadres.add_personrecord")
+    require_scope(by, person)
     if date > datetime.date.today():
         raise ValidationError({"date": "日期不能晚于今天。"})
     if end_date and end_date < date:
@@ -198,7 +179,7 @@ def person_record_add(
         end_date=end_date,
         note=note,
     )
-    _save(record, by=by)
+    model_save(record, by=by)
     return record
 
 
@@ -238,7 +219,7 @@ def _check_and_save(obj, conflicts, *, by: User, update_fields: list[str] | None
     errors = conflicts(obj)
     try:
         obj.full_clean(
-            exclude=[*errors, *([] if update_fields is None else _excluded(obj, update_fields))], validate_unique=False
+            exclude=[*errors, *([] if update_fields is None else excluded_fields(obj, update_fields))], validate_unique=False
         )
     except ValidationError as exc:
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
@@ -256,7 +237,7 @@ def township_create(
     *, by: User, name: str, code: str, kind: str = choices.TownshipKind.TOWNSHIP, sort_order: int = 0
 ) -> Township:
     """County staff add a township/subdistrict (区划代码 9–12 digits, unique; name unique)."""
-    _require(by, "cadres.add_township", "只有县委组织部可以新建乡镇(街道)。")
+    require_perm(by, "cadres.add_township", "只有县委组织部可以新建乡镇(街道)。")
     township = Township(name=_strip(name), code=_strip(code), kind=kind, sort_order=sort_order or 0)
     _check_and_save(township, _township_conflicts, by=by)
     return township
@@ -264,8 +245,8 @@ def township_create(
 
 @transaction.atomic
 def township_update(*, township: Township, by: User, **fields: Any) -> Township:
-    _require(by, "cadres.change_township", "只有县委组织部可以修改乡镇(街道)。")
-    _require_scope(by, township)
+    require_perm(by, "cadres.change_township", "只有县委组织部可以修改乡镇(街道)。")
+    require_scope(by, township)
     unknown = set(fields) - set(TOWNSHIP_FIELDS)
     if unknown:
         raise ValidationError({k: "该项不能在此修改。" for k in unknown})
@@ -300,8 +281,8 @@ def village_create(
     note: str = "",
 ) -> Village:
     """County staff add a village/community (12-digit code, unique; name unique in the township)."""
-    _require(by, "cadres.add_village", "只有县委组织部可以新建村(社区)。")
-    _require_scope(by, township)
+    require_perm(by, "cadres.add_village", "只有县委组织部可以新建村(社区)。")
+    require_scope(by, township)
     village = Village(
         township=township,
         name=_strip(name),
@@ -320,8 +301,8 @@ def village_create(
 def village_update(*, village: Village, by: User, **fields: Any) -> Village:
     """Clerks keep their villages' figures up to date; county staff may also rename, recode or
     move a village to another township."""
-    _require(by, "cadres.change_village")
-    _require_scope(by, village)
+    require_perm(by, "cadres.change_village")
+    require_scope(by, village)
     unknown = set(fields) - set(VILLAGE_FIELDS) - set(VILLAGE_STRUCTURE_FIELDS)
     if unknown:
         raise ValidationError({k: "该项不能在此修改。" for k in unknown})
@@ -330,9 +311,9 @@ def village_update(*, village: Village, by: User, **fields: Any) -> Village:
     if not changed:
         return village
     if set(changed) & set(VILLAGE_STRUCTURE_FIELDS):
-        _require(by, "cadres.manage_village", "只有县委组织部可以修改村(社区)名称、代码和所属乡镇。")
+        require_perm(by, "cadres.manage_village", "只有县委组织部可以修改村(社区)名称、代码和所属乡镇。")
         if "township" in changed:
-            _require_scope(by, fields["township"])
+            require_scope(by, fields["township"])
     village = Village.objects.select_for_update().get(pk=village.pk)
     for k in changed:
         setattr(village, k, fields[k])
@@ -345,8 +326,8 @@ FLAG_EARLIEST = datetime.date(2000, 1, 1)
 
 @transaction.atomic
 def village_flag_add(*, village: Village, by: User, kind: str, start_date: datetime.date, basis: str = "") -> VillageFlag:
-    _require(by, "cadres.add_villageflag")
-    _require_scope(by, village)
+    require_perm(by, "cadres.add_villageflag")
+    require_scope(by, village)
     if kind not in choices.VillageFlagKind.values:
         raise ValidationError({"kind": "请选择村类型。"})
     if not (FLAG_EARLIEST <= start_date <= timezone.localdate()):
@@ -354,14 +335,14 @@ def village_flag_add(*, village: Village, by: User, kind: str, start_date: datet
     if VillageFlag.objects.current(start_date).filter(village=village, kind=kind).exists():
         raise ValidationError({"kind": f"该村在{start_date:%Y年%m月%d日}已是“{choices.VillageFlagKind(kind).label}”。"})
     flag = VillageFlag(village=village, kind=kind, start_date=start_date, basis=basis)
-    _save(flag, by=by)
+    model_save(flag, by=by)
     return flag
 
 
 @transaction.atomic
 def village_flag_end(*, flag: VillageFlag, by: User, end_date: datetime.date) -> VillageFlag:
-    _require(by, "cadres.change_villageflag")
-    _require_scope(by, flag)
+    require_perm(by, "cadres.change_villageflag")
+    require_scope(by, flag)
     if flag.end_date:
         raise ValidationError({"end_date": "该标记已销号。"})
     if end_date < flag.start_date:
@@ -369,7 +350,7 @@ def village_flag_end(*, flag: VillageFlag, by: User, end_date: datetime.date) ->
     if end_date > timezone.localdate():
         raise ValidationError({"end_date": "摘帽/销号日期不能晚于今天。"})
     flag.end_date = end_date
-    _save(flag, by=by, update_fields=["end_date"])
+    model_save(flag, by=by, update_fields=["end_date"])
     return flag
 
 
@@ -418,8 +399,8 @@ def appointment_create(
 ) -> Appointment:
     """Record a post. Posts that need filing (书记 by default) start as drafts and become current
     only after township approval and county filing; other posts are current at once."""
-    _require(by, "cadres.add_appointment")
-    _require_scope(by, village, "只能为本乡镇的村(社区)录入任职。")
+    require_perm(by, "cadres.add_appointment")
+    require_scope(by, village, "只能为本乡镇的村(社区)录入任职。")
     info = _post_or_error(post, start_date)
     errors = {}
     if start_date > datetime.date.today() + datetime.timedelta(days=366):
@@ -448,34 +429,34 @@ def appointment_create(
         created_by=by,
         status=FilingStatus.DRAFT if info.get("requires_filing") else FilingStatus.FILED,
     )
-    _save(appointment, by=by)
+    model_save(appointment, by=by)
     _log_filing(appointment, by=by, from_status="", note="录入")
     return appointment
 
 
 @transaction.atomic
 def appointment_attach_review(*, appointment: Appointment, by: User, review: QualificationReview) -> Appointment:
-    _require(by, "cadres.change_appointment")
-    _require_scope(by, appointment)
+    require_perm(by, "cadres.change_appointment")
+    require_scope(by, appointment)
     if review.person_id != appointment.person_id or review.village_id != appointment.village_id:
         raise ValidationError({"qualification_review": "所选资格联审不是此人在该村的联审记录。"})
     appointment.qualification_review = review
-    _save(appointment, by=by, update_fields=["qualification_review"])
+    model_save(appointment, by=by, update_fields=["qualification_review"])
     return appointment
 
 
 @transaction.atomic
 def appointment_township_approve(*, appointment: Appointment, by: User, note: str = "") -> Appointment:
     """Filing step 1: the township Party committee approves (乡镇审核)."""
-    _require(by, "cadres.approve_appointment")
+    require_perm(by, "cadres.approve_appointment")
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    _require_scope(by, appointment)
+    require_scope(by, appointment)
     if appointment.status != FilingStatus.DRAFT:
         raise ValidationError({"status": f"当前状态为“{appointment.get_status_display()}”，不能进行乡镇审核。"})
     _check_review_passed(appointment)
     previous = appointment.status
     appointment.status = FilingStatus.TOWNSHIP_APPROVED
-    _save(appointment, by=by, update_fields=["status"])
+    model_save(appointment, by=by, update_fields=["status"])
     _log_filing(appointment, by=by, from_status=previous, note=note)
     return appointment
 
@@ -483,7 +464,7 @@ def appointment_township_approve(*, appointment: Appointment, by: User, note: st
 @transaction.atomic
 def appointment_file(*, appointment: Appointment, by: User, note: str = "") -> Appointment:
     """Filing step 2: the county files the appointment (县级备案); only now is it current."""
-    _require(by, "cadres.file_appointment", "只有县委组织部可以办理县级备案。")
+    require_perm(by, "cadres.file_appointment", "只有县委组织部可以办理县级备案。")
     appointment = Appointment.objects.select_for_update().select_related("person").get(pk=appointment.pk)
     if appointment.status != FilingStatus.TOWNSHIP_APPROVED:
         raise ValidationError({"status": f"当前状态为“{appointment.get_status_display()}”，须先经乡镇审核。"})
@@ -508,7 +489,7 @@ def appointment_file(*, appointment: Appointment, by: User, note: str = "") -> A
     appointment.status = FilingStatus.FILED
     try:
         with transaction.atomic():
-            _save(appointment, by=by, update_fields=["status"])
+            model_save(appointment, by=by, update_fields=["status"])
     except IntegrityError:
         raise ValidationError({"status": "该村(社区)已有现任党组织书记，请先办理其离任再备案。"}) from None
     _log_filing(appointment, by=by, from_status=previous, note=note)
@@ -522,15 +503,15 @@ def appointment_reject(*, appointment: Appointment, by: User, note: str) -> Appo
         raise ValidationError({"note": "退回须填写理由。"})
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status == FilingStatus.DRAFT:
-        _require(by, "cadres.approve_appointment")
+        require_perm(by, "cadres.approve_appointment")
     elif appointment.status == FilingStatus.TOWNSHIP_APPROVED:
-        _require(by, "cadres.file_appointment", "只有县委组织部可以退回待县级备案的任职。")
+        require_perm(by, "cadres.file_appointment", "只有县委组织部可以退回待县级备案的任职。")
     else:
         raise ValidationError({"status": f"当前状态为“{appointment.get_status_display()}”，不能退回。"})
-    _require_scope(by, appointment)
+    require_scope(by, appointment)
     previous = appointment.status
     appointment.status = FilingStatus.REJECTED
-    _save(appointment, by=by, update_fields=["status"])
+    model_save(appointment, by=by, update_fields=["status"])
     _log_filing(appointment, by=by, from_status=previous, note=note)
     return appointment
 
@@ -540,9 +521,9 @@ def appointment_end(
     *, appointment: Appointment, by: User, end_date: datetime.date, end_reason: str, note: str = ""
 ) -> Appointment:
     """End a current post (离任)."""
-    _require(by, "cadres.change_appointment")
+    require_perm(by, "cadres.change_appointment")
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    _require_scope(by, appointment)
+    require_scope(by, appointment)
     errors = {}
     if not appointment.is_current:
         errors["end_date"] = "只有在任的职务才能办理离任。"
@@ -560,7 +541,7 @@ def appointment_end(
     if note:
         appointment.note = (appointment.note + "\n" + note).strip()
         fields.append("note")
-    _save(appointment, by=by, update_fields=fields)
+    model_save(appointment, by=by, update_fields=fields)
     return appointment
 
 
@@ -575,8 +556,8 @@ def qualification_review_request(
 ) -> QualificationReview:
     """Township submits a candidate (乡镇初审 done); one verdict row per department of the year's
     policy is opened for the county joint review."""
-    _require(by, "cadres.add_qualificationreview")
-    _require_scope(by, village, "只能为本乡镇的村(社区)提请资格联审。")
+    require_perm(by, "cadres.add_qualificationreview")
+    require_scope(by, village, "只能为本乡镇的村(社区)提请资格联审。")
     today = timezone.localdate()
     info = _post_or_error(post, today)
     if QualificationReview.objects.filter(person=person, village=village, post=post, outcome=VettingResult.PENDING).exists():
@@ -584,7 +565,7 @@ def qualification_review_request(
     review = QualificationReview(
         person=person, village=village, post=post, post_name=info["name"], cohort=cohort, requested_by=by, note=note
     )
-    _save(review, by=by)
+    model_save(review, by=by)
     departments = policy_for_year(today.year).section("register")["vetting_departments"]
     if not departments:
         raise ValidationError({"post": "当年政策配置中没有联审部门，请先配置。"})
@@ -611,7 +592,7 @@ def _recompute_outcome(review: QualificationReview, *, by: User) -> None:
     if outcome != review.outcome:
         review.outcome = outcome
         review.concluded_at = timezone.now() if outcome != VettingResult.PENDING else None
-        _save(review, by=by, update_fields=["outcome", "concluded_at"])
+        model_save(review, by=by, update_fields=["outcome", "concluded_at"])
 
 
 @transaction.atomic
@@ -625,7 +606,7 @@ def department_verdict_record(
     note: str = "",
 ) -> DepartmentVerdict:
     """County enters one department's result. A fail must cite a blocking negative-list item."""
-    _require(by, "cadres.record_vetting", "只有县委组织部可以录入部门联审意见。")
+    require_perm(by, "cadres.record_vetting", "只有县委组织部可以录入部门联审意见。")
     verdict = DepartmentVerdict.objects.select_related("review").select_for_update().get(pk=verdict.pk)
     items = {i["code"]: i for i in policy_for_year(verdict.review.requested_at.year).section("register")["negative_list"]}
     errors = {}
@@ -648,7 +629,7 @@ def department_verdict_record(
     verdict.note = note
     verdict.reviewed_by = by
     verdict.reviewed_at = timezone.now()
-    _save(
+    model_save(
         verdict,
         by=by,
         update_fields=[
@@ -694,8 +675,8 @@ def first_secretary_create(
     batch: str = "",
 ) -> FirstSecretary:
     """Send a first secretary to a village (先定村、再定人: the village is chosen first)."""
-    _require(by, "cadres.add_firstsecretary", "驻村第一书记由县委组织部选派。")
-    _require_scope(by, village)
+    require_perm(by, "cadres.add_firstsecretary", "驻村第一书记由县委组织部选派。")
+    require_scope(by, village)
     latest_start = timezone.localdate() + datetime.timedelta(days=366)
     if not (FIRST_SECRETARY_EARLIEST <= term_start <= latest_start):
         raise ValidationError(
@@ -720,7 +701,7 @@ def first_secretary_create(
         original_title=original_title,
         batch=batch,
     )
-    _save(posting, by=by)
+    model_save(posting, by=by)
     return posting
 
 
@@ -729,9 +710,9 @@ def first_secretary_end(
     *, posting: FirstSecretary, by: User, status: str, ended_on: datetime.date, note: str = ""
 ) -> FirstSecretary:
     """Term expired (期满) or recalled (召回撤换, reason required)."""
-    _require(by, "cadres.change_firstsecretary")
+    require_perm(by, "cadres.change_firstsecretary")
     posting = FirstSecretary.objects.select_for_update().get(pk=posting.pk)
-    _require_scope(by, posting)
+    require_scope(by, posting)
     errors = {}
     if posting.status != FirstSecretaryStatus.ACTIVE:
         errors["status"] = "该第一书记已不在岗。"
@@ -746,7 +727,7 @@ def first_secretary_end(
     posting.status = status
     posting.ended_on = ended_on
     posting.end_note = note
-    _save(posting, by=by, update_fields=["status", "ended_on", "end_note"])
+    model_save(posting, by=by, update_fields=["status", "ended_on", "end_note"])
     return posting
 
 
@@ -758,7 +739,7 @@ def first_secretary_terms_expire(*, on: datetime.date, by: User | None = None) -
         posting.status = FirstSecretaryStatus.EXPIRED
         posting.ended_on = posting.term_end
         posting.end_note = "任期届满（系统自动）"
-        _save(posting, by=by, update_fields=["status", "ended_on", "end_note"])
+        model_save(posting, by=by, update_fields=["status", "ended_on", "end_note"])
         count += 1
     return count
 
@@ -774,8 +755,8 @@ def presence_record(
     note: str = "",
 ) -> PresenceMonth:
     """Record (or correct) days in the village for one month."""
-    _require(by, "cadres.add_presencemonth")
-    _require_scope(by, posting)
+    require_perm(by, "cadres.add_presencemonth")
+    require_scope(by, posting)
     month = month.replace(day=1)
     import calendar
 
@@ -799,10 +780,10 @@ def presence_record(
             leave_days=leave_days,
             note=note,
         )
-        _save(entry, by=by)
+        model_save(entry, by=by)
     else:
         entry.days_in_village, entry.leave_days, entry.note, entry.recorded_by = days_in_village, leave_days, note, by
-        _save(entry, by=by, update_fields=["days_in_village", "leave_days", "note", "recorded_by"])
+        model_save(entry, by=by, update_fields=["days_in_village", "leave_days", "note", "recorded_by"])
     return entry
 
 
@@ -812,163 +793,8 @@ def presence_shortfall(entry: PresenceMonth, min_days: int) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Policy profile
+# Users
 # ---------------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def policy_profile_create(*, by: User, year: int, title: str = "") -> PolicyProfile:
-    """Open a year's profile as a copy of the one in force (or the defaults)."""
-    _require(by, "cadres.add_policyprofile", "只有县委组织部可以维护政策配置。")
-    if PolicyProfile.objects.filter(year=year).exists():
-        raise ValidationError({"year": f"{year}年度政策配置已存在。"})
-    base = policy_for_year(year)
-    data = base.data if base.pk else default_profile_data()
-    profile = PolicyProfile(
-        year=year,
-        title=title or f"{year}年度政策配置",
-        data=data,
-        updated_by=by,
-        note=f"复制自{base.year}年度" if base.pk else "复制自系统默认配置",
-    )
-    _save(profile, by=by)
-    return profile
-
-
-@transaction.atomic
-def policy_section_update(*, profile: PolicyProfile, by: User, key: str, values: dict) -> PolicyProfile:
-    """Replace one section's values (validated by the section's form before it reaches here)."""
-    _require(by, "cadres.change_policyprofile", "只有县委组织部可以维护政策配置。")
-    if key not in SECTIONS:
-        raise ValidationError({"section": f"未知的配置分区“{key}”。"})
-    profile = PolicyProfile.objects.select_for_update().get(pk=profile.pk)
-    data = dict(profile.data)
-    section = dict(data.get(key, {}))
-    section.update(values)
-    data[key] = section
-    profile.data = data
-    profile.updated_by = by
-    _save(profile, by=by, update_fields=["data", "updated_by", "updated_at"])
-    if SECTIONS[key].on_change:
-        from django.utils.module_loading import import_string
-
-        task = import_string(SECTIONS[key].on_change)
-        year = profile.year
-        transaction.on_commit(lambda: task.delay(year))
-    return profile
-
-
-# ---------------------------------------------------------------------------------------------
-# Users and roles
-# ---------------------------------------------------------------------------------------------
-
-ROLE_GROUPS = {
-    choices.Role.COUNTY: "县委组织部",
-    choices.Role.CLERK: "乡镇组织委员",
-    choices.Role.AUDITOR: "审计只读",
-    choices.Role.ADMIN: "系统管理员",
-}
-
-
-def role_permissions() -> dict[str, list[str]]:
-    """codename lists per role; ``*`` = every permission of the domain apps."""
-    register = [
-        "township",
-        "village",
-        "villageflag",
-        "person",
-        "personrecord",
-        "appointment",
-        "filingevent",
-        "qualificationreview",
-        "departmentverdict",
-        "firstsecretary",
-        "presencemonth",
-        "policyprofile",
-    ]
-    view_all = [f"view_{m}" for m in register]
-    return {
-        choices.Role.COUNTY: ["*"],
-        choices.Role.ADMIN: ["*"],
-        choices.Role.AUDITOR: [*view_all, "view_vetting_details", "view_history"],
-        choices.Role.CLERK: [
-            *view_all,
-            "add_person",
-            "change_person",
-            "add_personrecord",
-            "change_village",
-            "add_appointment",
-            "change_appointment",
-            "approve_appointment",
-            "add_qualificationreview",
-            "view_personal_data",
-            "add_presencemonth",
-            "change_presencemonth",
-            # change history of the clerk's own township on the person and village pages (login
-            # logs need the axes permissions below, which clerks do not get)
-            "view_history",
-        ],
-    }
-
-
-# Login logs (django-axes) in the Django admin: admins read them and may clear a lockout
-# (delete the attempt); auditors read them when their role holds ``view_history``.
-AXES_VIEW = ["axes.view_accesslog", "axes.view_accessfailurelog", "axes.view_accessattempt"]
-AXES_ROLE_PERMISSIONS = {
-    choices.Role.ADMIN: [*AXES_VIEW, "axes.delete_accessattempt"],
-    choices.Role.AUDITOR: AXES_VIEW,
-}
-
-
-DOMAIN_APPS = ["cadres", "reserves", "training", "assessments", "subsidies"]
-AUDITOR_MASKED = {"view_personal_data", "view_bank_account"}
-
-
-def roles_sync() -> None:
-    """Create/refresh the four groups and their permissions. Idempotent (runs after migrate)."""
-    from django.contrib.auth.models import Group, Permission
-
-    domain = list(Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS).select_related("content_type"))
-    axes = {f"axes.{p.codename}": p for p in Permission.objects.filter(content_type__app_label="axes")}
-    roles = role_permissions()
-    for role, codenames in roles.items():
-        group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[role])
-        if codenames == ["*"]:
-            # every domain permission, except those an app keeps for a group of its own (e.g. 财务)
-            perms = [p for p in domain if f"{p.content_type.app_label}.{p.codename}" not in RESTRICTED_PERMISSIONS]
-        else:
-            wanted = set(codenames) | set(ROLE_PERMISSION_EXTRAS.get(role, ()))
-            perms = [
-                p
-                for p in domain
-                if (p.content_type.app_label == "cadres" and p.codename in wanted)
-                or f"{p.content_type.app_label}.{p.codename}" in wanted
-                # Auditors read everything in every domain app, and change nothing.
-                # (not personal data or bank accounts: those are for the roles that keep the files / pay)
-                or (role == choices.Role.AUDITOR and p.codename.startswith("view_") and p.codename not in AUDITOR_MASKED)
-            ]
-        holds_history = codenames == ["*"] or "view_history" in codenames
-        if holds_history:
-            perms = [*perms, *(axes[name] for name in AXES_ROLE_PERMISSIONS.get(role, ()) if name in axes)]
-        group.permissions.set(perms)
-
-
-# Permissions other apps grant to the township clerk (and other non-county roles), registered in
-# their AppConfig.ready: register_role_permissions(Role.CLERK, ["reserves.add_reservecandidate", …]).
-ROLE_PERMISSION_EXTRAS: dict[str, set[str]] = {}
-
-
-def register_role_permissions(role: str, perms: list[str]) -> None:
-    ROLE_PERMISSION_EXTRAS.setdefault(role, set()).update(perms)
-
-
-# Permissions that the "*" roles (county staff, admin) do not get: an app grants them to a group of
-# its own (subsidies: full bank card numbers for the 财务 group only). Registered in AppConfig.ready.
-RESTRICTED_PERMISSIONS: set[str] = set()
-
-
-def register_restricted_permissions(perms: list[str]) -> None:
-    RESTRICTED_PERMISSIONS.update(perms)
 
 
 @transaction.atomic

@@ -12,16 +12,17 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from cadres import normalize as n
+from core.fastwrite import copy_rows, insert_with_history
+from core.imports.headers import Col
+from core.imports.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
+from core.imports.references import later_references
+from core.policy import policy_for_year
+from core.scope import scoped
+
 from . import choices
 from .models import Appointment, FilingEvent, FirstSecretary, Person, Township, Village
-from .policy import policy_for_year
-from .scope import scoped
 from .services import first_secretary_default_term_end, validate_party_fields
-from .spreadsheets import normalize as n
-from .spreadsheets.fastwrite import copy_rows, insert_with_history
-from .spreadsheets.headers import Col
-from .spreadsheets.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
-from .spreadsheets.references import later_references
 
 CHUNK = 900
 _START_SPLIT = re.compile(r"[、，,;；\s]+")
@@ -517,7 +518,7 @@ def touched_since(batch) -> list[str]:
     """Why rollback is refused: objects the batch touched that someone changed after it, and any
     row added since that references a row the rollback would delete (found generically, see
     spreadsheets.references). Empty = rollback destroys nothing but the batch's own writes."""
-    from .spreadsheets.pipeline import REGISTRY
+    from core.imports.pipeline import REGISTRY
 
     t = batch.touched
     wm = t.get("watermark", {})

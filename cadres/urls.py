@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, reports, views
+from . import reports, views
 
 app_name = "cadres"
 
@@ -43,20 +43,8 @@ urlpatterns = [
     path("first-secretaries/<int:pk>/", views.FirstSecretaryDetailView.as_view(), name="first_secretary_detail"),
     path("first-secretaries/<int:pk>/presence/", views.PresenceRecordView.as_view(), name="presence_record"),
     path("first-secretaries/<int:pk>/end/", views.FirstSecretaryEndView.as_view(), name="first_secretary_end"),
-    path("policy/", views.PolicyProfileListView.as_view(), name="policy_list"),
-    path("policy/new/", views.PolicyProfileCreateView.as_view(), name="policy_create"),
-    path("policy/<int:year>/", views.PolicyProfileDetailView.as_view(), name="policy_detail"),
-    path("policy/<int:year>/<slug:key>/edit/", views.PolicySectionEditView.as_view(), name="policy_section_edit"),
-    path("imports/", import_views.ImportListView.as_view(), name="import_list"),
-    path("imports/templates/<str:key>/", import_views.ImportTemplateView.as_view(), name="import_template"),
-    path("imports/<int:pk>/", import_views.ImportDetailView.as_view(), name="import_detail"),
-    path("imports/<int:pk>/apply/", import_views.ImportActionView.as_view(action="apply"), name="import_apply"),
-    path("imports/<int:pk>/rollback/", import_views.ImportActionView.as_view(action="rollback"), name="import_rollback"),
-    path("imports/<int:pk>/errors/", import_views.ImportErrorsView.as_view(), name="import_errors"),
-    path("imports/<int:pk>/original/", import_views.ImportOriginalView.as_view(), name="import_original"),
     path("reports/", reports.ReportsView.as_view(), name="reports"),
     path("reports/roster/", reports.RosterExportView.as_view(), name="roster_export"),
-    path("dashboard/charts/<slug:chart_id>/export/", views.DashboardChartExportView.as_view(), name="dashboard_chart_export"),
     path("people/<int:pk>/print/", views.PersonPrintView.as_view(), name="person_print"),
     path("people/<int:pk>/pdf/", views.PersonPdfView.as_view(), name="person_pdf"),
 ]

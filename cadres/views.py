@@ -11,18 +11,19 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.views import View
+
+from core.masking import can_see_personal
+from core.policy import policy_for_year, post_choices
+from core.scope import get_scoped_or_404, scoped
+from core.views import ListPageView as BaseListPageView
+from core.views import ObjectFormView, PageView
 
 from . import choices, forms, selectors, services
 from . import export_columns as exports_spec
-from .exports import export_queryset
 from .filters import (
     AppointmentFilter,
     FirstSecretaryFilter,
@@ -31,17 +32,11 @@ from .filters import (
     TownshipFilter,
     VillageFilter,
 )
-from .masking import can_see_personal
-from .models import DepartmentVerdict, Person, PolicyProfile, Township, Village, VillageFlag
+from .models import DepartmentVerdict, Person, Township, Village, VillageFlag
 from .person_sections import person_sections_for
-from .policy import SECTIONS, policy_for_year, post_choices, section_sources
-from .scope import get_scoped_or_404, scoped
-
-PAGE_SIZE = 50
-
 
 # ---------------------------------------------------------------------------------------------
-# Small private helpers (all reads still start from cadres.scope.scoped)
+# Small private helpers (all reads still start from core.scope.scoped)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -57,149 +52,11 @@ def _township_options(user):
     return scoped(user, Township)
 
 
-def _policy_profiles(user):
-    """County-wide reference data (not township-scoped): county staff, admins and auditors."""
-    if not (user.sees_all_townships and user.has_perm("cadres.view_policyprofile")):
-        raise PermissionDenied("政策配置由县委组织部维护。")
-    return PolicyProfile.objects.select_related("updated_by")
+class ListPageView(BaseListPageView):
+    """The register's lists name their export columns in cadres/export_columns.py."""
 
-
-# ---------------------------------------------------------------------------------------------
-# Base views
-# ---------------------------------------------------------------------------------------------
-
-
-class PageView(LoginRequiredMixin, View):
-    template_name = ""
-    title = ""
-
-    def render(self, context: dict, status: int = 200):
-        context.setdefault("title", self.title)
-        return render(self.request, self.template_name, context, status=status)
-
-
-class ListPageView(PageView):
-    """List with filters (FilterSet shared with API/export), whitelisted sorting, pagination, xlsx."""
-
-    filterset_class = None
-    sort_options: dict[str, tuple[str, ...]] = {}
-    default_sort = ""
-    export_name = ""
-    # Columns of the .xlsx export; the register's lists name theirs in cadres/export_columns.py, other
-    # apps' lists set them here (a list of cadres.exports.ExportColumn).
-    export_columns = None
-    export = False
-
-    def get_queryset(self):
-        raise NotImplementedError
-
-    def sorted(self, qs):
-        sort = self.request.GET.get("sort", "")
-        self.sort = sort if sort in self.sort_options else self.default_sort
-        return qs.order_by(*self.sort_options[self.sort]) if self.sort else qs
-
-    def extra_context(self) -> dict:
-        return {}
-
-    def tune_filter_form(self, form) -> None:
-        """Adjust the rendered filter form (e.g. options that come from the year's policy)."""
-
-    def get(self, request, *args, **kwargs):
-        qs = self.sorted(self.get_queryset())
-        if self.export:
-            if not self.export_name:
-                raise Http404
-            return export_queryset(
-                user=request.user,
-                queryset=qs,
-                columns=self.export_columns or exports_spec.LIST_COLUMNS[self.export_name],
-                what=self.export_name,
-                filters=request.GET.dict(),
-            )
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        filter_form = None
-        if self.filterset_class is not None:
-            filter_form = self.filterset_class(request.GET, queryset=qs.none(), request=request).form
-            self.tune_filter_form(filter_form)
-            forms.BootstrapMixin._bootstrap(filter_form)
-        return self.render(
-            {"page_obj": page, "rows": page.object_list, "filter_form": filter_form, "sort": self.sort, **self.extra_context()}
-        )
-
-
-class ObjectFormView(PageView):
-    """GET shows a form, POST validates it and calls a service.
-
-    Order matters: load the object through a scoped selector (404 if out of scope), then check the
-    permission (403), then validate.
-    """
-
-    form_class = forms.Form
-    permission: str | None = None
-    success_message = "已保存。"
-
-    def get_object(self):
-        return None
-
-    def has_permission(self) -> bool:
-        return self.permission is None or self.request.user.has_perm(self.permission)
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.kwargs = kwargs
-        self.object = self.get_object()
-        if not self.has_permission():
-            raise PermissionDenied("您没有执行此操作的权限。")
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self) -> dict:
-        return {}
-
-    def get_initial(self) -> dict:
-        return {}
-
-    def get_context(self, form) -> dict:
-        return {"form": form, "object": self.object}
-
-    def perform(self, form):
-        """Call the service; return the URL to go to."""
-        raise NotImplementedError
-
-    def get(self, request, *args, **kwargs):
-        return self.render(self.get_context(self.form_class(initial=self.get_initial(), **self.get_form_kwargs())))
-
-    def post(self, request, *args, **kwargs):
-        form = self.form_class(request.POST, initial=self.get_initial(), **self.get_form_kwargs())
-        if form.is_valid():
-            try:
-                url = self.perform(form)
-            except ValidationError as exc:
-                forms.add_service_errors(form, exc)
-            else:
-                messages.success(request, self.success_message)
-                return redirect(url)
-        return self.render(self.get_context(form))
-
-
-# ---------------------------------------------------------------------------------------------
-# Home
-# ---------------------------------------------------------------------------------------------
-
-
-class HomeView(PageView):
-    """The dashboard: figures, 待办 and charts from every app (cadres.dashboard), scoped by role;
-    county-wide users narrow everything to one township with ``?township=<id>``."""
-
-    template_name = "cadres/home.html"
-    title = "首页"
-
-    def get(self, request):
-        from . import dashboard
-
-        board = dashboard.build_dashboard(request.user, township_id=request.GET.get("township"))
-        title = f"首页 · {board.drill.name}" if board.drill else self.title
-        return self.render({"board": board, "counts": board.counts, "title": title, "today": datetime.date.today()})
+    def get_export_columns(self):
+        return self.export_columns or exports_spec.LIST_COLUMNS[self.export_name]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -940,174 +797,6 @@ class FirstSecretaryEndView(PostingActionView):
 # ---------------------------------------------------------------------------------------------
 
 
-def _section_view(profile: PolicyProfile, section) -> dict:
-    values = profile.section(section.key)
-    sources = section_sources(section.key)
-    parts = []
-    for part in section.parts:
-        if hasattr(part, "columns"):
-            rows = [[row.get(col.key) for col in part.columns] for row in values.get(part.key, [])]
-            parts.append(
-                {"part": part, "kind": "table", "columns": part.columns, "rows": rows, "source": sources.get(part.key, "")}
-            )
-        else:
-            group = values.get(part.key, {})
-            items = [(col, group.get(col.key)) for col in part.fields]
-            parts.append({"part": part, "kind": "group", "items": items, "source": sources.get(part.key, "")})
-    return {"section": section, "parts": parts}
-
-
-def _profile_changes(history_rows) -> list[dict]:
-    """simple-history rows of one profile, newest first → what changed in its data (by part)."""
-    rows = list(history_rows)
-    entries = []
-    for cur, prev in zip(rows, [*rows[1:], None], strict=True):
-        changes = []
-        if prev is not None:
-            for key, section in SECTIONS.items():
-                old, new = prev.data.get(key, {}), cur.data.get(key, {})
-                for part in section.parts:
-                    a, b = old.get(part.key), new.get(part.key)
-                    if a == b:
-                        continue
-                    if hasattr(part, "fields") and isinstance(a, dict) and isinstance(b, dict):
-                        changes.extend(
-                            f"{part.label}·{col.label}：{a.get(col.key, '（空）')} → {b.get(col.key, '（空）')}"
-                            for col in part.fields
-                            if a.get(col.key) != b.get(col.key)
-                        )
-                    else:
-                        changes.append(f"{part.label}：{len(a or [])}行 → {len(b or [])}行（表格内容已修改）")
-        entries.append(
-            {
-                "when": cur.history_date,
-                "user": cur.history_user,
-                "action": {"+": "新建", "~": "修改", "-": "删除"}[cur.history_type],
-                "changes": changes,
-            }
-        )
-    return entries
-
-
-class PolicyProfileListView(PageView):
-    template_name = "cadres/policy_list.html"
-    title = "政策配置"
-
-    def get(self, request):
-        return self.render({"profiles": _policy_profiles(request.user), "in_force": policy_for_year()})
-
-
-class PolicyProfileCreateView(ObjectFormView):
-    template_name = "cadres/policy_form.html"
-    form_class = forms.PolicyProfileCreateForm
-    permission = "cadres.add_policyprofile"
-    title = "新建年度政策配置"
-    success_message = "已新建年度政策配置。"
-
-    def get_initial(self):
-        return {"year": datetime.date.today().year + 1}
-
-    def perform(self, form):
-        profile = services.policy_profile_create(by=self.request.user, **form.cleaned_data)
-        return reverse("cadres:policy_detail", args=[profile.year])
-
-
-def _profile_or_404(user, year: int) -> PolicyProfile:
-    profile = _policy_profiles(user).filter(year=year).first()
-    if profile is None:
-        raise Http404("未找到该年度政策配置。")
-    return profile
-
-
-class PolicyProfileDetailView(PageView):
-    template_name = "cadres/policy_detail.html"
-
-    def get(self, request, year):
-        profile = _profile_or_404(request.user, year)
-        history = []
-        if selectors.can_view_history(request.user):
-            history = profile.history.select_related("history_user").order_by("-history_date", "-history_id")[:50]
-        return self.render(
-            {
-                "profile": profile,
-                "sections": [_section_view(profile, s) for s in SECTIONS.values()],
-                "history": _profile_changes(history),
-                "title": f"{profile.year}年度政策配置",
-            }
-        )
-
-
-class PolicySectionEditView(PageView):
-    template_name = "cadres/policy_section_form.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.profile = _profile_or_404(request.user, kwargs["year"])
-        self.section = SECTIONS.get(kwargs["key"])
-        if self.section is None:
-            raise Http404("未知的配置分区。")
-        if not request.user.has_perm("cadres.change_policyprofile"):
-            raise PermissionDenied("只有县委组织部可以维护政策配置。")
-        return super().dispatch(request, *args, **kwargs)
-
-    def context(self, editor, errors=()):
-        return {
-            "profile": self.profile,
-            "section": self.section,
-            "editor": editor,
-            "sources": section_sources(self.section.key),
-            "errors": errors,
-            "title": f"修改{self.profile.year}年度政策配置：{self.section.label}",
-        }
-
-    def get(self, request, year, key):
-        editor = forms.SectionEditor(self.section, self.profile.section(key))
-        return self.render(self.context(editor))
-
-    def post(self, request, year, key):
-        editor = forms.SectionEditor(self.section, self.profile.section(key), data=request.POST)
-        errors = ["请修改标红的项目后再保存。"]
-        if editor.is_valid():
-            try:
-                services.policy_section_update(profile=self.profile, by=request.user, key=key, values=editor.values())
-            except ValidationError as exc:
-                errors = exc.messages
-            else:
-                messages.success(request, "已保存政策配置。")
-                return redirect("cadres:policy_detail", year=year)
-        return self.render(self.context(editor, errors))
-
-
-# ---------------------------------------------------------------------------------------------
-# Dashboard chart export, printable 一人一档 (print view and PDF)
-# ---------------------------------------------------------------------------------------------
-
-
-class DashboardChartExportView(PageView):
-    """The data table behind one dashboard chart as .xlsx (same scope and drill-down; logged)."""
-
-    def get(self, request, chart_id):
-        from . import dashboard
-        from .exports import log_export, xlsx_response
-        from .spreadsheets.workbooks import write_xlsx
-
-        board = dashboard.build_dashboard(request.user, township_id=request.GET.get("township"))
-        chart = board.chart(chart_id)
-        if chart is None:
-            raise Http404("未找到该图表。")
-        scope = board.drill.name if board.drill else ("全县" if request.user.sees_all_townships else request.user.township.name)
-        rows = [[("" if c is None else c) for c in row] for row in chart.table.rows]
-        data = write_xlsx(chart.table.headers, rows, sheet_title=chart.title[:31], title=f"{chart.title}（{scope}）")
-        log_export(
-            user=request.user,
-            what=f"首页图表：{chart.title}",
-            filters={"chart": chart_id, "township": board.drill.pk if board.drill else None},
-            rows=len(rows),
-        )
-        return xlsx_response(data, chart.title)
-
-
 def person_file_context(user, person) -> dict:
     """Everything on the person page (一人一档), for the print view and the PDF."""
     from django.utils import timezone
@@ -1167,7 +856,7 @@ class PersonPdfView(PageView):
         from django.template.loader import render_to_string
         from django.utils import timezone
 
-        from .exports import log_export
+        from core.exports import log_export
 
         person = selectors.person_get(user=request.user, pk=pk)
         context = {**person_file_context(request.user, person), "pdf": True}

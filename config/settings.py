@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "core",
     "cadres",
     "reserves",
     "training",
@@ -94,7 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cadres.context_processors.navigation",
+                "core.context_processors.navigation",
             ],
         },
     },
@@ -159,6 +160,15 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Auth, login audit and lockout (django-axes) ---------------------------------------------
 AUTH_USER_MODEL = "cadres.User"
+# The models the frame (core) works with, kept in the register app (see core.conf).
+TOUYAN_MODELS = {
+    "township": "cadres.Township",
+    "person": "cadres.Person",
+    "policy_profile": "cadres.PolicyProfile",
+    "import_batch": "cadres.ImportBatch",
+    "export_log": "cadres.ExportLog",
+}
+TOUYAN_PERSONAL_DATA_PERMISSION = "cadres.view_personal_data"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -250,7 +260,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "cadres.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "头雁 Touyan API",

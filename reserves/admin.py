@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
 from cadres.admin import WORKFLOW_NOTE, HistoryExportOnlyAdmin
-from cadres.exports import LoggedExportMixin
+from core.exports import LoggedExportMixin
 
 from . import resources
 from .models import Appraisal, Mentorship, PartyStageRecord, PracticePost, ReserveCandidate, ReserveEvent

@@ -3,24 +3,23 @@
 Reads: read-only viewsets whose queryset is a scoped selector (another township's record → 404).
 Writes: actions that validate a plain input serializer and call one service; services raise
 Django ValidationError dicts (→ field-keyed 400) and PermissionDenied (→ 403) through
-cadres.api_errors.
+core.api_errors.
 """
 
 from __future__ import annotations
 
 from django.http import Http404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cadres.api.serializers import ScopedPrimaryKeyRelatedField
-from cadres.api.views import StableOrderingFilter, StandardPagination
 from cadres.models import Person, Township, Village
-from cadres.scope import get_scoped_or_404
+from core.api import ApiViewSet
+from core.scope import get_scoped_or_404
 
 from . import selectors, services
 from .choices import ExitReason, PartyStage
@@ -227,9 +226,8 @@ def _require_writer(user, *, county: bool = False) -> None:
 
 
 @extend_schema_view(list=extend_schema(summary="后备力量列表"), retrieve=extend_schema(summary="后备力量详情（含培养记录）"))
-class ReserveCandidateViewSet(viewsets.ReadOnlyModelViewSet):
-    pagination_class = StandardPagination
-    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+class ReserveCandidateViewSet(ApiViewSet):
+    write_permissions = None  # the reserve services decide by role and scope
     filterset_class = ReserveCandidateFilter
     ordering_fields = ["cohort", "surveyed_on", "status", "person__name"]
 
@@ -241,11 +239,6 @@ class ReserveCandidateViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return CandidateSerializer if self.action == "list" else CandidateDetailSerializer
-
-    def _input(self, serializer_class):
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
     def _output(self, candidate, status_code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=candidate.pk)

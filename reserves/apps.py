@@ -19,8 +19,9 @@ class ReservesConfig(AppConfig):
         # computed once) rather than a correlated EXISTS.
         register_person_township_link(lambda tid: ReserveCandidate.objects.filter(village__township_id=tid).values("person_id"))
         # Township clerks keep their township's reserves (the services also check role and scope).
-        from cadres.choices import Role
-        from cadres.services import register_role_permissions
+        from core.roles import Role, register_domain_app, register_role_permissions
+
+        register_domain_app("reserves")
 
         register_role_permissions(
             Role.CLERK,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from cadres.dashboard import Chart, DashboardContext, DataTable, Figure, QueueItem, bar_option, register_dashboard_provider
 from cadres.models import Township, Village
-from cadres.scope import scoped
+from core.dashboard import Chart, DashboardContext, DataTable, Figure, QueueItem, bar_option, register_dashboard_provider
+from core.scope import scoped
 
 from .choices import Status
 from .filters import ReserveCandidateFilter

@@ -21,7 +21,7 @@ from cadres.choices import Education, PoliticalStatus, Role, VettingResult
 from cadres.idcard import make_id_number
 from cadres.management import names
 from cadres.models import DepartmentVerdict, Person, QualificationReview, User, Village
-from cadres.policy import policy_for_year, post_info
+from core.policy import policy_for_year, post_info
 
 from . import rules
 from .choices import ExitReason, PartyStage, Status

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
-from cadres.forms import Form
 from cadres.models import Village
-from cadres.policy import post_choices
-from cadres.scope import scoped
-from cadres.spreadsheets.normalize import CellError, id_number_cell
+from cadres.normalize import CellError, id_number_cell
+from core.forms import Form
+from core.policy import post_choices
+from core.scope import scoped
 
 from .choices import ExitReason, PartyStage
 from .policy_section import reserve_rules

@@ -1,13 +1,13 @@
 """The three ledgers of the reserve pool as .xlsx (一人一档、一村一册、一镇一库, seed 004).
 
 County database (区县后备力量信息库), township archive (乡镇后备力量档案库) and village training
-ledger (村级后备力量培养台账). All leave through cadres.exports.export_queryset: scoped
+ledger (村级后备力量培养台账). All leave through core.exports.export_queryset: scoped
 queryset in, personal data masked by role, every export logged.
 """
 
 from __future__ import annotations
 
-from cadres.exports import ExportColumn, choice_label
+from core.exports import ExportColumn, choice_label
 
 from .selectors import development_summary
 

@@ -5,7 +5,7 @@ browser at /policy/<year>/reserves/edit/.
 """
 
 from cadres.choices import Education
-from cadres.policy import Column, Group, Section, Table, register_section, section_defaults
+from core.policy import Column, Group, Section, Table, register_section, section_defaults
 
 KEY = "reserves"
 
@@ -77,7 +77,7 @@ register_section(
 
 def reserve_rules(year: int | None = None) -> dict:
     """The reserves section for ``year`` (merged over the defaults)."""
-    from cadres.policy import policy_for_year
+    from core.policy import policy_for_year
 
     section = policy_for_year(year).section(KEY)
     defaults = section_defaults(KEY)

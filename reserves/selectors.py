@@ -1,4 +1,4 @@
-"""Reads of the reserve pool. Every selector starts from cadres.scope.scoped."""
+"""Reads of the reserve pool. Every selector starts from core.scope.scoped."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.db.models import Count, Q, QuerySet
 
 from cadres.choices import Education, PoliticalStatus, Sex
 from cadres.models import Person, Township, Village
-from cadres.scope import get_scoped_or_404, scoped
-from cadres.selectors import _diffs
 from cadres.sheets import _chunks
+from core.history import _diffs
+from core.scope import get_scoped_or_404, scoped
 
 from . import rules
 from .choices import PartyStage, Status

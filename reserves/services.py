@@ -20,8 +20,8 @@ from django.utils import timezone
 from cadres import services as register
 from cadres.choices import Education, PoliticalStatus, VettingResult
 from cadres.models import Person, QualificationReview, User, Village
-from cadres.policy import post_info
-from cadres.scope import in_scope
+from core.policy import post_info
+from core.scope import in_scope
 
 from . import rules
 from .choices import OPEN_STATUSES, ExitReason, PartyStage, Status

@@ -12,12 +12,12 @@ from django.db.models import Max
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadres import choices
+from cadres import normalize as n
 from cadres.models import Person
-from cadres.policy import post_table
 from cadres.sheets import RegisterSheetMixin, clean_identity
-from cadres.spreadsheets import normalize as n
-from cadres.spreadsheets.headers import Col
-from cadres.spreadsheets.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
+from core.imports.headers import Col
+from core.imports.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
+from core.policy import post_table
 
 from . import rules
 from .choices import OPEN_STATUSES, Status

@@ -14,11 +14,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from cadres.exports import ExportColumn, export_queryset
-from cadres.forms import add_service_errors
 from cadres.models import Person, Township
-from cadres.scope import get_scoped_or_404, scoped
-from cadres.views import ListPageView, ObjectFormView, PageView
+from core.exports import ExportColumn, export_queryset
+from core.forms import add_service_errors
+from core.scope import get_scoped_or_404, scoped
+from core.views import ListPageView, ObjectFormView, PageView
 
 from . import forms, rules, selectors, services
 from .choices import OPEN_STATUSES, Status

@@ -7,7 +7,7 @@ only through the services). Card numbers are masked without ``subsidies.view_ban
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from cadres.exports import LoggedExportMixin, LoggedImportExportMixin
+from core.exports import LoggedExportMixin, LoggedImportExportMixin
 
 from . import resources
 from .models import BenefitRecord, LedgerEntry, LivingSubsidyStop, PayAccount, PayPeriod, PayRun, PayRunLine, mask_account

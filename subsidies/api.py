@@ -12,9 +12,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 
-from cadres.api.views import RegisterViewSet
 from cadres.models import Person, Township
-from cadres.scope import get_scoped_or_404
+from core.api import ApiViewSet
+from core.scope import get_scoped_or_404
 
 from . import selectors, services
 from .choices import EntryType, RunKind
@@ -155,7 +155,7 @@ class EntryCreateInput(serializers.Serializer):
 
 
 @extend_schema_view(list=extend_schema(summary="发放期间列表"), retrieve=extend_schema(summary="发放期间详情"))
-class PayPeriodViewSet(RegisterViewSet):
+class PayPeriodViewSet(ApiViewSet):
     serializer_class = PayPeriodSerializer
     write_permissions = {"lock": (("subsidies.lock_payperiod",), None), "unlock": (("subsidies.lock_payperiod",), None)}
 
@@ -174,7 +174,7 @@ class PayPeriodViewSet(RegisterViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="发放批次列表"), retrieve=extend_schema(summary="发放批次详情（含进度）"))
-class PayRunViewSet(RegisterViewSet):
+class PayRunViewSet(ApiViewSet):
     serializer_class = PayRunSerializer
     filterset_class = PayRunFilter
     ordering_fields = ["created_at", "total_amount"]
@@ -234,7 +234,7 @@ class PayRunViewSet(RegisterViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="账目列表"), retrieve=extend_schema(summary="账目详情（含计算说明）"))
-class LedgerEntryViewSet(RegisterViewSet):
+class LedgerEntryViewSet(ApiViewSet):
     serializer_class = LedgerEntrySerializer
     filterset_class = LedgerEntryFilter
     ordering_fields = ["created_at", "amount"]
@@ -270,7 +270,7 @@ class LedgerEntryViewSet(RegisterViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="报酬账户列表"), retrieve=extend_schema(summary="报酬账户详情"))
-class PayAccountViewSet(RegisterViewSet):
+class PayAccountViewSet(ApiViewSet):
     serializer_class = PayAccountSerializer
 
     def get_queryset(self):

@@ -8,17 +8,26 @@ class SubsidiesConfig(AppConfig):
     verbose_name = "报酬补贴"
 
     def ready(self):
-        from cadres.choices import Role
         from cadres.person_sections import PersonSection, register_person_history, register_person_section
-        from cadres.services import register_restricted_permissions, register_role_permissions
+        from core.roles import (
+            Role,
+            register_domain_app,
+            register_masked_permissions,
+            register_restricted_permissions,
+            register_role_permissions,
+        )
 
         from . import policy_section, sheets  # noqa: F401  (register the policy section and the pay sheet type)
         from .roles import FINANCE_ONLY, _on_post_migrate
         from .selectors import person_section_context
         from .services import clerk_permissions
 
+        register_domain_app("subsidies")
+
         register_role_permissions(Role.CLERK, clerk_permissions())
         register_restricted_permissions([f"subsidies.{codename}" for codename in FINANCE_ONLY])
+        # Auditors read everything but full bank card numbers.
+        register_masked_permissions(["view_bank_account"])
         # After cadres' roles sync (connected earlier): only the 财务 group sees full card numbers.
         post_migrate.connect(_on_post_migrate, dispatch_uid="subsidies_finance_group")
         register_person_section(
@@ -38,7 +47,7 @@ class SubsidiesConfig(AppConfig):
 
 
 def _stops_history(*, user, person):
-    from cadres.scope import scoped
+    from core.scope import scoped
 
     from .models import LivingSubsidyStop
 
@@ -46,7 +55,7 @@ def _stops_history(*, user, person):
 
 
 def _benefits_history(*, user, person):
-    from cadres.scope import scoped
+    from core.scope import scoped
 
     from .models import BenefitRecord
 

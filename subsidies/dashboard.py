@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from cadres.dashboard import Chart, DashboardContext, DataTable, Figure, QueueItem, bar_option, register_dashboard_provider
-from cadres.scope import scoped
+from core.dashboard import Chart, DashboardContext, DataTable, Figure, QueueItem, bar_option, register_dashboard_provider
+from core.scope import scoped
 
 from .choices import PeriodKind, RunStatus
 from .filters import PayRunFilter, ended_periods_q

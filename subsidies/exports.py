@@ -1,7 +1,7 @@
 """Exports of the pay ledger: bank disbursement sheet, county summary, a person's pay history.
 
 Rows come from scoped selectors; bank card numbers are masked unless the user holds
-``subsidies.view_bank_account``; every export is logged (cadres.exports.log_export). Amounts are
+``subsidies.view_bank_account``; every export is logged (core.exports.log_export). Amounts are
 written as numeric cells (two decimals) computed from Decimal, with a total row equal to the sum of
 the ledger entries to the fen.
 """
@@ -13,9 +13,9 @@ from decimal import Decimal
 
 import xlsxwriter
 
-from cadres.exports import log_export, xlsx_response
-from cadres.masking import id_number_for
-from cadres.spreadsheets.workbooks import neutralise
+from core.exports import log_export, xlsx_response
+from core.imports.workbooks import neutralise
+from core.masking import id_number_for
 
 from . import selectors
 from .choices import EntryType

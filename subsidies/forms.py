@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
-from cadres.forms import DATE_INPUT, Form
 from cadres.models import Person, Township
-from cadres.scope import scoped
+from core.forms import DATE_INPUT, Form
+from core.scope import scoped
 
 from .choices import BenefitKind, EntryType, RunKind, StopReason
 from .models import PayPeriod

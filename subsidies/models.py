@@ -2,7 +2,7 @@
 
 Ledger entries are never edited or deleted: the model refuses updates and deletes, its QuerySet
 refuses ``update()``/``delete()``, and corrections are reversing entries with a reason
-(services.ledger_entry_reverse). Every model's QuerySet narrows to one township (cadres.scope).
+(services.ledger_entry_reverse). Every model's QuerySet narrows to one township (core.scope).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ at /policy/<year>/subsidies/edit/ (the generic section editor); ``pay_rules(year
 
 from __future__ import annotations
 
-from cadres.policy import Column, Group, Section, Table, register_section, section_defaults
+from core.policy import Column, Group, Section, Table, register_section, section_defaults
 
 from .choices import CrossPostMode, LivingModel, PerformanceMode
 
@@ -164,7 +164,7 @@ register_section(
 
 def pay_rules(year: int | None = None) -> dict:
     """The subsidies section for ``year``, groups merged over the defaults field by field."""
-    from cadres.policy import policy_for_year
+    from core.policy import policy_for_year
 
     section = policy_for_year(year).section(KEY)
     defaults = section_defaults(KEY)

@@ -13,10 +13,10 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import Sum
 
 from cadres.models import Person
-from cadres.scope import scoped
-from cadres.spreadsheets.headers import Col
-from cadres.spreadsheets.normalize import CellError, id_number_cell, text
-from cadres.spreadsheets.pipeline import SheetType, clean_file
+from cadres.normalize import CellError, id_number_cell, text
+from core.imports.headers import Col
+from core.imports.pipeline import SheetType, clean_file
+from core.scope import scoped
 
 from .models import LedgerEntry
 from .paymath import money

@@ -1,4 +1,4 @@
-"""Reads of the pay ledger. Every selector starts from the scoping function cadres.scope.scoped."""
+"""Reads of the pay ledger. Every selector starts from the scoping function core.scope.scoped."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from cadres.models import Person, Township
-from cadres.scope import get_scoped_or_404, scoped
+from core.scope import get_scoped_or_404, scoped
 
 from .choices import EntryType, RunStatus
 from .filters import LedgerEntryFilter, PayPeriodFilter, PayRunFilter

@@ -27,9 +27,9 @@ from django.utils import timezone
 
 from cadres.choices import NORMAL_DEPARTURE_REASONS, FilingStatus
 from cadres.models import Appointment, Person, Township, User
-from cadres.policy import post_table
-from cadres.scope import in_scope, scoped
-from cadres.spreadsheets.fastwrite import copy_history, insert_with_history
+from core.fastwrite import copy_history, insert_with_history
+from core.policy import post_table
+from core.scope import in_scope, scoped
 
 from . import paymath, standards
 from .choices import RUN_PERIOD_KIND, EntrySource, EntryType, PeriodKind, RunKind, RunStatus

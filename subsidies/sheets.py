@@ -18,12 +18,12 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
+from cadres import normalize as n
 from cadres.models import Appointment, Person
-from cadres.scope import scoped
 from cadres.sheets import _chunks
-from cadres.spreadsheets import normalize as n
-from cadres.spreadsheets.headers import Col
-from cadres.spreadsheets.pipeline import NEW, UNCHANGED, RowResult, SheetType, register
+from core.imports.headers import Col
+from core.imports.pipeline import NEW, UNCHANGED, RowResult, SheetType, register
+from core.scope import scoped
 
 from . import paymath, services
 from .choices import EntrySource, EntryType

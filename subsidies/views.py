@@ -15,12 +15,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from cadres import selectors as cadres_selectors
-from cadres.exports import ExportColumn, choice_label
-from cadres.forms import add_service_errors
 from cadres.models import PolicyProfile, Township
-from cadres.policy import policy_for_year, post_table, section_sources
-from cadres.scope import get_scoped_or_404
-from cadres.views import ListPageView, ObjectFormView, PageView
+from core.exports import ExportColumn, choice_label
+from core.forms import add_service_errors
+from core.policy import policy_for_year, post_table, section_sources
+from core.scope import get_scoped_or_404
+from core.views import ListPageView, ObjectFormView, PageView
 
 from . import exports, forms, selectors, services, standards
 from .choices import CrossPostMode, LivingModel, PerformanceMode, RunStatus

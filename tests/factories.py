@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from cadres import choices
 from cadres.idcard import make_id_number
 from cadres.models import Appointment, FirstSecretary, Person, Township, User, Village, VillageFlag
-from cadres.services import ROLE_GROUPS
+from core.roles import ROLE_GROUPS
 
 
 class TownshipFactory(factory.django.DjangoModelFactory):

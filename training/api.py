@@ -2,22 +2,21 @@
 
 Reads: scoped selectors in ``get_queryset`` (another township's object answers 404), paginated
 ``{count, next, previous, results}``. Writes: a plain input serializer, then one service; services
-raise field-keyed ValidationError (400) and PermissionDenied (403) via cadres.api_errors.
+raise field-keyed ValidationError (400) and PermissionDenied (403) via core.api_errors.
 """
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cadres.api.views import StableOrderingFilter, StandardPagination
 from cadres.models import Person, Township
-from cadres.scope import get_scoped_or_404
+from core.api import ApiViewSet
+from core.scope import get_scoped_or_404
 
 from . import selectors, services
 from .choices import AttendanceStatus, Audience, Kind, Level
@@ -193,19 +192,8 @@ class UpgradeInput(serializers.Serializer):
 # ---------------------------------------------------------------------------------------------
 
 
-class TrainingViewSet(viewsets.ReadOnlyModelViewSet):
-    pagination_class = StandardPagination
-    permission_classes = [IsAuthenticated]
-    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
-
-    def _input(self, serializer_class):
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def _output(self, obj, *, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=obj.pk)
-        return Response(self.get_serializer(fresh).data, status=status_code)
+class TrainingViewSet(ApiViewSet):
+    write_permissions = None  # training's services decide by role and scope
 
 
 @extend_schema_view(list=extend_schema(summary="培训班列表"), retrieve=extend_schema(summary="培训班详情"))

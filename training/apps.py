@@ -7,8 +7,11 @@ class TrainingConfig(AppConfig):
     verbose_name = "教育培训"
 
     def ready(self):
+        from core.roles import register_domain_app
+
+        register_domain_app("training")
         from cadres.person_sections import PersonSection, register_person_history, register_person_section
-        from cadres.scope import scoped
+        from core.scope import scoped
 
         from . import policy_section, sheets  # noqa: F401  (register the policy section and the sheet type)
         from .models import Attendance, EducationUpgrade, Enrollment

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from cadres.dashboard import Chart, DashboardContext, DataTable, Figure, bar_option, percent, register_dashboard_provider
 from cadres.models import Appointment, Person, Township
+from core.dashboard import Chart, DashboardContext, DataTable, Figure, bar_option, percent, register_dashboard_provider
 
 from .models import Attendance, Enrollment, TrainingSession
 from .selectors import secretary_training_counts

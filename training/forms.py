@@ -7,7 +7,7 @@ import datetime
 from django import forms
 
 from cadres.choices import Education
-from cadres.forms import Form
+from core.forms import Form
 
 from . import rules
 from .choices import AttendanceStatus, Audience, Kind, Level, UpgradeKind

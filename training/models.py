@@ -2,7 +2,7 @@
 
 Rules that span rows live in services.py and the pure rule module rules.py; models hold fields,
 one-row facts and DB invariants. Every QuerySet can narrow itself to one township for
-``cadres.scope.scoped``.
+``core.scope.scoped``.
 
 Scope: a session organised by a township belongs to that township; a county-or-above session
 (``township`` empty) is visible to every township, but its roster is not — enrolments and

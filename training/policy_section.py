@@ -6,7 +6,7 @@ at /policy/<year>/training/edit/.
 
 from __future__ import annotations
 
-from cadres.policy import Column, Group, Section, Table, policy_for_year, register_section
+from core.policy import Column, Group, Section, Table, policy_for_year, register_section
 
 from .rules import HourRules
 

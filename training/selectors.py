@@ -1,4 +1,4 @@
-"""Reads of the training app. Every user-facing queryset starts from ``cadres.scope.scoped``.
+"""Reads of the training app. Every user-facing queryset starts from ``core.scope.scoped``.
 
 The coverage report ("不漏一人") is built in a fixed number of queries whatever the size of
 the county: one for the posts held in the year, one aggregate of hours per person, one for the
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cadres.choices import SECRETARY, FilingStatus
 from cadres.models import Appointment, Person, Township
-from cadres.scope import get_scoped_or_404, scoped
+from core.scope import get_scoped_or_404, scoped
 
 from . import rules
 from .choices import COUNTY_OR_ABOVE, InductionStatus, SubsidyKind

@@ -24,7 +24,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cadres.choices import SECRETARY, FirstSecretaryStatus
 from cadres.models import Appointment, FirstSecretary, Person, Township, User, Village
-from cadres.scope import in_scope
+from core.scope import in_scope
 
 from . import rules
 from .choices import AttendanceStatus, Audience, Level, UpgradeKind, UpgradeStatus
@@ -334,7 +334,7 @@ def session_enroll_post_holders(*, session: TrainingSession, by: User, post: str
     if by.is_clerk:
         township = by.township
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
-    from cadres.scope import scoped
+    from core.scope import scoped
 
     holders = (
         scoped(by, Appointment)

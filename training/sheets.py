@@ -15,13 +15,13 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
 
+from cadres import normalize as n
 from cadres.choices import SECRETARY
 from cadres.models import Appointment, Person
-from cadres.scope import scoped
 from cadres.sheets import RegisterSheetMixin, _chunks
-from cadres.spreadsheets import normalize as n
-from cadres.spreadsheets.headers import Col
-from cadres.spreadsheets.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
+from core.imports.headers import Col
+from core.imports.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
+from core.scope import scoped
 
 from .choices import AttendanceStatus
 from .models import Attendance, Enrollment, TrainingSession

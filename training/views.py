@@ -15,13 +15,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from cadres.exports import ExportColumn, choice_label, export_rows, log_export, xlsx_response
-from cadres.forms import add_service_errors
 from cadres.models import Person, Township
-from cadres.policy import policy_for_year, post_choices
-from cadres.scope import scoped
-from cadres.spreadsheets.workbooks import write_xlsx
-from cadres.views import ListPageView, PageView
+from core.exports import ExportColumn, choice_label, export_rows, log_export, xlsx_response
+from core.forms import add_service_errors
+from core.imports.workbooks import write_xlsx
+from core.policy import policy_for_year, post_choices
+from core.scope import scoped
+from core.views import ListPageView, PageView
 
 from . import forms, selectors, services
 from .choices import Level

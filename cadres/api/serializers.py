@@ -12,7 +12,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cadres import choices
-from cadres.masking import id_number_for, phone_for
 from cadres.models import (
     Appointment,
     DepartmentVerdict,
@@ -24,7 +23,8 @@ from cadres.models import (
     Village,
     VillageFlag,
 )
-from cadres.scope import scoped
+from core.masking import id_number_for, phone_for
+from core.scope import scoped
 
 # ---------------------------------------------------------------------------------------------
 # Fields
@@ -452,12 +452,3 @@ class PresenceInput(serializers.Serializer):
     days_in_village = serializers.IntegerField(min_value=0, max_value=31)
     leave_days = serializers.IntegerField(min_value=0, max_value=31, required=False, default=0)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
-
-class TokenObtainInput(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-
-
-class TokenOutput(serializers.Serializer):
-    token = serializers.CharField()

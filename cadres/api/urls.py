@@ -3,6 +3,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from core.api import TokenObtainApi
+
 from . import views
 
 router = DefaultRouter()
@@ -14,6 +16,6 @@ router.register("qualification-reviews", views.QualificationReviewViewSet, basen
 router.register("first-secretaries", views.FirstSecretaryViewSet, basename="first-secretary")
 
 api_urlpatterns = [
-    path("auth/token/", views.TokenObtainApi.as_view(), name="api_token"),
+    path("auth/token/", TokenObtainApi.as_view(), name="api_token"),
     *router.urls,
 ]

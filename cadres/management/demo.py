@@ -47,8 +47,8 @@ from cadres.models import (
     Village,
     VillageFlag,
 )
-from cadres.policy import default_profile_data
 from cadres.services import user_set_role
+from core.policy import default_profile_data
 
 from . import names
 

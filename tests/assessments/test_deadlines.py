@@ -97,7 +97,7 @@ def test_campaign_page_shows_overdue_phase_and_township_in_red(client, county_us
 )
 def test_scheduled_rollup_on_29_february_only_in_leap_years(year, expected):
     from cadres.models import PolicyProfile
-    from cadres.policy import default_profile_data
+    from core.policy import default_profile_data
 
     data = default_profile_data()
     data["assessments"]["schedule"] = {**data["assessments"].get("schedule", {}), "rollup_month": 2, "rollup_day": 29}
@@ -111,9 +111,9 @@ def test_every_permission_registered_for_clerks_exists(clerk_a):
     from django.contrib.auth.models import Permission
 
     from cadres.choices import Role
-    from cadres.services import ROLE_PERMISSION_EXTRAS
+    from core.roles import ROLE_PERMISSIONS
 
-    mine = sorted(p for p in ROLE_PERMISSION_EXTRAS[Role.CLERK] if p.split(".")[0] in ("assessments", "subsidies"))
+    mine = sorted(p for p in ROLE_PERMISSIONS[Role.CLERK] if p.split(".")[0] in ("assessments", "subsidies"))
     existing = {
         f"{a}.{c}"
         for a, c in Permission.objects.values_list("content_type__app_label", "codename")

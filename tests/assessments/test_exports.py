@@ -72,7 +72,7 @@ def test_clerk_review_export_is_scoped_and_filtered(client, clerk_a, reviews):
 def test_dashboard_reviews_not_entered_opens_exactly_those_reviews(client, county_user, reviews):
     import datetime
 
-    from cadres.dashboard import build_dashboard
+    from core.dashboard import build_dashboard
 
     board = build_dashboard(county_user, today=datetime.date(YEAR, 12, 1))
     item = {q.key: q for q in board.queues}["reviews_not_entered"]

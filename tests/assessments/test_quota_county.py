@@ -5,7 +5,7 @@ import pytest
 from assessments import services
 from assessments.models import AnnualReview, ReviewResult
 from cadres.models import PolicyProfile
-from cadres.policy import default_profile_data
+from core.policy import default_profile_data
 
 from ..factories import VillageFactory
 from .factories import YEAR, scored_review

@@ -7,7 +7,7 @@ import pytest
 
 from assessments.models import BallotTally
 from cadres.models import ImportBatch
-from cadres.spreadsheets.batches import import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
+from core.imports.batches import import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
 
 from .factories import YEAR, ReviewFactory
 

@@ -95,8 +95,8 @@ def test_rollup_through_the_broker(township_a):
 @pytest.mark.django_db
 def test_editing_the_policy_recomputes_unlocked_results(county_user, village_a, django_capture_on_commit_callbacks):
     from cadres.models import PolicyProfile
-    from cadres.policy import default_profile_data
-    from cadres.services import policy_section_update
+    from core.policy import default_profile_data
+    from core.services import policy_section_update
 
     review = scored_review(village=village_a, counts=(50, 8, 2), daily=85)
     services.review_year_rollup(year=YEAR)

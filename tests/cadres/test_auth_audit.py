@@ -135,7 +135,7 @@ def test_history_is_shown_only_with_the_view_history_permission(client, county_u
 def test_roles_sync_alone_keeps_restricted_permissions_from_county_staff(db):
     """County staff and admins get every domain permission except those an app keeps for its own
     group: the full bank card numbers are for 财务 only, even after roles_sync runs by itself."""
-    from cadres.services import ROLE_GROUPS, roles_sync
+    from core.roles import ROLE_GROUPS, roles_sync
 
     roles_sync()
     for role in (choices.Role.COUNTY, choices.Role.ADMIN):

@@ -9,10 +9,13 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from cadres import choices, dashboard, services
-from cadres.dashboard import AGE_BANDS, Figure, QueueItem, birth_limit, build_dashboard, register_dashboard_provider
+from cadres import choices, services
+from cadres import dashboard as register_dashboard
+from cadres.dashboard import AGE_BANDS, birth_limit
 from cadres.filters import AppointmentFilter, PersonFilter
 from cadres.models import ExportLog, ImportBatch, Person, QualificationReview
+from core import dashboard
+from core.dashboard import Figure, QueueItem, build_dashboard, register_dashboard_provider
 from tests.factories import AppointmentFactory, FirstSecretaryFactory, PersonFactory, VillageFactory
 
 TODAY = datetime.date.today()
@@ -340,7 +343,7 @@ def test_imports_queue_counts_failed_applies_too_and_opens_the_errors_filter(cli
         board = client.get(reverse("home") + query).context["board"]
         item = next(q for q in board.queues if q.key == "imports_invalid")
         assert (item.label, item.count) == ("表格导入有错误或导入失败", count)
-        assert item.link == reverse("cadres:import_list") + expected_link
+        assert item.link == reverse("core:import_list") + expected_link
         assert _list_count(client, item.link) == count
 
 
@@ -358,7 +361,7 @@ def test_age_bands_match_the_person_list_age_filter(age, band, county_user, vill
     person = PersonFactory()
     Person.objects.filter(pk=person.pk).update(birth_date=birth_limit(age, on))  # birthday today: exactly ``age``
     AppointmentFactory(person=person, village=village_a)
-    ages, _ = dashboard.structure_counts(Person.objects.filter(pk=person.pk), on)
+    ages, _ = register_dashboard.structure_counts(Person.objects.filter(pk=person.pk), on)
     assert ages == [1 if i == band else 0 for i in range(len(AGE_BANDS))]
     _label, low, high = AGE_BANDS[band]
     data = {"age_min": low, "age_max": high}
@@ -518,7 +521,7 @@ def test_two_committee_chart_counts_each_person_once(county_user, village_a):
 
 def test_chart_table_exports_to_xlsx_and_is_logged(client, clerk_a, two_townships):
     client.force_login(clerk_a)
-    response = client.get(reverse("cadres:dashboard_chart_export", args=["secretaries-age"]))
+    response = client.get(reverse("core:dashboard_chart_export", args=["secretaries-age"]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
@@ -532,8 +535,8 @@ def test_chart_table_exports_to_xlsx_and_is_logged(client, clerk_a, two_township
 
 def test_unknown_chart_export_is_404_and_township_chart_is_county_only(client, clerk_a, two_townships):
     client.force_login(clerk_a)
-    assert client.get(reverse("cadres:dashboard_chart_export", args=["nope"])).status_code == 404
-    assert client.get(reverse("cadres:dashboard_chart_export", args=["townships"])).status_code == 404
+    assert client.get(reverse("core:dashboard_chart_export", args=["nope"])).status_code == 404
+    assert client.get(reverse("core:dashboard_chart_export", args=["townships"])).status_code == 404
     assert ExportLog.objects.count() == 0
 
 
@@ -597,7 +600,7 @@ def test_a_write_in_one_domain_recomputes_that_provider_only(client, county_user
 
 
 def test_morning_warm_up_precomputes_every_scope(county_user, clerk_a, clerk_b, two_townships):
-    from cadres.tasks import dashboard_warm_task
+    from core.tasks import dashboard_warm_task
 
     assert dashboard_warm_task.delay().get() >= 3  # county staff, and each clerk's township
     for user in (county_user, clerk_a, clerk_b):
@@ -605,7 +608,7 @@ def test_morning_warm_up_precomputes_every_scope(county_user, clerk_a, clerk_b, 
 
 
 def test_data_table_rows_are_escaped_and_linked():
-    from cadres.dashboard import DataTable
+    from core.dashboard import DataTable
 
     table = DataTable(
         headers=["乡镇", "人数"],

@@ -154,7 +154,7 @@ def test_clerk_dashboard_shows_nothing_from_township_b(client, clerk_a, township
 
 
 def dashboard_percent(part, whole):
-    from cadres.dashboard import percent
+    from core.dashboard import percent
 
     return percent(part, whole)
 
@@ -248,11 +248,11 @@ def test_reserves_due_for_a_party_stage_step_are_a_queue_item_linking_to_exactly
 def test_every_nonzero_segment_of_every_chart_opens_a_page(client):
     """On a small county with every app's demo data, each chart's ``links`` has the shape of its
     series and every non-zero bar, slice or stack segment opens a page that answers 200."""
-    from cadres import services
+    from core import services as core_services
     from tests.e2e.county import build_county, seed_apps
 
     county = build_county()
-    services.policy_profile_create(by=county.county_user, year=YEAR)
+    core_services.policy_profile_create(by=county.county_user, year=YEAR)
     seed_apps(county)
     cache.clear()
     client.force_login(county.county_user)

@@ -12,15 +12,15 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from cadres import dashboard
-from cadres.dashboard import build_dashboard, dashboard_refresh
+from core import dashboard
+from core.dashboard import build_dashboard, dashboard_refresh
 from tests.factories import VillageFactory
 
 
 @pytest.fixture
 def queued(monkeypatch):
     """The refresh jobs the page asks for (not run)."""
-    from cadres import tasks
+    from core import tasks
 
     calls = []
     monkeypatch.setattr(tasks.dashboard_refresh_task, "delay", lambda **kwargs: calls.append(kwargs))

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from cadres import choices
 from cadres.export_columns import LIST_COLUMNS
-from cadres.exports import ExportColumn
 from cadres.models import ExportLog, Person
+from core.exports import ExportColumn
 
 from ..factories import AppointmentFactory, PersonFactory, VillageFactory
 
@@ -161,8 +161,8 @@ def test_joined_text_is_null_without_rows_and_ordered_with_them(register):
 
 
 def test_joined_text_takes_one_annotation_only():
-    from cadres.exports import JoinedText
     from cadres.models import Appointment
+    from core.exports import JoinedText
 
     with pytest.raises(ValueError):
         JoinedText(Appointment.objects.values("post_name"))
@@ -171,7 +171,7 @@ def test_joined_text_takes_one_annotation_only():
 
 
 def test_an_export_mixing_fields_and_getters_is_refused(county_user):
-    from cadres.exports import export_queryset
+    from core.exports import export_queryset
 
     columns = [ExportColumn("姓名", field="name"), ExportColumn("性别", lambda p: p.sex)]
     with pytest.raises(ValueError):
@@ -182,7 +182,7 @@ def test_an_export_mixing_fields_and_getters_is_refused(county_user):
 
 
 def test_paused_gc_is_shared_by_overlapping_steps_and_restores_the_collector():
-    from cadres.spreadsheets.pipeline import paused_gc
+    from core.imports.pipeline import paused_gc
 
     assert gc.isenabled()
     first, second = paused_gc(), paused_gc()

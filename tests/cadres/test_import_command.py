@@ -78,7 +78,7 @@ def test_a_file_is_required_for_any_other_type():
 
 
 def test_a_crash_during_apply_prints_a_chinese_error_the_summary_and_exits_1(tmp_path, admin_user, village_a, monkeypatch):
-    from cadres.spreadsheets.pipeline import get_sheet_type
+    from core.imports.pipeline import get_sheet_type
 
     def crash(self, rows, ctx, *, batch):
         raise RuntimeError("磁盘已满")

@@ -7,15 +7,15 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from cadres.models import Appointment, ImportBatch, Person
-from cadres.spreadsheets.batches import (
+from core.imports.batches import (
     batch_progress,
     import_batch_apply,
     import_batch_create,
     import_batch_preview,
     retry_allowed,
 )
-from cadres.spreadsheets.pipeline import get_sheet_type
-from cadres.tasks import import_batch_apply_task, import_batch_preview_task
+from core.imports.pipeline import get_sheet_type
+from core.imports.tasks import import_batch_apply_task, import_batch_preview_task
 
 from .sheet_files import roster_xlsx
 from .test_imports import LI, WANG
@@ -75,7 +75,7 @@ def test_apply_progress_is_visible_while_the_apply_transaction_is_open(client, c
 
     def apply_and_look(self, rows, ctx, *, batch):
         seen["before"] = batch_progress(batch)["done"]
-        seen["page"] = client.get(reverse("cadres:import_detail", args=[batch.pk]), headers={"HX-Request": "true"})
+        seen["page"] = client.get(reverse("core:import_detail", args=[batch.pk]), headers={"HX-Request": "true"})
         result = real_apply(self, rows, ctx, batch=batch)
         seen["after"] = batch_progress(batch)["done"]
         return result
@@ -88,7 +88,7 @@ def test_apply_progress_is_visible_while_the_apply_transaction_is_open(client, c
     assert "HX-Refresh" not in seen["page"].headers
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.APPLIED and batch_progress(batch) is None
-    done = client.get(reverse("cadres:import_detail", args=[batch.pk]), headers={"HX-Request": "true"})
+    done = client.get(reverse("core:import_detail", args=[batch.pk]), headers={"HX-Request": "true"})
     assert done["HX-Refresh"] == "true" and "hx-trigger" not in done.content.decode()  # polling stops
 
 
@@ -122,7 +122,7 @@ def test_a_stuck_batch_can_be_restarted_by_its_uploader(client, clerk_a, village
     settings.IMPORT_STUCK_SECONDS = 600
     batch = _previewed(clerk_a)
     client.force_login(clerk_a)
-    url = reverse("cadres:import_detail", args=[batch.pk])
+    url = reverse("core:import_detail", args=[batch.pk])
     _stick(batch, status, seconds_ago=60)  # still alive: no button, a retry is refused
     assert f"> {button}</button>" not in client.get(url).content.decode()
     client.post(url, {"action": "retry"})
@@ -144,7 +144,7 @@ def test_a_failed_batch_can_be_retried_by_county_staff_but_not_by_another_clerk(
     assert retry_allowed(clerk_a, batch) and retry_allowed(county_user, batch)
     assert not retry_allowed(clerk_b, batch)
     client.force_login(county_user)
-    url = reverse("cadres:import_detail", args=[batch.pk])
+    url = reverse("core:import_detail", args=[batch.pk])
     assert "> 重试</button>" in client.get(url).content.decode()
     client.post(url, {"action": "retry"})
     batch.refresh_from_db()

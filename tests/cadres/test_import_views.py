@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cadres.models import ExportLog, ImportBatch, Person, QualificationReview
-from cadres.spreadsheets.batches import import_batch_create, import_batch_preview
+from core.imports.batches import import_batch_create, import_batch_preview
 
 from ..factories import AppointmentFactory, PersonFactory
 from .sheet_files import roster_xlsx
@@ -18,7 +18,7 @@ from .test_imports import LI, WANG
 
 def _upload(client, data, name="花名册.xlsx", **extra):
     return client.post(
-        reverse("cadres:import_list"),
+        reverse("core:import_list"),
         {"sheet_type": "cadres", "file": SimpleUploadedFile(name, data), **extra},
     )
 
@@ -29,11 +29,11 @@ def test_clerk_uploads_sees_preview_with_errors_fixes_and_applies(client, clerk_
     bad[6] = "430122199006150025"
     response = _upload(client, roster_xlsx([LI, bad]))
     batch = ImportBatch.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("cadres:import_detail", args=[batch.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("core:import_detail", args=[batch.pk])
     page = client.get(response["Location"]).content.decode()
     assert "第5行「身份证号码」：430122199006150025 — 身份证号校验位错误：最后一位应为 1" in page
     assert "确认导入" not in page
-    errors = client.get(reverse("cadres:import_errors", args=[batch.pk]))
+    errors = client.get(reverse("core:import_errors", args=[batch.pk]))
     ws = openpyxl.load_workbook(io.BytesIO(errors.content))["花名册"]
     assert "校验位" in ws.cell(5, ws.max_column).value
     assert Person.objects.count() == 0
@@ -42,7 +42,7 @@ def test_clerk_uploads_sees_preview_with_errors_fixes_and_applies(client, clerk_
     batch = ImportBatch.objects.latest("id")
     page = client.get(response["Location"]).content.decode()
     assert "确认导入" in page and "新增 2" in page
-    response = client.post(reverse("cadres:import_apply", args=[batch.pk]))
+    response = client.post(reverse("core:import_apply", args=[batch.pk]))
     assert response.status_code == 302
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.APPLIED
@@ -50,7 +50,7 @@ def test_clerk_uploads_sees_preview_with_errors_fixes_and_applies(client, clerk_
     people = client.get(reverse("cadres:person_list")).content.decode()
     assert "李建国" in people and "王芳" in people
 
-    client.post(reverse("cadres:import_rollback", args=[batch.pk]))
+    client.post(reverse("core:import_rollback", args=[batch.pk]))
     assert Person.objects.count() == 0
 
 
@@ -63,23 +63,23 @@ def test_big_files_go_through_the_worker_and_show_progress(
         _upload(client, roster_xlsx([LI, WANG]))
     batch = ImportBatch.objects.get()
     assert batch.status == ImportBatch.Status.PREVIEWING  # the page shows a live progress bar meanwhile
-    partial = client.get(reverse("cadres:import_detail", args=[batch.pk]), headers={"HX-Request": "true"}).content.decode()
+    partial = client.get(reverse("core:import_detail", args=[batch.pk]), headers={"HX-Request": "true"}).content.decode()
     assert 'hx-trigger="every 1s"' in partial and "progress-bar" in partial
     assert len(callbacks) == 1
     callbacks[0]()  # the worker runs the preview task
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.PREVIEWED
-    partial = client.get(reverse("cadres:import_detail", args=[batch.pk]), headers={"HX-Request": "true"}).content.decode()
+    partial = client.get(reverse("core:import_detail", args=[batch.pk]), headers={"HX-Request": "true"}).content.decode()
     assert 'id="import-progress"' in partial and "<html" not in partial
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("cadres:import_apply", args=[batch.pk]))
+        client.post(reverse("core:import_apply", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.APPLIED
 
 
 def test_template_download_is_an_xlsx_with_instructions(client, clerk_a):
     client.force_login(clerk_a)
-    response = client.get(reverse("cadres:import_template", args=["cadres"]))
+    response = client.get(reverse("core:import_template", args=["cadres"]))
     assert response.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(response.content))
     assert "填写说明" in wb.sheetnames
@@ -90,11 +90,11 @@ def test_other_townships_batches_are_404(client, clerk_a, clerk_b, village_a, vi
     _upload(client, roster_xlsx([LI]))
     batch = ImportBatch.objects.get()
     client.force_login(clerk_b)
-    for name in ("cadres:import_detail", "cadres:import_errors", "cadres:import_original"):
+    for name in ("core:import_detail", "core:import_errors", "core:import_original"):
         assert client.get(reverse(name, args=[batch.pk])).status_code == 404
-    for name in ("cadres:import_apply", "cadres:import_rollback"):
+    for name in ("core:import_apply", "core:import_rollback"):
         assert client.post(reverse(name, args=[batch.pk])).status_code == 404
-    assert "花名册.xlsx" not in client.get(reverse("cadres:import_list")).content.decode()
+    assert "花名册.xlsx" not in client.get(reverse("core:import_list")).content.decode()
     assert Person.objects.count() == 0
 
 
@@ -168,10 +168,10 @@ def test_rollback_refused_for_a_protected_reference_shows_the_reason_not_a_500(c
     client.force_login(clerk_a)
     _upload(client, roster_xlsx([LI, WANG]))
     batch = ImportBatch.objects.get()
-    client.post(reverse("cadres:import_apply", args=[batch.pk]))
+    client.post(reverse("core:import_apply", args=[batch.pk]))
     li = Person.objects.get(name="李建国")
     QualificationReview.objects.create(person=li, village=village_a, post="chair", post_name="主任")
-    response = client.post(reverse("cadres:import_rollback", args=[batch.pk]), follow=True)
+    response = client.post(reverse("core:import_rollback", args=[batch.pk]), follow=True)
     assert response.status_code == 200
     assert "李建国 已有" in response.content.decode() and "资格联审" in response.content.decode()
     assert Person.objects.count() == 2
@@ -217,7 +217,7 @@ def test_admin_exports_neutralise_formula_cells_and_are_logged(rf, admin_user, v
     from django.contrib import admin
     from import_export.formats.base_formats import XLSX
 
-    from cadres import exports
+    from core import exports
 
     LoggedExportMixin = getattr(exports, mixin)
 
@@ -247,7 +247,7 @@ def _batch(user, township, status, sheet_type="cadres", name="x.xlsx"):
 
 
 def _listed(client, query=""):
-    page = client.get(reverse("cadres:import_list") + query)
+    page = client.get(reverse("core:import_list") + query)
     assert page.status_code == 200
     return sorted(b.original_name for b in page.context["rows"])
 
@@ -266,7 +266,7 @@ def test_import_list_filters_errors_status_sheet_type_and_township(client, count
     assert _listed(client, "?sheet_type=first_secretaries") == ["a-failed-fs.xlsx"]
     assert _listed(client, "?status=bogus&sheet_type=nope") == _listed(client)  # unknown values are ignored
     assert len(_listed(client)) == 5
-    page = client.get(reverse("cadres:import_list") + "?sheet_type=first_secretaries").content.decode()
+    page = client.get(reverse("core:import_list") + "?sheet_type=first_secretaries").content.decode()
     assert '<option value="first_secretaries" selected>' in page  # the upload form keeps its preselect
     client.force_login(clerk_a)
     assert _listed(client, "?errors=1") == ["a-failed-fs.xlsx", "a-invalid.xlsx"]
@@ -282,5 +282,5 @@ def test_import_list_query_count_does_not_grow_with_rows(client, county_user, to
     # sheet types this user may upload), townships for the filter, townships for the upload form,
     # the page of batches (uploader and township joined)
     with django_assert_num_queries(8):
-        response = client.get(reverse("cadres:import_list") + f"?errors=1&township={township_a.pk}")
+        response = client.get(reverse("core:import_list") + f"?errors=1&township={township_a.pk}")
     assert len(response.context["rows"]) == n

@@ -22,10 +22,10 @@ from cadres.models import (
     PresenceMonth,
     QualificationReview,
 )
-from cadres.spreadsheets import reader
-from cadres.spreadsheets.batches import import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
-from cadres.spreadsheets.pipeline import build_preview, get_sheet_type
-from cadres.spreadsheets.workbooks import error_workbook, template_workbook
+from core.imports import reader
+from core.imports.batches import import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
+from core.imports.pipeline import build_preview, get_sheet_type
+from core.imports.workbooks import error_workbook, template_workbook
 
 from ..factories import AppointmentFactory, PersonFactory
 from .sheet_files import roster_csv, roster_ods, roster_xls, roster_xlsx
@@ -550,10 +550,10 @@ def test_clerk_cannot_post_first_secretaries_through_a_sheet(client, village_a, 
     with pytest.raises(PermissionDenied):
         import_batch_create(by=clerk_a, sheet_type="first_secretaries", filename="fs.xlsx", data=data)
     client.force_login(clerk_a)
-    page = client.get(reverse("cadres:import_list")).content.decode()
+    page = client.get(reverse("core:import_list")).content.decode()
     assert 'value="cadres"' in page and 'value="first_secretaries"' not in page
     response = client.post(
-        reverse("cadres:import_list"),
+        reverse("core:import_list"),
         {"sheet_type": "first_secretaries", "file": SimpleUploadedFile("fs.xlsx", data)},
     )
     assert response.status_code == 200 and "first_secretaries 不在可用的选项中" in response.content.decode()

@@ -5,9 +5,10 @@ import datetime
 import pytest
 
 from cadres import choices
-from cadres.policy import default_profile_data
-from cadres.spreadsheets import normalize as n
-from cadres.spreadsheets.headers import header_key
+from cadres import normalize as rn
+from core.imports import normalize as n
+from core.imports.headers import header_key
+from core.policy import default_profile_data
 
 D = datetime.date
 
@@ -106,12 +107,12 @@ def test_bad_dates(raw):
     [("汉", "汉族"), ("汉族", "汉族"), ("土家", "土家族"), ("维吾尔", "维吾尔族"), (" 苗族 ", "苗族"), ("", "")],
 )
 def test_ethnicity(raw, expected):
-    assert n.parse_ethnicity(raw) == expected
+    assert rn.parse_ethnicity(raw) == expected
 
 
 def test_unknown_ethnicity():
     with pytest.raises(n.CellError):
-        n.parse_ethnicity("火星族")
+        rn.parse_ethnicity("火星族")
 
 
 @pytest.mark.parametrize(
@@ -131,7 +132,7 @@ def test_unknown_ethnicity():
     ],
 )
 def test_education_variants(raw, expected):
-    assert n.parse_education(raw) == expected
+    assert rn.parse_education(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -146,7 +147,7 @@ def test_education_variants(raw, expected):
     ],
 )
 def test_political_status(raw, expected):
-    assert n.parse_political(raw) == expected
+    assert rn.parse_political(raw) == expected
 
 
 @pytest.fixture
@@ -180,8 +181,8 @@ def test_unknown_post_is_named(aliases):
 
 def test_id_number_stored_as_number_is_refused_and_never_repaired():
     with pytest.raises(n.CellError, match="存成了数字"):
-        n.id_number_cell(4.30122198503120e17)
-    assert n.id_number_cell("43012219850312003x") == "43012219850312003X"
+        rn.id_number_cell(4.30122198503120e17)
+    assert rn.id_number_cell("43012219850312003x") == "43012219850312003X"
 
 
 @pytest.mark.parametrize(("raw", "ok"), [("13807310001", True), ("0731-88888888", True), ("1380731", False)])

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from cadres import choices
-from cadres.masking import can_see_personal
 from cadres.models import ExportLog
 from cadres.person_sections import PERSON_SECTIONS, PersonSection, register_person_section
+from core.masking import can_see_personal
 from tests.factories import AppointmentFactory, PersonFactory, UserFactory
 
 

@@ -5,7 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from cadres import services
 from cadres.models import PolicyProfile
-from cadres.policy import SECTIONS, policy_for_year, post_choices, section_sources
+from core import services as core_services
+from core.policy import SECTIONS, policy_for_year, post_choices, section_sources
 
 
 def test_default_profile_cites_sources_for_every_register_value(db):
@@ -26,17 +27,17 @@ def test_unsaved_default_is_used_when_no_profile_exists(db):
 
 
 def test_year_falls_back_to_latest_earlier_profile(county_user):
-    p2025 = services.policy_profile_create(by=county_user, year=2025)
-    services.policy_section_update(
+    p2025 = core_services.policy_profile_create(by=county_user, year=2025)
+    core_services.policy_section_update(
         profile=p2025,
         by=county_user,
         key="register",
         values={"first_secretary": {"min_days_per_month": 18, "term_months": 24, "expiry_warning_days": 60}},
     )
     assert policy_for_year(2027).section("register")["first_secretary"]["min_days_per_month"] == 18
-    p2027 = services.policy_profile_create(by=county_user, year=2027)
+    p2027 = core_services.policy_profile_create(by=county_user, year=2027)
     assert p2027.section("register")["first_secretary"]["min_days_per_month"] == 18  # copied from 2025
-    services.policy_section_update(
+    core_services.policy_section_update(
         profile=p2027,
         by=county_user,
         key="register",
@@ -51,12 +52,12 @@ def test_renamed_post_is_used_for_new_appointments(county_user, village_a):
 
     from ..factories import PersonFactory
 
-    profile = services.policy_profile_create(by=county_user, year=datetime.date.today().year)
+    profile = core_services.policy_profile_create(by=county_user, year=datetime.date.today().year)
     posts = profile.section("register")["posts"]
     for p in posts:
         if p["code"] == "clerk":
             p["name"] = "村务专职工作者"
-    services.policy_section_update(profile=profile, by=county_user, key="register", values={"posts": posts})
+    core_services.policy_section_update(profile=profile, by=county_user, key="register", values={"posts": posts})
     a = services.appointment_create(
         by=county_user, person=PersonFactory(), village=village_a, post="clerk", start_date=datetime.date.today()
     )
@@ -64,8 +65,8 @@ def test_renamed_post_is_used_for_new_appointments(county_user, village_a):
 
 
 def test_profile_edits_keep_history_with_user(county_user):
-    profile = services.policy_profile_create(by=county_user, year=2026)
-    services.policy_section_update(
+    profile = core_services.policy_profile_create(by=county_user, year=2026)
+    core_services.policy_section_update(
         profile=profile, by=county_user, key="register", values={"vetting_departments": [{"code": "d01", "name": "纪委监委"}]}
     )
     assert profile.history.count() == 2
@@ -74,12 +75,12 @@ def test_profile_edits_keep_history_with_user(county_user):
 
 def test_only_county_edits_policy(clerk_a, county_user):
     with pytest.raises(PermissionDenied):
-        services.policy_profile_create(by=clerk_a, year=2026)
-    profile = services.policy_profile_create(by=county_user, year=2026)
+        core_services.policy_profile_create(by=clerk_a, year=2026)
+    profile = core_services.policy_profile_create(by=county_user, year=2026)
     with pytest.raises(PermissionDenied):
-        services.policy_section_update(profile=profile, by=clerk_a, key="register", values={})
+        core_services.policy_section_update(profile=profile, by=clerk_a, key="register", values={})
     with pytest.raises(ValidationError):
-        services.policy_profile_create(by=county_user, year=2026)
+        core_services.policy_profile_create(by=county_user, year=2026)
     assert PolicyProfile.objects.count() == 1
 
 
@@ -88,8 +89,8 @@ def test_changing_a_section_with_on_change_schedules_its_task(county_user, djang
     import training.tasks
 
     monkeypatch.setattr(training.tasks.training_year_recompute_task, "delay", lambda year: calls.append(year))
-    profile = services.policy_profile_create(by=county_user, year=2026)
+    profile = core_services.policy_profile_create(by=county_user, year=2026)
     with django_capture_on_commit_callbacks(execute=True):
-        services.policy_section_update(profile=profile, by=county_user, key="training", values={})
-        services.policy_section_update(profile=profile, by=county_user, key="register", values={})
+        core_services.policy_section_update(profile=profile, by=county_user, key="training", values={})
+        core_services.policy_section_update(profile=profile, by=county_user, key="register", values={})
     assert calls == [2026]

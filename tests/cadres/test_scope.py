@@ -6,7 +6,7 @@ from django.http import Http404
 
 from cadres import choices, selectors
 from cadres.models import Appointment, FirstSecretary, Person, QualificationReview, Township, Village, VillageFlag
-from cadres.scope import get_scoped_or_404, scoped
+from core.scope import get_scoped_or_404, scoped
 
 from ..factories import AppointmentFactory, FirstSecretaryFactory, PersonFactory, UserFactory, VillageFlagFactory
 

@@ -28,7 +28,7 @@ from cadres.models import (
     Village,
     VillageFlag,
 )
-from cadres.services import ROLE_GROUPS
+from core.roles import ROLE_GROUPS
 
 DEMO_PASSWORD = "demo-pass-for-tests"
 

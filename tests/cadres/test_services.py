@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from cadres import choices, services
 from cadres.models import Appointment, DepartmentVerdict, FilingEvent, Person, QualificationReview
+from core import services as core_services
 
 from ..factories import AppointmentFactory, FirstSecretaryFactory, PersonFactory
 
@@ -499,14 +500,14 @@ def test_a_deleted_appointment_stays_in_the_person_history(county_user, clerk_a,
 
 
 def _policy_with_chair(county_user, year, *, requires_filing, requires_vetting):
-    from cadres.policy import policy_for_year
+    from core.policy import policy_for_year
 
-    profile = services.policy_profile_create(by=county_user, year=year)
+    profile = core_services.policy_profile_create(by=county_user, year=year)
     posts = [dict(p) for p in policy_for_year(year).section("register")["posts"]]
     for p in posts:
         if p["code"] == choices.CHAIR:
             p.update(requires_filing=requires_filing, requires_vetting=requires_vetting)
-    services.policy_section_update(profile=profile, by=county_user, key="register", values={"posts": posts})
+    core_services.policy_section_update(profile=profile, by=county_user, key="register", values={"posts": posts})
 
 
 def test_filing_a_post_that_needs_filing_but_no_joint_review(county_user, clerk_a, village_a):

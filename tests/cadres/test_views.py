@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from cadres import choices, services
 from cadres.models import Appointment, DepartmentVerdict, Person, PolicyProfile, QualificationReview
-from cadres.policy import policy_for_year
+from core import services as core_services
+from core.policy import policy_for_year
 
 from ..factories import AppointmentFactory, FirstSecretaryFactory, PersonFactory, VillageFactory, VillageFlagFactory
 
@@ -454,8 +455,8 @@ def test_failed_verdict_needs_a_blocking_item(client, county_user, clerk_a, vill
 
 def _section_post(profile):
     """The edit form as the browser would post it, unchanged."""
-    from cadres.forms import SectionEditor
-    from cadres.policy import SECTIONS
+    from core.policy import SECTIONS
+    from core.policy_forms import SectionEditor
 
     editor = SectionEditor(SECTIONS["register"], profile.section("register"))
     data = {}
@@ -476,9 +477,9 @@ def _section_post(profile):
 
 
 def test_policy_editor_changes_first_secretary_min_days(client, county_user):
-    profile = services.policy_profile_create(by=county_user, year=datetime.date.today().year)
+    profile = core_services.policy_profile_create(by=county_user, year=datetime.date.today().year)
     client.force_login(county_user)
-    url = reverse("cadres:policy_section_edit", args=[profile.year, "register"])
+    url = reverse("core:policy_section_edit", args=[profile.year, "register"])
     assert client.get(url).status_code == 200
     data = _section_post(profile)
     data["first_secretary-min_days_per_month"] = "18"
@@ -488,7 +489,7 @@ def test_policy_editor_changes_first_secretary_min_days(client, county_user):
     assert profile.section("register")["first_secretary"]["min_days_per_month"] == 18
     assert len(profile.section("register")["posts"]) == len(choices.DEFAULT_POSTS)
     assert policy_for_year().section("register")["first_secretary"]["min_days_per_month"] == 18
-    html = client.get(reverse("cadres:policy_detail", args=[profile.year])).content.decode()
+    html = client.get(reverse("core:policy_detail", args=[profile.year])).content.decode()
     assert "每月最少驻村天数：20 → 18" in html
     assert county_user.full_name in html
     assert "默认值出处" in html
@@ -503,12 +504,12 @@ def test_policy_editor_changes_first_secretary_min_days(client, county_user):
     ],
 )
 def test_policy_editor_rejects_bad_input_and_changes_nothing(client, county_user, change, message):
-    profile = services.policy_profile_create(by=county_user, year=datetime.date.today().year)
+    profile = core_services.policy_profile_create(by=county_user, year=datetime.date.today().year)
     before = PolicyProfile.objects.get(pk=profile.pk).data
     client.force_login(county_user)
     data = _section_post(profile)
     data.update(change)
-    response = client.post(reverse("cadres:policy_section_edit", args=[profile.year, "register"]), data)
+    response = client.post(reverse("core:policy_section_edit", args=[profile.year, "register"]), data)
     assert response.status_code == 200
     assert message in response.content.decode()
     assert PolicyProfile.objects.get(pk=profile.pk).data == before
@@ -516,24 +517,24 @@ def test_policy_editor_rejects_bad_input_and_changes_nothing(client, county_user
 
 
 def test_policy_editor_adds_and_deletes_rows(client, county_user):
-    profile = services.policy_profile_create(by=county_user, year=datetime.date.today().year)
+    profile = core_services.policy_profile_create(by=county_user, year=datetime.date.today().year)
     client.force_login(county_user)
     data = _section_post(profile)
     n = int(data["vetting_departments-INITIAL_FORMS"])
     data[f"vetting_departments-{n}-code"] = "d99"
     data[f"vetting_departments-{n}-name"] = "市场监管局"
     data["vetting_departments-0-DELETE"] = "on"
-    response = client.post(reverse("cadres:policy_section_edit", args=[profile.year, "register"]), data)
+    response = client.post(reverse("core:policy_section_edit", args=[profile.year, "register"]), data)
     assert response.status_code == 302
     codes = [d["code"] for d in PolicyProfile.objects.get(pk=profile.pk).section("register")["vetting_departments"]]
     assert "d99" in codes and "d01" not in codes and len(codes) == n
 
 
 def test_clerks_cannot_open_policy_pages(client, clerk_a, county_user):
-    services.policy_profile_create(by=county_user, year=2025)
+    core_services.policy_profile_create(by=county_user, year=2025)
     client.force_login(clerk_a)
-    assert client.get(reverse("cadres:policy_list")).status_code == 403
-    assert client.get(reverse("cadres:policy_detail", args=[2025])).status_code == 403
+    assert client.get(reverse("core:policy_list")).status_code == 403
+    assert client.get(reverse("core:policy_detail", args=[2025])).status_code == 403
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Journey 3: county staff open the dashboard and click through a chart to the filtered list behind it.
 
-What the dashboard promises (issue #8; cadres/dashboard.py, templates/cadres/home.html,
+What the dashboard promises (issue #8; core/dashboard.py, cadres/dashboard.py, templates/core/home.html,
 static/js/dashboard.js): every chart is a ``figure.dash-chart`` whose ``.dash-echart`` element is an
 ECharts instance (``data-ready="1"`` once drawn; a chart with no data shows a ``data-empty="1"``
 note instead, so the county here gets every app's demo data); a click on a bar opens the filtered list behind it;
@@ -15,8 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from cadres import choices, services
+from cadres import choices
 from cadres.models import Appointment
+from core import services as core_services
 
 from .conftest import expect, login, shot
 from .county import build_county, seed_apps
@@ -60,7 +61,7 @@ def _query(url: str) -> tuple[str, dict]:
 def test_county_clicks_through_a_chart_to_the_filtered_list(page, site):
     county = build_county()
     today = datetime.date.today()
-    services.policy_profile_create(by=county.county_user, year=today.year)
+    core_services.policy_profile_create(by=county.county_user, year=today.year)
     seed_apps(county)  # reserves, training, reviews and pay: every chart of the page has data
     expected = _secretaries_by_band(today)
     assert sum(len(names) for names in expected.values()) == 8

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from assessments.models import ReviewCampaign
-from cadres import services
+from core import services as core_services
 from subsidies.choices import RunStatus
 from subsidies.models import PayRun
 
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_main_pages(browser, page, site):
     county = build_county()
     year = datetime.date.today().year
-    services.policy_profile_create(by=county.county_user, year=year)
+    core_services.policy_profile_create(by=county.county_user, year=year)
     secretary = county.people["陈志远"]
 
     page.goto(f"{site}/")

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from cadres.models import Person
-from cadres.scope import scoped
-from cadres.spreadsheets.pipeline import build_preview, get_sheet_type
+from core.imports.pipeline import build_preview, get_sheet_type
+from core.scope import scoped
 from reserves.models import ReserveCandidate
 
 from ..factories import PersonFactory

@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cadres.models import PolicyProfile
-from cadres.policy import SECTIONS, section_sources
-from cadres.services import policy_profile_create
+from core.policy import SECTIONS, section_sources
+from core.services import policy_profile_create
 from reserves import selectors
 from reserves.policy_section import reserve_rules
 
@@ -27,7 +27,7 @@ def test_county_edits_the_target_in_the_browser_and_coverage_follows(client, cou
     year = timezone.localdate().year
     policy_profile_create(by=county_user, year=year)
     client.force_login(county_user)
-    url = reverse("cadres:policy_section_edit", args=[year, "reserves"])
+    url = reverse("core:policy_section_edit", args=[year, "reserves"])
     page = client.get(url)
     assert page.status_code == 200 and "每村后备力量目标" in page.content.decode()
     editor = page.context["editor"]

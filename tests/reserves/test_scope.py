@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from cadres.models import Person
-from cadres.spreadsheets.pipeline import build_preview, get_sheet_type
+from core.imports.pipeline import build_preview, get_sheet_type
 from reserves.models import Appraisal, Mentorship, PartyStageRecord, PracticePost, ReserveCandidate, ReserveEvent
 
 from .factories import ReserveCandidateFactory

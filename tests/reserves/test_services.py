@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cadres.choices import FilingStatus, PoliticalStatus, VettingResult
 from cadres.models import Appointment, PolicyProfile, QualificationReview
-from cadres.policy import default_profile_data
+from core.policy import default_profile_data
 from reserves import services
 from reserves.choices import ExitReason, PartyStage, Status
 from reserves.models import Appraisal, Mentorship, PartyStageRecord, ReserveCandidate, ReserveEvent

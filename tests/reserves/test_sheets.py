@@ -6,9 +6,9 @@ import openpyxl
 import pytest
 
 from cadres.models import ImportBatch, Person
-from cadres.spreadsheets.batches import import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
-from cadres.spreadsheets.pipeline import build_preview, get_sheet_type
-from cadres.spreadsheets.workbooks import template_workbook
+from core.imports.batches import import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
+from core.imports.pipeline import build_preview, get_sheet_type
+from core.imports.workbooks import template_workbook
 from reserves.choices import Status
 from reserves.models import ReserveCandidate, ReserveEvent
 

@@ -91,7 +91,7 @@ def test_period_list_query_count_does_not_grow(client, county_user, django_asser
 
 
 def test_dashboard_unlocked_periods_link_opens_exactly_those_periods(client, county_user):
-    from cadres.dashboard import build_dashboard
+    from core.dashboard import build_dashboard
 
     for code in ("2020-01", "2020-02", "2020", "2100-01"):  # 2100-01 has not ended: not counted
         PayPeriodFactory(code=code)

@@ -110,7 +110,7 @@ def test_auditors_see_bank_card_numbers_masked(request, persona, finance_user, p
 def test_only_the_finance_group_holds_the_bank_account_permission(db, finance_user):
     from django.contrib.auth.models import Group
 
-    from cadres.services import ROLE_GROUPS, roles_sync
+    from core.roles import ROLE_GROUPS, roles_sync
     from subsidies.roles import FINANCE_GROUP, finance_sync
 
     for _ in range(2):  # a rerun of both syncs (migrate again) changes nothing
@@ -128,7 +128,7 @@ def test_only_the_finance_group_holds_the_bank_account_permission(db, finance_us
 
 def _points_profile(full_score):
     from cadres.models import PolicyProfile
-    from cadres.policy import default_profile_data
+    from core.policy import default_profile_data
 
     data = default_profile_data()
     rules = data["subsidies"]
@@ -188,8 +188,8 @@ def test_points_threshold_on_another_scale_fails_the_run_and_writes_nothing(run_
 def test_policy_editor_refuses_a_points_threshold_above_100():
     from django.core.exceptions import ValidationError
 
-    from cadres.forms import column_field
-    from cadres.policy import SECTIONS
+    from core.policy import SECTIONS
+    from core.policy_forms import column_field
 
     group = next(p for p in SECTIONS["subsidies"].parts if p.key == "performance")
     field = column_field(next(c for c in group.fields if c.key == "full_score"))

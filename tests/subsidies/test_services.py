@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from cadres import choices
 from cadres.models import PolicyProfile
-from cadres.policy import default_profile_data
+from core.policy import default_profile_data
 from subsidies import services
 from subsidies.choices import EntrySource, EntryType, RunStatus, StopReason
 from subsidies.models import AppendOnlyError, LedgerEntry, PayRun, PayRunLine

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from cadres.models import ImportBatch
-from cadres.spreadsheets.batches import import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
+from core.imports.batches import import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
 from subsidies import services
 from subsidies.choices import EntrySource, EntryType
 from subsidies.models import LedgerEntry
@@ -148,7 +148,7 @@ def test_template_download_has_the_pay_sheet_columns(client, county_user):
     from django.urls import reverse
 
     client.force_login(county_user)
-    response = client.get(reverse("cadres:import_template", args=["subsidies_entries"]))
+    response = client.get(reverse("core:import_template", args=["subsidies_entries"]))
     assert response.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(response.content))
     cells = {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value}

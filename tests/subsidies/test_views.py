@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from cadres.models import ExportLog
-from cadres.spreadsheets.workbooks import write_xlsx
+from core.imports.workbooks import write_xlsx
 from subsidies import services
 from subsidies.choices import RunStatus
 from subsidies.models import LedgerEntry, PayRun
@@ -120,7 +120,7 @@ def test_standards_preview_shows_what_each_post_earns(client, county_user):
 
 def test_standards_preview_uses_per_post_ratios_and_flags_a_points_threshold_on_another_scale(client, county_user):
     from cadres.models import PolicyProfile
-    from cadres.policy import default_profile_data
+    from core.policy import default_profile_data
 
     data = default_profile_data()
     data["subsidies"]["post_ratios"] = [{"code": "chair", "name": "村民委员会主任", "percent": "90"}]

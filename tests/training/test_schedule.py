@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from cadres import choices
 from cadres.models import ImportBatch
-from cadres.spreadsheets.batches import import_batch_apply
+from core.imports.batches import import_batch_apply
 from training import rules, services
 from training.choices import AttendanceStatus as A
 from training.choices import DayLength as L

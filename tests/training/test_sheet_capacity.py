@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cadres.models import ImportBatch
-from cadres.spreadsheets.batches import import_batch_apply
+from core.imports.batches import import_batch_apply
 from training import services
 from training.models import Attendance, Enrollment
 

@@ -9,9 +9,9 @@ import pytest
 
 from cadres import choices
 from cadres.models import ImportBatch
-from cadres.spreadsheets.batches import import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
-from cadres.spreadsheets.pipeline import get_sheet_type
-from cadres.spreadsheets.workbooks import template_workbook
+from core.imports.batches import import_batch_apply, import_batch_create, import_batch_preview, import_batch_rollback
+from core.imports.pipeline import get_sheet_type
+from core.imports.workbooks import template_workbook
 from training import services
 from training.choices import AttendanceStatus as A
 from training.choices import Certificate

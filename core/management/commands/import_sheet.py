@@ -15,10 +15,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from cadres.models import ImportBatch, Township, User
-from cadres.spreadsheets.batches import import_batch_apply, import_batch_create, import_batch_preview
-from cadres.spreadsheets.pipeline import REGISTRY
-from cadres.spreadsheets.workbooks import error_workbook
+from core.conf import township_model, user_model
+from core.imports.batches import import_batch_apply, import_batch_create, import_batch_preview
+from core.imports.pipeline import REGISTRY
+from core.imports.workbooks import error_workbook
+from core.models import BatchStatus
 
 
 class Command(BaseCommand):
@@ -44,12 +45,12 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"文件不存在：{path}")
         try:
-            user = User.objects.get(username=opts["user"], is_active=True)
-        except User.DoesNotExist:
+            user = user_model().objects.get(username=opts["user"], is_active=True)
+        except user_model().DoesNotExist:
             raise CommandError(f"用户不存在：{opts['user']}") from None
         township = None
         if opts["township"]:
-            township = Township.objects.filter(Q(name=opts["township"]) | Q(code=opts["township"])).first()
+            township = township_model().objects.filter(Q(name=opts["township"]) | Q(code=opts["township"])).first()
             if township is None:
                 raise CommandError(f"乡镇不存在：{opts['township']}")
             if user.is_clerk and user.township_id != township.pk:
@@ -67,7 +68,7 @@ class Command(BaseCommand):
         for line in summary.get("warnings", [])[:200]:
             self.stdout.write(f"提示 {line}")
         c = batch.counts
-        if batch.status == ImportBatch.Status.PREVIEWED and not opts["dry_run"]:
+        if batch.status == BatchStatus.PREVIEWED and not opts["dry_run"]:
             try:
                 batch = import_batch_apply(batch=batch, by=user)
             except Exception as exc:  # the batch is marked 导入失败; the transaction wrote nothing
@@ -76,7 +77,7 @@ class Command(BaseCommand):
                 self.stdout.write(self._summary({**c, "errors": max(c.get("errors", 0), 1)}))
                 raise SystemExit(1) from None
             c = batch.counts
-        if batch.status == ImportBatch.Status.INVALID:
+        if batch.status == BatchStatus.INVALID:
             if summary.get("rows"):
                 out = path.with_name(path.stem + ".错误标注.xlsx")
                 out.write_bytes(error_workbook(path.read_bytes(), batch.summary))

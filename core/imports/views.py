@@ -16,10 +16,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .exports import xlsx_response
-from .models import ImportBatch, Township
-from .scope import get_scoped_or_404, scoped
-from .spreadsheets.batches import (
+from core.conf import import_batch_model, township_model
+from core.exports import xlsx_response
+from core.models import AbstractImportBatch, BatchStatus
+from core.scope import get_scoped_or_404, scoped
+from core.views import PageView
+
+from .batches import (
     batch_progress,
     import_allowed,
     import_batch_apply,
@@ -30,10 +33,9 @@ from .spreadsheets.batches import (
     progress_heartbeat,
     retry_allowed,
 )
-from .spreadsheets.pipeline import REGISTRY, STATUS_LABELS, get_sheet_type
-from .spreadsheets.workbooks import error_workbook, template_workbook
+from .pipeline import REGISTRY, STATUS_LABELS, get_sheet_type
 from .tasks import import_batch_apply_task, import_batch_preview_task
-from .views import PageView
+from .workbooks import error_workbook, template_workbook
 
 ACCEPT = ".xlsx,.xls,.ods,.csv"
 
@@ -42,7 +44,7 @@ class UploadForm(djforms.Form):
     sheet_type = djforms.ChoiceField(label="表格类型")
     township = djforms.ModelChoiceField(
         label="乡镇(街道)",
-        queryset=Township.objects.none(),
+        queryset=township_model().objects.none(),
         required=False,
         help_text="县级用户可指定本次只导入某一乡镇的数据；留空则按表中“乡镇”列。",
     )
@@ -59,24 +61,24 @@ class UploadForm(djforms.Form):
         if user.is_clerk:
             del self.fields["township"]
         else:
-            self.fields["township"].queryset = scoped(user, Township)
+            self.fields["township"].queryset = scoped(user, township_model())
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, djforms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
 
 
-def _run(batch: ImportBatch, *, apply_by=None) -> None:
+def _run(batch: AbstractImportBatch, *, apply_by=None) -> None:
     """Small files inline; big ones on the Celery worker (eager in the embedded default)."""
     big = batch.size > settings.IMPORT_ASYNC_BYTES
     if apply_by is None:
         if big:
-            ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.PREVIEWING)
+            import_batch_model().objects.filter(pk=batch.pk).update(status=BatchStatus.PREVIEWING)
             progress_heartbeat(batch)  # the "stuck" clock starts at dispatch
             transaction.on_commit(lambda: import_batch_preview_task.delay(batch.pk))
         else:
             import_batch_preview(batch=batch)
     elif big:
-        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.APPLYING)
+        import_batch_model().objects.filter(pk=batch.pk).update(status=BatchStatus.APPLYING)
         progress_heartbeat(batch)
         transaction.on_commit(lambda: import_batch_apply_task.delay(batch.pk, apply_by.pk))
     else:
@@ -88,12 +90,12 @@ def import_batch_filter(user, params) -> tuple[object, dict]:
     or the apply failed — the dashboard's 待办 links here), ``status``, ``sheet_type`` and, for
     county staff, ``township`` (a township outside the user's scope lists nothing). Unknown
     values are ignored. Returns the queryset and the filters applied (for the form)."""
-    qs = scoped(user, ImportBatch).select_related("uploaded_by", "township").order_by("-uploaded_at", "-id")
+    qs = scoped(user, import_batch_model()).select_related("uploaded_by", "township").order_by("-uploaded_at", "-id")
     applied: dict[str, str] = {}
     if params.get("errors") == "1":
-        qs = qs.filter(status__in=[ImportBatch.Status.INVALID, ImportBatch.Status.FAILED])
+        qs = qs.filter(status__in=[BatchStatus.INVALID, BatchStatus.FAILED])
         applied["errors"] = "1"
-    if params.get("status") in ImportBatch.Status.values:
+    if params.get("status") in BatchStatus.values:
         qs = qs.filter(status=params["status"])
         applied["status"] = params["status"]
     if params.get("sheet_type") in REGISTRY:
@@ -101,7 +103,7 @@ def import_batch_filter(user, params) -> tuple[object, dict]:
         applied["sheet_type"] = params["sheet_type"]
     township = params.get("township", "")
     if user.is_county and township.isdigit():
-        qs = qs.filter(township__in=scoped(user, Township).filter(pk=int(township)))
+        qs = qs.filter(township__in=scoped(user, township_model()).filter(pk=int(township)))
         applied["township"] = township
     return qs, applied
 
@@ -127,8 +129,8 @@ class ImportListView(PageView):
                 "sheet_labels": {k: st.label for k, st in REGISTRY.items()},
                 "can_import": can_import,
                 "filters": applied,
-                "status_choices": ImportBatch.Status.choices,
-                "filter_townships": list(scoped(request.user, Township).order_by("sort_order", "code"))
+                "status_choices": BatchStatus.choices,
+                "filter_townships": list(scoped(request.user, township_model()).order_by("sort_order", "code"))
                 if request.user.is_county
                 else [],
             }
@@ -156,7 +158,7 @@ class ImportListView(PageView):
             form.add_error("file", exc.messages[0])
             return self.get(request, form=form)
         _run(batch)
-        return redirect("cadres:import_detail", pk=batch.pk)
+        return redirect("core:import_detail", pk=batch.pk)
 
 
 class ImportTemplateView(PageView):
@@ -170,7 +172,7 @@ class ImportDetailView(PageView):
 
     def get(self, request, pk):
         batch = get_scoped_or_404(
-            request.user, ImportBatch.objects.select_related("uploaded_by", "applied_by", "township"), pk=pk
+            request.user, import_batch_model().objects.select_related("uploaded_by", "applied_by", "township"), pk=pk
         )
         if batch.is_running and (live := batch_progress(batch)):
             batch.progress_done, batch.progress_total = live["done"], live["total"]
@@ -192,8 +194,8 @@ class ImportDetailView(PageView):
                 "status": status,
                 "status_labels": STATUS_LABELS,
                 "title": f"导入：{batch.original_name}",
-                "can_apply": batch.status == ImportBatch.Status.PREVIEWED and import_allowed(request.user, st),
-                "can_rollback": batch.status == ImportBatch.Status.APPLIED and not request.user.is_auditor,
+                "can_apply": batch.status == BatchStatus.PREVIEWED and import_allowed(request.user, st),
+                "can_rollback": batch.status == BatchStatus.APPLIED and not request.user.is_auditor,
                 "can_retry": retry_allowed(request.user, batch),
             }
         )
@@ -204,9 +206,9 @@ class ImportDetailView(PageView):
 
     def post(self, request, pk):
         """重新校验 / 重试 of a failed or stuck batch (its uploader or county staff)."""
-        batch = get_scoped_or_404(request.user, ImportBatch, pk=pk)
+        batch = get_scoped_or_404(request.user, import_batch_model(), pk=pk)
         if request.POST.get("action") != "retry":
-            return redirect(reverse("cadres:import_detail", args=[batch.pk]))
+            return redirect(reverse("core:import_detail", args=[batch.pk]))
         try:
             step = import_batch_retry(batch=batch, by=request.user)
             batch.refresh_from_db()
@@ -219,14 +221,14 @@ class ImportDetailView(PageView):
             messages.error(request, "；".join(exc.messages))
         except Exception:  # the retry crashed again: the batch says 导入失败, the page says so
             messages.error(request, "重试时发生系统错误，未写入任何数据。请稍后再试或联系管理员。")
-        return redirect(reverse("cadres:import_detail", args=[batch.pk]))
+        return redirect(reverse("core:import_detail", args=[batch.pk]))
 
 
 class ImportActionView(PageView):
     action = ""
 
     def post(self, request, pk):
-        batch = get_scoped_or_404(request.user, ImportBatch, pk=pk)
+        batch = get_scoped_or_404(request.user, import_batch_model(), pk=pk)
         if request.user.is_auditor:
             raise PermissionDenied("审计只读用户不能导入数据。")
         try:
@@ -237,12 +239,12 @@ class ImportActionView(PageView):
                 messages.success(request, "已撤销本次导入。")
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
-        return redirect(reverse("cadres:import_detail", args=[batch.pk]))
+        return redirect(reverse("core:import_detail", args=[batch.pk]))
 
 
 class ImportErrorsView(PageView):
     def get(self, request, pk):
-        batch = get_scoped_or_404(request.user, ImportBatch, pk=pk)
+        batch = get_scoped_or_404(request.user, import_batch_model(), pk=pk)
         with batch.file.open("rb") as fh:
             data = error_workbook(fh.read(), batch.summary)
         stem = batch.original_name.rsplit(".", 1)[0]
@@ -251,7 +253,7 @@ class ImportErrorsView(PageView):
 
 class ImportOriginalView(PageView):
     def get(self, request, pk):
-        batch = get_scoped_or_404(request.user, ImportBatch, pk=pk)
+        batch = get_scoped_or_404(request.user, import_batch_model(), pk=pk)
         with batch.file.open("rb") as fh:
             response = HttpResponse(fh.read(), content_type="application/octet-stream")
         from urllib.parse import quote

@@ -1,13 +1,15 @@
 """Personal data (ID numbers, phones) shown in full only to roles that need them.
 
 County staff, admins and township clerks (who keep their township's files) hold the permission
-``cadres.view_personal_data``; auditors and other read-only roles see masked values everywhere:
+named by ``settings.TOUYAN_PERSONAL_DATA_PERMISSION``; auditors and other read-only roles see masked values everywhere:
 pages, API and exports.
 """
 
+from .conf import personal_data_permission
+
 
 def can_see_personal(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("cadres.view_personal_data"))
+    return bool(user and user.is_authenticated and user.has_perm(personal_data_permission()))
 
 
 def mask_id_number(value: str) -> str:

@@ -1,4 +1,4 @@
-"""Services for import batches: upload → preview → apply → (rollback). The only writers of ImportBatch."""
+"""Services for import batches: upload → preview → apply → (rollback). The only writers of import batches."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError, RestrictedError
 from django.utils import timezone
 
-from ..models import ImportBatch, Township
+from core.conf import import_batch_model
+from core.models import AbstractImportBatch, BatchStatus
+
 from .pipeline import (
     CHANGED,
     NEW,
@@ -30,7 +32,18 @@ from .pipeline import (
 )
 
 log = logging.getLogger(__name__)
-Status = ImportBatch.Status
+
+# Why an applied batch may not be undone: callables ``(batch) -> list of messages`` registered by
+# the apps whose rows an undo would delete (the register: rows changed or referenced since).
+ROLLBACK_GUARDS: list = []
+
+
+def register_rollback_guard(func) -> None:
+    if func not in ROLLBACK_GUARDS:
+        ROLLBACK_GUARDS.append(func)
+
+
+Status = BatchStatus
 MAX_MESSAGES = 5000
 
 
@@ -42,7 +55,9 @@ def import_allowed(user, sheet_type) -> bool:
 
 
 @transaction.atomic
-def import_batch_create(*, by, sheet_type: str, filename: str, data: bytes, township: Township | None = None) -> ImportBatch:
+def import_batch_create(
+    *, by, sheet_type: str, filename: str, data: bytes, township: object | None = None
+) -> AbstractImportBatch:
     """Store the upload (outside the web root) and open a batch; nothing else is written."""
     st = get_sheet_type(sheet_type)
     if not import_allowed(by, st):
@@ -52,7 +67,7 @@ def import_batch_create(*, by, sheet_type: str, filename: str, data: bytes, town
     if len(data) > settings.IMPORT_MAX_BYTES:
         raise ValidationError({"file": f"文件超过 {settings.IMPORT_MAX_BYTES // 1024 // 1024} MB 上限，请拆分后上传。"})
     checksum = hashlib.sha256(data).hexdigest()
-    batch = ImportBatch(
+    batch = import_batch_model()(
         sheet_type=sheet_type, original_name=filename[:255], size=len(data), checksum=checksum, township=township, uploaded_by=by
     )
     batch.file.save(f"{checksum[:16]}-{timezone.now():%H%M%S}.bin", ContentFile(data), save=False)
@@ -67,7 +82,7 @@ def _progress_key(batch_id: int) -> str:
     return f"touyan:import-progress:{batch_id}"
 
 
-def batch_progress(batch: ImportBatch) -> dict | None:
+def batch_progress(batch: AbstractImportBatch) -> dict | None:
     """The live progress of a running batch: {"done", "total", "at" (epoch seconds)} or None.
 
     Progress lives in the cache (Redis in production, shared by web and worker), not in the
@@ -76,11 +91,11 @@ def batch_progress(batch: ImportBatch) -> dict | None:
     return cache.get(_progress_key(batch.pk))
 
 
-def progress_heartbeat(batch: ImportBatch, done: int = 0, total: int = 0) -> None:
+def progress_heartbeat(batch: AbstractImportBatch, done: int = 0, total: int = 0) -> None:
     cache.set(_progress_key(batch.pk), {"done": done, "total": total, "at": time.time()}, PROGRESS_SECONDS)
 
 
-def _progress_saver(batch: ImportBatch, lo: int = 0, hi: int = 100):
+def _progress_saver(batch: AbstractImportBatch, lo: int = 0, hi: int = 100):
     """A progress callback mapping a step's done/total into lo…hi percent of the whole job. The
     batch row is updated too when we are not inside a transaction (the preview)."""
 
@@ -88,7 +103,7 @@ def _progress_saver(batch: ImportBatch, lo: int = 0, hi: int = 100):
         pct = lo + (hi - lo) * min(done, total) // max(total, 1)
         progress_heartbeat(batch, pct, 100)
         if not transaction.get_connection().in_atomic_block:
-            ImportBatch.objects.filter(pk=batch.pk).update(progress_done=pct, progress_total=100)
+            import_batch_model().objects.filter(pk=batch.pk).update(progress_done=pct, progress_total=100)
 
     return save
 
@@ -97,7 +112,7 @@ def stuck_after_seconds() -> int:
     return settings.IMPORT_STUCK_SECONDS
 
 
-def is_stuck(batch: ImportBatch) -> bool:
+def is_stuck(batch: AbstractImportBatch) -> bool:
     """Running (校验中/导入中) without a sign of life for IMPORT_STUCK_SECONDS: the worker died."""
     if not batch.is_running:
         return False
@@ -106,7 +121,7 @@ def is_stuck(batch: ImportBatch) -> bool:
     return time.time() - last > stuck_after_seconds()
 
 
-def retry_allowed(user, batch: ImportBatch) -> bool:
+def retry_allowed(user, batch: AbstractImportBatch) -> bool:
     """The uploader or county staff may restart a batch that failed or is stuck."""
     if not user.is_authenticated or user.is_auditor:
         return False
@@ -115,15 +130,15 @@ def retry_allowed(user, batch: ImportBatch) -> bool:
     return batch.status == Status.FAILED or is_stuck(batch)
 
 
-def import_batch_retry(*, batch: ImportBatch, by) -> str:
+def import_batch_retry(*, batch: AbstractImportBatch, by) -> str:
     """Restart a failed or stuck batch: "preview" (a stuck 校验中 batch is validated again) or
     "apply" (a stuck 导入中 or a 导入失败 batch is applied again; the apply is one transaction
     and re-checks the database, so nothing is doubled). The caller runs the returned step."""
-    batch = ImportBatch.objects.get(pk=batch.pk)
+    batch = import_batch_model().objects.get(pk=batch.pk)
     if not retry_allowed(by, batch):
         raise ValidationError({"status": f"当前状态为“{batch.get_status_display()}”，无需重试。"})
     if batch.status == Status.PREVIEWING:
-        ImportBatch.objects.filter(pk=batch.pk, status=Status.PREVIEWING).update(status=Status.UPLOADED)
+        import_batch_model().objects.filter(pk=batch.pk, status=Status.PREVIEWING).update(status=Status.UPLOADED)
         return "preview"
     return "apply"
 
@@ -158,7 +173,7 @@ def _summary(preview: Preview, st) -> dict:
     }
 
 
-def _read(batch: ImportBatch) -> bytes:
+def _read(batch: AbstractImportBatch) -> bytes:
     with batch.file.open("rb") as fh:
         return fh.read()
 
@@ -166,7 +181,7 @@ def _read(batch: ImportBatch) -> bytes:
 CLEAN_CACHE_SECONDS = 60 * 60
 
 
-def _cache_key(batch: ImportBatch) -> str:
+def _cache_key(batch: AbstractImportBatch) -> str:
     return f"touyan:import-clean:{batch.pk}:{batch.checksum}:{batch.uploaded_by_id}"
 
 
@@ -176,7 +191,7 @@ def db_fingerprint(st) -> tuple:
     return tuple(m.history.aggregate(m=Max("history_id"))["m"] for m in st.reads_models())
 
 
-def _planned(batch: ImportBatch, st, by, progress=None) -> tuple[list[RowResult], Preview | None]:
+def _planned(batch: AbstractImportBatch, st, by, progress=None) -> tuple[list[RowResult], Preview | None]:
     """The rows as planned at upload time when nothing they read has changed since (cached for an
     hour, same user only) — then the preview shown to the user is exactly what gets written;
     otherwise the file is cleaned and compared with the database again (returned as a Preview)."""
@@ -190,7 +205,7 @@ def _planned(batch: ImportBatch, st, by, progress=None) -> tuple[list[RowResult]
     return preview.rows, preview
 
 
-def _cache_rows(batch: ImportBatch, fingerprint: tuple, preview: Preview) -> None:
+def _cache_rows(batch: AbstractImportBatch, fingerprint: tuple, preview: Preview) -> None:
     """What apply needs of each row to be written (values and plan), without the raw cells and
     messages. Rows planned as unchanged write nothing in any sheet type's apply, so they are
     left out: re-uploading an unchanged 10,000-row file caches (and later unpickles) nothing."""
@@ -205,13 +220,13 @@ def _plain(values: dict) -> dict:
 
 
 @paused_gc()
-def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
+def import_batch_preview(*, batch: AbstractImportBatch) -> AbstractImportBatch:
     """Validate the whole file and store the per-row preview. Writes only the batch row."""
     st = get_sheet_type(batch.sheet_type)
-    current = ImportBatch.objects.filter(pk=batch.pk).values_list("status", flat=True).first()
+    current = import_batch_model().objects.filter(pk=batch.pk).values_list("status", flat=True).first()
     if current in (Status.APPLYING, Status.APPLIED, Status.FAILED, Status.ROLLED_BACK):
-        return ImportBatch.objects.get(pk=batch.pk)  # a redelivered task after the batch moved on
-    ImportBatch.objects.filter(pk=batch.pk).update(status=Status.PREVIEWING, progress_done=0, progress_total=0)
+        return import_batch_model().objects.get(pk=batch.pk)  # a redelivered task after the batch moved on
+    import_batch_model().objects.filter(pk=batch.pk).update(status=Status.PREVIEWING, progress_done=0, progress_total=0)
     progress_heartbeat(batch)
     try:
         fingerprint = db_fingerprint(st)
@@ -234,7 +249,8 @@ def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
     batch.status = Status.PREVIEWED if preview.ok else Status.INVALID
     batch.message = "" if preview.ok else f"共有{batch.counts['errors']}行存在错误，请修改后重新上传。"
     previous = (
-        ImportBatch.objects.filter(checksum=batch.checksum, status=Status.APPLIED, township=batch.township)
+        import_batch_model()
+        .objects.filter(checksum=batch.checksum, status=Status.APPLIED, township=batch.township)
         .exclude(pk=batch.pk)
         .only("applied_at")  # not its (large) summary
         .first()
@@ -248,7 +264,7 @@ def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
 
 
 @paused_gc()
-def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
+def import_batch_apply(*, batch: AbstractImportBatch, by) -> AbstractImportBatch:
     """Re-validate against the current database and write everything in one transaction.
     Any error → nothing is written. Re-applying an identical file writes nothing; running the
     apply of a batch that is already applied (a redelivered task, a retry racing the worker)
@@ -262,14 +278,14 @@ def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
         raise PermissionDenied("您没有导入数据的权限。")
     # The per-row summary (megabytes of JSON for a large file) is neither read nor rewritten here
     # unless the file has to be planned again; save() then writes only the loaded fields.
-    batch = ImportBatch.objects.defer("summary").get(pk=batch.pk)
+    batch = import_batch_model().objects.defer("summary").get(pk=batch.pk)
     if batch.status == Status.APPLIED:
         return batch
     if batch.status not in (Status.PREVIEWED, Status.APPLYING, Status.FAILED):
         raise ValidationError({"status": f"当前状态为“{batch.get_status_display()}”，不能导入。"})
     # Conditional, so that an apply committed meanwhile (its row lock makes this UPDATE wait and
     # then re-check the condition) is not turned back into 导入中.
-    ImportBatch.objects.filter(pk=batch.pk, status__in=[Status.PREVIEWED, Status.APPLYING, Status.FAILED]).update(
+    import_batch_model().objects.filter(pk=batch.pk, status__in=[Status.PREVIEWED, Status.APPLYING, Status.FAILED]).update(
         status=Status.APPLYING, progress_done=0, progress_total=0
     )
     progress_heartbeat(batch)
@@ -277,9 +293,9 @@ def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
         with transaction.atomic():
             # A second apply of the same batch (retry while the first still runs) waits here on
             # PostgreSQL and then finds it applied.
-            locked = ImportBatch.objects.select_for_update().only("status").get(pk=batch.pk)
+            locked = import_batch_model().objects.select_for_update().only("status").get(pk=batch.pk)
             if locked.status == Status.APPLIED:
-                return ImportBatch.objects.get(pk=batch.pk)
+                return import_batch_model().objects.get(pk=batch.pk)
             rows, fresh = _planned(batch, st, by, progress=_progress_saver(batch, 0, 40))
             if fresh is not None and not fresh.ok:
                 raise ValidationError(fresh.messages(st)[:50])
@@ -298,7 +314,7 @@ def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
             batch.progress_done = batch.progress_total = 100
             batch.save()
     except ValidationError as exc:
-        ImportBatch.objects.filter(pk=batch.pk).exclude(status=Status.APPLIED).update(
+        import_batch_model().objects.filter(pk=batch.pk).exclude(status=Status.APPLIED).update(
             status=Status.INVALID, message="数据已变化，重新校验发现错误，未导入任何数据：" + "；".join(exc.messages[:5])
         )
         cache.delete(_progress_key(batch.pk))
@@ -306,7 +322,7 @@ def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
         return batch
     except Exception:
         log.exception("import batch %s failed", batch.pk)
-        ImportBatch.objects.filter(pk=batch.pk).exclude(status=Status.APPLIED).update(
+        import_batch_model().objects.filter(pk=batch.pk).exclude(status=Status.APPLIED).update(
             status=Status.FAILED, message="导入时发生系统错误，未写入任何数据。请重试或联系管理员。"
         )
         cache.delete(_progress_key(batch.pk))
@@ -315,19 +331,17 @@ def import_batch_apply(*, batch: ImportBatch, by) -> ImportBatch:
     return batch
 
 
-def import_batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
+def import_batch_rollback(*, batch: AbstractImportBatch, by) -> AbstractImportBatch:
     """Undo an applied import while nothing it touched has changed since."""
-    from ..sheets import touched_since
-
     if not (by.is_county or (by.is_clerk and batch.township_id == by.township_id)):
         raise PermissionDenied("您没有撤销该导入的权限。")
     st = get_sheet_type(batch.sheet_type)
     try:
         with transaction.atomic():
-            batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            batch = import_batch_model().objects.select_for_update().get(pk=batch.pk)
             if batch.status != Status.APPLIED:
                 raise ValidationError({"status": "只有已导入的批次可以撤销。"})
-            later = touched_since(batch)
+            later = [problem for guard in ROLLBACK_GUARDS for problem in guard(batch)]
             if later:
                 raise ValidationError(
                     {"status": f"导入后已有{len(later)}处数据被再次修改或新增（{'；'.join(later[:5])}），不能整体撤销。"}

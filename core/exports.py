@@ -1,6 +1,6 @@
 """List and report exports: scoped querysets → .xlsx, personal data masked by role, every export logged.
 
-Exports stream through xlsxwriter's constant-memory mode (cadres.spreadsheets.workbooks.write_xlsx),
+Exports stream through xlsxwriter's constant-memory mode (core.imports.workbooks.write_xlsx),
 so a 100,000-row list stays well under 200 MB; cells starting with = + - @ are neutralised.
 
 A column reads its cell either with ``get(obj)`` from a model instance, or — when every column of
@@ -25,10 +25,12 @@ from django.db.models import CharField, Expression, QuerySet, Subquery
 from django.http import HttpResponse
 from import_export.admin import ExportMixin, ImportExportMixin
 
+from core.conf import export_log_model
+from core.models import AbstractExportLog
+
+from .imports.pipeline import paused_gc
+from .imports.workbooks import neutralise, write_xlsx
 from .masking import can_see_personal, mask_id_number, mask_phone
-from .models import ExportLog
-from .spreadsheets.pipeline import paused_gc
-from .spreadsheets.workbooks import neutralise, write_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -37,7 +39,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class ExportColumn:
     header: str
     get: Callable[[object], object] | None = None  # cell from a model instance
-    personal: str = ""  # "id" | "phone": masked for roles without cadres.view_personal_data
+    personal: str = ""  # "id" | "phone": masked for roles without the personal-data permission
     width: int = 0
     field: str = ""  # or a values_list() path ("name", "village__township__name"), choices shown by label
     expression: Expression | None = None  # what ``field`` is annotated with when it is no model field
@@ -151,8 +153,8 @@ def masked_rows(user, cell_rows: Iterable[list], columns: list[ExportColumn]) ->
         yield cells
 
 
-def log_export(*, user, what: str, filters: dict, rows: int) -> ExportLog:
-    return ExportLog.objects.create(
+def log_export(*, user, what: str, filters: dict, rows: int) -> AbstractExportLog:
+    return export_log_model().objects.create(
         user=user, township_id=user.township_id, what=what[:100], filters=filters, rows=rows, masked=not can_see_personal(user)
     )
 
@@ -213,7 +215,7 @@ def neutralise_dataset(dataset: tablib.Dataset) -> tablib.Dataset:
 
 class LoggedExportMixin(ExportMixin):
     """django-import-export's ExportMixin for the admin, made as safe as the list exports: formula
-    cells neutralised, and every export written to ExportLog (who, what, filters, rows).
+    cells neutralised, and every export written to export_log_model() (who, what, filters, rows).
 
     Use it in place of ``ExportMixin`` (``ImportExportModelAdmin`` → ``ImportMixin,
     LoggedExportMixin, admin.ModelAdmin``)."""

@@ -8,8 +8,6 @@ from django import template
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from cadres import choices
-
 register = template.Library()
 
 EMPTY = "—"
@@ -54,37 +52,34 @@ def query(context, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-_FILING_BADGES = {
-    choices.FilingStatus.DRAFT: "text-bg-warning",
-    choices.FilingStatus.TOWNSHIP_APPROVED: "text-bg-info",
-    choices.FilingStatus.FILED: "text-bg-success",
-    choices.FilingStatus.REJECTED: "text-bg-secondary",
-}
-_VETTING_BADGES = {
-    choices.VettingResult.PENDING: "text-bg-warning",
-    choices.VettingResult.PASS: "text-bg-success",
-    choices.VettingResult.FAIL: "text-bg-danger",
-}
-_FS_BADGES = {
-    choices.FirstSecretaryStatus.ACTIVE: "text-bg-success",
-    choices.FirstSecretaryStatus.EXPIRED: "text-bg-secondary",
-    choices.FirstSecretaryStatus.RECALLED: "text-bg-danger",
-}
+# Badge colours of workflow states, registered by the apps that own the states (AppConfig.ready):
+# register_badges("filing", {"draft": "text-bg-warning", …}); templates use ``status|badge:"filing"``
+# (or the named filters below).
+BADGES: dict[str, dict[str, str]] = {}
+
+
+def register_badges(kind: str, classes: dict[str, str]) -> None:
+    BADGES.setdefault(kind, {}).update(classes)
+
+
+@register.filter
+def badge(value: str, kind: str) -> str:
+    return BADGES.get(kind, {}).get(value, "text-bg-light")
 
 
 @register.filter
 def filing_badge(status: str) -> str:
-    return _FILING_BADGES.get(status, "text-bg-light")
+    return badge(status, "filing")
 
 
 @register.filter
 def vetting_badge(result: str) -> str:
-    return _VETTING_BADGES.get(result, "text-bg-light")
+    return badge(result, "vetting")
 
 
 @register.filter
 def posting_badge(status: str) -> str:
-    return _FS_BADGES.get(status, "text-bg-light")
+    return badge(status, "posting")
 
 
 @register.filter
@@ -94,6 +89,6 @@ def yesno_cn(value) -> str:
 
 @register.filter
 def mask_phone(value):
-    from cadres.masking import mask_phone as _mask
+    from core.masking import mask_phone as _mask
 
     return _mask(value or "")

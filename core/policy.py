@@ -1,7 +1,7 @@
 """Yearly policy profile: the mechanism every app uses to keep its rules as data.
 
 An app registers a *section* (key, label, scalar fields, tables) in its ``AppConfig.ready``.
-County staff edit each section in the browser (cadres.views.PolicySectionEditView); values and
+County staff edit each section in the browser (core.policy_views.PolicySectionEditView); values and
 their sources for the default profile come from ``fixtures/policy/<key>.json``.
 
 Default values live in ``fixtures/policy/<section key>.json`` (one file per section, each with a
@@ -13,11 +13,13 @@ Reading: ``policy_for_year(year).section("register")`` → dict merged over the 
 from __future__ import annotations
 
 import copy
-import datetime
 import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+from core.conf import policy_profile_model
+from core.dates import today
 
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "policy"
 
@@ -95,14 +97,12 @@ def section_sources(key: str) -> dict:
 def policy_for_year(year: int | None = None):
     """The profile in force for ``year``: that year's, else the latest earlier one, else an
     unsaved profile holding the defaults. Never None."""
-    from .models import PolicyProfile
-
-    year = year or datetime.date.today().year
-    profile = PolicyProfile.objects.filter(year__lte=year).order_by("-year").first()
+    year = year or today().year
+    profile = policy_profile_model().objects.filter(year__lte=year).order_by("-year").first()
     if profile is None:
-        profile = PolicyProfile.objects.order_by("year").first()
+        profile = policy_profile_model().objects.order_by("year").first()
     if profile is None:
-        profile = PolicyProfile(year=year, title="默认政策配置", data=default_profile_data())
+        profile = policy_profile_model()(year=year, title="默认政策配置", data=default_profile_data())
     return profile
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
+from django.conf import settings
 from django.db.models import DO_NOTHING
 from django.db.models.deletion import get_candidate_relations_to_delete
 
@@ -43,7 +44,7 @@ def _own_ids(model, ids: list[int], reason: str) -> set[int]:
 
 def _owner_names(model, ids: set[int]) -> dict[int, str]:
     """The person each root row belongs to (the row itself for Person), for the message."""
-    if model._meta.label == "cadres.Person":
+    if model._meta.label == settings.TOUYAN_MODELS["person"]:
         path = "name"
     elif any(f.name == "person" for f in model._meta.concrete_fields):
         path = "person__name"

@@ -59,6 +59,11 @@ def paused_gc() -> Iterator[None]:
                 gc.enable()
 
 
+# History-tracked models every sheet type's plan reads (the register's people, posts, villages …),
+# registered by the register app: ``BASE_READ_MODELS.extend(["cadres.Person", …])``.
+BASE_READ_MODELS: list[str] = []
+
+
 @dataclass
 class Issue:
     key: str  # column key ("" for whole-row problems)
@@ -172,9 +177,9 @@ class SheetType:
 
     def reads_models(self) -> list:
         """History-tracked models whose rows the plan depends on (for the preview fingerprint)."""
-        from cadres.models import Appointment, FirstSecretary, Person, PolicyProfile, Township, Village
+        from django.apps import apps
 
-        return [Person, Appointment, FirstSecretary, Village, Township, PolicyProfile]
+        return [apps.get_model(label) for label in BASE_READ_MODELS]
 
     def column(self, key: str) -> Col | None:
         return next((c for c in self.columns if c.key == key), None)

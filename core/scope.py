@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from .choices import Role
+from .roles import Role
 
 
 def scoped(user, qs_or_model) -> QuerySet:

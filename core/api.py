@@ -1,0 +1,162 @@
+"""The API frame: one base viewset (pagination, ordering, permissions), the exception handler
+that turns services' errors into field-keyed 400s and 403s, and the token endpoint.
+
+Every app's viewsets derive from :class:`ApiViewSet`; their querysets come from scoped selectors,
+so an object of another township answers 404 exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+# ---------------------------------------------------------------------------------------------
+# Errors: Django ValidationError / PermissionDenied from services → 400 keyed by field / 403
+# ---------------------------------------------------------------------------------------------
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            detail = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+        else:
+            detail = {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or "您没有执行此操作的权限。")
+    return drf_exception_handler(exc, context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pagination, ordering, permissions, the base viewset
+# ---------------------------------------------------------------------------------------------
+
+
+class StandardPagination(PageNumberPagination):
+    """``{"count", "next", "previous", "results"}``; 50 a page, ``?page_size=`` up to 200."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class StableOrderingFilter(OrderingFilter):
+    """``?ordering=`` over the view's ``ordering_fields``, with ``pk`` as tie-breaker so that
+    pages do not overlap. Without the parameter the selector's (model's) ordering stands."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and not {"pk", "-pk", "id", "-id"} & set(ordering):
+            ordering = [*ordering, "pk"]
+        return ordering
+
+
+class WritePermission(BasePermission):
+    """Reads: any signed-in user (the queryset is scoped). Writes: one of the Django permissions
+    the view lists for the action in ``write_permissions``; unlisted writes are refused. The
+    service checks the permission and the scope again; this only answers 403 before parsing."""
+
+    message = "您没有执行此操作的权限。"
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in SAFE_METHODS or not hasattr(view, request.method.lower()):
+            return True  # reads are scoped; an unmapped method gets its 405 from the view
+        write_permissions = getattr(view, "write_permissions", {})
+        if write_permissions is None:
+            return True  # the app's services decide writes by role and scope (training, reserves)
+        perms, message = write_permissions.get(view.action, ((), None))
+        if message:
+            self.message = message
+        return any(user.has_perm(p) for p in perms)
+
+
+class ApiViewSet(viewsets.ReadOnlyModelViewSet):
+    """The one base of every app's API viewsets: scoped read-only lists and details (the
+    subclass's ``get_queryset`` is a scoped selector), 50 a page, ``?ordering=``, django-filter
+    FilterSets, and write actions that parse an input serializer and call one service."""
+
+    pagination_class = StandardPagination
+    permission_classes = [WritePermission]
+    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    # action → (permissions, message). ``None``: any signed-in user may call the write actions and
+    # the services decide (they check role and scope on every write).
+    write_permissions: dict[str, tuple[tuple[str, ...], str | None]] | None = {}
+
+    def _input(self, serializer_class, **kwargs):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _output(self, obj, *, status_code=status.HTTP_200_OK) -> Response:
+        """Re-read the object through the scoped selector so the answer matches the list's shape."""
+        fresh = self.get_queryset().get(pk=obj.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+
+# ---------------------------------------------------------------------------------------------
+# Token (works with django-axes: failures count towards the account lockout)
+# ---------------------------------------------------------------------------------------------
+
+
+class TokenObtainInput(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenObtainApi(APIView):
+    """``POST {"username", "password"}`` → ``{"token"}``.
+
+    DRF's AuthTokenSerializer passes the request to ``authenticate()``, which the axes backend
+    requires; a failure is recorded by axes and, past the limit, the account is locked even for
+    the right password. A successful call is logged like a login (``user_logged_in``).
+    """
+
+    authentication_classes = ()
+    permission_classes = ()
+    throttle_classes = ()
+
+    @extend_schema(
+        summary="获取 API 令牌",
+        request=TokenObtainInput,
+        responses={
+            200: TokenOutput,
+            400: OpenApiResponse(description="用户名或密码错误"),
+            429: OpenApiResponse(description="多次登录失败，账户已临时锁定"),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):
+                minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+                return Response(
+                    {"detail": f"登录失败次数过多，账户已临时锁定，请{minutes}分钟后再试或联系管理员解锁。"},
+                    status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", status.HTTP_429_TOO_MANY_REQUESTS),
+                )
+            raise ValidationError(serializer.errors)
+        user = serializer.validated_data["user"]
+        token, _ = Token.objects.get_or_create(user=user)
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        return Response({"token": token.key})

@@ -1,0 +1,32 @@
+"""Celery tasks of the import pipeline: thin wrappers over core.imports.batches, taking ids.
+
+The task names keep the ones they were registered under before the frame moved out of the register
+app, so messages already queued (and any saved beat schedule) still find them.
+"""
+
+from celery import shared_task
+
+from core.conf import import_batch_model, user_model
+
+# acks_late + reject_on_worker_lost (the task_reject_on_worker_lost setting, per task): a worker
+# killed mid-task (OOM, deploy) leaves the message on the broker for another worker instead of
+# losing it. Both are safe to run twice: the preview only rewrites the batch's own summary (and
+# is skipped once the batch moved on), the apply is one transaction that does nothing for a batch
+# already applied.
+IMPORT_TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
+
+
+@shared_task(name="cadres.tasks.import_batch_preview_task", **IMPORT_TASK_OPTIONS)
+def import_batch_preview_task(batch_id: int) -> str:
+    from .batches import import_batch_preview
+
+    return import_batch_preview(batch=import_batch_model().objects.get(pk=batch_id)).status
+
+
+@shared_task(name="cadres.tasks.import_batch_apply_task", **IMPORT_TASK_OPTIONS)
+def import_batch_apply_task(batch_id: int, user_id: int) -> str:
+    """Nothing is half-written if the worker dies: the apply is one transaction."""
+    from .batches import import_batch_apply
+
+    batch = import_batch_model().objects.get(pk=batch_id)
+    return import_batch_apply(batch=batch, by=user_model().objects.get(pk=user_id)).status

@@ -1,0 +1,144 @@
+"""Abstract bases of the framework models, and the scoped queryset.
+
+The concrete models live in the register app (``cadres``): the scope unit (township) is a register
+entity, and the tables, content types and permission names (``cadres.view_importbatch`` …) stay
+where every existing database has them. The frame reaches the concrete classes through
+:mod:`core.conf`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A QuerySet that can narrow itself to one township.
+
+    ``township_path`` is the lookup from the model to the township id.
+    """
+
+    township_path: str = "township_id"
+
+    def for_township(self, township_id: int):
+        return self.filter(**{self.township_path: township_id})
+
+
+class AbstractPolicyProfile(models.Model):
+    """The county's rules for one year, as data. Each app owns a section (see core.policy)."""
+
+    year = models.PositiveIntegerField("年度", unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    title = models.CharField("名称", max_length=100)
+    data = models.JSONField("规则数据", default=dict)
+    note = models.TextField("说明", blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="修改人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        abstract = True
+        verbose_name = "年度政策配置"
+        verbose_name_plural = "年度政策配置"
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度 {self.title}"
+
+    def section(self, key: str) -> dict:
+        from .policy import section_defaults
+
+        merged = dict(section_defaults(key))
+        merged.update(self.data.get(key, {}))
+        return merged
+
+
+def private_storage():
+    """Uploaded files live outside the web root (never served by URL)."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+
+
+class BatchStatus(models.TextChoices):
+    UPLOADED = "uploaded", "已上传"
+    PREVIEWING = "previewing", "校验中"
+    PREVIEWED = "previewed", "待确认"
+    INVALID = "invalid", "有错误"
+    APPLYING = "applying", "导入中"
+    APPLIED = "applied", "已导入"
+    FAILED = "failed", "导入失败"
+    ROLLED_BACK = "rolled_back", "已撤销"
+
+
+class AbstractImportBatch(models.Model):
+    """One uploaded file and what became of it (who, when, checksum, counts, rollback data).
+
+    The concrete model adds ``township`` (the scope unit)."""
+
+    Status = BatchStatus
+
+    sheet_type = models.CharField("表格类型", max_length=40)
+    file = models.FileField("文件", upload_to="imports/%Y/%m/", storage=private_storage, max_length=300)
+    original_name = models.CharField("原文件名", max_length=255)
+    size = models.PositiveIntegerField("大小(字节)", default=0)
+    checksum = models.CharField("SHA-256", max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    status = models.CharField("状态", max_length=20, choices=BatchStatus.choices, default=BatchStatus.UPLOADED, db_index=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    counts = models.JSONField("统计", default=dict, blank=True)
+    summary = models.JSONField("预览", default=dict, blank=True, help_text="行状态、错误与提示。")
+    message = models.TextField("说明", blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    applied_at = models.DateTimeField("导入时间", null=True, blank=True)
+    touched = models.JSONField("变更对象", default=dict, blank=True)
+    rolled_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="撤销人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rolled_back_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        verbose_name = "表格导入批次"
+        verbose_name_plural = "表格导入批次"
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name}（{self.get_status_display()}）"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 0 if self.status in (BatchStatus.UPLOADED, BatchStatus.PREVIEWING, BatchStatus.APPLYING) else 100
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (BatchStatus.PREVIEWING, BatchStatus.APPLYING)
+
+
+class AbstractExportLog(models.Model):
+    """Who downloaded which list, with which filters and how many rows (personal data).
+
+    The concrete model adds ``township`` (the user's township, for the clerk's scope)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.PROTECT, related_name="+")
+    what = models.CharField("导出内容", max_length=100)
+    filters = models.JSONField("筛选条件", default=dict, blank=True)
+    rows = models.PositiveIntegerField("行数", default=0)
+    masked = models.BooleanField("已脱敏", default=True)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        verbose_name = "导出日志"
+        verbose_name_plural = "导出日志"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} 导出 {self.what}（{self.rows}行）"
