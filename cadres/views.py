@@ -31,6 +31,7 @@ from .filters import (
     TownshipFilter,
     VillageFilter,
 )
+from .idcard import parse_id_number
 from .masking import can_see_personal
 from .models import DepartmentVerdict, Person, PolicyProfile, Township, Village, VillageFlag
 from .person_sections import person_sections_for
@@ -482,6 +483,8 @@ class PersonCreateView(ObjectFormView):
         data = dict(form.cleaned_data)
         data["sex"] = data.get("sex") or None
         person = services.person_create(by=self.request.user, **data)
+        for note in parse_id_number(person.id_number).warnings:
+            messages.warning(self.request, f"提示：{note}")
         return reverse("cadres:person_detail", args=[person.pk])
 
 
