@@ -1,8 +1,14 @@
 """Resident ID numbers (居民身份证号码, GB 11643-1999), checked with python-stdnum.
 
-python-stdnum's ``stdnum.cn.ric`` implements the ISO 7064 MOD 11-2 check digit, the birth date
-and the birth-place (area code) lookup; we add normalisation of what clerks type (full-width
-digits, lowercase x, spaces) and Chinese messages.
+python-stdnum's ``stdnum.cn.ric`` implements the ISO 7064 MOD 11-2 check digit; its area-code
+table (``stdnum/cn/loc.dat``, each code with the years it was in force) tells whether digits 1–6
+were ever an area code. We add normalisation of what clerks type (full-width digits, lowercase x,
+spaces) and Chinese messages.
+
+Hard errors: length, characters, birth date, check digit. The area code is only a warning (提示):
+a number carries the code in force when it was *issued* (first card, or a re-issue after a 户口
+move), not at birth, so any code that ever existed is accepted whatever the birth year, and a
+code that never existed is reported but does not stop the person being registered (DOMAIN §10).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
-from stdnum import exceptions as stdnum_exc
+from stdnum import numdb
 from stdnum.cn import ric
 
 from .choices import Sex
@@ -33,12 +39,14 @@ class IdFacts:
     number: str
     birth_date: datetime.date
     sex: str
+    warnings: tuple[str, ...] = ()  # 提示: usable, but worth a look (an unknown area code)
 
 
 def parse_id_number(raw: object) -> IdFacts:
     """Validate and return the normalised number with the facts it encodes.
 
-    Raises ValidationError with a Chinese message that says what is wrong.
+    Raises ValidationError with a Chinese message that says what is wrong; an unknown area code is
+    not an error but a message in ``warnings``.
     """
     number = normalize_id_number(raw)
     if not number:
@@ -63,22 +71,29 @@ def parse_id_number(raw: object) -> IdFacts:
     expected = ric.calc_check_digit(number)
     if number[17] != expected:
         raise ValidationError(f"身份证号校验位错误：最后一位应为 {expected}。", code="checksum")
-    if not _area_known(number[:6], birth.year):
-        raise ValidationError("身份证号前6位不是有效的行政区划代码。", code="area")
+    warnings = () if area_code_ever_existed(number[:6]) else (unknown_area_message(number[:6]),)
     sex = Sex.MALE if int(number[16]) % 2 == 1 else Sex.FEMALE
-    return IdFacts(number=number, birth_date=birth, sex=sex)
+    return IdFacts(number=number, birth_date=birth, sex=sex, warnings=warnings)
+
+
+def unknown_area_message(area: str) -> str:
+    """The 提示 for a number whose check digit is right but whose area code was never in use."""
+    return f"身份证号前6位 {area} 不在行政区划代码表中（现行和历年撤销的代码都已查过），请核对号码是否抄错。"
 
 
 @lru_cache(maxsize=8192)
-def _area_known(area: str, year: int) -> bool:
-    """python-stdnum's area-code lookup (numdb) for the birth year; cached because a roster has
-    thousands of rows but only a handful of distinct area codes."""
-    body = f"{area}{year:04d}0101001"
-    try:
-        ric.get_birth_place(body + ric.calc_check_digit(body + "0"))
-    except stdnum_exc.ValidationError:
+def area_code_ever_existed(area: str) -> bool:
+    """Whether ``area`` is, or ever was, an area code, in any year. Asks python-stdnum's table
+    directly (``ric.get_birth_place`` checks the birth year and raises KeyError for a code whose
+    province exists but whose county never did, e.g. 430199). Cached: a roster has thousands of
+    rows but a handful of distinct codes."""
+    if len(area) != 6 or not area.isdigit():
         return False
-    return True
+    try:
+        found = numdb.get("cn/loc").info(area)
+    except Exception:  # a lookup problem must never turn a valid number into a 500
+        return False
+    return any(props.get("county") for _part, props in found)
 
 
 def id_number_validator(value: str) -> None:

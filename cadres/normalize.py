@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from core.imports.normalize import (  # noqa: F401  (the generic normalisers, re-exported for the sheet types)
     CellError,
     CsvText,
+    NotedText,
     display,
     is_blank,
     parse_bool,
@@ -104,13 +105,17 @@ def parse_sex(value) -> str:
 
 
 def id_number_cell(value) -> str:
-    """The ID column. A number cell means Excel already dropped the last digits: refuse."""
+    """The ID column. A number cell means Excel already dropped the last digits: refuse. A number
+    whose area code never existed is kept, as a NotedText whose note is the 提示."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise CellError(
             "身份证号被Excel存成了数字，第16位以后的数字已丢失、无法还原。"
             "请把该列设为“文本”格式，重新录入完整的18位号码（或从原始资料粘贴为文本）"
         )
     try:
-        return parse_id_number(value).number
+        facts = parse_id_number(value)
     except ValidationError as exc:
         raise CellError(exc.messages[0].rstrip("。")) from None
+    if facts.warnings:
+        return NotedText.with_note(facts.number, "；".join(w.rstrip("。") for w in facts.warnings))
+    return facts.number

@@ -32,6 +32,7 @@ from .filters import (
     TownshipFilter,
     VillageFilter,
 )
+from .idcard import parse_id_number
 from .models import DepartmentVerdict, Person, Township, Village, VillageFlag
 from .person_sections import person_sections_for
 
@@ -339,6 +340,8 @@ class PersonCreateView(ObjectFormView):
         data = dict(form.cleaned_data)
         data["sex"] = data.get("sex") or None
         person = services.person_create(by=self.request.user, **data)
+        for note in parse_id_number(person.id_number).warnings:
+            messages.warning(self.request, f"提示：{note}")
         return reverse("cadres:person_detail", args=[person.pk])
 
 

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cadres import choices
+from cadres.idcard import parse_id_number
 from cadres.models import (
     Appointment,
     DepartmentVerdict,
@@ -194,6 +195,20 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def get_phone(self, obj: Person) -> str:
         return phone_for(getattr(self.context.get("request"), "user", None), obj.phone)
+
+
+class PersonCreatedSerializer(PersonSerializer):
+    """The answer to a create: the person, plus any 提示 about the ID number (the person is saved)."""
+
+    warnings = serializers.SerializerMethodField(
+        help_text="提示（人员已建档）：如身份证号前6位不在行政区划代码表中，请核对号码；无提示时为空列表"
+    )
+
+    class Meta(PersonSerializer.Meta):
+        fields = [*PersonSerializer.Meta.fields, "warnings"]
+
+    def get_warnings(self, obj: Person) -> list[str]:
+        return list(parse_id_number(obj.id_number).warnings)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -80,11 +80,13 @@ class PersonViewSet(ApiViewSet):
     def get_queryset(self):
         return selectors.person_list(user=self.request.user)
 
-    @extend_schema(summary="新建人员档案", request=s.PersonCreateInput, responses={201: s.PersonSerializer})
+    @extend_schema(summary="新建人员档案", request=s.PersonCreateInput, responses={201: s.PersonCreatedSerializer})
     def create(self, request):
         data = self._input(s.PersonCreateInput)
         person = services.person_create(by=request.user, **data)
-        return self._output(person, status_code=status.HTTP_201_CREATED)
+        fresh = self.get_queryset().get(pk=person.pk)
+        answer = s.PersonCreatedSerializer(fresh, context=self.get_serializer_context())
+        return Response(answer.data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="修改人员信息", request=s.PersonUpdateInput, responses={200: s.PersonSerializer})
     def partial_update(self, request, pk=None):

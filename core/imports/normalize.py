@@ -29,6 +29,19 @@ class CellError(ValueError):
     """A cell value that cannot be used; the message says why and how to fix it."""
 
 
+class NotedText(str):
+    """A usable cell value that carries a warning (提示) for its row in ``note``; RowResult.parse
+    records the note and keeps the plain string."""
+
+    note: str = ""
+
+    @classmethod
+    def with_note(cls, value: str, note: str) -> NotedText:
+        noted = cls(value)
+        noted.note = note
+        return noted
+
+
 def text(value) -> str:
     """NFKC (full-width → half-width), drop all whitespace incl. U+3000, keep Chinese."""
     if value is None:
@@ -82,8 +95,11 @@ def parse_date(value, *, month_only_ok: bool = True) -> datetime.date | None:
     """Every form of DOMAIN §10: real dates, Excel serials, 1985.03 / 1985.3 / 198503 / 1985年3月 /
     1985-03-01. Month-only values become the 1st of the month. A *numeric* 1985.1 (or "1985.1"
     from a CSV file, where it may be a shortened number) is ambiguous — January, or October
-    truncated from 1985.10 — and is refused, never guessed. A bare year (1985, number or text) is
-    refused too. Only a *numeric* cell can be an Excel serial, and only a plausible one."""
+    truncated from 1985.10 — and is refused, never guessed; a numeric 1985.3 … 1985.9 is not
+    (1985.30 is no month), so it is March … September, and 1985.11 / 1985.12 are November /
+    December. A float is read to 6 decimals, so 1985.3 stored as 1985.2999999999 is still March.
+    A bare year (1985, number or text) is refused too. Only a *numeric* cell can be an Excel
+    serial, and only a plausible one."""
     if is_blank(value):
         return None
     if isinstance(value, datetime.datetime):
@@ -97,9 +113,9 @@ def parse_date(value, *, month_only_ok: bool = True) -> datetime.date | None:
             y, frac = f"{value:.6f}".split(".")
             frac = frac.rstrip("0")
             if len(y) == 4 and 1900 <= int(y) <= 2100:
-                if len(frac) == 1:
+                if frac == "1":  # January, or 1985.10 with its 0 dropped
                     raise _ambiguous(y, frac, value)
-                if len(frac) == 2:
+                if len(frac) in (1, 2):  # 1985.3 is March (1985.30 is no month); 1985.12 December
                     return _mk(int(y), int(frac))
             raise CellError("不是日期")
         number = int(value)

@@ -18,7 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from .headers import Col, HeaderMatch, find_header, is_footer_or_blank
-from .normalize import CellError, display, is_blank
+from .normalize import CellError, NotedText, display, is_blank
 from .reader import Sheet, read_workbook
 
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
@@ -91,7 +91,8 @@ class RowResult:
     memo: dict | None = None  # shared by the rows of one file: parsers are pure, cells repeat a lot
 
     def parse(self, key: str, parser: Callable, *args, **kwargs):
-        """Run a cell parser; record its CellError against the column and return None."""
+        """Run a cell parser; record its CellError against the column and return None, and the
+        note of a NotedText result as a warning (提示) on the column."""
         value = self.raw.get(key)
         memo = self.memo
         if memo is not None:
@@ -111,14 +112,20 @@ class RowResult:
                     memo[memo_key] = outcome
             ok, result = outcome
             if ok:
-                return result
+                return self._noted(key, result)
             self.error(key, result)
             return None
         try:
-            return parser(value, *args, **kwargs)
+            return self._noted(key, parser(value, *args, **kwargs))
         except CellError as exc:
             self.error(key, str(exc))
             return None
+
+    def _noted(self, key: str, result):
+        if isinstance(result, NotedText):
+            self.warn(key, result.note)
+            return str(result)
+        return result
 
 
 @dataclass

@@ -4,8 +4,9 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from stdnum.cn import ric
 
-from cadres.idcard import make_id_number, normalize_id_number, parse_id_number
+from cadres.idcard import area_code_ever_existed, make_id_number, normalize_id_number, parse_id_number
 
 
 @pytest.mark.parametrize(
@@ -44,14 +45,82 @@ def test_invalid_numbers_are_rejected_with_a_chinese_reason(raw, code, fragment)
     assert fragment in exc.value.messages[0]
 
 
-def test_unknown_area_code_is_rejected():
-    body = "99999919850312001"
-    from stdnum.cn import ric
+# Public vectors whose area code was not in force in the birth year: the code on a card is the
+# one in force when it was *issued* (first card, or a re-issue after a 户口 move), so every code
+# that ever existed is accepted whatever the birth year. Check digits computed with python-stdnum.
+ACCEPTED = [
+    # number, birth date, sex, why it is a good vector
+    ("331122197905116239", datetime.date(1979, 5, 11), "M"),  # 缙云县 331122 only from 2000
+    ("33050219880702447X", datetime.date(1988, 7, 2), "M"),  # 330502: 城区 1983–87, 吴兴区 from 2003
+    ("11010519491231002X", datetime.date(1949, 12, 31), "F"),  # GB 11643-1999's own example
+    ("430112198503090018", datetime.date(1985, 3, 9), "M"),  # 望城区 430112 (from 2011), born 1985
+    ("331021198006150022", datetime.date(1980, 6, 15), "F"),  # 玉环县 1994–2017, then 331083
+    ("430122201501010034", datetime.date(2015, 1, 1), "M"),  # 望城县, retired 2011
+    ("110103201202290044", datetime.date(2012, 2, 29), "F"),  # 崇文区, retired 2010
+    ("330511199507200057", datetime.date(1995, 7, 20), "M"),  # 湖州郊区 1983–1988
+    ("810000199001010019", datetime.date(1990, 1, 1), "M"),  # 香港 (港澳居民居住证)
+]
 
-    number = body + ric.calc_check_digit(body + "0")
+
+@pytest.mark.parametrize(("number", "birth", "sex"), ACCEPTED)
+def test_an_area_code_that_ever_existed_is_accepted_whatever_the_birth_year(number, birth, sex):
+    facts = parse_id_number(number)
+    assert (facts.number, facts.birth_date, facts.sex) == (number, birth, sex)
+    assert facts.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("number", "area", "birth"),
+    [
+        ("430199198003136661", "430199", datetime.date(1980, 3, 13)),  # 湖南 exists, county 0199 never did
+        ("999999198503120018", "999999", datetime.date(1985, 3, 12)),  # no province 99 at all
+    ],
+)
+def test_an_area_code_that_never_existed_is_a_warning_not_an_error(number, area, birth):
+    """Was: refused as "不是有效的行政区划代码" (999999), or a KeyError inside python-stdnum (430199)."""
+    facts = parse_id_number(number)
+    assert facts.number == number
+    assert facts.birth_date == birth
+    assert facts.warnings == (f"身份证号前6位 {area} 不在行政区划代码表中（现行和历年撤销的代码都已查过），请核对号码是否抄错。",)
+
+
+@pytest.mark.parametrize(
+    ("area", "known"),
+    [
+        ("430122", True),  # 望城县, retired 2011
+        ("430112", True),  # 望城区, from 2011
+        ("331122", True),
+        ("330502", True),
+        ("110000", True),  # a province's own code
+        ("430199", False),
+        ("999999", False),
+        ("000000", False),
+        ("4301", False),
+        ("43011X", False),
+    ],
+)
+def test_area_code_ever_existed(area, known):
+    assert area_code_ever_existed(area) is known
+
+
+def _with_check_digit(body: str) -> str:
+    return body + ric.calc_check_digit(body + "0")
+
+
+@pytest.mark.parametrize(
+    ("number", "code"),
+    [
+        ("430199198003136660", "checksum"),  # an unknown area does not excuse a wrong check digit
+        (_with_check_digit("43012219850230001"), "birth_date"),  # 30 February, check digit right
+        (_with_check_digit(f"430122{datetime.date.today() + datetime.timedelta(days=1):%Y%m%d}001"), "birth_date"),
+        (_with_check_digit("43012218991231001"), "birth_date"),
+        (_with_check_digit("99999918991231001"), "birth_date"),
+    ],
+)
+def test_check_digit_and_birth_date_stay_hard_errors(number, code):
     with pytest.raises(ValidationError) as exc:
         parse_id_number(number)
-    assert exc.value.code == "area"
+    assert exc.value.code == code
 
 
 def test_female_is_even_seventeenth_digit():

@@ -42,9 +42,50 @@ def test_dates_in_every_form(raw, expected):
     assert n.parse_date(raw) == expected
 
 
-@pytest.mark.parametrize("raw", [1985.1, 2001.1])
-def test_numeric_single_digit_month_is_ambiguous_never_guessed(raw):
-    with pytest.raises(n.CellError, match="歧义"):
+@pytest.mark.parametrize(
+    ("raw", "year"), [(1985.1, 1985), (2001.1, 2001), (1985.10, 1985), (1985.1000000001, 1985), (1985.0999999999, 1985)]
+)
+def test_numeric_1985_1_is_ambiguous_never_guessed(raw, year):
+    """January, or 1985.10 whose trailing 0 the spreadsheet dropped."""
+    with pytest.raises(n.CellError, match=rf"^日期有歧义：\S+ 可能是{year}年1月，也可能是{year}年10月被表格软件截断"):
+        n.parse_date(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # A numeric cell with one decimal other than 1 is not ambiguous: 1985.30 is no month.
+        (1985.2, D(1985, 2, 1)),
+        (1985.3, D(1985, 3, 1)),
+        (1985.9, D(1985, 9, 1)),
+        (2001.3, D(2001, 3, 1)),
+        # … however the float arrives from the file
+        (1985.2999999, D(1985, 3, 1)),
+        (1985.2999999999999, D(1985, 3, 1)),
+        (1985.3000000001, D(1985, 3, 1)),
+        (float("1985.30"), D(1985, 3, 1)),
+        (1985.7 - 1e-12, D(1985, 7, 1)),
+        # two decimals are the month as written
+        (1985.11, D(1985, 11, 1)),
+        (1985.12, D(1985, 12, 1)),
+        (1985.1199999999, D(1985, 12, 1)),
+        (1985.1100000001, D(1985, 11, 1)),
+        (1985.05, D(1985, 5, 1)),
+        # text says what was typed
+        ("1985.10", D(1985, 10, 1)),
+        ("1985.3", D(1985, 3, 1)),
+        (n.CsvText("1985.3"), D(1985, 3, 1)),
+        (n.CsvText("1985.12"), D(1985, 12, 1)),
+    ],
+)
+def test_numeric_month_table(raw, expected):
+    """Was: a numeric 1985.3 was refused as "可能是1985年3月，也可能是1985年30月"."""
+    assert n.parse_date(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(1985.13, "不是有效日期"), (1985.0, "只有年份"), (1985.123, "不是日期")])
+def test_numeric_non_months_are_refused(raw, expected):
+    with pytest.raises(n.CellError, match=expected):
         n.parse_date(raw)
 
 
@@ -177,6 +218,14 @@ def test_posts_one_cell_may_hold_several(aliases, raw, expected):
 def test_unknown_post_is_named(aliases):
     with pytest.raises(n.CellError, match="「镇长」"):
         n.parse_posts("书记、镇长", aliases)
+
+
+def test_id_number_with_an_unknown_area_code_is_kept_with_a_note():
+    value = rn.id_number_cell("430199198003136661")
+    assert value == "430199198003136661"
+    assert value.note == "身份证号前6位 430199 不在行政区划代码表中（现行和历年撤销的代码都已查过），请核对号码是否抄错"
+    plain = rn.id_number_cell("331122197905116239")  # 缙云县 from 2000, born 1979: accepted, no note
+    assert plain == "331122197905116239" and not isinstance(plain, rn.NotedText)
 
 
 def test_id_number_stored_as_number_is_refused_and_never_repaired():
