@@ -8,6 +8,7 @@ import io
 
 import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from openpyxl.cell.cell import MergedCell
@@ -359,3 +360,15 @@ def test_real_layout_preview_then_apply(village_a, clerk_a):
     assert batch.status == ImportBatch.Status.PREVIEWED, batch.summary["errors"]
     batch = import_batch_apply(batch=batch, by=clerk_a)
     assert batch.counts["created"] == 2 and Person.objects.count() == 2
+
+
+def test_the_preview_page_shows_the_header_message_once(client, village_a, clerk_a):
+    client.force_login(clerk_a)
+    response = client.post(
+        reverse("cadres:import_list"),
+        {"sheet_type": "cadres", "file": SimpleUploadedFile("党员信息采集表.xlsx", member_sheet_xlsx(MEMBERS))},
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert page.count("缺少“任职时间”列") == 1
+    assert "须填写任职时间" in page and "共1处" in page
+    assert "确认导入" not in page
