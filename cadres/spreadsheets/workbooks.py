@@ -235,12 +235,14 @@ def error_workbook(data: bytes, summary: dict) -> bytes:
                 key = labels_to_key.get(label)
                 if key and key in col_index:
                     r, c = row["n"], col_index[key] + 1
-                    cell = ws.cell(*anchor(r, c))
+                    top_left = anchor(r, c)
+                    cell = ws.cell(*top_left)
                     if fill is RED or cell.fill != RED:
                         cell.fill = fill
-                    # a merged cell (or one spanning several rows) may carry several rows' messages
-                    previous = cell.comment.text if cell.comment else ""
-                    cell.comment = Comment(f"{previous}\n第{r}行{msg}" if previous else msg, "头雁")
+                    # a merged cell carries the messages of every row it covers, each named by its
+                    # row unless it is the cell's own; a cell's second message is added, not swapped
+                    text = msg if top_left[0] == r else f"第{r}行{msg}"
+                    cell.comment = Comment(f"{cell.comment.text}\n{text}" if cell.comment else text, "头雁")
         cell = ws.cell(row["n"], note_col, "\n".join(texts))
         cell.font = Font(color="C00000" if row["e"] else "9C5700")
     buf = io.BytesIO()

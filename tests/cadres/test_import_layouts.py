@@ -305,8 +305,10 @@ def _assert_marked_on_top_left(ws):
     top_left = ws.cell(6, VILLAGE_COL)
     assert isinstance(ws.cell(7, VILLAGE_COL), MergedCell)
     assert top_left.fill.start_color.rgb.endswith("FFC7CE")
-    assert "丙九村 — 甲镇没有这个村(社区)" in top_left.comment.text
-    assert "第7行「村(社区)」：未填写 — 未填写村(社区)" in top_left.comment.text
+    assert top_left.comment.text == (
+        "「村(社区)」：丙九村 — 甲镇没有这个村(社区)，请核对名称\n"
+        "第7行「村(社区)」：未填写 — 未填写村(社区)，请填写所在村(社区)的名称"
+    )
     note_col = ws.max_column
     assert ws.cell(4, note_col).value == "错误说明"
     assert "没有这个村(社区)" in ws.cell(6, note_col).value
