@@ -35,6 +35,7 @@ PERSON_COLUMNS = [
         ("乡镇", "镇(街道)", "所属乡镇", "乡镇名称", "镇街", "乡镇街道", "街道"),
         example="甲镇",
         help="乡镇组织委员可留空，默认为本乡镇。",
+        needed="导入时未选定乡镇(街道)，每行须写明所属乡镇(街道)",
     ),
     Col(
         "village",
@@ -101,6 +102,7 @@ PERSON_COLUMNS = [
         ("任现职时间", "现任职务时间", "任职年月", "任现职年月", "任职日期"),
         example="2021.04",
         width=10,
+        needed="填了现任职务的人员须填写任职时间",
     ),
     Col("cohort", "换届届次", ("届次", "换届年份"), example=2021, width=8),
     Col("one_shoulder", "是否一肩挑", ("一肩挑",), example="是", choices=("是", "否"), width=8),
@@ -195,6 +197,9 @@ class RegisterSheetMixin:
             row.error("township", "请填写乡镇(街道)")
             return None
         v_raw = n.text(row.raw.get("village"))
+        if not v_raw:
+            row.error("village", "未填写村(社区)，请填写所在村(社区)的名称")
+            return None
         village = ctx["villages"].get(township.pk, {}).get(v_raw)
         if village is None:
             row.error("village", f"{township.name}没有这个村(社区)，请核对名称")
@@ -244,7 +249,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
             row.error("posts", "现任职务不能为空")
         self.clean_start_dates(row)
         if v["posts"] and v["start_date"] is None and "start_date" not in {e.key for e in row.errors}:
-            row.error("start_date", "请填写任职时间")
+            row.error("start_date", "已填写现任职务，须填写任职时间（如 2021.04）")
         if v["start_date"] and max(v["post_starts"].values(), default=v["start_date"]) > ctx["today"] + datetime.timedelta(
             days=366
         ):

@@ -27,6 +27,7 @@ from .pipeline import (
     RowResult,
     clean_file,
     get_sheet_type,
+    issue_text,
     paused_gc,
     plan_preview,
 )
@@ -150,14 +151,8 @@ def _summary(preview: Preview, st) -> dict:
             "s": r.status,
             "name": str(r.values.get("name") or r.raw.get("name") or ""),
             "c": "；".join(r.changes),
-            "e": [
-                f"「{preview.column_label(i.key, st) if i.key else '整行'}」：{i.value or '（空）'} — {i.reason}"
-                for i in r.errors
-            ],
-            "w": [
-                f"「{preview.column_label(i.key, st) if i.key else '整行'}」：{i.value or '（空）'} — {i.reason}"
-                for i in r.warnings
-            ],
+            "e": [issue_text(preview.column_label(i.key, st) if i.key else "整行", i) for i in r.errors],
+            "w": [issue_text(preview.column_label(i.key, st) if i.key else "整行", i) for i in r.warnings],
         }
         for r in preview.rows
     ]

@@ -18,9 +18,6 @@ SKIP_ROW_MARKERS = (
     "填表日期",
     "填报日期",
     "制表",
-    "说明",
-    "注：",
-    "备注：",
 )
 
 
@@ -37,6 +34,9 @@ class Col:
     choices: tuple[str, ...] = ()  # dropdown values in the template
     text_format: bool = False  # ID-like columns: formatted as text in the template
     width: int = 12
+    # An optional column that some rows need: when (a file lacks it and) a row does, one message
+    # at header level says so — "该列可选，但{needed}".
+    needed: str = ""
 
 
 def header_key(value) -> str:
@@ -117,10 +117,60 @@ def find_header(rows: list[list], cols: list[Col], scan: int = 30) -> HeaderMatc
     return best
 
 
+# Instruction boxes that templates put under, above or beside the table (注意事项, 填表说明 …).
+# Long words are enough as a prefix (no name or village starts with 注意事项); the short ones only
+# count when they are the whole cell or followed by a colon, so a person named 注某某 or 说明华 is
+# still read as data.
+INSTRUCTION_HEADINGS = (
+    "注意事项",
+    "填写注意事项",
+    "填表注意事项",
+    "填表须知",
+    "填报须知",
+    "填写须知",
+    "填表说明",
+    "填写说明",
+    "填报说明",
+    "温馨提示",
+    "特别提示",
+    "特别说明",
+)
+INSTRUCTION_WORDS = ("注", "注意", "说明", "备注", "提示", "附注")
+_INSTRUCTION_WORD = re.compile(r"^(?:" + "|".join(INSTRUCTION_WORDS) + r")(?:[:：]|$)")
+# "1、请…", "2. 身份证号…", "（3）…", "一、…": a numbered line with text after the number (the
+# bare serials 1, 1.0 of a data row's 序号 column have none).
+_NUMBERED_LINE = re.compile(r"^(?:[(（]?\d{1,2}[、.．)）]|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}[、.．])\s*[^\d\s.．]")
+_NUMBER_CELL = re.compile(r"^(?:[(（]?\d{1,2}[、)）]|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}、)$")
+# A cell this long is a paragraph, not a value: the longest data cells (a school and major, an
+# address) stay well under it.
+PARAGRAPH_CHARS = 40
+
+
+def _cell_text(value) -> str:
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def is_instruction_text(text: str, *, alone: bool) -> bool:
+    """Whether ``text`` (the first non-empty cell of a row) opens an instruction box. ``alone``:
+    the row has no other non-empty cell, so a numbered line or a paragraph is enough."""
+    s = text.replace(" ", "").replace("\u3000", "")
+    if s.startswith(INSTRUCTION_HEADINGS) or _INSTRUCTION_WORD.match(s):
+        return True
+    return alone and (bool(_NUMBERED_LINE.match(s)) or len(s) >= PARAGRAPH_CHARS)
+
+
 def is_footer_or_blank(row: list) -> bool:
-    # the first two non-empty cells are all the test needs (rows are read whole, 20+ cells wide)
-    filled = list(itertools.islice((cell for c in row if c not in (None, "") and (cell := str(c).strip())), 2))
+    """Blank rows, totals and signature lines, and instruction boxes — wherever they sit and
+    whether merged (their text is in the first cell only) or not. Decided from the row's shape:
+    a data row has several filled cells, short ones, and does not open with an instruction word."""
+    # the first three non-empty cells are all the test needs (rows are read whole, 20+ cells wide)
+    filled = list(itertools.islice((cell for c in row if c not in (None, "") and (cell := str(c).strip())), 3))
     if not filled:
         return True
-    first = unicodedata.normalize("NFKC", filled[0]).replace(" ", "")
-    return first.startswith(SKIP_ROW_MARKERS) or (len(filled) == 1 and any(m in first for m in SKIP_ROW_MARKERS))
+    first = _cell_text(filled[0]).replace(" ", "")
+    if first.startswith(SKIP_ROW_MARKERS) or (len(filled) == 1 and any(m in first for m in SKIP_ROW_MARKERS)):
+        return True
+    if is_instruction_text(first, alone=len(filled) == 1):
+        return True
+    # a number in its own cell before one long (merged) paragraph: "1、" | "身份证号请……"
+    return len(filled) == 2 and bool(_NUMBER_CELL.match(first)) and len(_cell_text(filled[1])) >= PARAGRAPH_CHARS

@@ -22,6 +22,7 @@ from .normalize import CellError, NotedText, display, is_blank
 from .reader import Sheet, read_workbook
 
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
+BLANK_VALUE = "未填写"  # how an empty cell is quoted in a message
 _MISSING = object()
 STATUS_LABELS = {NEW: "新增", CHANGED: "修改", UNCHANGED: "无变化", ERROR: "有错误"}
 
@@ -69,6 +70,11 @@ class Issue:
     key: str  # column key ("" for whole-row problems)
     value: str
     reason: str
+
+
+def issue_text(label: str, issue: Issue) -> str:
+    """「任职时间」：2021.13 — 不是有效日期；an empty cell reads 「任职时间」：未填写 — …"""
+    return f"「{label}」：{issue.value or BLANK_VALUE} — {issue.reason}"
 
 
 @dataclass
@@ -165,7 +171,7 @@ class Preview:
         for r in self.rows:
             for issue in r.warnings if warnings else r.errors:
                 label = self.column_label(issue.key, sheet) if issue.key else "整行"
-                out.append(f"第{r.number}行「{label}」：{issue.value or '（空）'} — {issue.reason}")
+                out.append(f"第{r.number}行{issue_text(label, issue)}")
         return out
 
 
@@ -293,7 +299,50 @@ def plan_preview(preview: Preview, st: SheetType, *, user, township) -> Preview:
     for row in preview.rows:
         if row.errors:
             row.status = ERROR
+    report_absent_columns(preview, st)
     return preview
+
+
+def _row_span(numbers: list[int], limit: int = 8) -> str:
+    """[3, 4, 5, 9] → "3-5、9"; more than ``limit`` runs end in "等"."""
+    runs: list[list[int]] = []
+    for number in sorted(set(numbers)):
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs[:limit]]
+    return "、".join(parts) + ("等" if len(runs) > limit else "")
+
+
+def report_absent_columns(preview: Preview, st: SheetType) -> None:
+    """A column the file does not have at all cannot be filled in row by row: what the rows say
+    about it (请填写任职时间 × 500) becomes one header-level message naming the column and the
+    rows that need it. Those rows keep their 有错误 status (they cannot be imported as they are)."""
+    absent = {c.key: c for c in st.columns if c.key not in preview.columns}
+    if not absent:
+        return
+    found: dict[str, tuple[list[int], list[str]]] = {}
+    for row in preview.rows:
+        if not any(issue.key in absent for issue in row.errors):
+            continue
+        kept = []
+        for issue in row.errors:
+            if issue.key in absent:
+                numbers, reasons = found.setdefault(issue.key, ([], []))
+                numbers.append(row.number)
+                if issue.reason not in reasons:
+                    reasons.append(issue.reason)
+            else:
+                kept.append(issue)
+        row.errors = kept
+    for key, (numbers, reasons) in found.items():
+        col = absent[key]
+        rows = f"第{_row_span(numbers)}行（共{len(set(numbers))}行）"
+        need = f"{col.needed}：{rows}" if col.needed else f"{rows}需要填写（{'；'.join(reasons[:3])}）"
+        preview.file_errors.append(
+            f"「表头」：缺少“{col.label}”列 — 该列可选，但{need}。请在表头加上“{col.label}”列并填写后重新上传。"
+        )
 
 
 def build_preview(data: bytes, st: SheetType, *, user, township, progress: Callable[[int, int], None] | None = None) -> Preview:

@@ -6,7 +6,7 @@ import datetime
 import io
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import openpyxl
 import xlsxwriter
@@ -172,6 +172,32 @@ RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
 YELLOW = PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")
 
 
+def _merged_anchors(ws) -> Callable[[int, int], tuple[int, int]]:
+    """(row, column) → the top-left cell of the merged range covering it (itself when none): the
+    only cell of a range that holds a value, a fill or a comment (openpyxl's MergedCell is
+    read-only). Ranges are indexed by row; a range taller than TALL_MERGE rows is checked for
+    every cell instead of being indexed row by row."""
+    by_row: dict[int, list] = {}
+    tall = []
+    for rng in ws.merged_cells.ranges:
+        if rng.max_row - rng.min_row >= TALL_MERGE:
+            tall.append(rng)
+            continue
+        for r in range(rng.min_row, rng.max_row + 1):
+            by_row.setdefault(r, []).append(rng)
+
+    def anchor(r: int, c: int) -> tuple[int, int]:
+        for rng in (*by_row.get(r, ()), *tall):
+            if rng.min_row <= r <= rng.max_row and rng.min_col <= c <= rng.max_col:
+                return rng.min_row, rng.min_col
+        return r, c
+
+    return anchor
+
+
+TALL_MERGE = 1000
+
+
 def error_workbook(data: bytes, summary: dict) -> bytes:
     """The clerk's own workbook back, error cells filled red with a comment, warnings yellow, and
     an added 错误说明 column. Non-.xlsx originals are rebuilt as .xlsx with the same cells."""
@@ -191,8 +217,13 @@ def error_workbook(data: bytes, summary: dict) -> bytes:
             ws.append([neutralise(v) if isinstance(v, str) else v for v in row])
     note_col = ws.max_column + 1
     header_row = summary.get("header_row", 1)
-    ws.cell(header_row, note_col, "错误说明").font = Font(bold=True, color="C00000")
+    head = ws.cell(header_row, note_col, "错误说明")
+    head.font = Font(bold=True, color="C00000")
+    if summary.get("file_errors"):  # header-level problems (a missing column): on the column's head
+        head.fill = RED
+        head.comment = Comment("\n".join(summary["file_errors"]), "头雁")
     ws.column_dimensions[openpyxl.utils.get_column_letter(note_col)].width = 60
+    anchor = _merged_anchors(ws)
     for row in summary.get("rows", []):
         if not row["e"] and not row["w"]:
             continue
@@ -203,10 +234,15 @@ def error_workbook(data: bytes, summary: dict) -> bytes:
                 label = msg[1 : msg.index("」")] if msg.startswith("「") else ""
                 key = labels_to_key.get(label)
                 if key and key in col_index:
-                    cell = ws.cell(row["n"], col_index[key] + 1)
+                    r, c = row["n"], col_index[key] + 1
+                    top_left = anchor(r, c)
+                    cell = ws.cell(*top_left)
                     if fill is RED or cell.fill != RED:
                         cell.fill = fill
-                    cell.comment = Comment(msg, "头雁")
+                    # a merged cell carries the messages of every row it covers, each named by its
+                    # row unless it is the cell's own; a cell's second message is added, not swapped
+                    text = msg if top_left[0] == r else f"第{r}行{msg}"
+                    cell.comment = Comment(f"{cell.comment.text}\n{text}" if cell.comment else text, "头雁")
         cell = ws.cell(row["n"], note_col, "\n".join(texts))
         cell.font = Font(color="C00000" if row["e"] else "9C5700")
     buf = io.BytesIO()
