@@ -161,15 +161,67 @@ class _TagScanner:
             self.on_tag(m)
 
 
-_XLSX_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
-_R_ATTR = re.compile(rb'(?:^|\s)r\s*=\s*["\']([^"\']*)["\']')
+class _NeedExactScan(Exception):
+    """The fast scan met a cell tag it cannot place (no r="A1" first, a namespace prefix …)."""
+
+
+class _FastXlsxCells:
+    """The used range of a worksheet part from its cell references, at C speed: the writers we
+    know (Excel, WPS, LibreOffice, openpyxl, xlsxwriter) all write <c r="B7" …>. Counts every
+    referenced cell, formatting-only ones too, so it can only over-estimate; a part with any
+    other kind of cell tag raises _NeedExactScan."""
+
+    def __init__(self, extent: Extent):
+        self.extent = extent
+        self.carry = b""
+
+    def feed(self, chunk: bytes) -> None:
+        window = self.carry + chunk
+        lt = window.rfind(b"<")
+        if lt != -1 and window.find(b">", lt) == -1:
+            body, self.carry = window[:lt], window[lt:]
+            if len(self.carry) > _TagScanner.MAX_TAG:
+                raise ValidationError(CORRUPT, code="corrupt")
+        else:
+            body, self.carry = window, b""
+        rows = _FAST_ROWS.findall(body)
+        if len(rows) != sum(body.count(tag) for tag in _C_TAGS) or (b":c" in body and _PREFIXED_C.search(body)):
+            raise _NeedExactScan
+        if not rows:
+            return
+        e = self.extent
+        last_row = max(map(int, rows))
+        if last_row > e.rows:
+            found = re.search(rb'<c r="([A-Z]{1,3})' + str(last_row).encode() + rb'"', body)
+            e.rows, e.far_row = last_row, (last_row, _column_number(found.group(1)) if found else 1)
+        letters = max(set(_FAST_COLS.findall(body)), key=lambda x: (len(x), x))
+        last_col = _column_number(letters)
+        if last_col > e.columns:
+            found = re.search(rb'<c r="' + letters + rb'(\d{1,7})"', body)
+            e.columns, e.far_column = last_col, (int(found.group(1)) if found else 1, last_col)
+
+
+_C_TAGS = (b"<c ", b"<c>", b"<c/>", b"<c\t", b"<c\n", b"<c\r")
+_FAST_ROWS = re.compile(rb'<c r="[A-Z]{1,3}(\d{1,7})"')
+_FAST_COLS = re.compile(rb'<c r="([A-Z]{1,3})\d{1,7}"')
+_PREFIXED_C = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
+_XLSX_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+_ATTR = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _CELL_REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
+def _r_attr(attrs: bytes) -> bytes | None:
+    for key, double, single in _ATTR.findall(attrs):
+        if key == b"r":
+            return (double or single).strip()
+    return None
+
+
 class _XlsxSheetScan:
-    """Where calamine will put each cell: a <c> with an r="B7" reference goes there, one without
-    goes right of the previous cell; a <row> without r follows the previous row. Only cells
-    that can hold a value count (a self-closing <c/> is formatting only and is not read)."""
+    """Where calamine will put each cell, tag by tag (the exact, slower scan): a <c> with an
+    r="B7" reference goes there, one without goes right of the previous cell; a <row> without r
+    follows the previous row. Only cells that can hold a value count (a self-closing <c/> is
+    formatting only and is not read)."""
 
     def __init__(self, extent: Extent):
         self.extent = extent
@@ -177,16 +229,14 @@ class _XlsxSheetScan:
         self.col = 0
 
     def __call__(self, m: re.Match) -> None:
-        closing, name, attrs = m.group(1), m.group(2), m.group(3)
-        if closing:
-            return
-        ref = _R_ATTR.search(attrs)
+        name, attrs = m.group(1), m.group(2)
+        ref = _r_attr(attrs)
         if name == b"row":
-            self.row = int(ref.group(1)) if ref and ref.group(1).isdigit() else self.row + 1
+            self.row = int(ref) if ref and ref.isdigit() else self.row + 1
             self.col = 0
             return
         if ref:
-            cell = _CELL_REF.match(ref.group(1).strip())
+            cell = _CELL_REF.match(ref)
             if cell is None:
                 raise ValidationError(CORRUPT, code="corrupt")
             self.col = _column_number(cell.group(1).upper())
@@ -196,6 +246,25 @@ class _XlsxSheetScan:
             row = self.row
         if not attrs.rstrip().endswith(b"/"):
             self.extent.add(max(row, 1), self.col)
+
+
+def _xlsx_part_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: int, lim: Limits) -> tuple[Extent, int]:
+    """The fast scan; the exact one when the fast one cannot place a cell or finds the part over
+    a limit (it counts formatting-only cells, which calamine does not read)."""
+    extent = Extent(name=name)
+    try:
+        read = _scan_part(zf, info, budget=budget, tags=_FastXlsxCells(extent))
+        if not _over(extent, lim):
+            return extent, read
+    except _NeedExactScan:
+        pass
+    extent = Extent(name=name)
+    read = _scan_part(zf, info, budget=budget, tags=_TagScanner(_XLSX_TAG, _XlsxSheetScan(extent)))
+    return extent, read
+
+
+def _over(e: Extent, lim: Limits) -> bool:
+    return e.rows > lim.max_rows or e.columns > lim.max_columns or e.rows * e.columns > lim.max_cells
 
 
 _ODS_TAG = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*)>")
@@ -286,10 +355,9 @@ def _check_zip(data: bytes, kind: str) -> list[Extent]:
                         counter = _TagScanner(_SHARED_STRING, _Counter(lim.max_cells, "不同的文字内容"))
                         scanned += _scan_part(zf, info, budget=lim.max_unzipped - scanned, tags=counter)
                         continue
-                    extent = Extent(name=names.get(info.filename, info.filename.rsplit("/", 1)[-1]))
-                    scanned += _scan_part(
-                        zf, info, budget=lim.max_unzipped - scanned, tags=_TagScanner(_XLSX_TAG, _XlsxSheetScan(extent))
-                    )
+                    name = names.get(info.filename, info.filename)
+                    extent, read = _xlsx_part_extent(zf, info, name, lim.max_unzipped - scanned, lim)
+                    scanned += read
                     if extent.rows:
                         extents.append(extent)
                 elif kind == "ods" and info.filename == "content.xml":
@@ -361,7 +429,9 @@ def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, budget: int, tags=
         while chunk := fh.read(SCAN_CHUNK):
             read += len(chunk)
             if read > budget:
-                raise ValidationError("文件解压后过大（压缩包内的大小与实际不符），已拒绝。请另存为 .xlsx 或拆分后上传。", code="bomb")
+                raise ValidationError(
+                    "文件解压后过大（压缩包内的大小与实际不符），已拒绝。请另存为 .xlsx 或拆分后上传。", code="bomb"
+                )
             window = tail + chunk
             if any(marker in window for marker in _DTD_MARKERS):
                 raise ValidationError("文件含有不允许的 XML 实体声明，已拒绝。", code="bomb")
