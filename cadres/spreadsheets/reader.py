@@ -590,9 +590,10 @@ def _utf16_without_bom(data: bytes) -> str | None:
     if len(head) < 4:
         return None
     even, odd = head[0::2], head[1::2]
-    if odd.count(0) > len(odd) * 0.4 and even.count(0) == 0:
+    # commas, digits and line ends have a zero high byte; a character like 一 (U+4E00) a zero low byte
+    if odd.count(0) > len(odd) * 0.2 and even.count(0) < len(even) * 0.02:
         return "utf-16-le"
-    if even.count(0) > len(even) * 0.4 and odd.count(0) == 0:
+    if even.count(0) > len(even) * 0.2 and odd.count(0) < len(odd) * 0.02:
         return "utf-16-be"
     return None
 
@@ -640,14 +641,14 @@ def _read_csv(data: bytes, lim: Limits) -> list[list]:
             raise ValidationError(f"CSV 文件超过 {lim.max_rows:,} 行的上限。请删除多余的行，或拆分成几个文件上传。", code="rows")
         if cells > lim.max_cells:
             raise ValidationError(
-                f"CSV 文件的单元格超过 {lim.max_cells:,} 个的上限（到第{reader.line_num}行为止已有 {cells:,} 个）。"
+                f"CSV 文件到第{reader.line_num}行为止已有 {cells:,} 个单元格，超过 {lim.max_cells:,} 个单元格的上限。"
                 "请删除多余的行列，或拆分成几个文件上传。",
                 code="cells",
             )
         for j, c in enumerate(raw):
             if len(c) > lim.max_cell_chars:
                 raise ValidationError(_too_long("CSV", reader.line_num, j + 1, len(c), lim), code="cell")
-        rows.append([CsvText(c) if c else empty for c in raw])
+        rows.append([CsvText(_visible(c)) if c else empty for c in raw])
     return rows
 
 
@@ -744,13 +745,22 @@ def read_workbook(data: bytes) -> tuple[str, list[Sheet]]:
     return kind, sheets
 
 
+# NUL (no database text column takes it; an .xlsx can spell it _x0000_) and the invisible
+# direction and zero-width marks that copy-paste brings in (they would hide a header or break an ID).
+_INVISIBLE = dict.fromkeys([0, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x206A), 0xFEFF])
+
+
+def _visible(value: str) -> str:
+    return value if value.isascii() and "\x00" not in value else value.translate(_INVISIBLE)
+
+
 def _check_cells(name: str, rows: list[list], lim: Limits) -> None:
-    """Refuse over-long cells; drop NUL characters (an .xlsx can spell them _x0000_), which no
-    database text column accepts."""
+    """Refuse over-long cells; drop NUL and invisible marks (see _INVISIBLE)."""
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
             if type(value) is str and value:
                 if len(value) > lim.max_cell_chars:
                     raise ValidationError(_too_long(name, i + 1, j + 1, len(value), lim), code="cell")
-                if "\x00" in value:
-                    row[j] = value.replace("\x00", "")
+                clean = _visible(value)
+                if clean is not value:
+                    row[j] = clean
