@@ -1,11 +1,13 @@
 """Hostile and broken files through the real upload path: each ends in a final state with a clear
 Chinese message, writes nothing, and stays within bounded memory and time."""
 
+import io
 import re
 import threading
 import time
 import tracemalloc
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -150,8 +152,6 @@ def test_through_the_upload_page(client, clerk_a, village_a, name):
 
 
 def _command(tmp_path, case):
-    import io
-
     path = tmp_path / case.filename
     path.write_bytes(case.build())
     out = io.StringIO()
@@ -202,3 +202,26 @@ def test_invisible_marks_are_dropped_from_headers_and_values(clerk_a, village_a)
     batch = import_batch_preview(batch=batch)
     assert batch.status == Status.PREVIEWED, batch.message
     assert [r["name"] for r in batch.summary["rows"]] == ["李建国", "王芳"]
+
+
+def test_a_hyperlink_formula_typed_as_text_is_neutralised_on_export(client, clerk_a, county_user, village_a):
+    """A CSV cell "=HYPERLINK(…)" is text to the importer; every export writes it back as text."""
+    from .hostile_files import HEADER, LI, WANG
+    from .sheet_files import roster_csv
+
+    evil = [*WANG]
+    evil[2] = '=HYPERLINK("http://evil.example/x","王芳")'
+    client.force_login(clerk_a)
+    client.post(
+        reverse("cadres:import_list"),
+        {"sheet_type": "cadres", "file": SimpleUploadedFile("link.csv", roster_csv([LI, evil], HEADER))},
+    )
+    batch = ImportBatch.objects.get()
+    assert batch.status == Status.PREVIEWED, batch.message
+    client.post(reverse("cadres:import_apply", args=[batch.pk]))
+    assert Person.objects.filter(name=evil[2]).exists()
+    client.force_login(county_user)
+    ws = openpyxl.load_workbook(io.BytesIO(client.get(reverse("cadres:roster_export")).content)).active
+    names = [c.value for c in ws["C"]]
+    assert "'" + evil[2] in names and evil[2] not in names
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
