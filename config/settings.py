@@ -226,6 +226,11 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_MB", "20")) * 1024 * 1024
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
+# The used range of a sheet is measured before it is read (the reader builds it as a dense grid):
+# columns per sheet, rows × columns of all sheets together, characters per cell (Excel's own limit).
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "200"))
+IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "3000000"))
+IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "32767"))
 IMPORT_MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
 # Files larger than this are previewed/applied on the Celery worker (live progress bar).
 IMPORT_ASYNC_BYTES = int(os.environ.get("IMPORT_ASYNC_KB", "256")) * 1024

@@ -224,21 +224,46 @@ def import_batch_preview(*, batch: AbstractImportBatch) -> AbstractImportBatch:
     import_batch_model().objects.filter(pk=batch.pk).update(status=Status.PREVIEWING, progress_done=0, progress_total=0)
     progress_heartbeat(batch)
     try:
-        fingerprint = db_fingerprint(st)
-        preview = clean_file(
-            _read(batch), st, user=batch.uploaded_by, township=batch.township, progress=_progress_saver(batch, 0, 90)
-        )
-        plan_preview(preview, st, user=batch.uploaded_by, township=batch.township)
-        if preview.ok:
-            _cache_rows(batch, fingerprint, preview)
+        return _preview(batch, st)
     except ValidationError as exc:
-        batch.status = Status.INVALID
-        batch.counts = {"total": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": 1, "warnings": 0}
-        batch.summary = {"rows": [], "errors": exc.messages, "warnings": [], "file_errors": exc.messages}
-        batch.message = exc.messages[0]
-        batch.save(update_fields=["status", "counts", "summary", "message"])
-        cache.delete(_progress_key(batch.pk))
-        return batch
+        return _preview_refused(batch, exc.messages)
+    except Exception:
+        # Whatever went wrong, the batch must not stay 校验中: it ends 有错误 (a new upload or 重新校验
+        # starts again); the cause goes to the log, not to the user.
+        log.exception("import batch %s: preview failed", batch.pk)
+        return _preview_refused(batch, [PREVIEW_CRASHED])
+
+
+PREVIEW_CRASHED = "校验时发生系统错误，未写入任何数据。请用 Excel/WPS 打开文件另存为 .xlsx 后重新上传；仍不行请联系管理员。"
+
+
+def _preview_refused(batch: AbstractImportBatch, messages: list[str]) -> AbstractImportBatch:
+    """The file as a whole was refused: 有错误, the reason as the message, nothing else kept."""
+    batch.status = Status.INVALID
+    batch.counts = {"total": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": 1, "warnings": 0}
+    batch.summary = {"rows": [], "errors": messages, "warnings": [], "file_errors": messages}
+    batch.message = messages[0]
+    batch.progress_done = batch.progress_total = 1
+    import_batch_model().objects.filter(pk=batch.pk).update(
+        status=batch.status,
+        counts=batch.counts,
+        summary=batch.summary,
+        message=batch.message,
+        progress_done=1,
+        progress_total=1,
+    )
+    cache.delete(_progress_key(batch.pk))
+    return batch
+
+
+def _preview(batch: AbstractImportBatch, st) -> AbstractImportBatch:
+    fingerprint = db_fingerprint(st)
+    preview = clean_file(
+        _read(batch), st, user=batch.uploaded_by, township=batch.township, progress=_progress_saver(batch, 0, 90)
+    )
+    plan_preview(preview, st, user=batch.uploaded_by, township=batch.township)
+    if preview.ok:
+        _cache_rows(batch, fingerprint, preview)
     batch.counts = preview.counts
     batch.summary = _summary(preview, st)
     batch.status = Status.PREVIEWED if preview.ok else Status.INVALID

@@ -56,7 +56,9 @@ def text(value) -> str:
 
 
 def display(value) -> str:
-    """How a raw cell is quoted back in a message."""
+    """How a raw cell is quoted back in a message (an absent cell as empty, never "None")."""
+    if value is None:
+        return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime.datetime):
