@@ -11,11 +11,11 @@ never through a rounded display value. Scores are quantized to 0.01 with ROUND_H
 
 from __future__ import annotations
 
-import calendar
-import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from core.dates import add_months  # noqa: F401  (one calendar rule for every app)
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
@@ -70,12 +70,6 @@ def percent_text(part, whole) -> str:
     if not whole:
         return "0%"
     return plain((dec(part) * HUNDRED / dec(whole)).quantize(TENTH, ROUND_HALF_UP)) + "%"
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,8 +22,10 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cadres import choices as cadres_choices
 from cadres.models import Appointment, Township, User
+from core import dates as core_dates
 from core.fastwrite import insert_with_history
-from core.scope import in_scope, scoped
+from core.scope import scoped
+from core.services import model_save, require_perm, require_scope
 
 from . import scoring
 from .choices import (
@@ -62,23 +64,6 @@ FILE_SUFFIXES = (".pdf", ".doc", ".docx", ".jpg", ".jpeg", ".png", ".txt", ".wps
 # ---------------------------------------------------------------------------------------------
 
 
-def _require(by: User | None, perm: str, message: str = "您没有执行此操作的权限。") -> None:
-    if by is None or not by.has_perm(perm):
-        raise PermissionDenied(message)
-
-
-def _require_scope(by: User | None, obj, message: str = "该记录不在您的数据范围内。") -> None:
-    if by is not None and not in_scope(by, obj):
-        raise PermissionDenied(message)
-
-
-def _save(obj, *, by: User | None, update_fields: list[str] | None = None) -> None:
-    obj._history_user = by
-    exclude = None if update_fields is None else [f.name for f in obj._meta.fields if f.name not in update_fields]
-    obj.full_clean(exclude=exclude)
-    obj.save(update_fields=update_fields)
-
-
 def _require_entry_open(review: AnnualReview) -> None:
     campaign = review.campaign
     if not campaign.accepts_entry:
@@ -98,24 +83,24 @@ def _grade_codes(year: int) -> dict[str, str]:
 
 @transaction.atomic
 def campaign_create(*, by: User, year: int, title: str = "", **dates) -> ReviewCampaign:
-    _require(by, "assessments.add_reviewcampaign", "只有县委组织部可以开启年度考核。")
+    require_perm(by, "assessments.add_reviewcampaign", "只有县委组织部可以开启年度考核。")
     if ReviewCampaign.objects.filter(year=year).exists():
         raise ValidationError({"year": f"{year}年度考核已存在。"})
     campaign = ReviewCampaign(year=year, title=title or f"{year}年度村党组织书记双述双评", created_by=by)
     for name in CAMPAIGN_FIELDS[1:]:
         if name in dates:
             setattr(campaign, name, dates[name])
-    _save(campaign, by=by)
+    model_save(campaign, by=by)
     return campaign
 
 
 @transaction.atomic
 def campaign_update(*, campaign: ReviewCampaign, by: User, **values) -> ReviewCampaign:
-    _require(by, "assessments.change_reviewcampaign", "只有县委组织部可以修改年度考核安排。")
+    require_perm(by, "assessments.change_reviewcampaign", "只有县委组织部可以修改年度考核安排。")
     fields = [f for f in CAMPAIGN_FIELDS if f in values]
     for name in fields:
         setattr(campaign, name, values[name] if name != "title" else (values[name] or str(campaign)))
-    _save(campaign, by=by, update_fields=fields)
+    model_save(campaign, by=by, update_fields=fields)
     return campaign
 
 
@@ -133,7 +118,7 @@ def _unsettled(year: int) -> dict[str, int]:
 @transaction.atomic
 def campaign_advance(*, campaign: ReviewCampaign, by: User) -> ReviewCampaign:
     """Move to the next phase. Entering 公示 needs every review graded and locks all results."""
-    _require(by, "assessments.advance_campaign", "只有县委组织部可以推进考核阶段。")
+    require_perm(by, "assessments.advance_campaign", "只有县委组织部可以推进考核阶段。")
     campaign = ReviewCampaign.objects.select_for_update().get(pk=campaign.pk)
     index = PHASE_ORDER.index(campaign.phase)
     if index == len(PHASE_ORDER) - 1:
@@ -154,7 +139,7 @@ def campaign_advance(*, campaign: ReviewCampaign, by: User) -> ReviewCampaign:
             )
         _lock_results(year=campaign.year, by=by)
     campaign.phase = target
-    _save(campaign, by=by, update_fields=["phase"])
+    model_save(campaign, by=by, update_fields=["phase"])
     return campaign
 
 
@@ -187,7 +172,7 @@ def _service_years(appointments: list[Appointment], year_end: datetime.date) -> 
 def reviews_generate(*, campaign: ReviewCampaign, by: User, township: Township | None = None) -> int:
     """One review per current (filed) secretary in the user's scope, with a snapshot of the post
     held. Idempotent: secretaries who already have a review this year are skipped."""
-    _require(by, "assessments.add_annualreview")
+    require_perm(by, "assessments.add_annualreview")
     if not campaign.accepts_entry:
         raise ValidationError(
             {"campaign": f"{campaign.year}年度考核已进入{campaign.get_phase_display()}阶段，不能再生成考核对象。"}
@@ -232,14 +217,14 @@ def reviews_generate(*, campaign: ReviewCampaign, by: User, township: Township |
 @transaction.atomic
 def review_update(*, review: AnnualReview, by: User, **values) -> AnnualReview:
     """Reports and scores entered by the township (述职/述廉, 乡镇评分, 日常工作分, 村级考核分)."""
-    _require(by, "assessments.change_annualreview")
-    _require_scope(by, review)
+    require_perm(by, "assessments.change_annualreview")
+    require_scope(by, review)
     _require_entry_open(review)
     fields = [f for f in REVIEW_FIELDS if f in values]
     for name in fields:
         setattr(review, name, values[name])
     review.updated_by = by
-    _save(review, by=by, update_fields=[*fields, "updated_by", "updated_at"])
+    model_save(review, by=by, update_fields=[*fields, "updated_by", "updated_at"])
     return review
 
 
@@ -248,8 +233,8 @@ def review_items_set(
     *, review: AnnualReview, by: User, kind: str, codes: list[str], notes: dict | None = None
 ) -> list[ReviewItem]:
     """Replace the review's items of one kind by the given policy codes (labels copied from the policy)."""
-    _require(by, "assessments.change_annualreview")
-    _require_scope(by, review)
+    require_perm(by, "assessments.change_annualreview")
+    require_scope(by, review)
     _require_entry_open(review)
     section = section_for_year(review.year)
     if kind == ItemKind.ADJUST:
@@ -274,15 +259,15 @@ def review_items_set(
         item = current.get(code) or ReviewItem(review=review, kind=kind, code=code)
         item.label, item.points, item.max_grade = label[:200], points, max_grade
         item.note = (notes or {}).get(code, item.note)[:300]
-        _save(item, by=by)
+        model_save(item, by=by)
         kept.append(item)
     return kept
 
 
 @transaction.atomic
 def review_file_add(*, review: AnnualReview, by: User, kind: str, uploaded) -> ReviewFile:
-    _require(by, "assessments.add_reviewfile")
-    _require_scope(by, review)
+    require_perm(by, "assessments.add_reviewfile")
+    require_scope(by, review)
     _require_entry_open(review)
     name = uploaded.name or "附件"
     if uploaded.size > MAX_FILE_BYTES:
@@ -291,7 +276,7 @@ def review_file_add(*, review: AnnualReview, by: User, kind: str, uploaded) -> R
         raise ValidationError({"file": "只能上传 PDF、Word、WPS、图片或文本文件。"})
     item = ReviewFile(review=review, kind=kind, original_name=name[:255], size=uploaded.size, uploaded_by=by)
     item.file.save(f"{review.year}-{review.pk}-{timezone.now():%H%M%S%f}{name[name.rfind('.') :]}", uploaded, save=False)
-    _save(item, by=by)
+    model_save(item, by=by)
     return item
 
 
@@ -337,8 +322,8 @@ def ballot_tally_save(
     meeting_date: datetime.date | None = None,
 ) -> BallotTally:
     """Enter (or correct) the paper-ballot counts of one rater group."""
-    _require(by, "assessments.add_ballottally")
-    _require_scope(by, review)
+    require_perm(by, "assessments.add_ballottally")
+    require_scope(by, review)
     _require_entry_open(review)
     clean = validate_tally(
         year=review.year, group=group, entitled=entitled, attended=attended, counts=counts, invalid_ballots=invalid_ballots
@@ -346,7 +331,7 @@ def ballot_tally_save(
     tally = BallotTally.objects.filter(review=review, group=group).first() or BallotTally(review=review, group=group)
     tally.entitled, tally.attended, tally.counts = entitled, attended, clean
     tally.invalid_ballots, tally.meeting_date, tally.entered_by = invalid_ballots or 0, meeting_date, by
-    _save(tally, by=by)
+    model_save(tally, by=by)
     return tally
 
 
@@ -414,7 +399,7 @@ RESULT_FIELDS = [
 
 def rollup_request(*, year: int, by: User, township: Township | None = None) -> RollupRun:
     """Open a run and start the Celery task after commit (eager in tests and on the default setup)."""
-    _require(by, "assessments.run_rollup", "只有县委组织部可以运行年度汇总。")
+    require_perm(by, "assessments.run_rollup", "只有县委组织部可以运行年度汇总。")
     campaign = ReviewCampaign.objects.filter(year=year).first()
     if campaign is None:
         raise ValidationError({"year": f"{year}年度考核尚未开启。"})
@@ -813,7 +798,7 @@ def result_override(*, result: ReviewResult, by: User, grade: str, reason: str) 
     """Decide a grade by hand, always with a reason. Township clerks may only decide the ties at
     the quota boundary of their own township; county staff may override any unlocked result.
     The quota is never exceeded."""
-    _require_scope(by, result)
+    require_scope(by, result)
     result = ReviewResult.objects.select_for_update().get(pk=result.pk)
     may_override = by.has_perm("assessments.override_result")
     if not (may_override or (by.has_perm("assessments.resolve_tie") and result.status == ResultStatus.TIE)):
@@ -834,7 +819,7 @@ def result_override(*, result: ReviewResult, by: User, grade: str, reason: str) 
     result.grade_explanation = "\n".join(
         [*[x for x in result.grade_explanation.split("\n") if not x.startswith("人工确定为")], line]
     )
-    _save(
+    model_save(
         result,
         by=by,
         update_fields=[
@@ -857,8 +842,8 @@ AMENDABLE = {"grade": "等次", "score": "综合得分", "stars": "星级", "vil
 @transaction.atomic
 def result_amend(*, result: ReviewResult, by: User, reason: str, **changes) -> ReviewResult:
     """Correct a locked (published) result: every changed field is recorded with old → new and why."""
-    _require(by, "assessments.amend_result", "只有县委组织部可以更正已公示的结果。")
-    _require_scope(by, result)
+    require_perm(by, "assessments.amend_result", "只有县委组织部可以更正已公示的结果。")
+    require_scope(by, result)
     result = ReviewResult.objects.select_for_update().get(pk=result.pk)
     if not result.locked:
         raise ValidationError({"reason": "结果尚未公示锁定，请重新计算或人工确定等次。"})
@@ -897,7 +882,7 @@ def result_amend(*, result: ReviewResult, by: User, reason: str, **changes) -> R
     if not fields:
         raise ValidationError({"reason": "没有需要更正的内容。"})
     result._change_reason = f"结果更正：{reason}"[:100]
-    _save(result, by=by, update_fields=fields)
+    model_save(result, by=by, update_fields=fields)
     ResultAmendment.objects.bulk_create(amendments)
     return result
 
@@ -918,8 +903,8 @@ def proposal_confirm(
 ) -> ConsequenceProposal:
     """Confirm a proposal. An admonition needs a start date; its end date defaults to the policy's
     period and may be shortened, never below the minimum. Confirming it schedules the re-ballot."""
-    _require(by, "assessments.decide_proposal", "只有县委组织部可以确认考核后续处理。")
-    _require_scope(by, proposal)
+    require_perm(by, "assessments.decide_proposal", "只有县委组织部可以确认考核后续处理。")
+    require_scope(by, proposal)
     proposal = ConsequenceProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError({"status": f"该建议当前为“{proposal.get_status_display()}”，不能再确认。"})
@@ -935,7 +920,7 @@ def proposal_confirm(
             )
     proposal.status, proposal.start_date, proposal.end_date = ProposalStatus.CONFIRMED, start_date, end_date
     proposal.decision_note, proposal.decided_by, proposal.decided_at = note[:300], by, timezone.now()
-    _save(proposal, by=by, update_fields=["status", "start_date", "end_date", "decision_note", "decided_by", "decided_at"])
+    model_save(proposal, by=by, update_fields=["status", "start_date", "end_date", "decision_note", "decided_by", "decided_at"])
     if (
         proposal.kind == ProposalKind.ADMONITION
         and not ConsequenceProposal.objects.filter(review_id=proposal.review_id, kind=ProposalKind.REBALLOT).exists()
@@ -948,14 +933,14 @@ def proposal_confirm(
             start_date=end_date,
             reason=f"诫勉期至{end_date:%Y-%m-%d}，期满后组织再测评（满意票须超过{scoring.plain(rules.reballot_pass_percent)}%）",
         )
-        _save(follow, by=by)
+        model_save(follow, by=by)
     return proposal
 
 
 @transaction.atomic
 def proposal_dismiss(*, proposal: ConsequenceProposal, by: User, note: str) -> ConsequenceProposal:
-    _require(by, "assessments.decide_proposal", "只有县委组织部可以处理考核后续处理建议。")
-    _require_scope(by, proposal)
+    require_perm(by, "assessments.decide_proposal", "只有县委组织部可以处理考核后续处理建议。")
+    require_scope(by, proposal)
     proposal = ConsequenceProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError({"status": f"该建议当前为“{proposal.get_status_display()}”，不能再处理。"})
@@ -967,7 +952,7 @@ def proposal_dismiss(*, proposal: ConsequenceProposal, by: User, note: str) -> C
         by,
         timezone.now(),
     )
-    _save(proposal, by=by, update_fields=["status", "decision_note", "decided_by", "decided_at"])
+    model_save(proposal, by=by, update_fields=["status", "decision_note", "decided_by", "decided_at"])
     return proposal
 
 
@@ -976,8 +961,8 @@ def reballot_record(
     *, proposal: ConsequenceProposal, by: User, votes_for: int, votes_total: int, on: datetime.date | None = None
 ) -> ConsequenceProposal:
     """The re-ballot after an admonition: passed, or a removal proposal follows."""
-    _require(by, "assessments.decide_proposal", "只有县委组织部可以登记再测评结果。")
-    _require_scope(by, proposal)
+    require_perm(by, "assessments.decide_proposal", "只有县委组织部可以登记再测评结果。")
+    require_scope(by, proposal)
     proposal = ConsequenceProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.kind != ProposalKind.REBALLOT or proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError({"status": "只能为待办的再测评登记结果。"})
@@ -985,20 +970,20 @@ def reballot_record(
         raise ValidationError({"votes_total": "有效票须大于0。"})
     if votes_for is None or votes_for < 0 or votes_for > votes_total:
         raise ValidationError({"votes_for": "满意票须在0与有效票之间。"})
-    on = on or timezone.localdate()
+    on = on or core_dates.today()
     if proposal.start_date and on < proposal.start_date:
         raise ValidationError({"votes_for": f"诫勉期至{proposal.start_date:%Y-%m-%d}，期满后方可再测评。"})
     passed, text = scoring.reballot_passed(votes_for=votes_for, votes_total=votes_total, rules=rules_for_year(proposal.year))
     proposal.votes_for, proposal.votes_total, proposal.end_date = votes_for, votes_total, on
     proposal.status = ProposalStatus.PASSED if passed else ProposalStatus.FAILED
     proposal.decision_note, proposal.decided_by, proposal.decided_at = text[:300], by, timezone.now()
-    _save(
+    model_save(
         proposal,
         by=by,
         update_fields=["votes_for", "votes_total", "end_date", "status", "decision_note", "decided_by", "decided_at"],
     )
     if not passed and not ConsequenceProposal.objects.filter(review_id=proposal.review_id, kind=ProposalKind.REMOVAL).exists():
-        _save(
+        model_save(
             ConsequenceProposal(
                 review_id=proposal.review_id,
                 person_id=proposal.person_id,

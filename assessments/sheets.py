@@ -15,6 +15,7 @@ from django.db.models import Max
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadres import normalize as n
+from core import dates as core_dates
 from core.imports.headers import Col
 from core.imports.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
 from core.scope import scoped
@@ -58,9 +59,8 @@ def _open_years() -> list[int]:
 
 def _option_columns() -> list[Col]:
     years = _open_years()
-    from datetime import date
 
-    options = section_for_year(years[0] if years else date.today().year).get("ballot_options", [])
+    options = section_for_year(years[0] if years else core_dates.today().year).get("ballot_options", [])
     return [
         Col(f"opt_{o['code']}", f"{o['name']}票", (o["name"], f"{o['name']}票数", f"{o['name']}（票）"), example=0, width=8)
         for o in options

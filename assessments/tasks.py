@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 
 from celery import shared_task
-from django.utils import timezone
+
+from core import dates as core_dates
 
 from . import services
 
@@ -24,7 +25,7 @@ def review_rollup_year_task(run_id: int) -> str:
 @shared_task(name="assessments.tasks.review_rollup_scheduled_task")
 def review_rollup_scheduled_task(on: str | None = None) -> list[int]:
     """Daily (Celery beat): run the rollup once the policy's configured date has come."""
-    day = datetime.date.fromisoformat(on) if on else timezone.localdate()
+    day = datetime.date.fromisoformat(on) if on else core_dates.today()
     return services.review_rollup_scheduled(today=day)
 
 

@@ -12,9 +12,9 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 
 from cadres.models import Person, Township, Village
+from core import dates as core_dates
 from core.exports import ExportColumn, choice_label, export_queryset
 from core.scope import get_scoped_or_404, scoped
 from core.views import ObjectFormView, PageView
@@ -159,7 +159,7 @@ class CampaignDetailView(PageView):
         campaign = selectors.campaign_get(user=request.user, year=year)
         progress = selectors.township_progress(user=request.user, year=year)
         runs = list(selectors.rollup_run_list(user=request.user, year=year)[:5])
-        today, dates = timezone.localdate(), deadlines.campaign_deadlines(campaign)
+        today, dates = core_dates.today(), deadlines.campaign_deadlines(campaign)
         late = deadlines.overdue_phases(phase=campaign.phase, deadlines=dates, today=today)
         for row in progress:
             row["overdue"] = deadlines.overdue_township(phase=campaign.phase, deadlines=dates, today=today, progress=row)

@@ -10,6 +10,8 @@ from django_filters.widgets import BaseCSVWidget
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core import dates as core_dates
+
 from . import choices
 from .models import Appointment, FirstSecretary, Person, QualificationReview, Township, Village, VillageFlag
 
@@ -104,7 +106,7 @@ class VillageFilter(df.FilterSet):
         return qs.filter(Q(name__icontains=value) | Q(code__startswith=value))
 
     def filter_flag(self, qs, name, value):
-        return qs.filter(Exists(VillageFlag.objects.current(datetime.date.today()).filter(village=OuterRef("pk"), kind=value)))
+        return qs.filter(Exists(VillageFlag.objects.current(core_dates.today()).filter(village=OuterRef("pk"), kind=value)))
 
     def filter_vacant(self, qs, name, value):
         has = Exists(Appointment.objects.current().secretaries().filter(village=OuterRef("pk")))
@@ -200,10 +202,10 @@ class PersonFilter(df.FilterSet):
         return qs.filter(highest_education_q(value))
 
     def filter_age_min(self, qs, name, value):
-        return qs.filter(age_min_q(value, datetime.date.today()))
+        return qs.filter(age_min_q(value, core_dates.today()))
 
     def filter_age_max(self, qs, name, value):
-        return qs.filter(age_max_q(value, datetime.date.today()))
+        return qs.filter(age_max_q(value, core_dates.today()))
 
 
 class AppointmentFilter(df.FilterSet):
@@ -240,7 +242,7 @@ class AppointmentFilter(df.FilterSet):
 
     def _age_date(self) -> datetime.date:
         as_of = self.form.cleaned_data.get("as_of")
-        return as_of or datetime.date.today()
+        return as_of or core_dates.today()
 
     def filter_as_of(self, qs, name, value):
         return qs.filter(status=choices.FilingStatus.FILED, start_date__lte=value).filter(
@@ -288,7 +290,7 @@ class FirstSecretaryFilter(df.FilterSet):
         return qs.filter(Q(person__name__icontains=value) | Q(sending_unit__icontains=value) | Q(village__name__icontains=value))
 
     def filter_expiring(self, qs, name, value):
-        today = datetime.date.today()
+        today = core_dates.today()
         return qs.filter(
             status=choices.FirstSecretaryStatus.ACTIVE,
             term_end__gte=today,

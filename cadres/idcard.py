@@ -22,6 +22,8 @@ from django.core.exceptions import ValidationError
 from stdnum import numdb
 from stdnum.cn import ric
 
+from core import dates as core_dates
+
 from .choices import Sex
 
 
@@ -66,7 +68,7 @@ def parse_id_number(raw: object) -> IdFacts:
         birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError("身份证号中的出生日期（第7–14位）不是有效日期。", code="birth_date") from None
-    if birth > datetime.date.today() or birth.year < 1900:
+    if birth > core_dates.today() or birth.year < 1900:
         raise ValidationError("身份证号中的出生日期不合理。", code="birth_date")
     expected = ric.calc_check_digit(number)
     if number[17] != expected:

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core import dates as core_dates
 from core.models import (  # noqa: F401  (private_storage: named by migration 0002)
     AbstractExportLog,
     AbstractImportBatch,
@@ -138,7 +139,7 @@ class VillageQuerySet(ScopedQuerySet):
     township_path = "township_id"
 
     def with_related(self):
-        today = datetime.date.today()
+        today = core_dates.today()
         return self.select_related("township").prefetch_related(
             models.Prefetch("flags", queryset=VillageFlag.objects.current(today), to_attr="current_flags"),
             models.Prefetch(
@@ -198,7 +199,7 @@ class VillageFlagQuerySet(ScopedQuerySet):
     township_path = "village__township_id"
 
     def current(self, on: datetime.date | None = None):
-        on = on or datetime.date.today()
+        on = on or core_dates.today()
         return self.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gte=on))
 
 
@@ -230,7 +231,7 @@ class VillageFlag(models.Model):
         return f"{self.village} {self.get_kind_display()}"
 
     def is_current(self, on: datetime.date | None = None) -> bool:
-        on = on or datetime.date.today()
+        on = on or core_dates.today()
         return self.start_date <= on and (self.end_date is None or self.end_date >= on)
 
 
@@ -331,7 +332,7 @@ class Person(models.Model):
 
     @property
     def age(self) -> int:
-        return self.age_on(datetime.date.today())
+        return self.age_on(core_dates.today())
 
     @property
     def highest_education(self) -> str:
@@ -670,7 +671,7 @@ class FirstSecretary(models.Model):
         return f"{self.person}（{self.sending_unit}）驻{self.village}"
 
     def days_to_expiry(self, on: datetime.date | None = None) -> int:
-        return (self.term_end - (on or datetime.date.today())).days
+        return (self.term_end - (on or core_dates.today())).days
 
 
 class PresenceMonthQuerySet(ScopedQuerySet):

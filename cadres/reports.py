@@ -13,6 +13,7 @@ from itertools import groupby
 
 from django import forms as djforms
 
+from core import dates as core_dates
 from core.exports import ExportColumn as C
 from core.exports import export_queryset, log_export, xlsx_response
 from core.imports.workbooks import write_xlsx
@@ -48,7 +49,7 @@ def _share(n: int, total: int) -> str:
 
 def structure_table(*, user, on: datetime.date | None = None, secretaries_only: bool = False) -> list[dict]:
     """One row per township in scope plus a county total; each person counted once per township."""
-    on = on or datetime.date.today()
+    on = on or core_dates.today()
     bodies = {p["code"]: p.get("body", "") for p in policy_for_year(on.year).section("register")["posts"]}
     qs = scoped(user, Appointment).current()
     rows = qs.values_list(
@@ -195,7 +196,7 @@ def roster_queryset(*, user, village: Village | None = None, township: Township 
 
 def roster_rows(appointments: Iterable, *, on: datetime.date | None = None) -> Iterator[RosterRow]:
     """One row per person and village, posts in the policy's order ("书记、主任"), streaming."""
-    on = on or datetime.date.today()
+    on = on or core_dates.today()
     order = {p["code"]: i for i, p in enumerate(policy_for_year(on.year).section("register")["posts"])}
     for _key, group in groupby(appointments, key=lambda a: (a.village_id, a.person_id)):
         appts = sorted(group, key=lambda a: (order.get(a.post, len(order)), a.post))

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.widgets import DateWidget, ForeignKeyWidget, IntegerWidget
 
+from core import dates as core_dates
+
 from . import choices
 from .idcard import normalize_id_number, parse_id_number
 from .models import Appointment, FirstSecretary, Person, PersonRecord, Township, Village, VillageFlag
@@ -234,7 +236,7 @@ class PersonRecordResource(ValidatedResource):
 
     def rule_errors(self, instance, errors):
         found = {}
-        if instance.date and instance.date > datetime.date.today():
+        if instance.date and instance.date > core_dates.today():
             found["date"] = "日期不能晚于今天。"
         if instance.date and instance.end_date and instance.end_date < instance.date:
             found["end_date"] = "影响期截止日期不能早于决定日期。"

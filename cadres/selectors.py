@@ -6,6 +6,7 @@ import datetime
 
 from django.db.models import Count, Q, QuerySet
 
+from core import dates as core_dates
 from core.history import _diffs, can_view_history
 from core.policy import policy_for_year
 from core.scope import get_scoped_or_404, scoped
@@ -165,7 +166,7 @@ def first_secretary_get(*, user, pk: int) -> FirstSecretary:
 def first_secretaries_expiring(*, user, within_days: int | None = None) -> QuerySet[FirstSecretary]:
     if within_days is None:
         within_days = int(policy_for_year().section("register")["first_secretary"]["expiry_warning_days"])
-    today = datetime.date.today()
+    today = core_dates.today()
     return first_secretary_list(user=user).filter(
         status=choices.FirstSecretaryStatus.ACTIVE, term_end__lte=today + datetime.timedelta(days=within_days)
     )

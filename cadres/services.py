@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core import dates as core_dates
 from core.policy import policy_for_year, post_info
 from core.roles import ROLE_GROUPS
 from core.services import excluded_fields, model_save, require_perm, require_scope
@@ -72,7 +73,7 @@ def validate_party_fields(values: dict[str, Any], birth_date: datetime.date) -> 
         errors["party_join_date"] = "入党时间不能早于出生日期。"
     elif join and (join - birth_date).days < 18 * 365:
         errors["party_join_date"] = "入党时须年满十八周岁，请核对入党时间。"
-    if join and join > datetime.date.today():
+    if join and join > core_dates.today():
         errors["party_join_date"] = "入党时间不能晚于今天。"
     if values.get("ethnicity") and values["ethnicity"] not in choices.ETHNICITY_NAMES:
         errors["ethnicity"] = f"“{values['ethnicity']}”不是56个民族的规范名称。"
@@ -164,7 +165,7 @@ def person_record_add(
 ) -> PersonRecord:
     require_perm(by, "cadres.add_personrecord")
     require_scope(by, person)
-    if date > datetime.date.today():
+    if date > core_dates.today():
         raise ValidationError({"date": "日期不能晚于今天。"})
     if end_date and end_date < date:
         raise ValidationError({"end_date": "影响期截止日期不能早于决定日期。"})
@@ -330,7 +331,7 @@ def village_flag_add(*, village: Village, by: User, kind: str, start_date: datet
     require_scope(by, village)
     if kind not in choices.VillageFlagKind.values:
         raise ValidationError({"kind": "请选择村类型。"})
-    if not (FLAG_EARLIEST <= start_date <= timezone.localdate()):
+    if not (FLAG_EARLIEST <= start_date <= core_dates.today()):
         raise ValidationError({"start_date": f"认定日期应在{FLAG_EARLIEST:%Y年%m月%d日}至今天之间。"})
     if VillageFlag.objects.current(start_date).filter(village=village, kind=kind).exists():
         raise ValidationError({"kind": f"该村在{start_date:%Y年%m月%d日}已是“{choices.VillageFlagKind(kind).label}”。"})
@@ -347,7 +348,7 @@ def village_flag_end(*, flag: VillageFlag, by: User, end_date: datetime.date) ->
         raise ValidationError({"end_date": "该标记已销号。"})
     if end_date < flag.start_date:
         raise ValidationError({"end_date": "摘帽/销号日期不能早于认定日期。"})
-    if end_date > timezone.localdate():
+    if end_date > core_dates.today():
         raise ValidationError({"end_date": "摘帽/销号日期不能晚于今天。"})
     flag.end_date = end_date
     model_save(flag, by=by, update_fields=["end_date"])
@@ -403,7 +404,7 @@ def appointment_create(
     require_scope(by, village, "只能为本乡镇的村(社区)录入任职。")
     info = _post_or_error(post, start_date)
     errors = {}
-    if start_date > datetime.date.today() + datetime.timedelta(days=366):
+    if start_date > core_dates.today() + datetime.timedelta(days=366):
         errors["start_date"] = "任职时间不能晚于一年以后。"
     if person.age_on(start_date) < 18:
         errors["start_date"] = "任职时未满十八周岁。"
@@ -529,7 +530,7 @@ def appointment_end(
         errors["end_date"] = "只有在任的职务才能办理离任。"
     elif end_date < appointment.start_date:
         errors["end_date"] = f"离任时间不能早于任职时间（{appointment.start_date:%Y年%m月%d日}）。"
-    elif end_date > datetime.date.today():
+    elif end_date > core_dates.today():
         errors["end_date"] = "离任时间不能晚于今天。"
     if end_reason not in choices.EndReason.values:
         errors["end_reason"] = "请选择离任原因。"
@@ -558,7 +559,7 @@ def qualification_review_request(
     policy is opened for the county joint review."""
     require_perm(by, "cadres.add_qualificationreview")
     require_scope(by, village, "只能为本乡镇的村(社区)提请资格联审。")
-    today = timezone.localdate()
+    today = core_dates.today()
     info = _post_or_error(post, today)
     if QualificationReview.objects.filter(person=person, village=village, post=post, outcome=VettingResult.PENDING).exists():
         raise ValidationError({"person": "此人已有一份尚未办结的同职务资格联审。"})
@@ -677,7 +678,7 @@ def first_secretary_create(
     """Send a first secretary to a village (先定村、再定人: the village is chosen first)."""
     require_perm(by, "cadres.add_firstsecretary", "驻村第一书记由县委组织部选派。")
     require_scope(by, village)
-    latest_start = timezone.localdate() + datetime.timedelta(days=366)
+    latest_start = core_dates.today() + datetime.timedelta(days=366)
     if not (FIRST_SECRETARY_EARLIEST <= term_start <= latest_start):
         raise ValidationError(
             {"term_start": f"驻村开始日期应在{FIRST_SECRETARY_EARLIEST:%Y年%m月%d日}至{latest_start:%Y年%m月%d日}之间。"}
@@ -764,7 +765,7 @@ def presence_record(
     errors = {}
     if month < posting.term_start.replace(day=1) or month > posting.term_end.replace(day=1):
         errors["month"] = "该月份不在驻村期内。"
-    if month > timezone.localdate().replace(day=1):
+    if month > core_dates.today().replace(day=1):
         errors["month"] = "不能登记未来月份。"
     if days_in_village + leave_days > days_in_month:
         errors["days_in_village"] = f"在村天数与请假天数之和不能超过当月天数（{days_in_month}天）。"

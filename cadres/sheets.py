@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadres import normalize as n
+from core import dates as core_dates
 from core.fastwrite import copy_rows, insert_with_history
 from core.imports.headers import Col
 from core.imports.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
@@ -179,7 +180,7 @@ class RegisterSheetMixin:
             for suffix in ("村", "社区", "居委会"):
                 if key.endswith(suffix) and len(key) > len(suffix) + 1:
                     villages[v.township_id].setdefault(key[: -len(suffix)], v)
-        return {"user": user, "township": township, "townships": by_name, "villages": villages, "today": timezone.localdate()}
+        return {"user": user, "township": township, "townships": by_name, "villages": villages, "today": core_dates.today()}
 
     def resolve_village(self, row: RowResult, ctx: dict) -> Village | None:
         township = ctx["township"]

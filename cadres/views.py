@@ -8,14 +8,13 @@ PermissionDenied (403).
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 
+from core import dates as core_dates
 from core.masking import can_see_personal
 from core.policy import policy_for_year, post_choices
 from core.scope import get_scoped_or_404, scoped
@@ -160,7 +159,7 @@ class VillageDetailView(PageView):
             .order_by("created_at")
         )
         postings = selectors.first_secretary_list(user=user).filter(village=village).order_by("-term_start")
-        today = datetime.date.today()
+        today = core_dates.today()
         flags = list(selectors.village_flags(village=village))
         for flag in flags:
             flag.current = flag.is_current(today)
@@ -258,7 +257,7 @@ class VillageFlagEndView(ObjectFormView):
         return {**super().get_context(form), "village": self.village, "flag": self.object}
 
     def get_initial(self):
-        return {"end_date": datetime.date.today()}
+        return {"end_date": core_dates.today()}
 
     def perform(self, form):
         services.village_flag_end(flag=self.object, by=self.request.user, **form.cleaned_data)
@@ -448,7 +447,7 @@ def _appointment_context(request, appointment, **bound_forms) -> dict:
         "approve": forms.NoteForm(prefix="approve"),
         "file": forms.NoteForm(prefix="file"),
         "reject": forms.RejectForm(prefix="reject"),
-        "end": forms.AppointmentEndForm(prefix="end", initial={"end_date": datetime.date.today()}),
+        "end": forms.AppointmentEndForm(prefix="end", initial={"end_date": core_dates.today()}),
         "attach": forms.AttachReviewForm(prefix="attach", reviews=reviews),
     }
     action_forms.update(bound_forms)
@@ -693,7 +692,7 @@ class FirstSecretaryListView(ListPageView):
 
     def extra_context(self):
         rule = policy_for_year().section("register")["first_secretary"]
-        return {"warning_days": int(rule["expiry_warning_days"]), "today": datetime.date.today()}
+        return {"warning_days": int(rule["expiry_warning_days"]), "today": core_dates.today()}
 
 
 class FirstSecretaryCreateView(ObjectFormView):
@@ -725,7 +724,7 @@ class FirstSecretaryDetailView(PageView):
 
 def _posting_context(request, posting, **bound) -> dict:
     rule = policy_for_year().section("register")["first_secretary"]
-    today = datetime.date.today()
+    today = core_dates.today()
     context = {
         "posting": posting,
         "months": selectors.presence_months(posting=posting),
@@ -857,7 +856,6 @@ class PersonPdfView(PageView):
         from django.contrib.staticfiles import finders
         from django.http import HttpResponse
         from django.template.loader import render_to_string
-        from django.utils import timezone
 
         from core.exports import log_export
 
@@ -869,7 +867,7 @@ class PersonPdfView(PageView):
         pdf = _html_to_pdf(html)
         log_export(user=request.user, what=f"一人一档PDF：{person.name}", filters={"person": person.pk}, rows=1)
         response = HttpResponse(pdf, content_type="application/pdf")
-        stamp = timezone.localdate().strftime("%Y%m%d")
+        stamp = core_dates.today().strftime("%Y%m%d")
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(person.name + '-一人一档')}-{stamp}.pdf"
         return response
 

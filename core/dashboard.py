@@ -85,6 +85,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from . import dates
 from .conf import import_batch_model, policy_profile_model, township_model, user_model
 from .models import BatchStatus
 from .policy import policy_for_year
@@ -404,7 +405,7 @@ def build_dashboard(user, *, township_id=None, today: datetime.date | None = Non
     (dashboard_refresh_task), so that no request waits for prefecture-wide aggregates. Only a
     scope that has never been computed (or whose last part expired, LATEST_SECONDS) is computed
     in the request."""
-    today = today or timezone.localdate()
+    today = today or dates.today()
     if background is None:
         background = settings.DASHBOARD_BACKGROUND_REFRESH
     drill = resolve_drill(user, township_id)

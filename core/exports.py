@@ -14,7 +14,6 @@ annotation, e.g. a JoinedText subquery).
 from __future__ import annotations
 
 import contextlib
-import datetime
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from import_export.admin import ExportMixin, ImportExportMixin
 from core.conf import export_log_model
 from core.models import AbstractExportLog
 
+from .dates import today
 from .imports.pipeline import paused_gc
 from .imports.workbooks import neutralise, write_xlsx
 from .masking import can_see_personal, mask_id_number, mask_phone
@@ -161,7 +161,7 @@ def log_export(*, user, what: str, filters: dict, rows: int) -> AbstractExportLo
 
 def xlsx_response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX)
-    stamp = datetime.date.today().strftime("%Y%m%d")
+    stamp = today().strftime("%Y%m%d")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}-{stamp}.xlsx"
     return response
 

@@ -4,6 +4,7 @@ import django_filters as df
 from django.db.models import Q
 
 from cadres.filters import TownshipScopedChoiceFilter
+from core import dates as core_dates
 
 from .choices import Status
 from .models import ReserveCandidate
@@ -34,14 +35,13 @@ class ReserveCandidateFilter(df.FilterSet):
 
 
 def party_due_ids(qs, today=None) -> list[int]:
-    import datetime
     from collections import defaultdict
 
     from . import rules
     from .choices import OPEN_STATUSES
     from .models import PartyStageRecord
 
-    today = today or datetime.date.today()
+    today = today or core_dates.today()
     history = defaultdict(list)
     rows = PartyStageRecord.objects.filter(candidate__in=qs.filter(status__in=OPEN_STATUSES).values("pk"))
     for cid, stage, date, until in rows.order_by("candidate_id", "date", "id").values_list(

@@ -13,18 +13,13 @@ import datetime
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
+from core.dates import add_months
+
 from .choices import PartyStage
 
 # ---------------------------------------------------------------------------------------------
 # Dates
 # ---------------------------------------------------------------------------------------------
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """Same day ``months`` later; the 31st of a short month becomes its last day."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def age_on(birth_date: datetime.date, on: datetime.date) -> int:

@@ -15,13 +15,13 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from cadres import services as register
 from cadres.choices import Education, PoliticalStatus, VettingResult
 from cadres.models import Person, QualificationReview, User, Village
+from core import dates as core_dates
 from core.policy import post_info
-from core.scope import in_scope
+from core.services import model_save, require_scope
 
 from . import rules
 from .choices import OPEN_STATUSES, ExitReason, PartyStage, Status
@@ -45,30 +45,14 @@ def _require_actor(by: User | None, *, county: bool = False, message: str = "") 
         raise PermissionDenied("您没有维护后备力量的权限（只读）。")
 
 
-def _require_scope(by: User, obj, message: str = "该记录不在您的数据范围内。") -> None:
-    if not in_scope(by, obj):
-        raise PermissionDenied(message)
-
-
-def _save(obj, *, by: User | None, update_fields: list[str] | None = None) -> None:
-    obj._history_user = by
-    exclude = None if update_fields is None else [f.name for f in obj._meta.fields if f.name not in update_fields]
-    obj.full_clean(exclude=exclude)
-    obj.save(update_fields=update_fields)
-
-
 def _log(candidate: ReserveCandidate, *, by: User, from_status: str, date: datetime.date, note: str = "") -> ReserveEvent:
     return ReserveEvent.objects.create(
         candidate=candidate, from_status=from_status, to_status=candidate.status, date=date, by=by, note=note[:300]
     )
 
 
-def _today() -> datetime.date:
-    return timezone.localdate()
-
-
 def _not_future(day: datetime.date | None, field: str = "date") -> datetime.date:
-    today = _today()
+    today = core_dates.today()
     day = day or today
     if day > today:
         raise ValidationError({field: "日期不能晚于今天。"})
@@ -77,7 +61,7 @@ def _not_future(day: datetime.date | None, field: str = "date") -> datetime.date
 
 def _locked(candidate: ReserveCandidate, by: User) -> ReserveCandidate:
     fresh = ReserveCandidate.objects.select_for_update(of=("self",)).select_related("person", "village").get(pk=candidate.pk)
-    _require_scope(by, fresh)
+    require_scope(by, fresh, allow_system=False)
     return fresh
 
 
@@ -94,7 +78,7 @@ def _require_open(candidate: ReserveCandidate) -> None:
 def _step(candidate: ReserveCandidate, *, by: User, to: str, date: datetime.date, note: str, fields: list[str]) -> None:
     previous = candidate.status
     candidate.status = to
-    _save(candidate, by=by, update_fields=["status", *fields])
+    model_save(candidate, by=by, update_fields=["status", *fields])
     _log(candidate, by=by, from_status=previous, date=date, note=note)
 
 
@@ -164,10 +148,10 @@ def reserve_survey(
 ) -> ReserveCandidate:
     """村级摸底: put a person on a village's reserve list for an election cohort."""
     _require_actor(by)
-    _require_scope(by, village, "只能为本乡镇的村(社区)摸底推荐后备力量。")
+    require_scope(by, village, "只能为本乡镇的村(社区)摸底推荐后备力量。", allow_system=False)
     # The form, the API and the roster import refuse this too: attaching a file outside the scope
     # would bring another township's person into the user's scope.
-    _require_scope(by, person, "该人员已在其他乡镇建档，不在您的数据范围内，请联系县委组织部。")
+    require_scope(by, person, "该人员已在其他乡镇建档，不在您的数据范围内，请联系县委组织部。", allow_system=False)
     surveyed_on = _not_future(surveyed_on, "surveyed_on")
     section = reserve_rules(surveyed_on.year)
     errors = check_new_candidate(
@@ -198,7 +182,7 @@ def reserve_survey(
         note=note,
         created_by=by,
     )
-    _save(candidate, by=by)
+    model_save(candidate, by=by)
     _log(candidate, by=by, from_status="", date=surveyed_on, note=note or "村级摸底")
     return candidate
 
@@ -299,7 +283,7 @@ def reserve_appoint(
         note=note or f"由后备力量任用（{candidate.cohort}届）",
     )
     candidate.appointment = appointment
-    candidate.closed_on = min(start_date, _today())
+    candidate.closed_on = min(start_date, core_dates.today())
     _step(
         candidate,
         by=by,
@@ -369,7 +353,7 @@ def mentorship_add(
     mentor_name = (mentor_name or "").strip()
     if not mentor_name:
         errors["mentor_name"] = "请填写导师姓名。"
-    if start_date > _today():
+    if start_date > core_dates.today():
         errors["start_date"] = "帮带开始日期不能晚于今天。"
     if end_date and end_date < start_date:
         errors["end_date"] = "帮带结束日期不能早于开始日期。"
@@ -388,7 +372,7 @@ def mentorship_add(
         end_date=end_date,
         note=note,
     )
-    _save(mentorship, by=by)
+    model_save(mentorship, by=by)
     return mentorship
 
 
@@ -396,13 +380,13 @@ def mentorship_add(
 def mentorship_end(*, mentorship: Mentorship, by: User, end_date: datetime.date) -> Mentorship:
     _require_actor(by)
     mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
-    _require_scope(by, mentorship)
+    require_scope(by, mentorship, allow_system=False)
     if mentorship.end_date:
         raise ValidationError({"end_date": "该帮带关系已结束。"})
     if end_date < mentorship.start_date:
         raise ValidationError({"end_date": f"帮带结束日期不能早于开始日期（{rules.cn(mentorship.start_date)}）。"})
     mentorship.end_date = end_date
-    _save(mentorship, by=by, update_fields=["end_date"])
+    model_save(mentorship, by=by, update_fields=["end_date"])
     return mentorship
 
 
@@ -424,7 +408,7 @@ def practice_post_add(
     errors = {}
     if post not in posts:
         errors["post"] = "请选择当年政策配置中的定岗锻炼岗位。"
-    if start_date > _today():
+    if start_date > core_dates.today():
         errors["start_date"] = "开始日期不能晚于今天。"
     if end_date and end_date < start_date:
         errors["end_date"] = "结束日期不能早于开始日期。"
@@ -440,7 +424,7 @@ def practice_post_add(
         end_date=end_date,
         assessment=assessment,
     )
-    _save(practice, by=by)
+    model_save(practice, by=by)
     return practice
 
 
@@ -451,14 +435,14 @@ def practice_post_assess(
     """Close a practice post and/or record its assessment."""
     _require_actor(by)
     practice = PracticePost.objects.select_for_update().get(pk=practice.pk)
-    _require_scope(by, practice)
+    require_scope(by, practice, allow_system=False)
     if end_date and end_date < practice.start_date:
         raise ValidationError({"end_date": f"结束日期不能早于开始日期（{rules.cn(practice.start_date)}）。"})
     if not assessment.strip() and end_date is None:
         raise ValidationError({"assessment": "请填写锻炼评价或结束日期。"})
     practice.assessment = assessment.strip() or practice.assessment
     practice.end_date = end_date or practice.end_date
-    _save(practice, by=by, update_fields=["assessment", "end_date"])
+    model_save(practice, by=by, update_fields=["assessment", "end_date"])
     return practice
 
 
@@ -498,11 +482,11 @@ def appraisal_record(
         note=note,
         recorded_by=by,
     )
-    _save(appraisal, by=by)
+    model_save(appraisal, by=by)
     if appraisal.is_poor and candidate.adjustment_proposed_on is None:
         candidate.adjustment_proposed_on = date
         candidate.adjustment_note = f"{year}年度测评“{row['name']}”：建议调整出库，并从本村择优补充推荐后备力量。"
-        _save(candidate, by=by, update_fields=["adjustment_proposed_on", "adjustment_note"])
+        model_save(candidate, by=by, update_fields=["adjustment_proposed_on", "adjustment_note"])
     return appraisal
 
 
@@ -528,11 +512,11 @@ def party_stage_record(
     person = candidate.person
     if not history and person.political_status == PoliticalStatus.MEMBER:
         raise ValidationError({"stage": "此人已是中共党员，无需记录入党进程。"})
-    errors = rules.party_stage_errors(history, stage=stage, on=date, until=until, today=_today())
+    errors = rules.party_stage_errors(history, stage=stage, on=date, until=until, today=core_dates.today())
     if errors:
         raise ValidationError(errors)
     record = PartyStageRecord(candidate=candidate, stage=stage, date=date, until=until, note=note, recorded_by=by)
-    _save(record, by=by)
+    model_save(record, by=by)
     if stage == PartyStage.PROBATIONARY:
         register.person_update(person=person, by=by, political_status=PoliticalStatus.PROBATIONARY, party_join_date=date)
     elif stage == PartyStage.FULL:

@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 
 from cadres.models import Person, Township
+from core import dates as core_dates
 from core.exports import ExportColumn, export_queryset
 from core.forms import add_service_errors
 from core.scope import get_scoped_or_404, scoped
@@ -92,7 +92,7 @@ class CandidateCreateView(ObjectFormView):
         return {"user": self.request.user}
 
     def get_initial(self):
-        initial = {"cohort": selectors.default_cohort(), "surveyed_on": timezone.localdate()}
+        initial = {"cohort": selectors.default_cohort(), "surveyed_on": core_dates.today()}
         person_pk = self.request.GET.get("person", "")
         if person_pk.isdigit():
             person = scoped(self.request.user, Person).filter(pk=person_pk).first()
@@ -112,7 +112,7 @@ class CandidateCreateView(ObjectFormView):
 
 def _detail_context(request, candidate, **bound) -> dict:
     user = request.user
-    today = timezone.localdate()
+    today = core_dates.today()
     can = allowed_actions(user, candidate)
     action_forms = {
         "nominate": forms.StepForm(prefix="nominate"),

@@ -2,9 +2,9 @@
 
 import django_filters as df
 from django.db.models import Q
-from django.utils import timezone
 
 from cadres.filters import AnyBooleanFilter, AnyChoiceFilter, TownshipScopedChoiceFilter
+from core import dates as core_dates
 
 from .choices import EntrySource, EntryType, PeriodKind, RunKind, RunStatus
 from .models import LedgerEntry, PayPeriod, PayRun
@@ -63,5 +63,5 @@ class PayPeriodFilter(df.FilterSet):
         return qs.filter(locked_at__isnull=not value)
 
     def filter_ended(self, qs, name, value):
-        q = ended_periods_q(timezone.localdate())
+        q = ended_periods_q(core_dates.today())
         return qs.filter(q) if value else qs.exclude(q)

@@ -27,9 +27,11 @@ from django.utils import timezone
 
 from cadres.choices import NORMAL_DEPARTURE_REASONS, FilingStatus
 from cadres.models import Appointment, Person, Township, User
+from core import dates as core_dates
 from core.fastwrite import copy_history, insert_with_history
 from core.policy import post_table
-from core.scope import in_scope, scoped
+from core.scope import scoped
+from core.services import model_save, require_perm, require_scope
 
 from . import paymath, standards
 from .choices import RUN_PERIOD_KIND, EntrySource, EntryType, PeriodKind, RunKind, RunStatus
@@ -43,23 +45,6 @@ CHUNK = 5000
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def _require(by: User, perm: str, message: str = "您没有执行此操作的权限。") -> None:
-    if by is None or not by.has_perm(perm):
-        raise PermissionDenied(message)
-
-
-def _require_scope(by: User, obj, message: str = "该记录不在您的数据范围内。") -> None:
-    if by is not None and not in_scope(by, obj):
-        raise PermissionDenied(message)
-
-
-def _save(obj, *, by: User | None, update_fields: list[str] | None = None) -> None:
-    obj._history_user = by
-    exclude = None if update_fields is None else [f.name for f in obj._meta.fields if f.name not in update_fields]
-    obj.full_clean(exclude=exclude)
-    obj.save(update_fields=update_fields)
 
 
 def _require_county(by: User, message: str) -> None:
@@ -91,13 +76,13 @@ def period_get_or_create(*, code: str, by: User | None = None) -> PayPeriod:
     period = PayPeriod.objects.filter(code=code).first()
     if period is None:
         period = PayPeriod(code=code, kind=kind, year=year, month=month)
-        _save(period, by=by)
+        model_save(period, by=by)
     return period
 
 
 @transaction.atomic
 def period_lock(*, period: PayPeriod, by: User) -> PayPeriod:
-    _require(by, "subsidies.lock_payperiod", "只有县级财务可以锁定期间。")
+    require_perm(by, "subsidies.lock_payperiod", "只有县级财务可以锁定期间。")
     period = PayPeriod.objects.select_for_update().get(pk=period.pk)
     if period.is_locked:
         return period
@@ -105,16 +90,16 @@ def period_lock(*, period: PayPeriod, by: User) -> PayPeriod:
     if busy.exists():
         raise ValidationError({"period": "该期间还有正在计算或记账的批次，完成后再锁定。"})
     period.locked_at, period.locked_by = timezone.now(), by
-    _save(period, by=by, update_fields=["locked_at", "locked_by"])
+    model_save(period, by=by, update_fields=["locked_at", "locked_by"])
     return period
 
 
 @transaction.atomic
 def period_unlock(*, period: PayPeriod, by: User) -> PayPeriod:
-    _require(by, "subsidies.lock_payperiod", "只有县级财务可以解锁期间。")
+    require_perm(by, "subsidies.lock_payperiod", "只有县级财务可以解锁期间。")
     period = PayPeriod.objects.select_for_update().get(pk=period.pk)
     period.locked_at, period.locked_by = None, None
-    _save(period, by=by, update_fields=["locked_at", "locked_by"])
+    model_save(period, by=by, update_fields=["locked_at", "locked_by"])
     return period
 
 
@@ -131,7 +116,7 @@ def _require_open(period: PayPeriod, field: str = "period") -> None:
 @transaction.atomic
 def payrun_create(*, by: User, kind: str, period_code: str, township: Township | None = None) -> PayRun:
     """Open a run for one period and one township (or the whole county) and queue its preview."""
-    _require(by, "subsidies.add_payrun")
+    require_perm(by, "subsidies.add_payrun")
     if kind not in RunKind.values:
         raise ValidationError({"kind": "未知的批次类型。"})
     if by.is_clerk:
@@ -153,7 +138,7 @@ def payrun_create(*, by: User, kind: str, period_code: str, township: Township |
             {"period": f"{period}已有{other.scope_label}的“{label}”批次（{other.get_status_display()}），不能重复计发。"}
         )
     run = PayRun(kind=kind, period=period, township=township, policy_year=period.year, created_by=by)
-    _save(run, by=by)
+    model_save(run, by=by)
     _schedule_compute(run, by)
     return run
 
@@ -172,7 +157,7 @@ def _set_status(run: PayRun, status: str, *, by: User | None, message: str | Non
     if message is not None:
         run.message = message
         update.append("message")
-    _save(run, by=by, update_fields=update)
+    model_save(run, by=by, update_fields=update)
 
 
 def payrun_compute(*, run: PayRun, by: User) -> PayRun:
@@ -182,7 +167,7 @@ def payrun_compute(*, run: PayRun, by: User) -> PayRun:
         run = PayRun.objects.select_for_update(of=("self",)).select_related("period", "township").get(pk=run.pk)
         if run.status not in (RunStatus.QUEUED, RunStatus.COMPUTING, RunStatus.PREVIEW, RunStatus.FAILED):
             return run
-        _require_scope(by, run)
+        require_scope(by, run)
         _set_status(run, RunStatus.COMPUTING, by=by, message="", progress_done=0, progress_total=0, progress_step="读取任职记录")
         PayRunLine.objects.filter(run=run).delete()
     try:
@@ -661,8 +646,8 @@ def _education_lines(run, by, township_ids, notes, progress):
 
 @transaction.atomic
 def payrun_recompute(*, run: PayRun, by: User) -> PayRun:
-    _require(by, "subsidies.add_payrun")
-    _require_scope(by, run)
+    require_perm(by, "subsidies.add_payrun")
+    require_scope(by, run)
     run = PayRun.objects.select_for_update().get(pk=run.pk)
     if run.status not in (RunStatus.PREVIEW, RunStatus.FAILED):
         raise ValidationError({"status": f"批次状态为“{run.get_status_display()}”，不能重新计算。"})
@@ -675,8 +660,8 @@ def payrun_recompute(*, run: PayRun, by: User) -> PayRun:
 @transaction.atomic
 def payrun_prepare(*, run: PayRun, by: User) -> PayRun:
     """The township checks the preview and submits it to the county."""
-    _require(by, "subsidies.prepare_payrun")
-    _require_scope(by, run)
+    require_perm(by, "subsidies.prepare_payrun")
+    require_scope(by, run)
     run = PayRun.objects.select_for_update().get(pk=run.pk)
     if run.status != RunStatus.PREVIEW:
         raise ValidationError({"status": f"只有预览状态的批次可以确认，当前为“{run.get_status_display()}”。"})
@@ -689,7 +674,7 @@ def payrun_prepare(*, run: PayRun, by: User) -> PayRun:
 @transaction.atomic
 def payrun_return(*, run: PayRun, by: User, reason: str) -> PayRun:
     """The county sends a prepared run back to the township."""
-    _require(by, "subsidies.approve_payrun", "只有县级可以退回批次。")
+    require_perm(by, "subsidies.approve_payrun", "只有县级可以退回批次。")
     _require_county(by, "只有县级可以退回批次。")
     if not (reason or "").strip():
         raise ValidationError({"reason": "请填写退回原因。"})
@@ -703,7 +688,7 @@ def payrun_return(*, run: PayRun, by: User, reason: str) -> PayRun:
 @transaction.atomic
 def payrun_approve(*, run: PayRun, by: User) -> PayRun:
     """The county approves: the run is queued for posting to the ledger."""
-    _require(by, "subsidies.approve_payrun", "只有县级可以审批发放批次。")
+    require_perm(by, "subsidies.approve_payrun", "只有县级可以审批发放批次。")
     _require_county(by, "只有县级可以审批发放批次。")
     run = PayRun.objects.select_for_update(of=("self",)).select_related("period").get(pk=run.pk)
     if run.status != RunStatus.PREPARED:
@@ -782,8 +767,8 @@ def _copy_lines_to_ledger(run: PayRun, by: User) -> int:
 
 @transaction.atomic
 def payrun_mark_paid(*, run: PayRun, by: User, bank_batch_ref: str) -> PayRun:
-    _require(by, "subsidies.pay_payrun", "只有县级财务可以登记发放。")
-    _require_scope(by, run)
+    require_perm(by, "subsidies.pay_payrun", "只有县级财务可以登记发放。")
+    require_scope(by, run)
     ref = (bank_batch_ref or "").strip()
     if not ref:
         raise ValidationError({"bank_batch_ref": "请填写银行批次号。"})
@@ -796,8 +781,8 @@ def payrun_mark_paid(*, run: PayRun, by: User, bank_batch_ref: str) -> PayRun:
 
 @transaction.atomic
 def payrun_cancel(*, run: PayRun, by: User) -> PayRun:
-    _require(by, "subsidies.add_payrun")
-    _require_scope(by, run)
+    require_perm(by, "subsidies.add_payrun")
+    require_scope(by, run)
     run = PayRun.objects.select_for_update().get(pk=run.pk)
     if run.status in (RunStatus.POSTING, RunStatus.APPROVED, RunStatus.PAID):
         raise ValidationError({"status": "已入账的批次不能作废；如有错误请对账目录入冲销更正。"})
@@ -817,8 +802,8 @@ def payrun_cancel(*, run: PayRun, by: User) -> PayRun:
 def ledger_entry_reverse(*, entry: LedgerEntry, by: User, reason: str) -> LedgerEntry:
     """A correction: a new entry of the opposite amount pointing at the original, with a reason.
     Allowed in locked periods (the only write that is)."""
-    _require(by, "subsidies.reverse_ledgerentry", "只有县级财务可以冲销更正。")
-    _require_scope(by, entry)
+    require_perm(by, "subsidies.reverse_ledgerentry", "只有县级财务可以冲销更正。")
+    require_scope(by, entry)
     if not (reason or "").strip():
         raise ValidationError({"reason": "冲销更正须填写事由。"})
     entry = LedgerEntry.objects.select_for_update().get(pk=entry.pk)
@@ -843,7 +828,7 @@ def ledger_entry_reverse(*, entry: LedgerEntry, by: User, reason: str) -> Ledger
         reason=reason.strip()[:300],
         created_by=by,
     )
-    _save(reversal, by=by)
+    model_save(reversal, by=by)
     return reversal
 
 
@@ -889,8 +874,8 @@ def ledger_entry_add(
 ) -> LedgerEntry:
     """A manual or imported entry (awards, one-off payments). Not in locked periods. ``origin``
     (e.g. "表格导入 #12 第3行") is added to the explanation."""
-    _require(by, "subsidies.add_ledgerentry", "只有县级可以录入账目。")
-    _require_scope(by, person)
+    require_perm(by, "subsidies.add_ledgerentry", "只有县级可以录入账目。")
+    require_scope(by, person)
     if entry_type not in EntryType.values:
         raise ValidationError({"entry_type": "未知的账目类型。"})
     if not (reason or "").strip():
@@ -916,7 +901,7 @@ def ledger_entry_add(
         reason=reason.strip()[:300],
         created_by=by,
     )
-    _save(entry, by=by)
+    model_save(entry, by=by)
     return entry
 
 
@@ -968,8 +953,8 @@ ACCOUNT_FIELDS = [
 
 @transaction.atomic
 def pay_account_save(*, person: Person, by: User, **fields) -> PayAccount:
-    _require(by, "subsidies.change_payaccount", "只有县级财务可以维护报酬账户。")
-    _require_scope(by, person)
+    require_perm(by, "subsidies.change_payaccount", "只有县级财务可以维护报酬账户。")
+    require_scope(by, person)
     unknown = set(fields) - set(ACCOUNT_FIELDS)
     if unknown:
         raise ValidationError({k: "该项不能在此修改。" for k in unknown})
@@ -978,25 +963,25 @@ def pay_account_save(*, person: Person, by: User, **fields) -> PayAccount:
     account = PayAccount.objects.select_for_update().filter(person=person).first()
     if account is None:
         account = PayAccount(person=person, **fields)
-        _save(account, by=by)
+        model_save(account, by=by)
         return account
     changed = [k for k, v in fields.items() if getattr(account, k) != v]
     if changed:
         for k in changed:
             setattr(account, k, fields[k])
-        _save(account, by=by, update_fields=[*changed, "updated_at"])
+        model_save(account, by=by, update_fields=[*changed, "updated_at"])
     return account
 
 
 @transaction.atomic
 def living_subsidy_stop_add(*, person: Person, by: User, date: datetime.date, reason: str, note: str = "") -> LivingSubsidyStop:
     """Record a termination; it takes effect from the following year."""
-    _require(by, "subsidies.add_livingsubsidystop")
-    _require_scope(by, person)
-    if date > timezone.localdate():
+    require_perm(by, "subsidies.add_livingsubsidystop")
+    require_scope(by, person)
+    if date > core_dates.today():
         raise ValidationError({"date": "日期不能晚于今天。"})
     stop = LivingSubsidyStop(person=person, date=date, reason=reason, note=note, recorded_by=by)
-    _save(stop, by=by)
+    model_save(stop, by=by)
     return stop
 
 
@@ -1004,8 +989,8 @@ def living_subsidy_stop_add(*, person: Person, by: User, date: datetime.date, re
 def benefit_record_add(
     *, person: Person, by: User, kind: str, year: int, date=None, provider: str = "", cost=None, note: str = ""
 ) -> BenefitRecord:
-    _require(by, "subsidies.add_benefitrecord")
-    _require_scope(by, person)
+    require_perm(by, "subsidies.add_benefitrecord")
+    require_scope(by, person)
     if BenefitRecord.objects.filter(person=person, kind=kind, year=year).exists():
         raise ValidationError({"kind": f"{year}年度已有该待遇记录。"})
     record = BenefitRecord(
@@ -1017,7 +1002,7 @@ def benefit_record_add(
         note=note,
         cost=None if cost in (None, "") else paymath.money(cost),
     )
-    _save(record, by=by)
+    model_save(record, by=by)
     return record
 
 

@@ -6,8 +6,6 @@ checked (403), then input is validated; services raise field-keyed Chinese Valid
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -16,6 +14,7 @@ from django.urls import reverse
 
 from cadres import selectors as cadres_selectors
 from cadres.models import PolicyProfile, Township
+from core import dates as core_dates
 from core.exports import ExportColumn, choice_label
 from core.forms import add_service_errors
 from core.policy import policy_for_year, post_table, section_sources
@@ -104,9 +103,9 @@ class StandardsView(PageView):
     def get(self, request):
         _need(request.user, "subsidies.view_payrun")
         try:
-            year = int(request.GET.get("year") or datetime.date.today().year)
+            year = int(request.GET.get("year") or core_dates.today().year)
         except ValueError:
-            year = datetime.date.today().year
+            year = core_dates.today().year
         rules = pay_rules(year)
         profile = policy_for_year(year)
         rows = standards.standards_table(rules, post_table(year))
@@ -168,7 +167,7 @@ class RunCreateView(ObjectFormView):
         return {"user": self.request.user}
 
     def get_initial(self):
-        return {"period": datetime.date.today().strftime("%Y-%m")}
+        return {"period": core_dates.today().strftime("%Y-%m")}
 
     def perform(self, form):
         run = services.payrun_create(
@@ -386,7 +385,7 @@ class AwardCreateView(ObjectFormView):
         return {"user": self.request.user, "awards": pay_rules().get("awards", [])}
 
     def get_initial(self):
-        return {"period": str(datetime.date.today().year)}
+        return {"period": str(core_dates.today().year)}
 
     def perform(self, form):
         d = form.cleaned_data
@@ -488,8 +487,8 @@ class SummaryView(PageView):
     def get(self, request):
         user = request.user
         _need(user, "subsidies.view_ledgerentry")
-        form = forms.SummaryForm(request.GET or {"year": datetime.date.today().year})
-        year = form.cleaned_data["year"] if form.is_valid() else datetime.date.today().year
+        form = forms.SummaryForm(request.GET or {"year": core_dates.today().year})
+        year = form.cleaned_data["year"] if form.is_valid() else core_dates.today().year
         period = (form.cleaned_data.get("period") or None) if form.is_valid() else None
         if request.GET.get("export"):
             return exports.county_summary(user=user, year=year, period_code=period)
@@ -560,7 +559,7 @@ class BenefitAddView(_PersonFormView):
     title = "登记保险体检待遇"
 
     def get_initial(self):
-        return {"year": datetime.date.today().year}
+        return {"year": core_dates.today().year}
 
     def perform(self, form):
         services.benefit_record_add(person=self.object, by=self.request.user, **form.cleaned_data)

@@ -12,11 +12,12 @@ attended nothing; it is pending while any day is unrecorded.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+from core.dates import add_months
 
 from .choices import AttendanceStatus, Certificate, DayLength, InductionStatus
 
@@ -200,13 +201,6 @@ def required_for_year(spans: Iterable[PostSpan], year: int, table: Mapping[str, 
 # ---------------------------------------------------------------------------------------------
 # Induction of new members
 # ---------------------------------------------------------------------------------------------
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month0 = day.month - 1 + months
-    year = day.year + month0 // 12
-    month = month0 % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def induction_window_in_year(start: datetime.date, months: int, year: int) -> bool:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.utils import timezone
 
 from cadres.choices import SECRETARY, FilingStatus
 from cadres.models import Appointment, Person, Township
+from core import dates as core_dates
 from core.scope import get_scoped_or_404, scoped
 
 from . import rules
@@ -234,7 +234,7 @@ class Coverage:
 
 
 def coverage_report(*, user, year: int, township_id: int | None = None, today: datetime.date | None = None) -> Coverage:
-    today = today or timezone.localdate()
+    today = today or core_dates.today()
     section = training_rules(year)
     table = requirement_table(section)
     prorate = bool(section["hours"].get("prorate_mid_year", True))
@@ -352,7 +352,7 @@ def coverage_report(*, user, year: int, township_id: int | None = None, today: d
 
 
 def person_training(*, user, person: Person, today: datetime.date | None = None) -> dict:
-    today = today or timezone.localdate()
+    today = today or core_dates.today()
     enrollments = list(
         scoped(user, Enrollment).filter(person=person).select_related("session").order_by("-session__start_date", "-pk")
     )
@@ -397,7 +397,7 @@ def secretary_training_counts(
     queries, for the dashboard (the full report builds a row per member: ~0.6 s at prefecture
     scale). Same rule as the report; when the year's policy does not require secretaries to attend a
     county-or-above session, the report itself decides (its rule then depends on each person's posts)."""
-    today = today or timezone.localdate()
+    today = today or core_dates.today()
     table = requirement_table(training_rules(year))
     if not (table.get(SECRETARY) or {}).get("county_session"):
         county = coverage_report(user=user, year=year, township_id=township_id, today=today).county

@@ -19,12 +19,13 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
-from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadres.choices import SECRETARY, FirstSecretaryStatus
 from cadres.models import Appointment, FirstSecretary, Person, Township, User, Village
+from core import dates as core_dates
 from core.scope import in_scope
+from core.services import model_save, require_scope
 
 from . import rules
 from .choices import AttendanceStatus, Audience, Level, UpgradeKind, UpgradeStatus
@@ -49,25 +50,9 @@ def _require_actor(by: User | None, *, county: bool = False) -> None:
         raise PermissionDenied("您没有维护培训数据的权限（只读）。")
 
 
-def _require_scope(by: User, obj) -> None:
-    if not in_scope(by, obj):
-        raise PermissionDenied("该记录不在您的数据范围内。")
-
-
 def _require_township(by: User, township_id: int | None) -> None:
     if by.is_clerk and township_id != by.township_id:
         raise PermissionDenied("只能维护本乡镇的培训数据。")
-
-
-def _save(obj, *, by: User | None, update_fields: list[str] | None = None) -> None:
-    obj._history_user = by
-    exclude = None if update_fields is None else [f.name for f in obj._meta.fields if f.name not in update_fields]
-    obj.full_clean(exclude=exclude)
-    obj.save(update_fields=update_fields)
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,7 +214,7 @@ def session_update(*, session: TrainingSession, by: User, **fields) -> TrainingS
     """Change a session; when its days or hours change, every enrolment's hours are recomputed."""
     _require_actor(by)
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
-    _require_scope(by, session)
+    require_scope(by, session, allow_system=False)
     _require_township(by, session.township_id)
     unknown = set(fields) - set(SESSION_FIELDS)
     if unknown:
@@ -248,7 +233,7 @@ def session_update(*, session: TrainingSession, by: User, **fields) -> TrainingS
         and Attendance.objects.filter(enrollment__session=session).exclude(date__in=[d for d, _ in session.days()]).exists()
     ):
         raise ValidationError({"start_date": "已有考勤的日期不能移出培训日程（日期范围或不安排的日期），请先修改考勤。"})
-    _save(session, by=by, update_fields=changed)
+    model_save(session, by=by, update_fields=changed)
     if {"start_date", "end_date", "half_days", "off_days", "hours_override"} & set(changed):
         session_recompute(session=session, by=by)
     return session
@@ -292,13 +277,13 @@ def enrollment_add(
     *, session: TrainingSession, person: Person, by: User, village: Village | None = None, note: str = ""
 ) -> Enrollment:
     _require_actor(by)
-    _require_scope(by, session)
+    require_scope(by, session, allow_system=False)
     if by.is_clerk and session.township_id not in (None, by.township_id):
         raise PermissionDenied("该记录不在您的数据范围内。")
-    _require_scope(by, person)
+    require_scope(by, person, allow_system=False)
     township, home_village, post_name = person_home(person)
     if village is not None:
-        _require_scope(by, village)
+        require_scope(by, village, allow_system=False)
         township, home_village = village.township, village
     if township is None:
         raise ValidationError({"village": "此人没有现任职务，请选择所在村(社区)。"})
@@ -318,7 +303,7 @@ def enrollment_add(
         note=note,
         created_by=by,
     )
-    _save(enrollment, by=by)
+    model_save(enrollment, by=by)
     return enrollment
 
 
@@ -328,7 +313,7 @@ def session_enroll_post_holders(*, session: TrainingSession, by: User, post: str
     not on the roster yet — e.g. all secretaries for the county's yearly rotation. Returns how
     many were added; capacity is respected (all or nothing)."""
     _require_actor(by)
-    _require_scope(by, session)
+    require_scope(by, session, allow_system=False)
     if by.is_clerk and session.township_id not in (None, by.township_id):
         raise PermissionDenied("该记录不在您的数据范围内。")
     if by.is_clerk:
@@ -369,7 +354,7 @@ def session_enroll_post_holders(*, session: TrainingSession, by: User, post: str
 @transaction.atomic
 def enrollment_remove(*, enrollment: Enrollment, by: User) -> None:
     _require_actor(by)
-    _require_scope(by, enrollment)
+    require_scope(by, enrollment, allow_system=False)
     _require_township(by, enrollment.township_id)
     if enrollment.attendance.exists():
         raise ValidationError({"enrollment": "已有考勤记录，不能移出名单；缺勤请在考勤中登记。"})
@@ -427,7 +412,7 @@ def attendance_record(
 ) -> Enrollment:
     """Set the day statuses of one enrolment (``None`` = leave as is); recompute its hours."""
     _require_actor(by)
-    _require_scope(by, enrollment)
+    require_scope(by, enrollment, allow_system=False)
     _require_township(by, enrollment.township_id)
     session_attendance_record(session=enrollment.session, by=by, marks={enrollment.pk: marks}, note=note)
     enrollment.refresh_from_db()
@@ -441,7 +426,7 @@ def session_attendance_record(
     """The session page's attendance grid: {enrollment id: {day: status}}. All or nothing;
     returns the number of day entries that changed."""
     _require_actor(by)
-    _require_scope(by, session)
+    require_scope(by, session, allow_system=False)
     days = dict(session.days())
     enrollments = {e.pk: e for e in Enrollment.objects.filter(session=session, pk__in=list(marks)).select_related("session")}
     errors = {}
@@ -525,16 +510,16 @@ def upgrade_create(
     note: str = "",
 ) -> EducationUpgrade:
     _require_actor(by)
-    _require_scope(by, person)
+    require_scope(by, person, allow_system=False)
     township, home_village, _ = person_home(person)
     if village is not None:
-        _require_scope(by, village)
+        require_scope(by, village, allow_system=False)
         township, home_village = village.township, village
     if township is None:
         raise ValidationError({"village": "此人没有现任职务，请选择所在村(社区)。"})
     _require_township(by, township.pk)
     errors = {}
-    if enrolled_on > _today():
+    if enrolled_on > core_dates.today():
         errors["enrolled_on"] = "入学时间不能晚于今天。"
     if expected_graduation <= enrolled_on:
         errors["expected_graduation"] = "预计毕业时间须晚于入学时间。"
@@ -556,13 +541,13 @@ def upgrade_create(
         note=note,
         created_by=by,
     )
-    _save(upgrade, by=by)
+    model_save(upgrade, by=by)
     return upgrade
 
 
 def _locked_upgrade(upgrade: EducationUpgrade, by: User) -> EducationUpgrade:
     fresh = EducationUpgrade.objects.select_for_update().get(pk=upgrade.pk)
-    _require_scope(by, fresh)
+    require_scope(by, fresh, allow_system=False)
     _require_township(by, fresh.township_id)
     return fresh
 
@@ -573,13 +558,13 @@ def upgrade_graduate(*, upgrade: EducationUpgrade, by: User, actual_graduation: 
     upgrade = _locked_upgrade(upgrade, by)
     if upgrade.status != UpgradeStatus.STUDYING:
         raise ValidationError({"status": f"当前状态为“{upgrade.get_status_display()}”，不能登记毕业。"})
-    if actual_graduation > _today():
+    if actual_graduation > core_dates.today():
         raise ValidationError({"actual_graduation": "毕业时间不能晚于今天。"})
     if actual_graduation <= upgrade.enrolled_on:
         raise ValidationError({"actual_graduation": "实际毕业时间须晚于入学时间。"})
     upgrade.actual_graduation = actual_graduation
     upgrade.status = UpgradeStatus.GRADUATED
-    _save(upgrade, by=by, update_fields=["actual_graduation", "status"])
+    model_save(upgrade, by=by, update_fields=["actual_graduation", "status"])
     return upgrade
 
 
@@ -593,7 +578,7 @@ def upgrade_withdraw(*, upgrade: EducationUpgrade, by: User, note: str) -> Educa
         raise ValidationError({"note": "请填写退学说明。"})
     upgrade.status = UpgradeStatus.WITHDRAWN
     upgrade.note = (upgrade.note + "\n" if upgrade.note else "") + f"退学：{note.strip()}"
-    _save(upgrade, by=by, update_fields=["status", "note"])
+    model_save(upgrade, by=by, update_fields=["status", "note"])
     return upgrade
 
 
@@ -609,7 +594,7 @@ def upgrade_tuition_subsidy_grant(
         raise ValidationError({"tuition_subsidy": "学费补贴已核定，已转入补贴台账，不能重复核定。"})
     if upgrade.status == UpgradeStatus.WITHDRAWN:
         raise ValidationError({"tuition_subsidy": "已退学，不能核定学费补贴。"})
-    if date > _today():
+    if date > core_dates.today():
         raise ValidationError({"tuition_subsidy_date": "核定日期不能晚于今天。"})
     if amount is None:
         rule = training_rules(date.year)["education"]
@@ -620,7 +605,7 @@ def upgrade_tuition_subsidy_grant(
     if amount <= 0:
         raise ValidationError({"tuition_subsidy": "补贴金额须大于0（请先填写学费）。"})
     upgrade.tuition_subsidy, upgrade.tuition_subsidy_date = amount, date
-    _save(upgrade, by=by, update_fields=["tuition_subsidy", "tuition_subsidy_date"])
+    model_save(upgrade, by=by, update_fields=["tuition_subsidy", "tuition_subsidy_date"])
     return upgrade
 
 
@@ -635,7 +620,7 @@ def upgrade_diploma_subsidy_grant(
         raise ValidationError({"diploma_subsidy": "取得学历（登记毕业）后才能核定学历补贴。"})
     if upgrade.diploma_subsidy is not None:
         raise ValidationError({"diploma_subsidy": "学历补贴已核定，已转入补贴台账，不能重复核定。"})
-    if date > _today() or date < upgrade.actual_graduation:
+    if date > core_dates.today() or date < upgrade.actual_graduation:
         raise ValidationError({"diploma_subsidy_date": "核定日期须在毕业之后且不晚于今天。"})
     if amount is None:
         amount = Decimal(str(training_rules(date.year)["education"]["diploma_subsidy_amount"]))
@@ -643,5 +628,5 @@ def upgrade_diploma_subsidy_grant(
     if amount <= 0:
         raise ValidationError({"diploma_subsidy": "补贴金额须大于0。"})
     upgrade.diploma_subsidy, upgrade.diploma_subsidy_date = amount, date
-    _save(upgrade, by=by, update_fields=["diploma_subsidy", "diploma_subsidy_date"])
+    model_save(upgrade, by=by, update_fields=["diploma_subsidy", "diploma_subsidy_date"])
     return upgrade

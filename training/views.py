@@ -13,9 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 
 from cadres.models import Person, Township
+from core import dates as core_dates
 from core.exports import ExportColumn, choice_label, export_rows, log_export, xlsx_response
 from core.forms import add_service_errors
 from core.imports.workbooks import write_xlsx
@@ -81,7 +81,7 @@ class SessionListView(ListPageView):
 class SessionFormMixin:
     def form(self, data=None, initial=None):
         user = self.request.user
-        year = timezone.localdate().year
+        year = core_dates.today().year
         return forms.SessionForm(
             data,
             initial=initial,
@@ -329,7 +329,7 @@ class SignInSheetXlsxView(PageView):
 
 def _year(request) -> int:
     try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
+        year = int(request.GET.get("year") or core_dates.today().year)
     except ValueError:
         raise Http404 from None
     if not 2000 <= year <= 2100:
@@ -359,7 +359,7 @@ class CoverageView(PageView):
                 "report": report,
                 "year": year,
                 "township_id": township_id,
-                "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+                "years": range(core_dates.today().year, core_dates.today().year - 6, -1),
                 "townships": scoped(request.user, Township),
                 "title": f"{year}年度培训覆盖情况",
             }
@@ -464,7 +464,7 @@ class UpgradeCreateView(PageView):
 
 
 def _upgrade_context(upgrade, **bound) -> dict:
-    today = timezone.localdate()
+    today = core_dates.today()
     context = {
         "upgrade": upgrade,
         "graduate_form": forms.GraduateForm(prefix="graduate", initial={"actual_graduation": today}),

@@ -48,6 +48,7 @@ from cadres.models import (
     VillageFlag,
 )
 from cadres.services import user_set_role
+from core import dates as core_dates
 from core.policy import default_profile_data
 
 from . import names
@@ -173,7 +174,7 @@ class DemoCounty:
         self.scale = max(1, int(scale))
         self.township_limit = townships
         self.password = password
-        self.today = today or timezone.localdate()
+        self.today = today or core_dates.today()
         self.ids: set[str] = set()
         self.stats = Stats()
         self.people: list[Person] = []

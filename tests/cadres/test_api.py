@@ -26,6 +26,7 @@ from cadres.models import (
     User,
     Village,
 )
+from core import dates as core_dates
 
 from ..factories import AppointmentFactory, FirstSecretaryFactory, PersonFactory, VillageFactory, VillageFlagFactory
 
@@ -208,7 +209,7 @@ def test_first_secretary_list_query_count_is_constant(rows, township_a, county_u
     row = body["results"][0]
     assert row["sending_unit"] == "县财政局"
     assert row["status"] == "active"
-    assert row["days_to_expiry"] == (datetime.date(2027, 3, 1) - datetime.date.today()).days
+    assert row["days_to_expiry"] == (datetime.date(2027, 3, 1) - core_dates.today()).days
 
 
 @pytest.mark.parametrize("rows", ROWS)

@@ -15,10 +15,11 @@ from cadres.dashboard import AGE_BANDS, birth_limit
 from cadres.filters import AppointmentFilter, PersonFilter
 from cadres.models import ExportLog, ImportBatch, Person, QualificationReview
 from core import dashboard
+from core import dates as core_dates
 from core.dashboard import Figure, QueueItem, build_dashboard, register_dashboard_provider
 from tests.factories import AppointmentFactory, FirstSecretaryFactory, PersonFactory, VillageFactory
 
-TODAY = datetime.date.today()
+TODAY = core_dates.today()
 
 
 def _review(person, village, outcome=choices.VettingResult.PASS):

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from assessments.choices import ResultStatus
 from assessments.models import ReviewResult
+from core import dates as core_dates
 from reserves.choices import Status
 from reserves.models import ReserveCandidate
 from subsidies.choices import RunKind, RunStatus
@@ -21,7 +22,7 @@ from tests.subsidies.factories import LedgerEntryFactory, PayPeriodFactory
 from tests.training.factories import EnrollmentFactory, TrainingSessionFactory
 from training.choices import Level
 
-TODAY = datetime.date.today()
+TODAY = core_dates.today()
 YEAR = TODAY.year
 
 
@@ -220,7 +221,7 @@ def test_reserves_due_for_a_party_stage_step_are_a_queue_item_linking_to_exactly
 
     from ..reserves.factories import ReserveCandidateFactory
 
-    today = datetime.date.today()
+    today = core_dates.today()
     due = ReserveCandidateFactory(village=village_a, pooled=True, person__name="甲到期")
     PartyStageRecord.objects.create(candidate=due, stage="activist", date=today - datetime.timedelta(days=400))
     early = ReserveCandidateFactory(village=village_a, pooled=True, person__name="甲未到")

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from cadres import services
 from cadres.models import PolicyProfile
+from core import dates as core_dates
 from core import services as core_services
 from core.policy import SECTIONS, policy_for_year, post_choices, section_sources
 
@@ -48,18 +49,17 @@ def test_year_falls_back_to_latest_earlier_profile(county_user):
 
 
 def test_renamed_post_is_used_for_new_appointments(county_user, village_a):
-    import datetime
 
     from ..factories import PersonFactory
 
-    profile = core_services.policy_profile_create(by=county_user, year=datetime.date.today().year)
+    profile = core_services.policy_profile_create(by=county_user, year=core_dates.today().year)
     posts = profile.section("register")["posts"]
     for p in posts:
         if p["code"] == "clerk":
             p["name"] = "村务专职工作者"
     core_services.policy_section_update(profile=profile, by=county_user, key="register", values={"posts": posts})
     a = services.appointment_create(
-        by=county_user, person=PersonFactory(), village=village_a, post="clerk", start_date=datetime.date.today()
+        by=county_user, person=PersonFactory(), village=village_a, post="clerk", start_date=core_dates.today()
     )
     assert a.post_name == "村务专职工作者"
 

@@ -28,6 +28,7 @@ from cadres.models import (
     Village,
     VillageFlag,
 )
+from core import dates as core_dates
 from core.roles import ROLE_GROUPS
 
 DEMO_PASSWORD = "demo-pass-for-tests"
@@ -81,7 +82,7 @@ def test_seed_demo_builds_a_small_valid_county(seed):
     assert max(Village.objects.values_list("population", flat=True)) <= 4500
     # ≈10 两委, supervision committee, 文书, group leaders, earlier holders, first secretaries, reserves
     assert 14 * villages <= Person.objects.count() <= 26 * villages
-    assert PolicyProfile.objects.filter(year=datetime.date.today().year).exists()
+    assert PolicyProfile.objects.filter(year=core_dates.today().year).exists()
 
 
 def test_every_id_number_is_valid_and_agrees_with_birth_date_and_sex(seed):
@@ -169,7 +170,7 @@ def test_secretaries_are_party_members_who_joined_at_eighteen_or_later(seed):
     for person in people:
         assert person.political_status == choices.PoliticalStatus.MEMBER
         assert person.party_join_date >= person.birth_date.replace(year=person.birth_date.year + 18)
-        assert person.party_join_date <= datetime.date.today()
+        assert person.party_join_date <= core_dates.today()
         assert person.phone.isdigit() and len(person.phone) == 11 and person.phone.startswith("1")
 
 
@@ -187,9 +188,9 @@ def test_filing_queue_reviews_and_first_secretaries_are_present(seed):
     assert QualificationReview.objects.filter(outcome=choices.VettingResult.PENDING).exists()
     active = FirstSecretary.objects.active()
     assert active.count() >= 5
-    soon = datetime.date.today() + datetime.timedelta(days=90)
+    soon = core_dates.today() + datetime.timedelta(days=90)
     assert active.filter(term_end__lte=soon).exists()
-    assert not active.filter(term_end__lt=datetime.date.today()).exists()
+    assert not active.filter(term_end__lt=core_dates.today()).exists()
     assert PresenceMonth.objects.filter(days_in_village__lt=20).exists() or PresenceMonth.objects.count() < 20
     assert Appointment.objects.exclude(end_date=None).exclude(end_reason="").exists()
     assert Person.history.filter(history_change_reason="seed_demo").count() == Person.objects.count()

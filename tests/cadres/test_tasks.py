@@ -12,6 +12,7 @@ from django.db import transaction
 from cadres import choices, services
 from cadres.models import FirstSecretary
 from cadres.tasks import first_secretary_terms_expire_task
+from core import dates as core_dates
 
 from ..factories import FirstSecretaryFactory
 
@@ -65,8 +66,8 @@ def test_second_run_of_the_task_changes_nothing():
 @pytest.mark.django_db
 def test_task_without_a_date_uses_today():
     posting = FirstSecretaryFactory(
-        term_start=datetime.date.today() - datetime.timedelta(days=800),
-        term_end=datetime.date.today() - datetime.timedelta(days=1),
+        term_start=core_dates.today() - datetime.timedelta(days=800),
+        term_end=core_dates.today() - datetime.timedelta(days=1),
     )
 
     assert first_secretary_terms_expire_task.apply().get() == 1

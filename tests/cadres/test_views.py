@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from cadres import choices, services
 from cadres.models import Appointment, DepartmentVerdict, Person, PolicyProfile, QualificationReview
+from core import dates as core_dates
 from core import services as core_services
 from core.policy import policy_for_year
 
@@ -336,7 +337,7 @@ def test_person_edit_shows_history_with_old_and_new_values_and_editor(client, cl
 def test_person_record_add_rejects_future_date(client, clerk_a, village_a):
     a = AppointmentFactory(village=village_a)
     client.force_login(clerk_a)
-    future = (datetime.date.today() + datetime.timedelta(days=10)).isoformat()
+    future = (core_dates.today() + datetime.timedelta(days=10)).isoformat()
     response = client.post(
         reverse("cadres:person_record_add", args=[a.person_id]),
         {"kind": choices.RecordKind.HONOUR, "date": future, "title": "优秀党务工作者"},
@@ -477,7 +478,7 @@ def _section_post(profile):
 
 
 def test_policy_editor_changes_first_secretary_min_days(client, county_user):
-    profile = core_services.policy_profile_create(by=county_user, year=datetime.date.today().year)
+    profile = core_services.policy_profile_create(by=county_user, year=core_dates.today().year)
     client.force_login(county_user)
     url = reverse("core:policy_section_edit", args=[profile.year, "register"])
     assert client.get(url).status_code == 200
@@ -504,7 +505,7 @@ def test_policy_editor_changes_first_secretary_min_days(client, county_user):
     ],
 )
 def test_policy_editor_rejects_bad_input_and_changes_nothing(client, county_user, change, message):
-    profile = core_services.policy_profile_create(by=county_user, year=datetime.date.today().year)
+    profile = core_services.policy_profile_create(by=county_user, year=core_dates.today().year)
     before = PolicyProfile.objects.get(pk=profile.pk).data
     client.force_login(county_user)
     data = _section_post(profile)
@@ -517,7 +518,7 @@ def test_policy_editor_rejects_bad_input_and_changes_nothing(client, county_user
 
 
 def test_policy_editor_adds_and_deletes_rows(client, county_user):
-    profile = core_services.policy_profile_create(by=county_user, year=datetime.date.today().year)
+    profile = core_services.policy_profile_create(by=county_user, year=core_dates.today().year)
     client.force_login(county_user)
     data = _section_post(profile)
     n = int(data["vetting_departments-INITIAL_FORMS"])

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from cadres import choices, services
 from cadres.idcard import make_id_number
 from cadres.models import Person, Township, User, Village
+from core import dates as core_dates
 
 from ..factories import (
     AppointmentFactory,
@@ -148,7 +149,7 @@ def build_county() -> County:
         person=candidate,
         village=county.villages["石门村"],
         post=choices.SECRETARY,
-        start_date=datetime.date.today() - datetime.timedelta(days=20),
+        start_date=core_dates.today() - datetime.timedelta(days=20),
         cohort=2021,
         qualification_review=review,
     )
@@ -166,6 +167,6 @@ def seed_apps(county: County, *, seed: int = 8) -> None:
     same code ``seed_demo`` runs after the register): reserves, training sessions with sign-ins,
     three years of 双述双评 results and posted pay runs, all valid by construction. Needs this
     year's policy profile."""
-    today = datetime.date.today()
+    today = core_dates.today()
     for index, app in enumerate(DEMO_APPS, start=1):
         importlib.import_module(f"{app}.demo").seed_demo(rng=random.Random(seed * 100 + index), today=today, stdout=io.StringIO())

@@ -17,6 +17,7 @@ import pytest
 
 from cadres import choices
 from cadres.models import Appointment
+from core import dates as core_dates
 from core import services as core_services
 
 from .conftest import expect, login, shot
@@ -60,7 +61,7 @@ def _query(url: str) -> tuple[str, dict]:
 
 def test_county_clicks_through_a_chart_to_the_filtered_list(page, site):
     county = build_county()
-    today = datetime.date.today()
+    today = core_dates.today()
     core_services.policy_profile_create(by=county.county_user, year=today.year)
     seed_apps(county)  # reserves, training, reviews and pay: every chart of the page has data
     expected = _secretaries_by_band(today)

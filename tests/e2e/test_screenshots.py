@@ -8,12 +8,12 @@ person-print, village-detail, policy-profile, api-docs, reserves-coverage, train
 review-campaign, review-results, payrun-detail, import-preview-errors and
 not-found-other-township (test_journeys.py)."""
 
-import datetime
 import re
 
 import pytest
 
 from assessments.models import ReviewCampaign
+from core import dates as core_dates
 from core import services as core_services
 from subsidies.choices import RunStatus
 from subsidies.models import PayRun
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_main_pages(browser, page, site):
     county = build_county()
-    year = datetime.date.today().year
+    year = core_dates.today().year
     core_services.policy_profile_create(by=county.county_user, year=year)
     secretary = county.people["陈志远"]
 
@@ -103,7 +103,7 @@ def test_main_pages(browser, page, site):
     shot(page, "reserves-coverage")
 
     page.goto(f"{site}/training/coverage/")
-    expect(page).to_have_title(f"{datetime.date.today().year}年度培训覆盖情况 · 头雁")
+    expect(page).to_have_title(f"{core_dates.today().year}年度培训覆盖情况 · 头雁")
     expect(page.locator("main")).to_contain_text("陈志远")
     shot(page, "training-coverage")
 

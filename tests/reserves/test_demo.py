@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from cadres.choices import VettingResult
+from core import dates as core_dates
 from reserves import rules, selectors
 from reserves.choices import Status
 from reserves.demo import seed_demo
@@ -68,7 +69,7 @@ def test_demo_reserves_are_valid_by_construction(demo_county, county_user):
     by_candidate: dict = {}
     for r in PartyStageRecord.objects.order_by("date"):
         by_candidate.setdefault(r.candidate_id, []).append((r.stage, r.date, r.until))
-    today = datetime.date.today()
+    today = core_dates.today()
     for history in by_candidate.values():
         for i in range(1, len(history)):
             assert rules.party_stage_errors(history[:i], stage=history[i][0], on=history[i][1], today=today) == {}

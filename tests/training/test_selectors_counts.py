@@ -6,6 +6,7 @@ import random
 import pytest
 
 from cadres import choices
+from core import dates as core_dates
 from training.choices import Level
 from training.selectors import coverage_report, secretary_training_counts
 
@@ -16,7 +17,7 @@ from .factories import EnrollmentFactory, TrainingSessionFactory
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_secretary_counts_equal_the_coverage_report(seed, county_user, clerk_a, township_a, township_b):
     rng = random.Random(seed)
-    year = datetime.date.today().year
+    year = core_dates.today().year
     county_session = TrainingSessionFactory(
         level=Level.COUNTY, start_date=datetime.date(year, 1, 10), end_date=datetime.date(year, 1, 12)
     )
