@@ -88,6 +88,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+CSRF_FAILURE_VIEW = "cadres.error_views.csrf_failure"  # Chinese page (403_csrf.html), JSON under /api/
 
 TEMPLATES = [
     {

@@ -24,3 +24,8 @@ urlpatterns = [
     path("", include("cadres.auth_urls")),
     path("", include("cadres.urls")),
 ]
+
+handler400 = "cadres.error_views.bad_request"
+handler403 = "cadres.error_views.permission_denied"
+handler404 = "cadres.error_views.page_not_found"
+handler500 = "cadres.error_views.server_error"

@@ -32,7 +32,13 @@ def test_sqlite_default_is_wal_with_a_busy_timeout_and_immediate_transactions(tm
 
 def test_concurrent_logins_and_token_requests_during_an_import_apply_never_fail(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_EAGER", "DEBUG"}}
-    env |= {"DJANGO_SETTINGS_MODULE": "config.settings", "DEMO": "1", "SECRET_KEY": "load-test-" + "x" * 50, "LOG_LEVEL": "ERROR"}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEMO": "1",
+        "SECRET_KEY": "load-test-" + "x" * 50,
+        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+        "LOG_LEVEL": "ERROR",
+    }
     result = subprocess.run(  # noqa: S603
         [
             sys.executable,
