@@ -21,6 +21,7 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("assessments/", include("assessments.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("security/lockouts/", include("cadres.lockout_urls")),
     path("", include("cadres.auth_urls")),
     path("", include("cadres.urls")),
 ]
