@@ -80,13 +80,15 @@ browser:
 	fi
 
 # --- the demo ----------------------------------------------------------------------------------
+# DEMO=1: runs like production (DEBUG off, the app's error pages, static files from WhiteNoise),
+# on plain http with a secret key generated once into var/secret_key (config/local.py).
 demo: deps browser
-	$(MANAGE) migrate --noinput -v0
-	$(MANAGE) collectstatic --noinput -v0
-	$(MANAGE) seed_demo
+	DEMO=1 $(MANAGE) migrate --noinput -v0
+	DEMO=1 $(MANAGE) collectstatic --noinput -v0
+	DEMO=1 $(MANAGE) seed_demo
 	@echo ""
 	@echo "头雁已启动：http://127.0.0.1:$(PORT)/   （Ctrl-C 停止；再次 make demo 复用现有数据）"
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	DEMO=1 $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 serve: deps
 	$(MANAGE) runserver 127.0.0.1:$(PORT)

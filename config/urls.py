@@ -21,7 +21,13 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("assessments/", include("assessments.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("security/lockouts/", include("core.lockout_urls")),
     path("", include("core.auth_urls")),
     path("", include("core.urls")),
     path("", include("cadres.urls")),
 ]
+
+handler400 = "core.error_views.bad_request"
+handler403 = "core.error_views.permission_denied"
+handler404 = "core.error_views.page_not_found"
+handler500 = "core.error_views.server_error"

@@ -15,7 +15,9 @@ PRODUCTION_ENV = {
 
 
 def run(args: list[str], **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "DEMO", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}
+    }
     return subprocess.run(  # noqa: S603
         [sys.executable, *args],
         cwd=ROOT,
@@ -49,3 +51,36 @@ def test_settings_load_without_secret_key_in_development():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_demo_runs_with_debug_off_over_plain_http():
+    """make demo (DEMO=1): DEBUG off, but no HTTPS redirect, secure-only cookies or HSTS on the
+    plain-http 127.0.0.1 server."""
+    probe = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, "
+        "'127.0.0.1' in s.ALLOWED_HOSTS and 'localhost' in s.ALLOWED_HOSTS, len(s.SECRET_KEY) >= 50)"
+    )
+    result = run(["-c", probe], DEMO="1", SECRET_KEY="demo-" + "k" * 50)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "False", "False", "0", "True", "True"]
+
+
+def test_demo_secret_key_is_generated_once_owner_only_and_reused(tmp_path):
+    from config.local import demo_secret_key
+
+    path = tmp_path / "var" / "secret_key"
+    first = demo_secret_key(path)
+
+    assert len(first) >= 50
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert demo_secret_key(path) == first
+
+
+def test_production_keeps_https_settings_when_demo_is_not_set():
+    probe = "import django; django.setup(); from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    result = run(["-c", probe], **PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "31536000"]

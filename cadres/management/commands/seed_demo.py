@@ -53,7 +53,7 @@ class Command(BaseCommand):
         parser.add_argument("--townships", type=int, default=None, help=argparse.SUPPRESS)
 
     def handle(self, *args, seed: int, scale: int, reset: bool, force: bool, townships: int | None, **options) -> None:
-        if not settings.DEBUG and not force:
+        if not settings.DEBUG and not settings.DEMO and not force:
             raise CommandError("DEBUG=0（生产配置）下不生成演示数据：演示账号使用公开密码。确需运行请加 --force。")
         if scale < 1:
             raise CommandError("--scale 须为正整数。")
