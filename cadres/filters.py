@@ -19,6 +19,35 @@ EDUCATION_NONE = "none"
 EDUCATION_FILTER_CHOICES = [*choices.Education.choices, (EDUCATION_NONE, "未填")]
 MAX_AGE = 150
 MAX_EXPIRY_DAYS = 3650
+# Bounds of query parameters: a year (年度, 换届届次) and a database id (bigint).
+YEAR_MIN, YEAR_MAX = 2000, 2100
+MAX_ID = 2**63 - 1
+
+
+def bounded_integer_messages(label: str) -> dict[str, str]:
+    return {
+        "invalid": f"“{label}”须为整数。",
+        "min_value": f"“{label}”不能小于%(limit_value)s。",
+        "max_value": f"“{label}”不能大于%(limit_value)s。",
+        "required": f"请提供“{label}”。",
+    }
+
+
+def bounded_integer_field(label: str, min_value: int, max_value: int, *, required: bool = False) -> forms.IntegerField:
+    """A form field for a whole-number query parameter (``?cohort=``, ``?township=``) of a page or
+    an API view that has no FilterSet: the same Chinese errors as BoundedIntegerFilter."""
+    return forms.IntegerField(
+        label=label,
+        min_value=min_value,
+        max_value=max_value,
+        required=required,
+        error_messages=bounded_integer_messages(label),
+    )
+
+
+def query_errors(form: forms.Form) -> dict[str, list[str]]:
+    """A query form's errors keyed by parameter (the body of the API's 400)."""
+    return {field: [str(message) for message in messages] for field, messages in form.errors.items()}
 
 
 class BoundedIntegerFilter(df.NumberFilter):
@@ -28,13 +57,22 @@ class BoundedIntegerFilter(df.NumberFilter):
     field_class = forms.IntegerField
 
     def __init__(self, *args, min_value: int = 0, max_value: int, **kwargs):
-        label = kwargs.get("label", "")
-        kwargs["error_messages"] = {
-            "invalid": f"“{label}”须为整数。",
-            "min_value": f"“{label}”不能小于%(limit_value)s。",
-            "max_value": f"“{label}”不能大于%(limit_value)s。",
-        }
+        kwargs["error_messages"] = bounded_integer_messages(kwargs.get("label", ""))
         super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
+
+
+class YearFilter(BoundedIntegerFilter):
+    """A year within [YEAR_MIN, YEAR_MAX] (``?year=0`` or ``?year=2.3e16`` → “年度”不能小于2000。)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=YEAR_MIN, max_value=YEAR_MAX, **kwargs)
+
+
+class IdFilter(BoundedIntegerFilter):
+    """An object id: a positive whole number that fits the database's bigint."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class TownshipScopedChoiceFilter(df.ModelChoiceFilter):
@@ -149,7 +187,7 @@ class PersonFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/身份证号")
     township = TownshipScopedChoiceFilter(method="filter_township", label="乡镇(街道)")
     # Set by links (village page, dashboard drill-through), not typed: hidden in the filter form.
-    village = df.NumberFilter(method="filter_village", label="村(社区)", widget=forms.HiddenInput)
+    village = IdFilter(method="filter_village", label="村(社区)", widget=forms.HiddenInput)
     # A select in the HTML form (PersonListView fills its options from the year's policy), a plain code in the API.
     post = df.CharFilter(method="filter_post", label="现任职务", widget=forms.Select)
     # Dashboard drill-through (cadres.dashboard): current holders of any of these posts, e.g. the 两委.
@@ -209,8 +247,8 @@ class PersonFilter(df.FilterSet):
 class AppointmentFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/村名")
     township = TownshipScopedChoiceFilter(field_name="village__township", label="乡镇(街道)")
-    village = df.NumberFilter(field_name="village_id", label="村(社区)")
-    person = df.NumberFilter(field_name="person_id", label="人员")
+    village = IdFilter(field_name="village_id", label="村(社区)")
+    person = IdFilter(field_name="person_id", label="人员")
     post = df.CharFilter(field_name="post", label="职务")
     status = AnyChoiceFilter(choices=choices.FilingStatus.choices, label="备案状态")
     current = AnyBooleanFilter(method="filter_current", label="在任")

@@ -268,6 +268,8 @@ SPECTACULAR_SETTINGS = {
         "VettingResultEnum": "cadres.choices.VettingResult",
         "EducationEnum": "cadres.choices.Education",
     },
+    # 400/401/403/404 of every operation (the shared error answers), see cadres/openapi.py.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "cadres.openapi.document_error_responses"],
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -24,3 +24,6 @@ urlpatterns = [
     path("", include("cadres.auth_urls")),
     path("", include("cadres.urls")),
 ]
+
+# Unrouted /api/ URLs answer JSON {"detail": ...} like the API's own 404s.
+handler404 = "cadres.api_errors.page_not_found"
