@@ -7,7 +7,10 @@ a status code and a content type the schema documents for the operation, and a b
 to the documented schema. Writes run too, inside the test's database transaction (rolled back).
 
 Deterministic (``derandomize``) and bounded: a few examples per operation, so the whole file runs
-in well under three minutes on SQLite.
+in well under three minutes on SQLite (about a minute: ~4,700 requests over 91 operations × 2 personas).
+
+Survey mode: ``TOUYAN_FUZZ_LOG=/tmp/fuzz.jsonl pytest tests/test_api_fuzz.py`` logs every request
+(operation, URL, status, failed checks) as JSON lines and lets every failure pass, for counting.
 """
 
 from __future__ import annotations
