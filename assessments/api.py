@@ -18,6 +18,7 @@ from core.scope import scoped
 
 from . import selectors, services
 from .choices import RaterGroup
+from .filters import ProposalFilter, ResultFilter, ReviewFilter
 from .models import AnnualReview, BallotTally, ConsequenceProposal, ReviewCampaign, ReviewResult, RollupRun
 
 # ---------------------------------------------------------------------------------------------
@@ -241,12 +242,15 @@ class ReviewViewSet(ApiViewSet):
         "ballots": (("assessments.add_ballottally",), None),
     }
 
+    filterset_class = ReviewFilter
+
     def get_queryset(self):
-        year = self.request.query_params.get("year")
-        filters = {"township": self.request.query_params.get("township")}
-        return selectors.review_list(
-            user=self.request.user, year=int(year) if year and year.isdigit() else None, filters=filters
-        ).prefetch_related("tallies")
+        # ?year= and ?township= are applied by the FilterSet (DjangoFilterBackend), which also answers
+        # 400 for any invalid parameter; the entry status and the search need the selector's annotations.
+        filterset = ReviewFilter(self.request.query_params, queryset=AnnualReview.objects.none())
+        query = filterset.form.cleaned_data if filterset.is_valid() else {}
+        filters = {"status": query.get("status"), "q": query.get("q")}
+        return selectors.review_list(user=self.request.user, filters=filters).prefetch_related("tallies")
 
     @extend_schema(summary="录入述职和评分", request=ReviewUpdateInput, responses={200: ReviewSerializer})
     def partial_update(self, request, pk=None):
@@ -270,17 +274,10 @@ class ResultViewSet(ApiViewSet):
     ordering_fields = ["year", "score", "rank"]
     write_permissions = {"override": (("assessments.override_result", "assessments.resolve_tie"), None)}
 
+    filterset_class = ResultFilter
+
     def get_queryset(self):
-        params = self.request.query_params
-        qs = scoped(self.request.user, ReviewResult).with_related()
-        if params.get("year", "").isdigit():
-            qs = qs.filter(year=int(params["year"]))
-        for key in ("grade", "status", "village_category"):
-            if params.get(key):
-                qs = qs.filter(**{key: params[key]})
-        if params.get("township", "").isdigit():
-            qs = qs.filter(township_id=int(params["township"]))
-        return qs.order_by("year", "township_id", "rank", "id")
+        return scoped(self.request.user, ReviewResult).with_related().order_by("year", "township_id", "rank", "id")
 
     @extend_schema(summary="人工确定等次（名额并列由乡镇决定）", request=OverrideInput, responses={200: ResultSerializer})
     @action(detail=True, methods=["post"])
@@ -299,10 +296,10 @@ class ProposalViewSet(ApiViewSet):
         "dismiss": (("assessments.decide_proposal",), "只有县委组织部可以处理考核后续处理建议。"),
     }
 
+    filterset_class = ProposalFilter
+
     def get_queryset(self):
-        params = self.request.query_params
-        filters = {"year": params.get("year"), "status": params.get("status"), "kind": params.get("kind")}
-        return selectors.proposal_list(user=self.request.user, filters=filters)
+        return selectors.proposal_list(user=self.request.user)
 
     @extend_schema(summary="确认", request=ConfirmInput, responses={200: ProposalSerializer})
     @action(detail=True, methods=["post"])

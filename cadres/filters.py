@@ -11,71 +11,31 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from core import dates as core_dates
+from core.filters import (  # noqa: F401  (the shared filters, re-exported for the register's FilterSets)
+    ANY,
+    MAX_ID,
+    YEAR_MAX,
+    YEAR_MIN,
+    AnyBooleanFilter,
+    AnyBooleanWidget,
+    AnyChoiceFilter,
+    BoundedIntegerFilter,
+    IdFilter,
+    TownshipScopedChoiceFilter,
+    YearFilter,
+    bounded_integer_field,
+    bounded_integer_messages,
+    query_errors,
+)
 
 from . import choices
 from .models import Appointment, FirstSecretary, Person, QualificationReview, Township, Village, VillageFlag
 
-ANY = "全部"
 # ``?education=none``: people with no education entered at all (the dashboard's "未填" bar).
 EDUCATION_NONE = "none"
 EDUCATION_FILTER_CHOICES = [*choices.Education.choices, (EDUCATION_NONE, "未填")]
 MAX_AGE = 150
 MAX_EXPIRY_DAYS = 3650
-
-
-class BoundedIntegerFilter(df.NumberFilter):
-    """A whole number within [min_value, max_value]; anything else is a field-keyed Chinese
-    error (400 in the API, a message on the HTML filter form) instead of a date overflow."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, min_value: int = 0, max_value: int, **kwargs):
-        label = kwargs.get("label", "")
-        kwargs["error_messages"] = {
-            "invalid": f"“{label}”须为整数。",
-            "min_value": f"“{label}”不能小于%(limit_value)s。",
-            "max_value": f"“{label}”不能大于%(limit_value)s。",
-        }
-        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
-
-
-class TownshipScopedChoiceFilter(df.ModelChoiceFilter):
-    """A township filter whose options are limited to the user's scope."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("empty_label", ANY)
-        super().__init__(*args, **kwargs)
-
-    def get_queryset(self, request):
-        from core.scope import scoped
-
-        return scoped(getattr(request, "user", None), Township)
-
-
-class AnyChoiceFilter(df.ChoiceFilter):
-    """A choice filter whose "any value" option reads 全部."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("empty_label", ANY)
-        super().__init__(*args, **kwargs)
-
-
-class AnyBooleanWidget(forms.NullBooleanSelect):
-    """全部 / 是 / 否 (Django's default reads 未知 for "any"); submits ``true``/``false`` like the API."""
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs)
-        self.choices = [("", ANY), ("true", "是"), ("false", "否")]
-
-    def format_value(self, value):
-        formatted = super().format_value(value)
-        return "" if formatted == "unknown" else formatted
-
-
-class AnyBooleanFilter(df.BooleanFilter):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", AnyBooleanWidget)
-        super().__init__(*args, **kwargs)
 
 
 class TownshipFilter(df.FilterSet):
@@ -151,7 +111,7 @@ class PersonFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/身份证号")
     township = TownshipScopedChoiceFilter(method="filter_township", label="乡镇(街道)")
     # Set by links (village page, dashboard drill-through), not typed: hidden in the filter form.
-    village = df.NumberFilter(method="filter_village", label="村(社区)", widget=forms.HiddenInput)
+    village = IdFilter(method="filter_village", label="村(社区)", widget=forms.HiddenInput)
     # A select in the HTML form (PersonListView fills its options from the year's policy), a plain code in the API.
     post = df.CharFilter(method="filter_post", label="现任职务", widget=forms.Select)
     # Dashboard drill-through (cadres.dashboard): current holders of any of these posts, e.g. the 两委.
@@ -211,8 +171,8 @@ class PersonFilter(df.FilterSet):
 class AppointmentFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/村名")
     township = TownshipScopedChoiceFilter(field_name="village__township", label="乡镇(街道)")
-    village = df.NumberFilter(field_name="village_id", label="村(社区)")
-    person = df.NumberFilter(field_name="person_id", label="人员")
+    village = IdFilter(field_name="village_id", label="村(社区)")
+    person = IdFilter(field_name="person_id", label="人员")
     post = df.CharFilter(field_name="post", label="职务")
     status = AnyChoiceFilter(choices=choices.FilingStatus.choices, label="备案状态")
     current = AnyBooleanFilter(method="filter_current", label="在任")

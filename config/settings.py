@@ -284,6 +284,8 @@ SPECTACULAR_SETTINGS = {
         "VettingResultEnum": "cadres.choices.VettingResult",
         "EducationEnum": "cadres.choices.Education",
     },
+    # 400/401/403/404 of every operation (the shared error answers), see core/openapi.py.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.openapi.document_error_responses"],
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

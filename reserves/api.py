@@ -8,22 +8,22 @@ core.api_errors.
 
 from __future__ import annotations
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cadres.api.serializers import ScopedPrimaryKeyRelatedField
 from cadres.models import Person, Township, Village
 from core.api import ApiViewSet
+from core.filters import MAX_ID, YEAR_MAX, YEAR_MIN, query_errors
 from core.scope import get_scoped_or_404
 
 from . import selectors, services
 from .choices import ExitReason, PartyStage
-from .filters import ReserveCandidateFilter
+from .filters import CoverageQueryForm, ReserveCandidateFilter
 from .models import Appraisal, Mentorship, PartyStageRecord, PracticePost, ReserveCandidate, ReserveEvent
 
 # ---------------------------------------------------------------------------------------------
@@ -64,7 +64,7 @@ class EventSerializer(serializers.ModelSerializer):
     from_status = serializers.CharField(read_only=True)
     to_status = serializers.CharField(read_only=True)
     to_status_label = serializers.CharField(source="get_to_status_display", read_only=True)
-    by = serializers.CharField(source="by.__str__", read_only=True, default=None)
+    by = serializers.CharField(source="by.__str__", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = ReserveEvent
@@ -83,7 +83,9 @@ class CandidateSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text="surveyed/nominated/reviewing/pooled/appointed/exited")
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     exit_reason = serializers.CharField(read_only=True)
-    review_outcome = serializers.CharField(source="qualification_review.outcome", read_only=True, default=None)
+    review_outcome = serializers.CharField(
+        source="qualification_review.outcome", read_only=True, default=None, allow_null=True, help_text="未提请联审时为 null"
+    )
     mentor_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -327,12 +329,19 @@ class ReserveCandidateViewSet(ApiViewSet):
         return self._child(request, services.party_stage_record, PartyStageInput)
 
 
-def _cohort_param(request) -> int:
-    raw = request.query_params.get("cohort", "")
-    return int(raw) if raw.isdigit() else selectors.default_cohort()
+def _query(request) -> dict:
+    """The validated ``?cohort=`` (policy default when absent) and ``?township=``; invalid → 400."""
+    form = CoverageQueryForm(request.query_params)
+    if not form.is_valid():
+        raise ValidationError(query_errors(form))
+    return {**form.cleaned_data, "cohort": form.cleaned_data["cohort"] or selectors.default_cohort()}
 
 
-COHORT_PARAM = OpenApiParameter("cohort", int, description="换届届次，如 2026；默认为当年政策配置中的当前届次")
+COHORT_PARAM = OpenApiParameter(
+    "cohort",
+    {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX},
+    description="换届届次，如 2026；默认为当年政策配置中的当前届次",
+)
 
 
 class CoverageApi(APIView):
@@ -341,17 +350,18 @@ class CoverageApi(APIView):
 
     @extend_schema(
         summary="后备力量覆盖情况",
-        parameters=[COHORT_PARAM, OpenApiParameter("township", int, description="乡镇(街道) id")],
+        parameters=[
+            COHORT_PARAM,
+            OpenApiParameter("township", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, description="乡镇(街道) id"),
+        ],
         responses={200: dict},
     )
     def get(self, request):
-        cohort = _cohort_param(request)
-        raw = request.query_params.get("township", "")
+        query = _query(request)
+        cohort = query["cohort"]
         township_id = None
-        if raw:
-            if not raw.isdigit():
-                raise Http404("未找到该乡镇(街道)。")
-            township_id = get_scoped_or_404(request.user, Township, pk=int(raw)).pk
+        if query["township"]:
+            township_id = get_scoped_or_404(request.user, Township, pk=query["township"]).pk
         data = selectors.coverage(user=request.user, cohort=cohort, township_id=township_id)
         return Response(
             {
@@ -385,7 +395,7 @@ class StructureApi(APIView):
 
     @extend_schema(summary="后备力量结构分析", parameters=[COHORT_PARAM], responses={200: dict})
     def get(self, request):
-        data = selectors.structure(user=request.user, cohort=_cohort_param(request))
+        data = selectors.structure(user=request.user, cohort=_query(request)["cohort"])
         return Response(
             {
                 "cohort": data["cohort"],

@@ -1,10 +1,11 @@
 """FilterSets shared by the HTML list, the API and the exports."""
 
 import django_filters as df
+from django import forms
 from django.db.models import Q
 
-from cadres.filters import TownshipScopedChoiceFilter
 from core import dates as core_dates
+from core.filters import MAX_ID, YEAR_MAX, YEAR_MIN, IdFilter, TownshipScopedChoiceFilter, YearFilter, bounded_integer_field
 
 from .choices import Status
 from .models import ReserveCandidate
@@ -13,8 +14,8 @@ from .models import ReserveCandidate
 class ReserveCandidateFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/身份证号")
     township = TownshipScopedChoiceFilter(field_name="village__township", label="乡镇(街道)")
-    village = df.NumberFilter(field_name="village_id", label="村(社区)")
-    cohort = df.NumberFilter(field_name="cohort", label="换届届次")
+    village = IdFilter(field_name="village_id", label="村(社区)")
+    cohort = YearFilter(field_name="cohort", label="换届届次")
     status = df.ChoiceFilter(choices=Status.choices, label="状态")
     source = df.CharFilter(field_name="source", label="来源类别")
     adjustment = df.BooleanFilter(field_name="adjustment_proposed_on", lookup_expr="isnull", exclude=True, label="建议调整")
@@ -32,6 +33,14 @@ class ReserveCandidateFilter(df.FilterSet):
 
     def filter_q(self, qs, name, value):
         return qs.filter(Q(person__name__icontains=value) | Q(person__id_number__startswith=value.upper()))
+
+
+class CoverageQueryForm(forms.Form):
+    """``?cohort=`` (default: the policy's current cohort) and ``?township=`` of the coverage and
+    structure API: bounded whole numbers, anything else a field-keyed 400."""
+
+    cohort = bounded_integer_field("换届届次", YEAR_MIN, YEAR_MAX)
+    township = bounded_integer_field("乡镇(街道)", 1, MAX_ID)
 
 
 def party_due_ids(qs, today=None) -> list[int]:

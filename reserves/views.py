@@ -94,7 +94,7 @@ class CandidateCreateView(ObjectFormView):
     def get_initial(self):
         initial = {"cohort": selectors.default_cohort(), "surveyed_on": core_dates.today()}
         person_pk = self.request.GET.get("person", "")
-        if person_pk.isdigit():
+        if person_pk.isascii() and person_pk.isdigit():
             person = scoped(self.request.user, Person).filter(pk=person_pk).first()
             if person is not None:
                 initial["id_number"] = person.id_number
@@ -271,7 +271,7 @@ def _coverage_township(request) -> Township | None:
     raw = request.GET.get("township", "")
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is true, int("²") fails
         raise Http404("未找到该乡镇(街道)。")
     return get_scoped_or_404(request.user, Township, pk=int(raw))
 

@@ -3,8 +3,8 @@
 import django_filters as df
 from django.db.models import Q
 
-from cadres.filters import AnyBooleanFilter, AnyChoiceFilter, TownshipScopedChoiceFilter
 from core import dates as core_dates
+from core.filters import AnyBooleanFilter, AnyChoiceFilter, IdFilter, TownshipScopedChoiceFilter, YearFilter
 
 from .choices import EntrySource, EntryType, PeriodKind, RunKind, RunStatus
 from .models import LedgerEntry, PayPeriod, PayRun
@@ -14,11 +14,11 @@ class LedgerEntryFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/身份证号")
     township = TownshipScopedChoiceFilter(label="乡镇(街道)")
     period = df.CharFilter(field_name="period__code", label="期间（如 2025-03、2025）")
-    year = df.NumberFilter(field_name="period__year", label="年度")
+    year = YearFilter(field_name="period__year", label="年度")
     entry_type = df.ChoiceFilter(choices=EntryType.choices, label="类型")
     source = df.ChoiceFilter(choices=EntrySource.choices, label="来源")
-    pay_run = df.NumberFilter(field_name="pay_run_id", label="发放批次")
-    person = df.NumberFilter(field_name="person_id", label="人员ID")
+    pay_run = IdFilter(field_name="pay_run_id", label="发放批次")
+    person = IdFilter(field_name="person_id", label="人员ID")
 
     class Meta:
         model = LedgerEntry
@@ -50,7 +50,7 @@ def ended_periods_q(today) -> Q:
 
 
 class PayPeriodFilter(df.FilterSet):
-    year = df.NumberFilter(field_name="year", label="年度")
+    year = YearFilter(field_name="year", label="年度")
     kind = AnyChoiceFilter(choices=PeriodKind.choices, label="类型")
     locked = AnyBooleanFilter(method="filter_locked", label="已锁定")
     ended = AnyBooleanFilter(method="filter_ended", label="期间已结束")

@@ -10,17 +10,19 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cadres.models import Person, Township
 from core.api import ApiViewSet
+from core.filters import MAX_ID, YEAR_MAX, YEAR_MIN, query_errors
 from core.scope import get_scoped_or_404
 
 from . import selectors, services
 from .choices import AttendanceStatus, Audience, Kind, Level
-from .filters import EducationUpgradeFilter, EnrollmentFilter, SessionFilter
+from .filters import CoverageQueryForm, EducationUpgradeFilter, EnrollmentFilter, SessionFilter
 from .models import EducationUpgrade, Enrollment, TrainingSession
 
 # ---------------------------------------------------------------------------------------------
@@ -35,7 +37,7 @@ class SessionSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text="rotation/thematic/study_visit/mentoring/online/induction/other")
     level_display = serializers.CharField(source="get_level_display", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    township_name = serializers.CharField(source="township.name", read_only=True, default=None)
+    township_name = serializers.CharField(source="township.name", read_only=True, default=None, allow_null=True)
     enrolled = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -112,7 +114,7 @@ class AttendanceMarkSerializer(serializers.Serializer):
 class EnrollmentSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
     township_name = serializers.CharField(source="township.name", read_only=True)
-    village_name = serializers.CharField(source="village.name", read_only=True, default=None)
+    village_name = serializers.CharField(source="village.name", read_only=True, default=None, allow_null=True)
     session_code = serializers.CharField(source="session.code", read_only=True)
     certificate_display = serializers.CharField(source="get_certificate_display", read_only=True)
 
@@ -327,15 +329,17 @@ class CoverageApi(APIView):
 
     @extend_schema(
         summary="年度培训覆盖情况",
-        parameters=[OpenApiParameter("year", int, required=True), OpenApiParameter("township", int)],
+        parameters=[
+            OpenApiParameter("year", {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX}, required=True),
+            OpenApiParameter("township", {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+        ],
         responses={200: dict},
     )
     def get(self, request):
-        try:
-            year = int(request.query_params.get("year", ""))
-        except ValueError:
-            return Response({"year": ["请提供年度，如 ?year=2025。"]}, status=status.HTTP_400_BAD_REQUEST)
-        township_id = request.query_params.get("township")
+        form = CoverageQueryForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(query_errors(form))
+        year, township_id = form.cleaned_data["year"], form.cleaned_data["township"]
         if township_id:
             township_id = get_scoped_or_404(request.user, Township, pk=township_id).pk
         report = selectors.coverage_report(user=request.user, year=year, township_id=township_id or None)

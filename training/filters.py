@@ -1,9 +1,10 @@
 """django-filter FilterSets shared by the HTML lists, the API and exports."""
 
 import django_filters as df
+from django import forms
 from django.db.models import Q
 
-from cadres.filters import TownshipScopedChoiceFilter
+from core.filters import MAX_ID, YEAR_MAX, YEAR_MIN, IdFilter, TownshipScopedChoiceFilter, YearFilter, bounded_integer_field
 
 from .choices import Certificate, Kind, Level, UpgradeKind, UpgradeStatus
 from .models import EducationUpgrade, Enrollment, TrainingSession
@@ -11,7 +12,7 @@ from .models import EducationUpgrade, Enrollment, TrainingSession
 
 class SessionFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="名称/编号")
-    year = df.NumberFilter(field_name="start_date", lookup_expr="year", label="年度")
+    year = YearFilter(field_name="start_date", lookup_expr="year", label="年度")
     level = df.ChoiceFilter(choices=Level.choices, label="层级")
     kind = df.ChoiceFilter(choices=Kind.choices, label="类型")
     township = TownshipScopedChoiceFilter(label="组织乡镇")
@@ -25,9 +26,9 @@ class SessionFilter(df.FilterSet):
 
 
 class EnrollmentFilter(df.FilterSet):
-    session = df.NumberFilter(field_name="session_id", label="培训班")
-    person = df.NumberFilter(field_name="person_id", label="人员")
-    year = df.NumberFilter(field_name="session__start_date", lookup_expr="year", label="年度")
+    session = IdFilter(field_name="session_id", label="培训班")
+    person = IdFilter(field_name="person_id", label="人员")
+    year = YearFilter(field_name="session__start_date", lookup_expr="year", label="年度")
     township = TownshipScopedChoiceFilter(label="乡镇(街道)")
     certificate = df.ChoiceFilter(choices=Certificate.choices, label="结业证书")
 
@@ -48,3 +49,14 @@ class EducationUpgradeFilter(df.FilterSet):
 
     def filter_q(self, qs, name, value):
         return qs.filter(Q(person__name__icontains=value) | Q(school__icontains=value) | Q(programme__icontains=value))
+
+
+class CoverageQueryForm(forms.Form):
+    """``?year=`` (required) and ``?township=`` of the coverage API: bounded whole numbers."""
+
+    year = bounded_integer_field("年度", YEAR_MIN, YEAR_MAX, required=True)
+    township = bounded_integer_field("乡镇(街道)", 1, MAX_ID)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].error_messages["required"] = "请提供年度，如 ?year=2025。"

@@ -30,9 +30,17 @@ from .policy_section import hour_rules, requirement_table, training_rules
 # ---------------------------------------------------------------------------------------------
 
 
+def _filtered(filterset_class, qs, filters):
+    """The filtered list; none at all when a filter is invalid (the form shows its error)."""
+    if filters is None:
+        return qs
+    fs = filterset_class(filters, queryset=qs)
+    return fs.qs if fs.is_valid() else qs.none()
+
+
 def session_list(*, user, filters=None) -> QuerySet[TrainingSession]:
     qs = scoped(user, TrainingSession).with_related()
-    return SessionFilter(filters, queryset=qs).qs if filters is not None else qs
+    return _filtered(SessionFilter, qs, filters)
 
 
 def session_get(*, user, pk: int) -> TrainingSession:
@@ -52,7 +60,7 @@ def session_roster(*, user, session: TrainingSession) -> QuerySet[Enrollment]:
 
 def enrollment_list(*, user, filters=None) -> QuerySet[Enrollment]:
     qs = scoped(user, Enrollment).select_related("person", "village", "township", "session")
-    return EnrollmentFilter(filters, queryset=qs).qs if filters is not None else qs
+    return _filtered(EnrollmentFilter, qs, filters)
 
 
 def enrollment_get(*, user, pk: int) -> Enrollment:
@@ -83,7 +91,7 @@ def enrollable_people(*, user, session: TrainingSession) -> QuerySet[Person]:
 
 def upgrade_list(*, user, filters=None) -> QuerySet[EducationUpgrade]:
     qs = scoped(user, EducationUpgrade).with_related()
-    return EducationUpgradeFilter(filters, queryset=qs).qs if filters is not None else qs
+    return _filtered(EducationUpgradeFilter, qs, filters)
 
 
 def upgrade_get(*, user, pk: int) -> EducationUpgrade:

@@ -341,7 +341,7 @@ def _township_filter(request) -> int | None:
     raw = request.GET.get("township") or ""
     if not raw:
         return None
-    if not raw.isdigit() or not scoped(request.user, Township).filter(pk=int(raw)).exists():
+    if not (raw.isascii() and raw.isdigit()) or not scoped(request.user, Township).filter(pk=int(raw)).exists():
         raise Http404("未找到该乡镇，或不在您的数据范围内。")
     return int(raw)
 

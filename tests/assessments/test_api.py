@@ -84,3 +84,33 @@ def test_openapi_schema_builds_with_review_paths(county_user):
     text = response.content.decode()
     assert "/api/v1/reviews/results/{id}/override/" in text
     assert "/api/v1/reviews/reviews/{id}/ballots/" in text
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "message"),
+    [
+        (f"{BASE}/reviews/?year=0", "year", "“年度”不能小于2000。"),
+        (f"{BASE}/reviews/?township=abc", "township", "“乡镇(街道)”须为整数。"),
+        (f"{BASE}/reviews/?status=done", "status", "选择一个有效的选项。 done 不在可用的选项中。"),
+        (f"{BASE}/results/?year=99999999999", "year", "“年度”不能大于2100。"),
+        (f"{BASE}/results/?township=-1", "township", "“乡镇(街道)”不能小于1。"),
+        (f"{BASE}/proposals/?year=abc", "year", "“年度”须为整数。"),
+    ],
+)
+def test_invalid_query_parameters_answer_400_keyed_by_field(county_user, url, field, message):
+    response = api(county_user).get(url)
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+
+
+def test_review_and_result_filters_still_filter(county_user, village_a, village_b):
+    mine = scored_review(village=village_a)
+    scored_review(village=village_b)
+    services.review_year_rollup(year=YEAR)
+    client = api(county_user)
+    reviews = client.get(f"{BASE}/reviews/?year={YEAR}&township={village_a.township_id}").json()["results"]
+    assert [r["id"] for r in reviews] == [mine.pk]
+    assert client.get(f"{BASE}/reviews/?year={YEAR - 1}").json()["count"] == 0
+    results = client.get(f"{BASE}/results/?year={YEAR}&township={village_a.township_id}").json()["results"]
+    assert [r["review"] for r in results] == [mine.pk]
+    assert client.get(f"{BASE}/proposals/?year={YEAR}&status=proposed").status_code == 200

@@ -647,6 +647,9 @@ def test_schema_generates_without_warnings(db, tmp_path):
         ("/api/v1/first-secretaries/?expiring_within=99999999", "expiring_within", "“N天内期满”不能大于3650。"),
         ("/api/v1/appointments/?as_of=9999-12-31", "as_of", "“在任日期”不能晚于2100年。"),
         ("/api/v1/appointments/?cohort=99999999999", "cohort", "“换届届次”不能大于2100。"),
+        ("/api/v1/appointments/?person=0", "person", "“人员”不能小于1。"),
+        ("/api/v1/appointments/?village=99999999999999999999", "village", "“村(社区)”不能大于9223372036854775807。"),
+        ("/api/v1/people/?village=1.5e-45", "village", "“村(社区)”须为整数。"),
     ],
 )
 def test_out_of_range_filters_answer_400_keyed_by_field(county_user, url, field, message):
@@ -683,3 +686,36 @@ def test_township_list_searches_by_name_or_code(county_user, township_a, townshi
     assert [t["name"] for t in client.get("/api/v1/townships/?q=乙").json()["results"]] == ["乙镇"]
     assert [t["name"] for t in client.get("/api/v1/townships/?q=4301221").json()["results"]] == ["甲镇"]
     assert client.get("/api/v1/townships/?kind=nonsense").status_code == 400
+
+
+# ---------------------------------------------------------------------------------------------
+# Error answers in the schema; unrouted API URLs answer JSON
+# ---------------------------------------------------------------------------------------------
+
+
+def test_every_operation_documents_400_401_403_404(county_user):
+    schema = client_for(county_user).get("/api/schema/?format=json").json()
+    operations = [
+        (method, path, op)
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) > 80
+    missing = [(m, p) for m, p, op in operations if not {"400", "401", "403", "404"} <= set(op["responses"])]
+    assert missing == []
+    not_found = schema["paths"]["/api/v1/people/{id}/"]["get"]["responses"]["404"]
+    assert not_found["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorDetail"}
+    assert schema["components"]["schemas"]["ErrorDetail"]["required"] == ["detail"]
+    # The token endpoint keeps its own description of the 400.
+    assert schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]["400"]["description"] == "用户名或密码错误"
+
+
+def test_an_api_url_that_matches_no_route_answers_json_404_a_page_keeps_html(county_user):
+    client = client_for(county_user)
+    response = client.get("/api/v1/people/1.5e-45/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "未找到该页面或记录。"}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")

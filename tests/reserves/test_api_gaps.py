@@ -109,3 +109,51 @@ def test_coverage_endpoint_takes_a_township_in_scope(client, clerk_a, county_use
     client.force_login(clerk_a)
     assert client.get(f"/api/v1/reserves/coverage/?township={township_b.pk}").status_code == 404
     assert client.get(f"/api/v1/reserves/coverage/?township={township_a.pk}").json()["county"]["members"] == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Query parameters: a field-keyed Chinese 400, never a 500 (found by tests/test_api_fuzz.py)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "message"),
+    [
+        ("/api/v1/reserves/structure/?cohort=0", "cohort", "“换届届次”不能小于2000。"),
+        ("/api/v1/reserves/structure/?cohort=99999999999", "cohort", "“换届届次”不能大于2100。"),
+        ("/api/v1/reserves/structure/?cohort=2.3e16", "cohort", "“换届届次”须为整数。"),
+        ("/api/v1/reserves/coverage/?cohort=-1", "cohort", "“换届届次”不能小于2000。"),
+        ("/api/v1/reserves/coverage/?township=abc", "township", "“乡镇(街道)”须为整数。"),
+        ("/api/v1/reserves/coverage/?township=0", "township", "“乡镇(街道)”不能小于1。"),
+        ("/api/v1/reserves/candidates/?cohort=0", "cohort", "“换届届次”不能小于2000。"),
+        ("/api/v1/reserves/candidates/?village=99999999999999999999", "village", "“村(社区)”不能大于9223372036854775807。"),
+    ],
+)
+def test_out_of_range_parameters_answer_400_keyed_by_field(client, county_user, url, field, message):
+    client.force_login(county_user)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+
+
+def test_valid_cohort_and_township_still_answer(client, clerk_a, township_a, township_b, candidate):
+    client.force_login(clerk_a)
+    body = client.get(f"/api/v1/reserves/coverage/?cohort=2026&township={township_a.pk}").json()
+    assert (body["cohort"], [t["name"] for t in body["townships"]]) == (2026, ["甲镇"])
+    assert client.get(f"/api/v1/reserves/coverage/?township={township_b.pk}").status_code == 404
+    assert client.get("/api/v1/reserves/structure/?cohort=2026").json()["total"] == 1
+    assert [c["id"] for c in client.get("/api/v1/reserves/candidates/?cohort=2026").json()["results"]] == [candidate.pk]
+
+
+def test_review_outcome_is_null_without_a_review_and_the_schema_says_so(client, county_user, village_a):
+    surveyed = ReserveCandidateFactory(village=village_a)
+    client.force_login(county_user)
+    row = client.get("/api/v1/reserves/candidates/").json()["results"][0]
+    assert (row["id"], row["review_outcome"]) == (surveyed.pk, None)
+    schema = client.get("/api/schema/?format=json").json()
+    assert schema["components"]["schemas"]["Candidate"]["properties"]["review_outcome"]["nullable"] is True
+
+
+def test_coverage_page_with_a_non_ascii_digit_township_is_404_not_500(client, county_user):
+    client.force_login(county_user)
+    assert client.get("/reserves/coverage/?township=²").status_code == 404

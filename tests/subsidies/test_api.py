@@ -85,3 +85,19 @@ def test_openapi_schema_builds(api, county_user):
     response = api.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/ledger/entries/{id}/reverse/" in response.content
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("?year=0", "year", "“年度”不能小于2000。"),
+        ("?year=2.3e16", "year", "“年度”须为整数。"),
+        ("?person=0", "person", "“人员ID”不能小于1。"),
+        ("?pay_run=99999999999999999999", "pay_run", "“发放批次”不能大于9223372036854775807。"),
+    ],
+)
+def test_invalid_entry_filters_answer_400_keyed_by_field(api, county_user, query, field, message):
+    api.force_authenticate(county_user)
+    response = api.get(f"/api/v1/ledger/entries/{query}")
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}

@@ -11,7 +11,7 @@ from training.choices import Level, UpgradeStatus
 from training.models import EducationUpgrade, TrainingSession
 
 from ..factories import AppointmentFactory
-from .factories import EducationUpgradeFactory, TrainingSessionFactory
+from .factories import EducationUpgradeFactory, EnrollmentFactory, TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -142,3 +142,54 @@ def test_schema_lists_the_new_endpoints(client, county_user):
     for path in ("/api/v1/training/upgrades/{id}/graduate/", "/api/v1/training/upgrades/{id}/tuition-subsidy/"):
         assert path in text
     assert "修改培训班（部分字段）" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Query parameters: a field-keyed Chinese 400, never a 500 (found by tests/test_api_fuzz.py)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "message"),
+    [
+        ("/api/v1/training/coverage/?year=0", "year", "“年度”不能小于2000。"),
+        ("/api/v1/training/coverage/?year=2025&township=abc", "township", "“乡镇(街道)”须为整数。"),
+        ("/api/v1/training/coverage/", "year", "请提供年度，如 ?year=2025。"),
+        ("/api/v1/training/sessions/?year=99999", "year", "“年度”不能大于2100。"),
+        ("/api/v1/training/sessions/?year=2.3e16", "year", "“年度”须为整数。"),
+        ("/api/v1/training/enrollments/?year=-8.9e-63", "year", "“年度”须为整数。"),
+        ("/api/v1/training/enrollments/?session=0", "session", "“培训班”不能小于1。"),
+        ("/api/v1/training/enrollments/?person=99999999999999999999", "person", "“人员”不能大于9223372036854775807。"),
+    ],
+)
+def test_out_of_range_parameters_answer_400_keyed_by_field(api, county_user, url, field, message):
+    api.force_authenticate(county_user)
+    response = api.get(url)
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+
+
+def test_year_filter_still_filters(api, county_user, sessions):
+    TrainingSessionFactory(code="PX2024-001", start_date=D(2024, 5, 6), end_date=D(2024, 5, 7))
+    api.force_authenticate(county_user)
+    codes = {s["code"] for s in api.get(f"{S}?year=2025").json()["results"]}
+    assert codes == {"PX2025-001", "PX2025-002", "PX2025-003"}
+
+
+def test_county_session_has_null_township_name_and_enrollment_null_village_name(api, county_user, sessions, township_a):
+    enrollment = EnrollmentFactory(session=sessions["county"], township=township_a, village=None)
+    api.force_authenticate(county_user)
+    assert api.get(f"{S}{sessions['county'].pk}/").json()["township_name"] is None
+    assert api.get(f"/api/v1/training/enrollments/{enrollment.pk}/").json()["village_name"] is None
+    components = api.get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert components["Session"]["properties"]["township_name"]["nullable"] is True
+    assert components["Enrollment"]["properties"]["village_name"]["nullable"] is True
+
+
+def test_session_page_shows_the_year_error_instead_of_a_500(client, county_user, sessions):
+    client.force_login(county_user)
+    response = client.get("/training/?year=0")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "筛选条件有误" in html and "“年度”不能小于2000。" in html
+    assert list(response.context["rows"]) == []
