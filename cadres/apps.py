@@ -91,7 +91,7 @@ class CadresConfig(AppConfig):
         from core.imports.batches import register_rollback_guard
         from core.imports.pipeline import BASE_READ_MODELS
 
-        from . import dashboard, policy_sections, sheets  # noqa: F401
+        from . import dashboard, policy_section, sheets  # noqa: F401
 
         _register_roles()
         _register_badges()

@@ -19,10 +19,10 @@ from core.exports import export_queryset, log_export, xlsx_response
 from core.imports.workbooks import write_xlsx
 from core.policy import policy_for_year
 from core.scope import get_scoped_or_404, scoped
+from core.views import PageView
 
 from . import choices
 from .models import Appointment, Township, Village
-from .views import PageView
 
 AGE_BANDS = [(0, 35, "35岁及以下"), (36, 45, "36–45岁"), (46, 55, "46–55岁"), (56, 200, "56岁及以上")]
 EDU_BANDS = [

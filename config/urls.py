@@ -2,8 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from cadres.api import api_urlpatterns
-
 admin.site.site_header = "头雁·村干部队伍建设管理系统"
 admin.site.site_title = "头雁管理后台"
 admin.site.index_title = "数据管理"
@@ -14,7 +12,7 @@ urlpatterns = [
     path("api/v1/training/", include("training.api_urls")),
     path("api/v1/reviews/", include("assessments.api_urls")),
     path("api/v1/ledger/", include("subsidies.api_urls")),
-    path("api/v1/", include(api_urlpatterns)),
+    path("api/v1/", include("cadres.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("reserves/", include("reserves.urls")),

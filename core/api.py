@@ -24,6 +24,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .scope import scoped
+
 # ---------------------------------------------------------------------------------------------
 # Errors: Django ValidationError / PermissionDenied from services → 400 keyed by field / 403
 # ---------------------------------------------------------------------------------------------
@@ -108,6 +110,32 @@ class ApiViewSet(viewsets.ReadOnlyModelViewSet):
         """Re-read the object through the scoped selector so the answer matches the list's shape."""
         fresh = self.get_queryset().get(pk=obj.pk)
         return Response(self.get_serializer(fresh).data, status=status_code)
+
+
+# ---------------------------------------------------------------------------------------------
+# Input fields
+# ---------------------------------------------------------------------------------------------
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id in the input, looked up through the requesting user's data scope.
+
+    An object of another township is reported exactly like a missing one.
+    """
+
+    default_error_messages = {
+        "required": "该字段是必填项。",
+        "does_not_exist": "编号为 {pk_value} 的记录不存在或不在您的数据范围内。",
+        "incorrect_type": "请填写记录编号（整数）。",
+    }
+
+    def __init__(self, model, **kwargs):
+        # ``queryset`` names the model for DRF and the OpenAPI schema; lookups use get_queryset().
+        super().__init__(queryset=model._default_manager.all(), **kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return scoped(getattr(request, "user", None), self.queryset)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Reads: read-only viewsets whose queryset is a scoped selector (another township's record → 404).
 Writes: actions that validate a plain input serializer and call one service; services raise
 Django ValidationError dicts (→ field-keyed 400) and PermissionDenied (→ 403) through
-core.api_errors.
+core.api.exception_handler.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cadres.api.serializers import ScopedPrimaryKeyRelatedField
 from cadres.models import Person, Township, Village
-from core.api import ApiViewSet
+from core.api import ApiViewSet, ScopedPrimaryKeyRelatedField
 from core.filters import MAX_ID, YEAR_MAX, YEAR_MIN, query_errors
 from core.scope import get_scoped_or_404
 

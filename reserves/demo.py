@@ -1,6 +1,6 @@
 """Demo data for the reserve pool, on top of the register built by ``manage.py seed_demo``.
 
-Trusted, generated rows written with bulk inserts (like cadres/management/demo.py): the rules the
+Trusted, generated rows written with bulk inserts (like cadres/demo/): the rules the
 services enforce hold *by construction* — every reserve meets the default age and education
 conditions, 入库 records have a passed joint review with every department passed, steps are
 dated in order, Party stages respect the minimum intervals (rules.py), a poor appraisal carries
@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from cadres import demo_names as names
 from cadres.choices import Education, PoliticalStatus, Role, VettingResult
 from cadres.idcard import make_id_number
-from cadres.management import names
 from cadres.models import DepartmentVerdict, Person, QualificationReview, User, Village
 from core.policy import policy_for_year, post_info
 

@@ -2,7 +2,7 @@
 
 Reads: scoped selectors in ``get_queryset`` (another township's object answers 404), paginated
 ``{count, next, previous, results}``. Writes: a plain input serializer, then one service; services
-raise field-keyed ValidationError (400) and PermissionDenied (403) via core.api_errors.
+raise field-keyed ValidationError (400) and PermissionDenied (403) via core.api.exception_handler.
 """
 
 from __future__ import annotations

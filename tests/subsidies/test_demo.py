@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from cadres.management.demo import DemoCounty
+from cadres.demo import DemoCounty
 from subsidies import demo
 from subsidies.choices import EntryType, RunStatus
 from subsidies.models import LedgerEntry, PayAccount, PayRun

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from cadres.management.demo import DemoCounty
+from cadres.demo import DemoCounty
 from training import demo, selectors, services
 from training.models import Attendance, EducationUpgrade, Enrollment, TrainingSession
 

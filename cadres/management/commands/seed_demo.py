@@ -7,7 +7,7 @@
 Scale 1 ≈ 18 townships, 256 villages, ≈2,500 distinct current 两委 members (≈10 a village, 一肩挑
 and 交叉任职 counted once), ≈800 村民小组长, ≈100 first secretaries.
 
-See cadres/management/demo.py for what is generated and why it bypasses the services.
+See cadres/demo/ for what is generated and why it bypasses the services.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from django.db import connection
 from django.db.models import Q
 
 from cadres import choices
-from cadres.management.demo import DemoCounty
+from cadres.demo import DemoCounty
 from cadres.models import Township, User
 
 

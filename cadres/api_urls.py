@@ -1,11 +1,11 @@
-"""URLs under /api/v1/ (included by config/urls.py). Detail URLs are ``<list URL><id>/``."""
+"""REST API of the register, mounted at /api/v1/ by config/urls.py. Detail URLs are ``<list URL><id>/``."""
 
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from core.api import TokenObtainApi
 
-from . import views
+from . import api as views
 
 router = DefaultRouter()
 router.register("townships", views.TownshipViewSet, basename="township")
@@ -15,7 +15,7 @@ router.register("appointments", views.AppointmentViewSet, basename="appointment"
 router.register("qualification-reviews", views.QualificationReviewViewSet, basename="qualification-review")
 router.register("first-secretaries", views.FirstSecretaryViewSet, basename="first-secretary")
 
-api_urlpatterns = [
+urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="api_token"),
     *router.urls,
 ]

@@ -4,7 +4,7 @@ Every queryset comes from a selector in cadres.selectors, which starts from core
 so an object of another township answers 404 exactly like a missing one. Filters are the
 FilterSets of cadres.filters, applied by DjangoFilterBackend to the scoped queryset. Writes parse
 a plain input serializer and call one service; services raise Django ValidationError dicts and
-PermissionDenied, which core.api_errors turns into field-keyed 400s and 403s.
+PermissionDenied, which core.api.exception_handler turns into field-keyed 400s and 403s.
 """
 
 from __future__ import annotations

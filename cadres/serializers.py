@@ -24,33 +24,12 @@ from cadres.models import (
     Village,
     VillageFlag,
 )
+from core.api import ScopedPrimaryKeyRelatedField
 from core.masking import id_number_for, phone_for
-from core.scope import scoped
 
 # ---------------------------------------------------------------------------------------------
 # Fields
 # ---------------------------------------------------------------------------------------------
-
-
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """An id in the input, looked up through the requesting user's data scope.
-
-    An object of another township is reported exactly like a missing one.
-    """
-
-    default_error_messages = {
-        "required": "该字段是必填项。",
-        "does_not_exist": "编号为 {pk_value} 的记录不存在或不在您的数据范围内。",
-        "incorrect_type": "请填写记录编号（整数）。",
-    }
-
-    def __init__(self, model, **kwargs):
-        # ``queryset`` names the model for DRF and the OpenAPI schema; lookups use get_queryset().
-        super().__init__(queryset=model._default_manager.all(), **kwargs)
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return scoped(getattr(request, "user", None), self.queryset)
 
 
 def _label(field_name: str) -> serializers.CharField:

@@ -1,31 +1,14 @@
-"""Builder of the demo county for ``manage.py seed_demo``.
-
-Why bulk inserts and not the services: this is *trusted, generated* data. The services check the
-acting user's permission and data scope, run ``full_clean`` and write one row at a time (several
-queries per row); at ``--scale 20`` that is well over 100,000 rows and would take most of an
-hour. Instead every rule the services enforce is kept *by construction* here (valid and unique ID
-numbers, birth date and sex taken from the ID, one current secretary per village, party joining
-at 18 or later, secretary filing state machine, reviews that pass only when every department
-passed) and rows are written with ``bulk_create_with_history`` so that each row still has its
-history entry (change reason ``seed_demo``). tests/cadres/test_seed_demo.py runs ``full_clean``
-on a sample of every model to prove the construction right.
-
-Determinism: every random choice comes from ``random.Random`` streams derived from the seed
-(one stream per phase, so that dates relative to *today* — first-secretary terms, presence
-logs, the filing queue — never shift the draws that make people and ID numbers).
-"""
+"""The demo county builder (DemoCounty): townships, villages, users, people and posts, reviews and
+first secretaries, written in bulk with their history rows."""
 
 from __future__ import annotations
 
 import calendar
-import contextlib
 import datetime
 import random
-from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from cadres import choices
@@ -51,119 +34,33 @@ from cadres.services import user_set_role
 from core import dates as core_dates
 from core.policy import default_profile_data
 
-from . import names
-
-ID_AREA = "430122"  # the demo county's area code, used for every generated ID number
-REF = datetime.date(2026, 1, 1)  # ages are drawn relative to this fixed date (deterministic IDs)
-ELECTION_YEAR = 2021
-PREVIOUS_COHORT = 2017
-BATCH = 2000
-REASON = "seed_demo"
-
-POST_NAMES = {p["code"]: p["name"] for p in choices.DEFAULT_POSTS}
-PARTY_POSTS = {"secretary", "deputy_secretary", "party_member"}
-# share of villagers'-committee seats (other than the chair) held by a Party committee member (交叉任职)
-CROSS_POST_SHARE = 0.2
-# share of current 党员 among holders of each post (party posts: all of them)
-MEMBER_SHARE = {
-    "chair": 0.85,
-    "vice_chair": 0.7,
-    "committee_member": 0.55,
-    "supervision_chair": 0.8,
-    "supervision_member": 0.5,
-    "clerk": 0.6,
-    "group_leader": 0.35,
-}
-FEMALE_SHARE = {
-    "secretary": 0.09,
-    "deputy_secretary": 0.2,
-    "party_member": 0.25,
-    "chair": 0.1,
-    "vice_chair": 0.25,
-    "committee_member": 0.35,
-    "supervision_chair": 0.15,
-    "supervision_member": 0.3,
-    "clerk": 0.4,
-    "group_leader": 0.12,
-    "women_member": 0.92,  # 妇女委员: the villagers' committee should have a woman member
-    "first_secretary": 0.3,
-}
-EDU_SECRETARY = [(Edu.JUNIOR, 3), (Edu.SENIOR, 27), (Edu.VOCATIONAL, 18), (Edu.COLLEGE, 38), (Edu.BACHELOR, 14)]
-EDU_MEMBER = [(Edu.JUNIOR, 18), (Edu.SENIOR, 35), (Edu.VOCATIONAL, 15), (Edu.COLLEGE, 25), (Edu.BACHELOR, 7)]
-EDU_GROUP = [(Edu.PRIMARY, 5), (Edu.JUNIOR, 45), (Edu.SENIOR, 35), (Edu.VOCATIONAL, 10), (Edu.COLLEGE, 5)]
-EDU_FIRST_SEC = [(Edu.COLLEGE, 8), (Edu.BACHELOR, 72), (Edu.POSTGRAD, 20)]
-END_REASONS_MIDTERM = [
-    (choices.EndReason.PROMOTED, 30),
-    (choices.EndReason.RESIGNED, 25),
-    (choices.EndReason.TRANSFERRED, 15),
-    (choices.EndReason.RETIRED, 15),
-    (choices.EndReason.REMOVED, 10),
-    (choices.EndReason.DECEASED, 5),
-]
-
-
-def add_years(d: datetime.date, years: int) -> datetime.date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + years, day=28)
-
-
-def first_of_month(d: datetime.date, months_back: int = 0) -> datetime.date:
-    y, m = divmod(d.year * 12 + d.month - 1 - months_back, 12)
-    return datetime.date(y, m + 1, 1)
-
-
-def aware(d: datetime.date, hour: int = 10) -> datetime.datetime:
-    return datetime.datetime(d.year, d.month, d.day, hour, tzinfo=timezone.get_current_timezone())
-
-
-@contextlib.contextmanager
-def explicit_timestamps(*fields):
-    """Let bulk_create keep the historical dates we set on ``auto_now_add`` fields (录入时间 of a
-    2021 appointment is in 2021, not today)."""
-    saved = [(f, f.auto_now_add) for f in fields]
-    for f, _ in saved:
-        f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, value in saved:
-            f.auto_now_add = value
-
-
-def weighted(rng: random.Random, pairs):
-    values = [v for v, _ in pairs]
-    weights = [w for _, w in pairs]
-    return rng.choices(values, weights)[0]
-
-
-def quota(rng: random.Random, items: list, share: float, minimum: int = 1) -> list:
-    """Exactly round(share·n) items (at least ``minimum`` when there are items)."""
-    k = min(len(items), max(minimum if items else 0, round(share * len(items))))
-    return rng.sample(items, k)
-
-
-@dataclass(eq=False)
-class VillagePlan:
-    village: Village
-    township: Township
-    yijiantiao: bool = False
-    vacant: bool = False
-    queue: str = ""  # "", draft or township_approved: a secretary candidate in the filing queue
-    midterm: bool = False
-    previous: bool = False
-    party_start: datetime.date = REF
-    committee_start: datetime.date = REF
-    flags: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Stats:
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def add(self, name: str, n: int) -> None:
-        self.counts[name] = self.counts.get(name, 0) + n
+from .. import demo_names as names
+from .plan import (
+    BATCH,
+    CROSS_POST_SHARE,
+    EDU_FIRST_SEC,
+    EDU_GROUP,
+    EDU_MEMBER,
+    EDU_SECRETARY,
+    ELECTION_YEAR,
+    END_REASONS_MIDTERM,
+    FEMALE_SHARE,
+    ID_AREA,
+    MEMBER_SHARE,
+    PARTY_POSTS,
+    POST_NAMES,
+    PREVIOUS_COHORT,
+    REASON,
+    REF,
+    Stats,
+    VillagePlan,
+    add_years,
+    aware,
+    explicit_timestamps,
+    first_of_month,
+    quota,
+    weighted,
+)
 
 
 class DemoCounty:

@@ -1,0 +1,58 @@
+"""Writes to the register. The only place where business rules change data.
+
+Every function takes keyword-only arguments, runs in one transaction, checks the acting user's
+permission and data scope, validates with Chinese messages keyed by field, and records history
+with who and when (django-simple-history, user taken from ``by``)."""
+
+from .appointments import (  # noqa: F401
+    _check_review_passed,
+    _log_filing,
+    _post_or_error,
+    appointment_attach_review,
+    appointment_create,
+    appointment_end,
+    appointment_file,
+    appointment_reject,
+    appointment_township_approve,
+)
+from .first_secretaries import (  # noqa: F401
+    FIRST_SECRETARY_EARLIEST,
+    FIRST_SECRETARY_MAX_YEARS,
+    first_secretary_create,
+    first_secretary_default_term_end,
+    first_secretary_end,
+    first_secretary_terms_expire,
+    presence_record,
+    presence_shortfall,
+)
+from .people import (  # noqa: F401
+    PERSON_FIELDS,
+    _strip,
+    person_create,
+    person_record_add,
+    person_update,
+    validate_party_fields,
+)
+from .users import (  # noqa: F401
+    user_set_role,
+)
+from .vetting import (  # noqa: F401
+    _recompute_outcome,
+    department_verdict_record,
+    qualification_review_request,
+)
+from .villages import (  # noqa: F401
+    FLAG_EARLIEST,
+    TOWNSHIP_FIELDS,
+    VILLAGE_FIELDS,
+    VILLAGE_STRUCTURE_FIELDS,
+    _check_and_save,
+    _township_conflicts,
+    _village_conflicts,
+    township_create,
+    township_update,
+    village_create,
+    village_flag_add,
+    village_flag_end,
+    village_update,
+)

@@ -1,0 +1,20 @@
+"""The register's sheet types on the shared pipeline: 两委成员花名册 and 第一书记花名册."""
+
+from .first_secretaries import (  # noqa: F401
+    FS_COLUMNS,
+    FirstSecretaryRosterSheet,
+)
+from .roster import (  # noqa: F401
+    _START_SPLIT,
+    CHUNK,
+    PERSON_COLUMNS,
+    UPDATABLE,
+    CadreRosterSheet,
+    RegisterSheetMixin,
+    _chunks,
+    _json,
+    _rollback_register,
+    _unjson,
+    clean_identity,
+    touched_since,
+)

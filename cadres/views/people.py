@@ -1,0 +1,222 @@
+"""People (一人一档): list, detail, create/edit, records, and the printable dossier (HTML and PDF)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.urls import reverse
+from django.utils.functional import cached_property
+
+from core import dates as core_dates
+from core.masking import can_see_personal
+from core.policy import post_choices
+from core.views import ObjectFormView, PageView
+
+from .. import forms, selectors, services
+from ..filters import (
+    PersonFilter,
+)
+from ..idcard import parse_id_number
+from ..person_sections import person_sections_for
+from .base import (
+    ListPageView,
+    _township_options,
+)
+
+# ---------------------------------------------------------------------------------------------
+# People (人员名册, 一人一档)
+# ---------------------------------------------------------------------------------------------
+
+
+class PersonListView(ListPageView):
+    template_name = "cadres/person_list.html"
+    title = "人员名册"
+    filterset_class = PersonFilter
+    sort_options = {
+        "name": ("name", "id"),
+        "-name": ("-name", "id"),
+        "age": ("-birth_date", "id"),
+        "-age": ("birth_date", "id"),
+        "updated": ("-updated_at", "id"),
+    }
+    default_sort = "name"
+    export_name = "人员名册"
+
+    def get_queryset(self):
+        return selectors.person_list(user=self.request.user, filters=self.request.GET, request=self.request)
+
+    @cached_property
+    def posts(self) -> list[tuple[str, str]]:
+        return post_choices()
+
+    def extra_context(self):
+        return {"post_choices": self.posts}
+
+    def tune_filter_form(self, form) -> None:
+        form.fields["post"].widget.choices = [("", "全部"), *self.posts]
+
+
+class PersonDetailView(PageView):
+    template_name = "cadres/person_detail.html"
+
+    def get(self, request, pk):
+        user = request.user
+        person = selectors.person_get(user=user, pk=pk)
+        appointments = list(selectors.person_appointments(user=user, person=person))
+        return self.render(
+            {
+                "person": person,
+                "show_full_id": can_see_personal(user),
+                "current": [a for a in appointments if a.is_current],
+                "past": [a for a in appointments if not a.is_current],
+                "reviews": selectors.person_reviews(user=user, person=person).order_by("-requested_at"),
+                "postings": selectors.person_postings(user=user, person=person).order_by("-term_start"),
+                "records": selectors.person_records(user=user, person=person),
+                "history": selectors.person_history(user=user, person=person),
+                "person_sections": person_sections_for(user=user, person=person),
+                "record_form": forms.PersonRecordForm(),
+                "title": person.name,
+            }
+        )
+
+
+class PersonCreateView(ObjectFormView):
+    template_name = "cadres/person_form.html"
+    form_class = forms.PersonCreateForm
+    permission = "cadres.add_person"
+    title = "新建人员档案"
+    success_message = "已建档。"
+
+    def get_form_kwargs(self):
+        user = self.request.user
+        return {"townships": _township_options(user), "clerk": user.is_clerk}
+
+    def get_initial(self):
+        return {"ethnicity": "汉族"}
+
+    def perform(self, form):
+        data = dict(form.cleaned_data)
+        data["sex"] = data.get("sex") or None
+        person = services.person_create(by=self.request.user, **data)
+        for note in parse_id_number(person.id_number).warnings:
+            messages.warning(self.request, f"提示：{note}")
+        return reverse("cadres:person_detail", args=[person.pk])
+
+
+class PersonUpdateView(ObjectFormView):
+    template_name = "cadres/person_form.html"
+    form_class = forms.PersonUpdateForm
+    permission = "cadres.change_person"
+    title = "修改人员信息"
+
+    def get_object(self):
+        return selectors.person_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        return {name: getattr(self.object, name) for name in forms.PERSON_EDIT_FIELDS}
+
+    def perform(self, form):
+        services.person_update(person=self.object, by=self.request.user, **form.cleaned_data)
+        return reverse("cadres:person_detail", args=[self.object.pk])
+
+
+class PersonRecordAddView(ObjectFormView):
+    template_name = "cadres/person_record_form.html"
+    form_class = forms.PersonRecordForm
+    permission = "cadres.add_personrecord"
+    title = "新增奖惩及发展去向"
+    success_message = "已新增记录。"
+
+    def get_object(self):
+        return selectors.person_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def perform(self, form):
+        services.person_record_add(person=self.object, by=self.request.user, **form.cleaned_data)
+        return reverse("cadres:person_detail", args=[self.object.pk]) + "#records"
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy profile (政策配置)
+# ---------------------------------------------------------------------------------------------
+
+
+def person_file_context(user, person) -> dict:
+    """Everything on the person page (一人一档), for the print view and the PDF."""
+    from django.utils import timezone
+
+    appointments = list(selectors.person_appointments(user=user, person=person))
+    history = selectors.person_history(user=user, person=person)
+    current = [a for a in appointments if a.is_current]
+    past = [a for a in appointments if not a.is_current]
+    return {
+        "person": person,
+        "show_full_id": can_see_personal(user),
+        "appointment_blocks": [("现任职务", current, "暂无现任职务。"), ("任职经历（含办理中）", past, "暂无其他任职记录。")],
+        "reviews": list(selectors.person_reviews(user=user, person=person).order_by("-requested_at")),
+        "postings": list(selectors.person_postings(user=user, person=person).order_by("-term_start")),
+        "records": list(selectors.person_records(user=user, person=person)),
+        "history": history[:PRINT_HISTORY_ROWS],
+        "history_total": len(history),
+        "person_sections": person_sections_for(user=user, person=person),
+        "printed_by": user,
+        "printed_at": timezone.now(),
+        "title": f"{person.name} 一人一档",
+    }
+
+
+PRINT_HISTORY_ROWS = 30
+
+
+class PersonPrintView(PageView):
+    """A4 print layout of one person's file: no navigation; the browser's 打印 or the PDF button."""
+
+    template_name = "cadres/person_print.html"
+
+    def get(self, request, pk):
+        person = selectors.person_get(user=request.user, pk=pk)
+        return self.render({**person_file_context(request.user, person), "pdf": False})
+
+
+class PersonPdfView(PageView):
+    """The same page as a PDF file.
+
+    Library: WeasyPrint (PyPI, BSD, actively maintained by CourtBouillon). It lays out the very
+    HTML/CSS of the print view (including sections other apps register on the person page), so
+    print and PDF never drift apart, and it embeds subsets of the fonts it uses, so the file shows
+    Chinese on any reader, offline. It needs the system's pango (present on Debian) and one CJK
+    font (Debian ``fonts-wqy-microhei``, 1.6 MB; ``fonts-noto-cjk`` also works), which the
+    Makefile's set-up installs. ReportLab/xhtml2pdf would need a second, hand-built layout
+    and either a bundled TTF or non-embedded CID fonts that depend on the reader's fonts.
+    """
+
+    template_name = "cadres/person_print.html"
+
+    def get(self, request, pk):
+        from urllib.parse import quote
+
+        from django.contrib.staticfiles import finders
+        from django.http import HttpResponse
+        from django.template.loader import render_to_string
+
+        from core.exports import log_export
+
+        person = selectors.person_get(user=request.user, pk=pk)
+        context = {**person_file_context(request.user, person), "pdf": True}
+        with open(finders.find("css/print.css"), encoding="utf-8") as fh:
+            context["inline_css"] = fh.read()
+        html = render_to_string(self.template_name, context, request=request)
+        pdf = _html_to_pdf(html)
+        log_export(user=request.user, what=f"一人一档PDF：{person.name}", filters={"person": person.pk}, rows=1)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        stamp = core_dates.today().strftime("%Y%m%d")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(person.name + '-一人一档')}-{stamp}.pdf"
+        return response
+
+
+def _html_to_pdf(html: str) -> bytes:
+    import weasyprint
+
+    def no_fetch(url, *args, **kwargs):
+        # Everything the PDF needs is inline: never let the renderer reach the network.
+        raise ValueError(f"外部资源不可用：{url}")
+
+    return weasyprint.HTML(string=html, url_fetcher=no_fetch).write_pdf()
