@@ -33,7 +33,8 @@ from core.policy import post_table
 from core.scope import scoped
 from core.services import model_save, require_perm, require_scope
 
-from . import paymath, standards
+from . import rules as payrules
+from . import standards
 from .choices import RUN_PERIOD_KIND, EntrySource, EntryType, PeriodKind, RunKind, RunStatus
 from .models import BenefitRecord, LedgerEntry, LivingSubsidyStop, PayAccount, PayPeriod, PayRun, PayRunLine
 from .policy_section import code_list, pay_rules
@@ -362,7 +363,7 @@ def _base_lines(run, by, rules, posts, township_ids, progress):
         key = tuple(sorted({(p, categories.get(v)) for p, v, _, _, _ in items if p in posts_by_code}))
         if key not in cache:
             std = standards.person_standard(rules, posts, list(key))
-            monthly = paymath.monthly_base(base_annual=std.split.base_annual, month=run.period.month)
+            monthly = payrules.monthly_base(base_annual=std.split.base_annual, month=run.period.month)
             names = "、".join(posts_by_code[p]["name"] for p in std.posts)
             text = f"{names}：年报酬 {std.explanation}；基本报酬{pct}%÷12 → {monthly.explanation}"
             inputs = {
@@ -448,7 +449,7 @@ def _performance_lines(run, by, rules, posts, township_ids, progress):
             notes.append(f"人员{pid}：{calc.explanation}，不计发。")
             continue
         names = "、".join(posts_by_code[p]["name"] for p in std.posts)
-        annual = paymath.fmt_yuan(std.annual.amount)
+        annual = payrules.fmt_yuan(std.annual.amount)
         lines.append(
             PayRunLine(
                 run=run,
@@ -489,7 +490,7 @@ def _pension_lines(run, by, rules, township_ids, notes, progress):
         if township_ids and item[2] not in township_ids:
             continue
         acct = accounts.get(pid)
-        calc = paymath.pension_subsidy(
+        calc = payrules.pension_subsidy(
             amount=rules["pension"]["amount"],
             insured=bool(acct and acct.pension_insured),
             paying_at_standard=bool(acct and acct.pension_at_standard),
@@ -559,9 +560,9 @@ def _living_lines(run, by, rules, township_ids, notes, progress):
         township_id, village_id = last[5], last[4]
         if township_ids and township_id not in township_ids:
             continue
-        stints = [paymath.Stint(post=r[0], start=r[1], end=r[2]) for r in rows]
-        service = paymath.service_years([s for s in stints if s.post in eligible_posts], on=on)
-        reasons = paymath.living_ineligibility(
+        stints = [payrules.Stint(post=r[0], start=r[1], end=r[2]) for r in rows]
+        service = payrules.service_years([s for s in stints if s.post in eligible_posts], on=on)
+        reasons = payrules.living_ineligibility(
             sex=person.sex,
             birth_date=person.birth_date,
             on=on,
@@ -576,7 +577,7 @@ def _living_lines(run, by, rules, township_ids, notes, progress):
         )
         if reasons:
             continue
-        if not paymath.payable_in_year(year=year, stop_date=stops.get(pid)):
+        if not payrules.payable_in_year(year=year, stop_date=stops.get(pid)):
             notes.append(f"{person.name}：生活补贴已于{stops[pid].year}年终止，自{stops[pid].year + 1}年起停发。")
             continue
         top_post = "secretary" if any(s.post == "secretary" for s in stints) else last[0]
@@ -624,7 +625,7 @@ def _education_lines(run, by, township_ids, notes, progress):
         ref = f"training:{r['upgrade_id']}:{r['kind']}"
         if (r["person_id"], ref) in paid:
             continue
-        amount = paymath.money(r["amount"])
+        amount = payrules.money(r["amount"])
         if amount == 0:
             continue
         out.append(
@@ -637,7 +638,7 @@ def _education_lines(run, by, township_ids, notes, progress):
                 amount=amount,
                 rule=f"education_{r['kind']}",
                 inputs={"upgrade_id": r["upgrade_id"], "kind": r["kind"], "date": r["date"].isoformat() if r.get("date") else ""},
-                explanation=f"{r['label']} {paymath.fmt_yuan(amount)}"[:500],
+                explanation=f"{r['label']} {payrules.fmt_yuan(amount)}"[:500],
                 source_ref=ref,
             )
         )
@@ -822,7 +823,7 @@ def ledger_entry_reverse(*, entry: LedgerEntry, by: User, reason: str) -> Ledger
         pay_run_id=entry.pay_run_id,
         rule="reversal",
         inputs={"reverses": entry.pk, "amount": str(entry.amount)},
-        explanation=f"冲销第{entry.pk}号账目 {paymath.fmt_yuan(entry.amount)}：{reason.strip()}"[:500],
+        explanation=f"冲销第{entry.pk}号账目 {payrules.fmt_yuan(entry.amount)}：{reason.strip()}"[:500],
         source_ref=entry.source_ref,
         reverses=entry,
         reason=reason.strip()[:300],
@@ -834,7 +835,7 @@ def ledger_entry_reverse(*, entry: LedgerEntry, by: User, reason: str) -> Ledger
 
 def _money_input(value, field: str = "amount") -> Decimal:
     try:
-        amount = paymath.money(value)
+        amount = payrules.money(value)
     except (ArithmeticError, ValueError, TypeError):
         raise ValidationError({field: "金额格式不正确。"}) from None
     if amount == 0:
@@ -895,7 +896,7 @@ def ledger_entry_add(
         rule=rule,
         inputs={"amount": str(amount), **({"origin": origin} if origin else {})},
         explanation=(
-            f"{EntryType(entry_type).label}：{reason.strip()} {paymath.fmt_yuan(amount)}" + (f"（{origin}）" if origin else "")
+            f"{EntryType(entry_type).label}：{reason.strip()} {payrules.fmt_yuan(amount)}" + (f"（{origin}）" if origin else "")
         )[:500],
         source_ref=source_ref,
         reason=reason.strip()[:300],
@@ -1000,7 +1001,7 @@ def benefit_record_add(
         date=date,
         provider=provider,
         note=note,
-        cost=None if cost in (None, "") else paymath.money(cost),
+        cost=None if cost in (None, "") else payrules.money(cost),
     )
     model_save(record, by=by)
     return record
