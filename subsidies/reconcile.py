@@ -19,7 +19,7 @@ from core.imports.pipeline import SheetType, clean_file
 from core.scope import scoped
 
 from .models import LedgerEntry
-from .paymath import money
+from .rules import money
 
 
 def parse_money(value) -> Decimal:

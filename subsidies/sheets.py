@@ -25,7 +25,7 @@ from core.imports.headers import Col
 from core.imports.pipeline import NEW, UNCHANGED, RowResult, SheetType, register
 from core.scope import scoped
 
-from . import paymath, services
+from . import rules, services
 from .choices import EntrySource, EntryType
 from .models import LedgerEntry, PayPeriod
 
@@ -87,11 +87,11 @@ def parse_amount(value) -> Decimal:
         raise n.CellError("金额应为数字，如 5000 或 2250.50") from None
     if not amount.is_finite():
         raise n.CellError("金额应为数字")
-    if amount != amount.quantize(paymath.CENT):
+    if amount != amount.quantize(rules.CENT):
         raise n.CellError("金额最多保留两位小数（到分）")
     if amount == 0:
         raise n.CellError("金额不能为0")
-    return paymath.money(amount)
+    return rules.money(amount)
 
 
 def import_ref(*, period: str, entry_type: str, amount: Decimal, reason: str) -> str:
@@ -222,7 +222,7 @@ class LedgerEntrySheet(SheetType):
                 r.status = UNCHANGED
                 continue
             r.status = NEW
-            r.changes = [f"{v['period']} {EntryType(v['entry_type']).label} {paymath.fmt_yuan(v['amount'])}：{v['reason']}"]
+            r.changes = [f"{v['period']} {EntryType(v['entry_type']).label} {rules.fmt_yuan(v['amount'])}：{v['reason']}"]
             r.plan = {k: v[k] for k in ("person_id", "period", "entry_type", "amount", "reason", "source_ref")}
 
     def apply(self, rows: list[RowResult], ctx: dict, *, batch) -> dict:

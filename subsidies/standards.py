@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import paymath
-from .paymath import Calc, money
+from . import rules as payrules
+from .rules import Calc, money
 
 CLASS_LABELS = {"principal": "主职", "deputy": "副职", "general": "一般干部"}
 # The annual review's composite score (assessments: weighted parts, each on 100 points) is on a
@@ -33,14 +33,14 @@ def tier_for(rules: dict, category: str | None) -> dict:
 
 def secretary_standard(rules: dict, category: str | None = None) -> Calc:
     tier = tier_for(rules, category)
-    return paymath.secretary_standard(tier_amount=tier["secretary_amount"], uplift=rules["standards"].get("uplift") or 0)
+    return payrules.secretary_standard(tier_amount=tier["secretary_amount"], uplift=rules["standards"].get("uplift") or 0)
 
 
 def class_percent(rules: dict, post_class: str) -> Decimal:
     """The default ratio of a post class to the secretary: 主职 100 %, 副职/一般干部 as configured."""
     s = rules["standards"]
     percents = {"principal": 100, "deputy": s["deputy_percent"], "general": s["general_percent"]}
-    return paymath.dec(percents.get(post_class, 0))
+    return payrules.dec(percents.get(post_class, 0))
 
 
 def post_ratio(rules: dict, post: dict) -> tuple[Decimal, str]:
@@ -49,21 +49,21 @@ def post_ratio(rules: dict, post: dict) -> tuple[Decimal, str]:
     else the post's class (主职 / 副职 / 一般干部)."""
     for row in rules.get("post_ratios") or []:
         if row.get("code") == post.get("code") and row.get("percent") not in (None, ""):
-            return paymath.dec(row["percent"]), "按职务系数"
+            return payrules.dec(row["percent"]), "按职务系数"
     post_class = post.get("post_class", "")
     return class_percent(rules, post_class), f"按{CLASS_LABELS.get(post_class, '未分类职务')}比例"
 
 
 def post_standard(rules: dict, post: dict, category: str | None = None) -> Calc:
     sec = secretary_standard(rules, category)
-    calc = paymath.post_standard(secretary=sec.amount, percent=post_ratio(rules, post)[0])
+    calc = payrules.post_standard(secretary=sec.amount, percent=post_ratio(rules, post)[0])
     return Calc(calc.amount, calc.explanation, calc.rule, {**calc.inputs, "post": post["code"], "tier": category or ""})
 
 
 @dataclass(frozen=True)
 class PersonStandard:
     annual: Calc
-    split: paymath.Split
+    split: payrules.Split
     posts: list[str]
     warnings: list[str]
     explanation: str = ""
@@ -79,13 +79,13 @@ def person_standard(rules: dict, posts: Sequence[dict], held: Sequence[tuple[str
     calcs = [(p, post_standard(rules, p, cat), cat) for p, cat in pairs]
     standards = [(p["name"], c.amount) for p, c, _ in calcs]
     s = rules["standards"]
-    annual = paymath.combine_posts(
+    annual = payrules.combine_posts(
         standards=standards, mode=s.get("cross_post_mode", "highest"), multiple_percent=s.get("cross_post_multiple_percent", 100)
     )
-    split = paymath.split_pay(annual=annual.amount, base_percent=s["base_percent"])
+    split = payrules.split_pay(annual=annual.amount, base_percent=s["base_percent"])
     warnings = []
     if any(p.get("post_class") == "principal" for p, _ in pairs):
-        w = paymath.floor_warning(
+        w = payrules.floor_warning(
             standard=annual.amount,
             rural_income=s.get("rural_income_per_head") or 0,
             multiple=s.get("floor_multiple") or 0,
@@ -146,14 +146,14 @@ def points_scale_problem(rules: dict) -> str:
     refused (pay runs fail with this message, the standards page shows it in red)."""
     perf = rules["performance"]
     try:
-        full = paymath.dec(perf.get("full_score"))
+        full = payrules.dec(perf.get("full_score"))
     except (ArithmeticError, ValueError, TypeError):
         return "绩效报酬“全额分数线”未填写或格式不正确。"
     if full > REVIEW_SCORE_SCALE:
         return (
-            f"绩效报酬“全额分数线”为 {paymath.fmt_num(full)} 分，超出考核综合得分的满分 "
-            f"{paymath.fmt_num(REVIEW_SCORE_SCALE)} 分（百分制）：按分数扣减时每人将被多扣约 "
-            f"{paymath.fmt_num(full - REVIEW_SCORE_SCALE)} 分。请在政策配置中按百分制填写（如千分制 900 分折合 90 分）。"
+            f"绩效报酬“全额分数线”为 {payrules.fmt_num(full)} 分，超出考核综合得分的满分 "
+            f"{payrules.fmt_num(REVIEW_SCORE_SCALE)} 分（百分制）：按分数扣减时每人将被多扣约 "
+            f"{payrules.fmt_num(full - REVIEW_SCORE_SCALE)} 分。请在政策配置中按百分制填写（如千分制 900 分折合 90 分）。"
         )
     return ""
 
@@ -174,7 +174,7 @@ def performance(rules: dict, *, pool: Decimal, grade: str, grade_label: str, sco
             raise ValueError(problem)
         if score is None:
             return None
-        return paymath.performance_by_points(pool=pool, score=score, full_score=perf["full_score"], per_point=perf["per_point"])
+        return payrules.performance_by_points(pool=pool, score=score, full_score=perf["full_score"], per_point=perf["per_point"])
     found = grade_percent(rules, grade, grade_label)
     if found is None:
         return None
@@ -184,7 +184,7 @@ def performance(rules: dict, *, pool: Decimal, grade: str, grade_label: str, sco
         row = next((c for c in rules.get("categories", []) if c["code"] == category), None)
         if row is not None:
             cat_label, cat_pct = row["name"], int(row["percent"])
-    return paymath.performance_by_grade(
+    return payrules.performance_by_grade(
         pool=pool, grade_label=label, grade_percent=pct, category_label=cat_label, category_percent=cat_pct
     )
 
@@ -192,14 +192,14 @@ def performance(rules: dict, *, pool: Decimal, grade: str, grade_label: str, sco
 def secretary_base_annual(rules: dict) -> Decimal:
     """Current secretary base pay at the default tier (living-subsidy model 4)."""
     sec = secretary_standard(rules)
-    return paymath.split_pay(annual=sec.amount, base_percent=rules["standards"]["base_percent"]).base_annual
+    return payrules.split_pay(annual=sec.amount, base_percent=rules["standards"]["base_percent"]).base_annual
 
 
 def living_amount(
     rules: dict,
     *,
-    stints: Sequence[paymath.Stint],
-    service: paymath.Service,
+    stints: Sequence[payrules.Stint],
+    service: payrules.Service,
     on,
     top_post: str,
     extra: bool = False,
@@ -208,21 +208,21 @@ def living_amount(
     living = rules["living"]
     model = living["model"]
     if model == "bands":
-        return paymath.living_by_bands(
+        return payrules.living_by_bands(
             years=service.cumulative_years,
             bands=rules.get("living_bands", []),
             extra=money(living.get("extra_amount") or 0) if extra else None,
         )
     if model == "per_three_years":
-        return paymath.living_per_three_years(years=service.cumulative_years, monthly_per_step=living["monthly_per_three_years"])
+        return payrules.living_per_three_years(years=service.cumulative_years, monthly_per_step=living["monthly_per_three_years"])
     if model == "per_term":
         rates = {r["code"]: (int(r["rank"]), money(r["monthly"]), r["name"]) for r in rules.get("living_term_rates", [])}
-        return paymath.living_per_term(stints=stints, rates=rates, on=on, term_years=int(living.get("term_years") or 3))
+        return payrules.living_per_term(stints=stints, rates=rates, on=on, term_years=int(living.get("term_years") or 3))
     if model == "percent_of_secretary":
         pp, label = 100, ""
         if top_post != "secretary":
             pp, label = int(living.get("chair_percent") or 100), "非书记主职"
-        return paymath.living_percent_of_secretary(
+        return payrules.living_percent_of_secretary(
             continuous_years=service.continuous_years,
             cumulative_years=service.cumulative_years,
             steps=rules.get("living_percent_steps", []),

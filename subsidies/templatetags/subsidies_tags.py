@@ -3,7 +3,7 @@
 from django import template
 
 from subsidies.choices import RunStatus
-from subsidies.paymath import fmt_yuan
+from subsidies.rules import fmt_yuan
 
 register = template.Library()
 

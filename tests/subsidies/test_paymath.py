@@ -5,8 +5,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from subsidies import paymath
-from subsidies.paymath import Stint
+from subsidies import rules
+from subsidies.rules import Stint
 
 
 @pytest.mark.parametrize(
@@ -17,19 +17,19 @@ from subsidies.paymath import Stint
     ],
 )
 def test_jishou_2024_tiers_uplift_and_ratios(tier, uplift, secretary, deputy, general):
-    sec = paymath.secretary_standard(tier_amount=D(tier), uplift=D(uplift))
+    sec = rules.secretary_standard(tier_amount=D(tier), uplift=D(uplift))
     assert sec.amount == secretary
-    assert paymath.post_standard(secretary=sec.amount, percent=80).amount == deputy
-    assert paymath.post_standard(secretary=sec.amount, percent=70).amount == general
+    assert rules.post_standard(secretary=sec.amount, percent=80).amount == deputy
+    assert rules.post_standard(secretary=sec.amount, percent=70).amount == general
 
 
 def test_secretary_standard_explains_itself():
-    assert paymath.secretary_standard(tier_amount=D("42000"), uplift=D("3000")).explanation == "¥45,000 = ¥42,000 + ¥3,000"
-    assert paymath.post_standard(secretary=D("45000"), percent=80).explanation == "¥36,000 = ¥45,000 × 80%"
+    assert rules.secretary_standard(tier_amount=D("42000"), uplift=D("3000")).explanation == "¥45,000 = ¥42,000 + ¥3,000"
+    assert rules.post_standard(secretary=D("45000"), percent=80).explanation == "¥36,000 = ¥45,000 × 80%"
 
 
 def test_sixty_forty_split_of_45000():
-    s = paymath.split_pay(annual=D("45000"), base_percent=60)
+    s = rules.split_pay(annual=D("45000"), base_percent=60)
     assert (s.base_annual, s.monthly, s.performance_pool) == (D("27000.00"), D("2250.00"), D("18000.00"))
     assert "每月 ¥2,250" in s.explanation
 
@@ -45,7 +45,7 @@ def test_sixty_forty_split_of_45000():
     ],
 )
 def test_points_deduction_maotian(pool, score, expected, text):
-    calc = paymath.performance_by_points(pool=D(pool), score=D(score), full_score=900, per_point=5)
+    calc = rules.performance_by_points(pool=D(pool), score=D(score), full_score=900, per_point=5)
     assert calc.amount == expected
     assert calc.explanation == text
 
@@ -61,7 +61,7 @@ def test_points_deduction_maotian(pool, score, expected, text):
     ],
 )
 def test_performance_by_grade_and_category(percent, category, expected):
-    calc = paymath.performance_by_grade(
+    calc = rules.performance_by_grade(
         pool=D("18000"), grade_label="称职", grade_percent=percent, category_label="二类村", category_percent=category
     )
     assert calc.amount == expected
@@ -69,14 +69,14 @@ def test_performance_by_grade_and_category(percent, category, expected):
 
 def test_rounding_is_half_up_to_the_fen():
     # 45,000.05 × 50 % = 22,500.025 → 22,500.03 (banker's rounding would give .02)
-    assert paymath.post_standard(secretary=D("45000.05"), percent=50).amount == D("22500.03")
-    assert paymath.money("0.005") == D("0.01")
-    assert paymath.money("-0.005") == D("-0.01")
+    assert rules.post_standard(secretary=D("45000.05"), percent=50).amount == D("22500.03")
+    assert rules.money("0.005") == D("0.01")
+    assert rules.money("-0.005") == D("-0.01")
 
 
 def test_money_refuses_float():
     with pytest.raises(TypeError):
-        paymath.money(0.1)
+        rules.money(0.1)
 
 
 @pytest.mark.parametrize(
@@ -88,14 +88,14 @@ def test_money_refuses_float():
     ],
 )
 def test_twelve_months_add_up_to_the_yearly_base(base_annual, monthly, december):
-    months = [paymath.monthly_base(base_annual=D(base_annual), month=m).amount for m in range(1, 13)]
+    months = [rules.monthly_base(base_annual=D(base_annual), month=m).amount for m in range(1, 13)]
     assert months[0] == monthly
     assert months[11] == december
-    assert sum(months) == paymath.money(base_annual)
+    assert sum(months) == rules.money(base_annual)
 
 
 def test_december_remainder_is_explained():
-    calc = paymath.monthly_base(base_annual=D("10000"), month=12)
+    calc = rules.monthly_base(base_annual=D("10000"), month=12)
     assert calc.explanation == "¥833.37 = ¥10,000 − 11 × ¥833.33（12月补足尾差）"
 
 
@@ -108,7 +108,7 @@ def test_december_remainder_is_explained():
     ],
 )
 def test_one_shoulder_and_cross_posts(mode, multiple, expected, rule):
-    calc = paymath.combine_posts(
+    calc = rules.combine_posts(
         standards=[("村委会副主任", D("36000")), ("村党组织书记", D("45000"))], mode=mode, multiple_percent=multiple
     )
     assert calc.amount == expected
@@ -116,18 +116,18 @@ def test_one_shoulder_and_cross_posts(mode, multiple, expected, rule):
 
 
 def test_floor_warning_when_below_multiple_of_rural_income():
-    assert paymath.floor_warning(standard=D("45000"), rural_income=D("19000"), multiple="2", minimum=D("40000")) is None
-    text = paymath.floor_warning(standard=D("45000"), rural_income=D("19000"), multiple="2.5", minimum=D("40000"))
+    assert rules.floor_warning(standard=D("45000"), rural_income=D("19000"), multiple="2", minimum=D("40000")) is None
+    text = rules.floor_warning(standard=D("45000"), rural_income=D("19000"), multiple="2.5", minimum=D("40000"))
     assert text.startswith("¥45,000 低于保底标准 ¥47,500")
-    assert paymath.floor_warning(standard=D("36000"), rural_income=D("15000"), multiple="2", minimum=D("40000")).startswith(
+    assert rules.floor_warning(standard=D("36000"), rural_income=D("15000"), multiple="2", minimum=D("40000")).startswith(
         "¥36,000 低于保底标准 ¥40,000"
     )
 
 
 def test_pension_subsidy_only_when_insured_and_paying_at_standard():
-    assert paymath.pension_subsidy(amount=D("2000"), insured=True, paying_at_standard=True).amount == D("2000.00")
-    assert paymath.pension_subsidy(amount=D("2000"), insured=True, paying_at_standard=False) is None
-    assert paymath.pension_subsidy(amount=D("2000"), insured=False, paying_at_standard=True) is None
+    assert rules.pension_subsidy(amount=D("2000"), insured=True, paying_at_standard=True).amount == D("2000.00")
+    assert rules.pension_subsidy(amount=D("2000"), insured=True, paying_at_standard=False) is None
+    assert rules.pension_subsidy(amount=D("2000"), insured=False, paying_at_standard=True) is None
 
 
 # --- service years --------------------------------------------------------------------------
@@ -145,7 +145,7 @@ ON = datetime.date(2025, 12, 31)
     ],
 )
 def test_full_months(start, end, months):
-    assert paymath.full_months(datetime.date(*start), datetime.date(*end)) == months
+    assert rules.full_months(datetime.date(*start), datetime.date(*end)) == months
 
 
 def test_overlapping_posts_are_counted_once():
@@ -153,7 +153,7 @@ def test_overlapping_posts_are_counted_once():
         Stint("secretary", datetime.date(2005, 1, 1), datetime.date(2014, 1, 1)),
         Stint("chair", datetime.date(2008, 1, 1), datetime.date(2014, 1, 1)),  # 一肩挑, inside the first
     ]
-    assert paymath.service_years(stints, on=ON) == paymath.Service(cumulative_months=108, continuous_months=108)
+    assert rules.service_years(stints, on=ON) == rules.Service(cumulative_months=108, continuous_months=108)
 
 
 def test_gaps_split_continuous_service_but_add_to_cumulative():
@@ -162,7 +162,7 @@ def test_gaps_split_continuous_service_but_add_to_cumulative():
         Stint("secretary", datetime.date(2008, 1, 1), datetime.date(2012, 1, 1)),
         Stint("secretary", datetime.date(2012, 1, 2), datetime.date(2015, 1, 1)),  # back-to-back: continuous
     ]
-    service = paymath.service_years(stints, on=ON)
+    service = rules.service_years(stints, on=ON)
     assert (service.cumulative_years, service.continuous_years) == (12, 7)
 
 
@@ -177,22 +177,22 @@ def _ineligible(**overrides):
         "normal_departure": True,
         "still_serving": False,
         "held_eligible_post": True,
-        "service": paymath.Service(cumulative_months=9 * 12, continuous_months=5 * 12),
+        "service": rules.Service(cumulative_months=9 * 12, continuous_months=5 * 12),
         "min_continuous_years": 6,
         "min_cumulative_years": 9,
         "age_male": 60,
         "age_female": 55,
     }
     args.update(overrides)
-    return paymath.living_ineligibility(**args)
+    return rules.living_ineligibility(**args)
 
 
 @pytest.mark.parametrize(
     ("overrides", "reason"),
     [
         ({}, None),
-        ({"service": paymath.Service(cumulative_months=6 * 12, continuous_months=6 * 12)}, None),
-        ({"service": paymath.Service(cumulative_months=8 * 12 + 11, continuous_months=5 * 12)}, "任职年限不足"),
+        ({"service": rules.Service(cumulative_months=6 * 12, continuous_months=6 * 12)}, None),
+        ({"service": rules.Service(cumulative_months=8 * 12 + 11, continuous_months=5 * 12)}, "任职年限不足"),
         ({"normal_departure": False}, "非正常离任"),
         ({"still_serving": True}, "仍在任"),
         ({"birth_date": datetime.date(1966, 1, 1)}, "未到年龄：59 岁（男性须满 60 岁）"),
@@ -209,9 +209,9 @@ def test_living_eligibility(overrides, reason):
 
 
 def test_termination_takes_effect_from_the_following_year():
-    assert paymath.payable_in_year(year=2025, stop_date=datetime.date(2025, 3, 1)) is True
-    assert paymath.payable_in_year(year=2026, stop_date=datetime.date(2025, 3, 1)) is False
-    assert paymath.payable_in_year(year=2026, stop_date=None) is True
+    assert rules.payable_in_year(year=2025, stop_date=datetime.date(2025, 3, 1)) is True
+    assert rules.payable_in_year(year=2026, stop_date=datetime.date(2025, 3, 1)) is False
+    assert rules.payable_in_year(year=2026, stop_date=None) is True
 
 
 ANLONG = [
@@ -243,24 +243,24 @@ ANLONG = [
     ],
 )
 def test_model_1_bands_by_cumulative_years(years, amount):
-    calc = paymath.living_by_bands(years=years, bands=ANLONG)
+    calc = rules.living_by_bands(years=years, bands=ANLONG)
     assert (calc.amount if calc else None) == amount
 
 
 def test_model_1_extra_for_widowed_or_childless():
-    calc = paymath.living_by_bands(years=16, bands=ANLONG, extra=D("50"))
+    calc = rules.living_by_bands(years=16, bands=ANLONG, extra=D("50"))
     assert calc.amount == D("850.00")
     assert calc.explanation == "¥850 = ¥800（累计任职 16 年，15–19年档） + ¥50（孤寡/无子女）"
 
 
 @pytest.mark.parametrize(("years", "monthly"), [(2, None), (3, 30), (5, 30), (6, 60), (36, 360)])
 def test_model_2_thirty_yuan_a_month_per_three_years(years, monthly):
-    calc = paymath.living_per_three_years(years=years, monthly_per_step=D("30"))
+    calc = rules.living_per_three_years(years=years, monthly_per_step=D("30"))
     assert (calc.amount if calc else None) == (None if monthly is None else D(monthly * 12).quantize(D("0.01")))
 
 
 def test_model_2_explanation():
-    assert paymath.living_per_three_years(years=36, monthly_per_step=D("30")).explanation.startswith(
+    assert rules.living_per_three_years(years=36, monthly_per_step=D("30")).explanation.startswith(
         "¥4,320 = 12 个满3年 × ¥30 × 12 个月"
     )
 
@@ -273,9 +273,9 @@ def test_model_3_per_term_highest_post_wins_and_overlaps_count_once():
         Stint("clerk", datetime.date(2000, 1, 1), datetime.date(2006, 12, 31)),  # 7 years clerk …
         Stint("secretary", datetime.date(2003, 1, 1), datetime.date(2009, 12, 31)),  # … overlapping 4 as secretary
     ]
-    months = paymath.months_by_highest_post(stints, ranks={k: v[0] for k, v in RATES.items()}, on=ON)
+    months = rules.months_by_highest_post(stints, ranks={k: v[0] for k, v in RATES.items()}, on=ON)
     assert months == {"clerk": 36, "secretary": 84}
-    calc = paymath.living_per_term(stints=stints, rates=RATES, on=ON, term_years=3)
+    calc = rules.living_per_term(stints=stints, rates=RATES, on=ON, term_years=3)
     # secretary 84 months = 2 full terms × ¥60, clerk 36 months = 1 term × ¥40 → ¥160/month
     assert calc.amount == D("1920.00")
     assert calc.explanation == "¥1,920 = (2 届 × ¥60（书记） + 1 届 × ¥40（文书）) × 12 个月"
@@ -283,7 +283,7 @@ def test_model_3_per_term_highest_post_wins_and_overlaps_count_once():
 
 def test_model_3_a_term_counts_only_after_three_full_years():
     stints = [Stint("chair", datetime.date(2010, 1, 1), datetime.date(2012, 12, 30))]
-    assert paymath.living_per_term(stints=stints, rates=RATES, on=ON, term_years=3) is None
+    assert rules.living_per_term(stints=stints, rates=RATES, on=ON, term_years=3) is None
 
 
 STEPS = [
@@ -305,14 +305,14 @@ STEPS = [
     ],
 )
 def test_model_4_percent_of_secretary_base(continuous, cumulative, expected):
-    calc = paymath.living_percent_of_secretary(
+    calc = rules.living_percent_of_secretary(
         continuous_years=continuous, cumulative_years=cumulative, steps=STEPS, secretary_base=D("27000")
     )
     assert (calc.amount if calc else None) == expected
 
 
 def test_model_4_chairs_get_eighty_percent_of_the_secretary_figure():
-    calc = paymath.living_percent_of_secretary(
+    calc = rules.living_percent_of_secretary(
         continuous_years=6, cumulative_years=6, steps=STEPS, secretary_base=D("27000"), post_percent=80, post_label="主任"
     )
     assert calc.amount == D("2160.00")
@@ -323,4 +323,4 @@ def test_model_4_chairs_get_eighty_percent_of_the_secretary_figure():
     ("value", "text"), [(D("4860"), "¥4,860"), (D("2250.5"), "¥2,250.50"), (D("-100"), "−¥100"), (D("0"), "¥0")]
 )
 def test_fmt_yuan(value, text):
-    assert paymath.fmt_yuan(value) == text
+    assert rules.fmt_yuan(value) == text

@@ -12,6 +12,7 @@ from core.imports.workbooks import write_xlsx
 from subsidies import services
 from subsidies.choices import RunStatus
 from subsidies.models import LedgerEntry, PayRun
+from subsidies.services import progress as run_progress
 
 from ..factories import VillageFactory
 from .factories import LedgerEntryFactory, PayAccountFactory, PayPeriodFactory, cadre
@@ -364,15 +365,15 @@ def test_run_progress_partial_polls_while_running_and_stops_when_done(client, cl
 def test_compute_reports_progress_while_computing_not_only_while_writing(clerk_a, village_a, monkeypatch):
     for _ in range(5):
         cadre(VillageFactory(township=village_a.township))
-    monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(run_progress, "PROGRESS_EVERY", 2)
     seen = []
-    real = services._report_progress
+    real = run_progress._report_progress
 
     def spy(run_id, *, step, done, total):
         seen.append((step, done, total, PayRun.objects.get(pk=run_id).status))
         real(run_id, step=step, done=done, total=total)
 
-    monkeypatch.setattr(services, "_report_progress", spy)
+    monkeypatch.setattr(run_progress, "_report_progress", spy)
     run = services.payrun_create(by=clerk_a, kind="base_monthly", period_code="2025-03")
     run = services.payrun_compute(run=run, by=clerk_a)
     computing = [(s, d, t) for s, d, t, status in seen if status == RunStatus.COMPUTING]
