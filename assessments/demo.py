@@ -132,6 +132,6 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
                 override_reason="乡镇党委研究决定（名额并列或重新测评后）",
                 status=ResultStatus.GRADED,
             )
-            services._lock_results(year=year, by=None)
+            services.campaigns._lock_results(year=year, by=None)
             ReviewCampaign.objects.filter(pk=campaign.pk).update(phase=Phase.ARCHIVE)
         stdout.write(f"    {year}年度双述双评：{len(reviews)}名书记")

@@ -1,6 +1,6 @@
 """The annual review (双述双评) of village secretaries: campaign, review, ballots, result, proposals.
 
-Rules that span rows live in services.py; scoring rules are pure functions in scoring.py driven
+Rules that span rows live in services/; scoring rules are pure functions in rules.py driven
 by the yearly policy. Every model has a QuerySet that narrows itself to one township, which is
 what ``core.scope.scoped`` uses.
 """

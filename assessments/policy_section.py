@@ -1,7 +1,7 @@
 """The assessments section of the yearly policy profile (key "assessments").
 
 Defaults with their sources: fixtures/policy/assessments.json. County staff edit them in the
-browser at /policy/<year>/assessments/edit/. Read them as :class:`assessments.scoring.Rules`
+browser at /policy/<year>/assessments/edit/. Read them as :class:`assessments.rules.Rules`
 through :func:`rules_for_year`.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from core.policy import Column, Group, Section, Table, policy_for_year, register_section
 
 from . import choices
-from .scoring import Rules, rules_from_policy
+from .rules import Rules, rules_from_policy
 
 KEY = "assessments"
 

@@ -9,7 +9,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from cadres.models import Person, Township, Village
 from core.scope import get_scoped_or_404, scoped
 
-from .choices import ProposalStatus, RaterGroup, ResultStatus, ReviewEntryStatus
+from .choices import ProposalStatus, RaterGroup, ResultStatus
+from .filters import ProposalFilter, ResultFilter, ReviewFilter
 from .models import (
     AnnualReview,
     BallotTally,
@@ -22,6 +23,21 @@ from .models import (
 )
 
 
+def _filtered(filterset_class, qs, filters):
+    """``qs`` narrowed by the app's FilterSet (the API's, where an invalid parameter is a 400).
+    The pages and their exports ignore an invalid parameter and filter by the valid ones (the page
+    names it in a warning above the list)."""
+    if not filters:
+        return qs
+    fs = filterset_class(filters, queryset=qs)
+    if not fs.is_valid():
+        valid = filters.copy()
+        for name in fs.errors:
+            valid.pop(name, None)
+        fs = filterset_class(valid, queryset=qs)
+    return fs.qs
+
+
 def campaign_list(*, user) -> QuerySet[ReviewCampaign]:
     # Campaigns are county-wide; the review count is the user's scope only (a clerk: own township).
     in_scope = Q(reviews__in=scoped(user, AnnualReview).values("pk"))
@@ -32,31 +48,17 @@ def campaign_get(*, user, year: int) -> ReviewCampaign:
     return get_scoped_or_404(user, ReviewCampaign, year=year)
 
 
-def review_list(*, user, year: int | None = None, filters: dict | None = None) -> QuerySet[AnnualReview]:
+def review_list(*, user, year: int | None = None, filters=None) -> QuerySet[AnnualReview]:
+    """``filters``: the query parameters of ReviewFilter (township, status, q; year from the path)."""
     qs = scoped(user, AnnualReview).with_related()
     if year is not None:
         qs = qs.filter(year=year)
-    filters = filters or {}
-    if filters.get("township"):
-        qs = qs.filter(township_id=filters["township"])
-    if filters.get("q"):
-        qs = qs.filter(Q(person__name__contains=filters["q"]) | Q(village__name__contains=filters["q"]))
     qs = qs.annotate(
         has_township_ballot=Exists(BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.TOWNSHIP)),
         has_members_ballot=Exists(BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.MEMBERS)),
         file_count=Count("files", distinct=True),
     )
-    # "Entered" as on the dashboard and the campaign's progress table: both ballot tallies and
-    # the daily score are in.
-    entered = Q(has_township_ballot=True, has_members_ballot=True, daily_score__isnull=False)
-    status = filters.get("status")
-    if status == ReviewEntryStatus.MISSING:
-        qs = qs.exclude(entered)
-    elif status == ReviewEntryStatus.ENTERED:
-        qs = qs.filter(entered)
-    elif status == ReviewEntryStatus.GRADED:
-        qs = qs.filter(result__status=ResultStatus.GRADED)
-    return qs.order_by("township__sort_order", "village__code", "id")
+    return _filtered(ReviewFilter, qs, filters).order_by("township__sort_order", "village__code", "id")
 
 
 def review_get(*, user, pk: int) -> AnnualReview:
@@ -81,18 +83,11 @@ def review_file_get(*, user, pk: int) -> ReviewFile:
     return get_scoped_or_404(user, ReviewFile.objects.select_related("review"), pk=pk)
 
 
-def result_list(*, user, year: int, filters: dict | None = None) -> QuerySet[ReviewResult]:
+def result_list(*, user, year: int, filters=None) -> QuerySet[ReviewResult]:
+    """``filters``: the query parameters of ResultFilter (township, grade, status, category or
+    village_category; year from the path)."""
     qs = scoped(user, ReviewResult).for_year(year).with_related()
-    filters = filters or {}
-    if filters.get("township"):
-        qs = qs.filter(township_id=filters["township"])
-    if filters.get("grade"):
-        qs = qs.filter(grade=filters["grade"])
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("category"):
-        qs = qs.filter(village_category=filters["category"])
-    return qs.order_by("township__sort_order", "rank", "village__code", "id")
+    return _filtered(ResultFilter, qs, filters).order_by("township__sort_order", "rank", "village__code", "id")
 
 
 def result_get(*, user, pk: int) -> ReviewResult:
@@ -150,16 +145,10 @@ def rollup_run_get(*, user, pk: int) -> RollupRun:
     return get_scoped_or_404(user, RollupRun.objects.select_related("township"), pk=pk)
 
 
-def proposal_list(*, user, filters: dict | None = None) -> QuerySet[ConsequenceProposal]:
+def proposal_list(*, user, filters=None) -> QuerySet[ConsequenceProposal]:
+    """``filters``: the query parameters of ProposalFilter (year, status, kind)."""
     qs = scoped(user, ConsequenceProposal).with_related()
-    filters = filters or {}
-    if filters.get("year"):
-        qs = qs.filter(year=filters["year"])
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("kind"):
-        qs = qs.filter(kind=filters["kind"])
-    return qs.order_by("-year", "status", "id")
+    return _filtered(ProposalFilter, qs, filters).order_by("-year", "status", "id")
 
 
 def proposal_get(*, user, pk: int) -> ConsequenceProposal:
@@ -198,9 +187,7 @@ def results_matrix(*, user, by: str, filters: dict | None = None, years: int = 5
     """Rows (people or villages) × the last ``years`` years of results, from one query for the
     results and one for the rows. ``by``: "person" | "village"."""
     filters = filters or {}
-    results = scoped(user, ReviewResult)
-    if filters.get("township"):
-        results = results.filter(township_id=filters["township"])
+    results = _filtered(ResultFilter, scoped(user, ReviewResult), {"township": filters.get("township") or ""})
     all_years = _years(results)[-years:]
     results = results.filter(year__in=all_years)
     key = "person_id" if by == "person" else "village_id"

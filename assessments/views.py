@@ -21,6 +21,7 @@ from core.views import ObjectFormView, PageView
 
 from . import deadlines, forms, selectors, services
 from .choices import PHASE_ORDER, ItemKind, ProposalKind, ProposalStatus, RaterGroup, ResultStatus, ReviewEntryStatus
+from .filters import ProposalFilter, ResultFilter, ReviewFilter
 from .models import AnnualReview
 from .policy_section import section_for_year
 
@@ -31,11 +32,23 @@ def _page(request, qs):
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+def _query(request, filterset_class, *, path_year: bool = False, only: tuple[str, ...] = ()):
+    """The page's query parameters, checked by the app's FilterSet (the one the API and the export
+    use): (what to hand the selector, the bound filter form). An invalid parameter is ignored, as
+    the pages always did, and named with its Chinese error above the list. On a page of one year
+    the year is the path's: ``?year=`` is not a filter there; ``only``: the parameters a page
+    filters by, when not all of them."""
+    data = {name: request.GET.get(name, "") for name in only} if only else request.GET.copy()
+    if path_year:
+        data.pop("year", None)
+    form = filterset_class(data, queryset=filterset_class._meta.model.objects.none()).form
+    form.is_valid()
+    return data, form
+
+
+def _cleaned(form, *names) -> dict:
+    """The valid values of the filter form ("" when absent or invalid), for the page's own controls."""
+    return {name: form.cleaned_data.get(name) or "" for name in names}
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -233,13 +246,9 @@ class ReviewListView(PageView):
 
     def get(self, request, year, export=False):
         campaign = selectors.campaign_get(user=request.user, year=year)
-        status = request.GET.get("status", "")
-        filters = {
-            "township": _int(request.GET.get("township")),
-            "q": request.GET.get("q", "").strip(),
-            "status": status if status in ReviewEntryStatus.values else "",
-        }
-        qs = selectors.review_list(user=request.user, year=year, filters=filters)
+        query, filter_form = _query(request, ReviewFilter, path_year=True)
+        filters = _cleaned(filter_form, "township", "q", "status")
+        qs = selectors.review_list(user=request.user, year=year, filters=query)
         if export:
             return export_queryset(
                 user=request.user,
@@ -257,6 +266,7 @@ class ReviewListView(PageView):
                 "rows": page.object_list,
                 "townships": scoped(request.user, Township),
                 "filters": filters,
+                "filter_form": filter_form,
                 "statuses": ReviewEntryStatus.choices,
                 "title": f"{year}年度考核录入",
             }
@@ -421,9 +431,10 @@ class ResultListView(PageView):
 
     def get(self, request, year, export=False):
         campaign = selectors.campaign_get(user=request.user, year=year)
-        filters = {k: request.GET.get(k, "") for k in ("grade", "status", "category")}
-        filters["township"] = _int(request.GET.get("township"))
-        qs = selectors.result_list(user=request.user, year=year, filters=filters)
+        query, filter_form = _query(request, ResultFilter, path_year=True)
+        filters = _cleaned(filter_form, "township", "grade", "status", "category", "village_category")
+        filters["category"] = filters.pop("category") or filters.pop("village_category")
+        qs = selectors.result_list(user=request.user, year=year, filters=query)
         township = get_scoped_or_404(request.user, Township, pk=filters["township"]) if filters["township"] else None
         if export:
             scope = township.name if township else "全县"
@@ -445,6 +456,7 @@ class ResultListView(PageView):
                 "townships": scoped(request.user, Township),
                 "township": township,
                 "filters": filters,
+                "filter_form": filter_form,
                 "grades": section.get("grades", []),
                 "categories": section.get("categories", []),
                 "statuses": ResultStatus.choices,
@@ -514,8 +526,10 @@ class MatrixView(PageView):
     def get(self, request, by):
         if by not in ("person", "village"):
             raise Http404
-        filters = {"township": _int(request.GET.get("township"))}
-        data = selectors.results_matrix(user=request.user, by=by, filters=filters)
+        # Only the township narrows the matrix (checked as ResultFilter's ?township=).
+        query, filter_form = _query(request, ResultFilter, only=("township",))
+        filters = _cleaned(filter_form, "township")
+        data = selectors.results_matrix(user=request.user, by=by, filters=query)
         page = Paginator(data["rows"], PAGE_SIZE).get_page(request.GET.get("page"))
         return self.render(
             {
@@ -525,6 +539,7 @@ class MatrixView(PageView):
                 "rows": page.object_list,
                 "townships": scoped(request.user, Township),
                 "filters": filters,
+                "filter_form": filter_form,
                 "title": "历年考核结果（" + ("按人员" if by == "person" else "按村") + "）",
             }
         )
@@ -569,12 +584,9 @@ class ProposalListView(PageView):
     title = "考核后续处理"
 
     def get(self, request, export=False):
-        filters = {
-            "year": _int(request.GET.get("year")),
-            "status": request.GET.get("status", ""),
-            "kind": request.GET.get("kind", ""),
-        }
-        qs = selectors.proposal_list(user=request.user, filters=filters)
+        query, filter_form = _query(request, ProposalFilter)
+        filters = _cleaned(filter_form, "year", "status", "kind")
+        qs = selectors.proposal_list(user=request.user, filters=query)
         if export:
             return export_queryset(
                 user=request.user, queryset=qs, columns=PROPOSAL_EXPORT, what="考核后续处理", filters=request.GET.dict()
@@ -585,6 +597,7 @@ class ProposalListView(PageView):
                 "page_obj": page,
                 "rows": page.object_list,
                 "filters": filters,
+                "filter_form": filter_form,
                 "statuses": ProposalStatus.choices,
                 "kinds": ProposalKind.choices,
             }

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assessments import scoring
-from assessments.scoring import ReviewInput, Tally, rules_from_policy
+from assessments import rules
+from assessments.rules import ReviewInput, Tally, rules_from_policy
 
 DEFAULTS = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "policy" / "assessments.json").read_text("utf-8"))
 RULES = rules_from_policy(DEFAULTS)
@@ -41,34 +41,34 @@ def members(competent, basic, incompetent, *, entitled=60, attended=None, group=
     ],
 )
 def test_vote_share_rules_fire_exactly_at_their_thresholds(counts, grade, text):
-    got, why = scoring.vote_grade([members(*counts)], RULES)
+    got, why = rules.vote_grade([members(*counts)], RULES)
     assert got == grade
     assert text in why
 
 
 def test_incompetent_rule_is_checked_before_the_excellent_rule():
-    rules = rules_from_policy({**DEFAULTS, "vote_rules": list(reversed(DEFAULTS["vote_rules"]))})
+    custom = rules_from_policy({**DEFAULTS, "vote_rules": list(reversed(DEFAULTS["vote_rules"]))})
     # 95% 称职 can't coexist with 50% 不称职, so build a case where both would fire with a low bar
     low = {**DEFAULTS["vote_rules"][1], "percent": "10"}
-    rules = rules_from_policy({**DEFAULTS, "vote_rules": [DEFAULTS["vote_rules"][0], low]})
-    assert scoring.vote_grade([members(30, 0, 30)], rules)[0] == "incompetent"
-    rules = rules_from_policy({**DEFAULTS, "vote_rules": [low, DEFAULTS["vote_rules"][0]]})
-    assert scoring.vote_grade([members(30, 0, 30)], rules)[0] == "excellent"
+    custom = rules_from_policy({**DEFAULTS, "vote_rules": [DEFAULTS["vote_rules"][0], low]})
+    assert rules.vote_grade([members(30, 0, 30)], custom)[0] == "incompetent"
+    custom = rules_from_policy({**DEFAULTS, "vote_rules": [low, DEFAULTS["vote_rules"][0]]})
+    assert rules.vote_grade([members(30, 0, 30)], custom)[0] == "excellent"
 
 
 def test_vote_rule_limited_to_one_rater_group_ignores_the_other():
     rule = {**DEFAULTS["vote_rules"][1], "group": "members"}
-    rules = rules_from_policy({**DEFAULTS, "vote_rules": [rule]})
+    custom = rules_from_policy({**DEFAULTS, "vote_rules": [rule]})
     township = members(10, 0, 0, entitled=10, group="township")
-    assert scoring.vote_grade([township, members(50, 10, 0)], rules)[0] is None  # members: 83.3 %
-    assert scoring.vote_grade([township, members(58, 2, 0)], rules)[0] == "excellent"
+    assert rules.vote_grade([township, members(50, 10, 0)], custom)[0] is None  # members: 83.3 %
+    assert rules.vote_grade([township, members(58, 2, 0)], custom)[0] == "excellent"
 
 
 def test_strictly_greater_comparator():
     rule = {**DEFAULTS["vote_rules"][1], "comparator": "gt"}
-    rules = rules_from_policy({**DEFAULTS, "vote_rules": [rule]})
-    assert scoring.vote_grade([members(54, 6, 0)], rules)[0] is None  # 90 % is not > 90 %
-    assert scoring.vote_grade([members(55, 5, 0)], rules)[0] == "excellent"
+    custom = rules_from_policy({**DEFAULTS, "vote_rules": [rule]})
+    assert rules.vote_grade([members(54, 6, 0)], custom)[0] is None  # 90 % is not > 90 %
+    assert rules.vote_grade([members(55, 5, 0)], custom)[0] == "excellent"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,20 +88,20 @@ def test_strictly_greater_comparator():
     ],
 )
 def test_meeting_needs_more_than_two_thirds(attended, entitled, valid):
-    ok, text = scoring.meeting_valid(Tally("members", entitled, attended, {}), RULES)
+    ok, text = rules.meeting_valid(Tally("members", entitled, attended, {}), RULES)
     assert ok is valid
     assert ("会议有效" in text) is valid
 
 
 def test_meeting_rule_can_be_at_least_one_half():
-    rules = rules_from_policy({**DEFAULTS, "meeting": {"quorum_numerator": 1, "quorum_denominator": 2, "quorum_strict": False}})
-    assert scoring.meeting_valid(Tally("members", 30, 15, {}), rules)[0] is True
-    assert scoring.meeting_valid(Tally("members", 30, 14, {}), rules)[0] is False
+    custom = rules_from_policy({**DEFAULTS, "meeting": {"quorum_numerator": 1, "quorum_denominator": 2, "quorum_strict": False}})
+    assert rules.meeting_valid(Tally("members", 30, 15, {}), custom)[0] is True
+    assert rules.meeting_valid(Tally("members", 30, 14, {}), custom)[0] is False
 
 
 def test_invalid_meeting_makes_the_review_invalid_with_the_reason():
-    out = scoring.evaluate(ReviewInput(tallies=[members(20, 4, 1, entitled=40, attended=25)], daily_score=D(80)), RULES)
-    assert out.status == scoring.INVALID
+    out = rules.evaluate(ReviewInput(tallies=[members(20, 4, 1, entitled=40, attended=25)], daily_score=D(80)), RULES)
+    assert out.status == rules.INVALID
     assert out.grade == ""
     assert "实到25/40人（62.5%）未达到> 2/3，测评无效" in out.grade_explanation
 
@@ -123,22 +123,22 @@ def test_invalid_meeting_makes_the_review_invalid_with_the_reason():
 )
 def test_composite_score_is_the_weighted_mean_with_its_explanation(weights, values, score, text):
     parts = [{**p, "weight": w} for p, w in zip(DEFAULTS["parts"], weights, strict=True)]
-    rules = rules_from_policy({**DEFAULTS, "parts": parts})
-    got, why, missing = scoring.composite(
-        {"township_ballot": D(values[0]), "members_ballot": D(values[1]), "daily_score": D(values[2])}, rules
+    custom = rules_from_policy({**DEFAULTS, "parts": parts})
+    got, why, missing = rules.composite(
+        {"township_ballot": D(values[0]), "members_ballot": D(values[1]), "daily_score": D(values[2])}, custom
     )
     assert (got, missing) == (score, [])
     assert why.startswith(text)
 
 
 def test_composite_reports_missing_parts():
-    got, _, missing = scoring.composite({"township_ballot": D(88), "members_ballot": None, "daily_score": None}, RULES)
+    got, _, missing = rules.composite({"township_ballot": D(88), "members_ballot": None, "daily_score": None}, RULES)
     assert got is None
     assert missing == ["村述民评（党员和村民代表测评）", "日常工作考核"]
 
 
 def test_ballot_score_converts_counts_by_option_points():
-    score, text = scoring.ballot_score(members(55, 4, 1), RULES)
+    score, text = rules.ballot_score(members(55, 4, 1), RULES)
     assert score == D("95.67")  # (5500 + 240 + 0) / 60
     assert text == "党员和村民代表测评折算分 95.67 = (55×100 + 4×60 + 1×0) ÷ 60"
 
@@ -153,9 +153,9 @@ def test_ballot_score_converts_counts_by_option_points():
     ],
 )
 def test_bonus_and_penalty_items_are_capped(items, final):
-    got, text = scoring.adjusted(D("88.00"), items, RULES)
+    got, text = rules.adjusted(D("88.00"), items, RULES)
     assert got == final
-    assert text.startswith(f"{scoring.score_text(final)} = 88.0")
+    assert text.startswith(f"{rules.score_text(final)} = 88.0")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,8 +185,8 @@ def review(counts=(50, 8, 2), township=(50, 8, 2), daily=85, vetoes=()):
     ],
 )
 def test_evaluate_gives_the_grade_before_quota_with_reasons(inp, grade, line):
-    out = scoring.evaluate(inp, RULES)
-    assert out.status == scoring.GRADED
+    out = rules.evaluate(inp, RULES)
+    assert out.status == rules.GRADED
     assert out.grade == grade
     assert line in out.grade_explanation
 
@@ -203,12 +203,12 @@ def test_evaluate_gives_the_grade_before_quota_with_reasons(inp, grade, line):
     ],
 )
 def test_score_bands_at_each_boundary(score, grade):
-    assert scoring.band_grade(score, RULES)[0] == grade
+    assert rules.band_grade(score, RULES)[0] == grade
 
 
 def test_missing_ballot_makes_review_incomplete():
-    out = scoring.evaluate(ReviewInput(tallies=[members(50, 8, 2)], daily_score=D(80)), RULES)
-    assert out.status == scoring.INCOMPLETE
+    out = rules.evaluate(ReviewInput(tallies=[members(50, 8, 2)], daily_score=D(80)), RULES)
+    assert out.status == rules.INCOMPLETE
     assert "村述镇评（乡镇测评）" in out.grade_explanation
 
 
@@ -229,25 +229,25 @@ def test_missing_ballot_makes_review_incomplete():
     ],
 )
 def test_quota_slots(total, percent, rounding, slots):
-    rules = rules_from_policy({**DEFAULTS, "quota": {"excellent_percent": percent, "scope": "township", "rounding": rounding}})
-    assert scoring.quota_slots(total, rules) == slots
+    custom = rules_from_policy({**DEFAULTS, "quota": {"excellent_percent": percent, "scope": "township", "rounding": rounding}})
+    assert rules.quota_slots(total, custom) == slots
 
 
 def test_quota_within_limit_grants_all():
-    out = scoring.apply_quota([("a", D(95)), ("b", D(91))], total=20, already=0, rules=RULES)
+    out = rules.apply_quota([("a", D(95)), ("b", D(91))], total=20, already=0, rules=RULES)
     assert out.status == {"a": "within", "b": "within"}
 
 
 def test_quota_of_twenty_gives_at_most_four_and_demotes_the_rest():
     cands = [(k, D(s)) for k, s in zip("abcdef", [96, 95, 94, 93, 92, 91], strict=True)]
-    out = scoring.apply_quota(cands, total=20, already=0, rules=RULES)
+    out = rules.apply_quota(cands, total=20, already=0, rules=RULES)
     assert [out.status[k] for k in "abcdef"] == ["within"] * 4 + ["over"] * 2
     assert "优秀名额：20人×20%=4人" in out.explanation["e"]
 
 
 def test_tie_between_fourth_and_fifth_is_returned_to_the_township():
     cands = [(k, D(s)) for k, s in zip("abcdef", [96, 95, 94, 93, 93, 90], strict=True)]
-    out = scoring.apply_quota(cands, total=20, already=0, rules=RULES)
+    out = rules.apply_quota(cands, total=20, already=0, rules=RULES)
     assert [out.status[k] for k in "abcdef"] == ["within", "within", "within", "tie", "tie", "over"]
     assert sum(1 for s in out.status.values() if s == "within") == 3  # never 5, never silently 4
     assert "第4—5名并列93.0分，剩余1个名额由乡镇决定" in out.explanation["d"]
@@ -255,19 +255,19 @@ def test_tie_between_fourth_and_fifth_is_returned_to_the_township():
 
 def test_tie_straddling_boundary_with_three_tied():
     cands = [(k, D(s)) for k, s in zip("abcde", [96, 93, 93, 93, 90], strict=True)]
-    out = scoring.apply_quota(cands, total=10, already=0, rules=RULES)  # 2 slots
+    out = rules.apply_quota(cands, total=10, already=0, rules=RULES)  # 2 slots
     assert [out.status[k] for k in "abcde"] == ["within", "tie", "tie", "tie", "over"]
 
 
 def test_places_taken_by_decisions_reduce_the_slots():
     cands = [("a", D(95)), ("b", D(94)), ("c", D(93))]
-    out = scoring.apply_quota(cands, total=10, already=1, rules=RULES)
+    out = rules.apply_quota(cands, total=10, already=1, rules=RULES)
     assert out.slots == 1
     assert [out.status[k] for k in "abc"] == ["within", "over", "over"]
 
 
 def test_zero_slots_demotes_everyone_without_a_tie():
-    out = scoring.apply_quota([("a", D(95)), ("b", D(95))], total=4, already=0, rules=RULES)
+    out = rules.apply_quota([("a", D(95)), ("b", D(95))], total=4, already=0, rules=RULES)
     assert out.status == {"a": "over", "b": "over"}
 
 
@@ -277,7 +277,7 @@ def test_zero_slots_demotes_everyone_without_a_tie():
 
 
 def test_competition_ranks_share_equal_scores():
-    assert scoring.competition_ranks([("a", D(90)), ("b", D(95)), ("c", D(90)), ("d", D(80))]) == {"b": 1, "a": 2, "c": 2, "d": 4}
+    assert rules.competition_ranks([("a", D(90)), ("b", D(95)), ("c", D(90)), ("d", D(80))]) == {"b": 1, "a": 2, "c": 2, "d": 4}
 
 
 @pytest.mark.parametrize(
@@ -296,7 +296,7 @@ def test_competition_ranks_share_equal_scores():
     ],
 )
 def test_category_from_rank_bands(rank, total, category):
-    code, text = scoring.category_for(rank, total, RULES)
+    code, text = rules.category_for(rank, total, RULES)
     assert code == category
     assert text.startswith(f"全县排名第{rank}/{total}")
 
@@ -313,13 +313,13 @@ def test_category_from_rank_bands(rank, total, category):
     ],
 )
 def test_star_rating_grants_adds_removes_with_reasons(years, grade, category, items, stars, first_reason):
-    got, reasons = scoring.star_rating(service_years=years, grade=grade, category=category, items=items, rules=RULES)
+    got, reasons = rules.star_rating(service_years=years, grade=grade, category=category, items=items, rules=RULES)
     assert got == stars
     assert reasons[0] == first_reason
 
 
 def test_star_reasons_name_each_change():
-    _, reasons = scoring.star_rating(service_years=10, grade="excellent", category="A", items={"award"}, rules=RULES)
+    _, reasons = rules.star_rating(service_years=10, grade="excellent", category="A", items={"award"}, rules=RULES)
     assert reasons == [
         "赋3星：任书记满10年",
         "加1星：年度考核优秀",
@@ -338,7 +338,7 @@ def test_star_reasons_name_each_change():
     ],
 )
 def test_admonition_proposal(grade, counts, expect):
-    reason = scoring.admonition_reason(grade=grade, tallies=[members(*counts)], rules=RULES)
+    reason = rules.admonition_reason(grade=grade, tallies=[members(*counts)], rules=RULES)
     assert (expect in reason) if expect else reason == ""
 
 
@@ -352,12 +352,12 @@ def test_admonition_proposal(grade, counts, expect):
     ],
 )
 def test_adjustment_after_consecutive_poor_grades(history, expect):
-    assert scoring.consecutive_poor_reason(year=2025, grades_by_year=history, rules=RULES) == expect
+    assert rules.consecutive_poor_reason(year=2025, grades_by_year=history, rules=RULES) == expect
 
 
 @pytest.mark.parametrize(("votes_for", "total", "passed"), [(31, 50, True), (30, 50, False), (0, 0, False)])
 def test_reballot_needs_more_than_sixty_percent(votes_for, total, passed):
-    assert scoring.reballot_passed(votes_for=votes_for, votes_total=total, rules=RULES)[0] is passed
+    assert rules.reballot_passed(votes_for=votes_for, votes_total=total, rules=RULES)[0] is passed
 
 
 @pytest.mark.parametrize(
@@ -369,9 +369,9 @@ def test_reballot_needs_more_than_sixty_percent(votes_for, total, passed):
     ],
 )
 def test_add_months(start, months, end):
-    assert scoring.add_months(start, months) == end
+    assert rules.add_months(start, months) == end
 
 
 @pytest.mark.parametrize(("value", "text"), [(D(88), "88.0"), (D("95.666"), "95.67"), (D("90.10"), "90.1"), (D(100), "100.0")])
 def test_score_text(value, text):
-    assert scoring.score_text(value) == text
+    assert rules.score_text(value) == text

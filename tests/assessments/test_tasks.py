@@ -11,6 +11,7 @@ from django.db import transaction
 
 from assessments import services
 from assessments.models import ReviewResult, RollupRun
+from assessments.services import rollup
 from assessments.tasks import review_rollup_scheduled_task, review_rollup_year_task
 
 from ..factories import VillageFactory
@@ -49,10 +50,11 @@ def test_task_gives_what_the_service_gives_and_a_rerun_changes_nothing(township_
 
 @pytest.mark.django_db
 def test_a_run_interrupted_midway_is_finished_by_the_next(township_a, township_b, monkeypatch):
+    # review_year_rollup looks _write_township up in services/rollup.py: patch it there.
     build(township_a)
     build(township_b)
     calls = {"n": 0}
-    original = services._write_township
+    original = rollup._write_township
 
     def crash_on_second(**kw):
         calls["n"] += 1
@@ -60,14 +62,14 @@ def test_a_run_interrupted_midway_is_finished_by_the_next(township_a, township_b
             raise RuntimeError("worker lost")
         return original(**kw)
 
-    monkeypatch.setattr(services, "_write_township", crash_on_second)
+    monkeypatch.setattr(rollup, "_write_township", crash_on_second)
     run = RollupRun.objects.create(year=YEAR)
     with pytest.raises(RuntimeError):
         review_rollup_year_task.apply(kwargs={"run_id": run.pk}).get()
     run.refresh_from_db()
     assert run.status == "failed" and "worker lost" in run.message
     assert ReviewResult.objects.count() == 6  # the first township was committed
-    monkeypatch.setattr(services, "_write_township", original)
+    monkeypatch.setattr(rollup, "_write_township", original)
     assert review_rollup_year_task.apply(kwargs={"run_id": run.pk}).get() == "done"
     assert ReviewResult.objects.count() == 12
 
