@@ -87,6 +87,7 @@ from django.utils.safestring import mark_safe
 
 from . import dates
 from .conf import import_batch_model, policy_profile_model, township_model, user_model
+from .jobs import enqueue
 from .models import BatchStatus
 from .policy import policy_for_year
 from .scope import get_scoped_or_404, scoped
@@ -465,10 +466,10 @@ def _queue_refresh(user, drill: object | None, scope: str, today: datetime.date)
     """One refresh job per scope at a time (the lock expires by itself if a worker dies)."""
     if not cache.add(_refresh_lock(scope), 1, REFRESH_LOCK_SECONDS):
         return
-    from .tasks import dashboard_refresh_task
-
     transaction.on_commit(
-        lambda: dashboard_refresh_task.delay(user_id=user.pk, township_id=drill.pk if drill else None, on=today.isoformat()),
+        lambda: enqueue(
+            "cadres.tasks.dashboard_refresh_task", user_id=user.pk, township_id=drill.pk if drill else None, on=today.isoformat()
+        ),
         robust=True,  # a broker outage must not break the page: it keeps showing the previous figures
     )
 

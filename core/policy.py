@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from core.conf import policy_profile_model
-from core.dates import today
+from .conf import policy_profile_model
+from .dates import today
 
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "policy"
 

@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cadres.models import Township, User
 from core.fastwrite import insert_with_history
+from core.jobs import enqueue
 from core.services import require_perm
 
 from ..choices import (
@@ -129,9 +130,7 @@ def rollup_request(*, year: int, by: User, township: Township | None = None) -> 
         return running
     with transaction.atomic():
         run = RollupRun.objects.create(year=year, township=township, requested_by=by)
-        from ..tasks import review_rollup_year_task
-
-        transaction.on_commit(lambda: review_rollup_year_task.delay(run_id=run.pk))
+        transaction.on_commit(lambda: enqueue("assessments.tasks.review_rollup_year_task", run_id=run.pk))
     return run
 
 

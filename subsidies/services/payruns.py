@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cadres.models import Person, Township, User
 from core.fastwrite import copy_history, insert_with_history
+from core.jobs import enqueue
 from core.services import model_save, require_perm, require_scope
 
 from ..choices import RUN_PERIOD_KIND, EntrySource, PeriodKind, RunKind, RunStatus
@@ -63,9 +64,7 @@ def payrun_create(*, by: User, kind: str, period_code: str, township: Township |
 
 
 def _schedule_compute(run: PayRun, by: User) -> None:
-    from ..tasks import payrun_compute_task
-
-    transaction.on_commit(lambda: payrun_compute_task.delay(run_id=run.pk, user_id=by.pk))
+    transaction.on_commit(lambda: enqueue("subsidies.tasks.payrun_compute_task", run_id=run.pk, user_id=by.pk))
 
 
 def _set_status(run: PayRun, status: str, *, by: User | None, message: str | None = None, **fields) -> None:
@@ -199,9 +198,7 @@ def payrun_approve(*, run: PayRun, by: User) -> PayRun:
     _set_status(
         run, RunStatus.POSTING, by=by, approved_by=by, approved_at=timezone.now(), progress_done=0, progress_step="记账入账"
     )
-    from ..tasks import payrun_post_task
-
-    transaction.on_commit(lambda: payrun_post_task.delay(run_id=run.pk, user_id=by.pk))
+    transaction.on_commit(lambda: enqueue("subsidies.tasks.payrun_post_task", run_id=run.pk, user_id=by.pk))
     return run
 
 
