@@ -6,7 +6,7 @@ confirmation); the admin shows them read-only so that no rule is bypassed.
 
 from django.contrib import admin
 
-from cadres.admin import HistoryImportExportAdmin
+from core.admin import HistoryImportExportAdmin
 
 from . import resources
 from .models import (

@@ -12,7 +12,7 @@ note stays editable. History is shown, never reverted.
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
-from cadres.admin import WORKFLOW_NOTE, HistoryExportOnlyAdmin
+from core.admin import WORKFLOW_NOTE, HistoryExportOnlyAdmin
 from core.exports import LoggedExportMixin
 
 from . import resources

@@ -6,7 +6,7 @@ enrolments and attendance through the sign-in sheet pipeline, upgrades through t
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
-from cadres.admin import WORKFLOW_NOTE, HistoryExportOnlyAdmin
+from core.admin import WORKFLOW_NOTE, HistoryExportOnlyAdmin
 from core.exports import LoggedExportMixin
 
 from . import resources
