@@ -71,6 +71,7 @@ COLUMNS = [
 @register
 class ReserveRosterSheet(RegisterSheetMixin, SheetType):
     key = "reserves"
+    text_fields = {"name": "cadres.Person.name"}
     label = "后备干部花名册"
     app_label = "reserves"
     permission = "reserves.add_reservecandidate"
@@ -106,7 +107,7 @@ class ReserveRosterSheet(RegisterSheetMixin, SheetType):
         v["political_status"] = row.parse("political_status", n.parse_political)
         v["education_fulltime"] = row.parse("education_fulltime", n.parse_education)
         v["phone"] = row.parse("phone", n.parse_phone)
-        v["note"] = n.text(row.raw.get("note"))[:500]
+        v["note"] = n.text(row.raw.get("note"))
         source = ctx["sources"].get(n.text(row.raw.get("source")))
         if source is None:
             names = "、".join(r["name"] for r in ctx["section"].get("source_categories", []))

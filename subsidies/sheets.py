@@ -103,6 +103,7 @@ def import_ref(*, period: str, entry_type: str, amount: Decimal, reason: str) ->
 @register
 class LedgerEntrySheet(SheetType):
     key = "subsidies_entries"
+    text_fields = {"reason": "subsidies.LedgerEntry.reason"}
     label = "奖励及一次性发放表（报酬台账）"
     app_label = "subsidies"
     permission = "subsidies.add_ledgerentry"
@@ -152,7 +153,7 @@ class LedgerEntrySheet(SheetType):
         v["amount"] = row.parse("amount", parse_amount)
         if v["amount"] is not None and v["amount"] < 0 and v["entry_type"] == EntryType.AWARD:
             row.error("amount", "奖励金额不能为负数；扣减请填“其他一次性发放”")
-        v["reason"] = n.text(row.raw.get("reason"))[:200]
+        v["reason"] = n.text(row.raw.get("reason"))
         if not v["reason"]:
             row.error("reason", "事由不能为空")
 

@@ -81,6 +81,12 @@ FS_COLUMNS = [
 @register
 class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
     key = "first_secretaries"
+    text_fields = {
+        "name": "cadres.Person.name",
+        "sending_unit": "cadres.FirstSecretary.sending_unit",
+        "original_title": "cadres.FirstSecretary.original_title",
+        "batch": "cadres.FirstSecretary.batch",
+    }
     label = "驻村第一书记花名册"
     app_label = "cadres"
     permission = "cadres.add_firstsecretary"
@@ -99,11 +105,11 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
         v["political_status"] = row.parse("political_status", n.parse_political)
         v["party_join_date"] = row.parse("party_join_date", n.parse_date)
         v["education_fulltime"] = row.parse("education_fulltime", n.parse_education)
-        v["sending_unit"] = n.text(row.raw.get("sending_unit"))[:100]
+        v["sending_unit"] = n.text(row.raw.get("sending_unit"))
         if not v["sending_unit"]:
             row.error("sending_unit", "派出单位不能为空")
-        v["original_title"] = n.text(row.raw.get("original_title"))[:100]
-        v["batch"] = n.text(row.raw.get("batch"))[:50]
+        v["original_title"] = n.text(row.raw.get("original_title"))
+        v["batch"] = n.text(row.raw.get("batch"))
         v["phone"] = row.parse("phone", n.parse_phone)
         v["term_start"] = row.parse("term_start", n.parse_date)
         if v["term_start"] is None and "term_start" not in {e.key for e in row.errors}:

@@ -211,6 +211,11 @@ class RegisterSheetMixin:
 @register
 class CadreRosterSheet(RegisterSheetMixin, SheetType):
     key = "cadres"
+    text_fields = {
+        "name": "cadres.Person.name",
+        "native_place": "cadres.Person.native_place",
+        "school_major": "cadres.Person.school_major",
+    }
     label = "村“两委”成员花名册"
     app_label = "cadres"
     permission = "cadres.add_person"
@@ -241,7 +246,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         v["work_start_date"] = row.parse("work_start_date", n.parse_date)
         v["education_fulltime"] = row.parse("education_fulltime", n.parse_education)
         v["education_inservice"] = row.parse("education_inservice", n.parse_education)
-        v["school_major"] = n.text(row.raw.get("school_major"))[:100]
+        v["school_major"] = n.text(row.raw.get("school_major"))
         v["phone"] = row.parse("phone", n.parse_phone)
         for flag in ("is_veteran", "is_returned_graduate"):
             v[flag] = row.parse(flag, n.parse_bool) if not n.is_blank(row.raw.get(flag)) else None

@@ -187,6 +187,26 @@ class SheetType:
     columns: list[Col] = []
     instructions: list[str] = []
     ignore_keys: tuple[str, ...] = ("seq",)
+    # Text values this sheet writes to the database: value key → "app.Model.field". A cell longer
+    # than the field holds is an error on its column, checked for every row (never cut short).
+    text_fields: dict[str, str] = {}
+
+    def text_limits(self) -> dict[str, int]:
+        from django.apps import apps
+
+        limits = {}
+        for key, path in self.text_fields.items():
+            app_label, model_name, field_name = path.split(".")
+            max_length = apps.get_model(app_label, model_name)._meta.get_field(field_name).max_length
+            if max_length:
+                limits[key] = max_length
+        return limits
+
+    def check_lengths(self, row: RowResult, limits: dict[str, int]) -> None:
+        for key, limit in limits.items():
+            value = row.values.get(key)
+            if isinstance(value, str) and len(value) > limit:
+                row.error(key, f"最多{limit}个字，此格有{len(value)}个字", value=value[:40] + "…")
 
     def reads_models(self) -> list:
         """History-tracked models whose rows the plan depends on (for the preview fingerprint)."""
@@ -265,6 +285,7 @@ def clean_file(data: bytes, st: SheetType, *, user, township, progress: Callable
     ctx = st.context(user=user, township=township)
     rows: list[RowResult] = []
     memo: dict = {}
+    limits = st.text_limits()
     data_rows = sheet.rows[match.row_index + 1 :]
     total = len(data_rows)
     for offset, raw_row in enumerate(data_rows):
@@ -276,6 +297,7 @@ def clean_file(data: bytes, st: SheetType, *, user, township, progress: Callable
         row = RowResult(number=match.row_index + 2 + offset, raw=raw)
         row.memo = memo
         st.clean_row(row, ctx)
+        st.check_lengths(row, limits)
         row.memo = None
         rows.append(row)
         if progress and offset % 1000 == 0:

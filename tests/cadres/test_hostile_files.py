@@ -210,7 +210,7 @@ def test_a_hyperlink_formula_typed_as_text_is_neutralised_on_export(client, cler
     from .sheet_files import roster_csv
 
     evil = [*WANG]
-    evil[2] = '=HYPERLINK("http://evil.example/x","王芳")'
+    evil[2] = '=HYPERLINK("http://e.cn","王芳")'  # fits the 30 characters of 姓名
     client.force_login(clerk_a)
     client.post(
         reverse("core:import_list"),
@@ -225,3 +225,29 @@ def test_a_hyperlink_formula_typed_as_text_is_neutralised_on_export(client, cler
     names = [c.value for c in ws["C"]]
     assert "'" + evil[2] in names and evil[2] not in names
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_a_cell_longer_than_its_field_is_an_error_on_its_row_and_column(client, clerk_a, village_a):
+    """A name over the 30 characters 姓名 holds is refused with its row and column, and nothing is
+    written (PostgreSQL would refuse the whole COPY; SQLite would store it silently)."""
+    from .hostile_files import HEADER, LI, WANG
+    from .sheet_files import roster_csv
+
+    long_name = [*WANG]
+    long_name[2] = '=HYPERLINK("http://evil.example/x","王芳")'
+    client.force_login(clerk_a)
+    client.post(
+        reverse("core:import_list"),
+        {"sheet_type": "cadres", "file": SimpleUploadedFile("long.csv", roster_csv([LI, long_name], HEADER))},
+    )
+    batch = ImportBatch.objects.get()
+    assert batch.status == Status.INVALID, batch.message
+    bad = [r for r in batch.summary["rows"] if r["s"] == "error"]
+    assert len(bad) == 1 and bad[0]["n"] == 3
+    assert any("「姓名」" in e and "最多30个字，此格有40个字" in e for e in bad[0]["e"]), bad[0]
+    assert any(line.startswith("第3行") and "姓名" in line for line in batch.summary["errors"]), batch.summary["errors"]
+    response = client.post(reverse("core:import_apply", args=[batch.pk]))
+    assert response.status_code in (200, 302)
+    batch.refresh_from_db()
+    assert batch.status == Status.INVALID
+    assert not Person.objects.exists()
