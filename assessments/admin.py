@@ -6,7 +6,7 @@ confirmation); the admin shows them read-only so that no rule is bypassed.
 
 from django.contrib import admin
 
-from core.admin import HistoryImportExportAdmin
+from core.admin import HistoryImportExportAdmin, ReadOnlyMixin, code_name_filter
 
 from . import resources
 from .models import (
@@ -20,17 +20,6 @@ from .models import (
     ReviewResult,
     RollupRun,
 )
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReviewCampaign)
@@ -91,6 +80,7 @@ class ReviewFileAdmin(HistoryImportExportAdmin):
 @admin.register(ReviewResult)
 class ReviewResultAdmin(ReadOnlyMixin, HistoryImportExportAdmin):
     resource_classes = [resources.ReviewResultResource]
+    exclude = ["computed_grade", "override_grade"]  # grade codes: 等次名称 and 等次依据 say them in words
     list_display = [
         "year",
         "township",
@@ -103,7 +93,14 @@ class ReviewResultAdmin(ReadOnlyMixin, HistoryImportExportAdmin):
         "stars",
         "locked",
     ]
-    list_filter = ["year", "grade", "status", "village_category", "locked", "township"]
+    list_filter = [
+        "year",
+        code_name_filter("grade", "grade_label", "等次"),
+        "status",
+        code_name_filter("village_category", "village_category_label", "村类别"),
+        "locked",
+        "township",
+    ]
     search_fields = ["person__name", "village__name"]
     autocomplete_fields = ["review", "person", "village", "township"]
     list_select_related = ["township", "village", "person"]

@@ -23,7 +23,7 @@ from . import services
 from .choices import Phase, RaterGroup, ResultStatus
 from .models import AnnualReview, BallotTally, ReviewCampaign, ReviewResult
 
-REASON = "seed_demo"
+REASON = "演示数据初始化"
 BATCH = 2000
 
 

@@ -2,9 +2,17 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from simple_history.admin import SimpleHistoryAdmin
+from django.urls import reverse
+from django.utils.html import format_html
 
-from core.admin import WORKFLOW_NOTE, HistoryExportOnlyAdmin, HistoryImportExportAdmin
+from core.admin import (
+    WORKFLOW_NOTE,
+    HistoryExportOnlyAdmin,
+    HistoryImportExportAdmin,
+    ReadableHistoryAdmin,
+    ReadOnlyMixin,
+    code_name_filter,
+)
 from core.exports import LoggedExportMixin
 
 from . import resources
@@ -127,7 +135,7 @@ class AppointmentAdmin(RegisterExportOnlyAdmin):
     resource_classes = [resources.AppointmentResource]
     export_only_note = WORKFLOW_NOTE.format(what="任职", rules="资格联审、乡镇审核、县级备案和“一村一书记”")
     list_display = ["person", "village", "post_name", "start_date", "end_date", "status", "cohort"]
-    list_filter = ["status", "post", "cohort", "village__township"]
+    list_filter = ["status", code_name_filter("post", "post_name", "职务"), "cohort", "village__township"]
     search_fields = ["person__name", "person__id_number", "village__name"]
     autocomplete_fields = ["person", "village", "qualification_review"]
     list_select_related = ["person", "village"]
@@ -197,9 +205,18 @@ class PresenceMonthAdmin(RegisterExportOnlyAdmin):
 
 
 @admin.register(PolicyProfile)
-class PolicyProfileAdmin(SimpleHistoryAdmin):
+class PolicyProfileAdmin(ReadOnlyMixin, ReadableHistoryAdmin):
+    """Read-only here: the yearly rules are edited on the policy pages, which validate each section."""
+
     list_display = ["year", "title", "updated_by", "updated_at"]
     search_fields = ["title"]
+    exclude = ["data"]
+    readonly_fields = ["policy_page"]
+
+    @admin.display(description="规则内容")
+    def policy_page(self, obj):
+        url = reverse("core:policy_detail", args=[obj.year])
+        return format_html('请在<a href="{}">“年度政策配置”页面</a>查看和修改{}年度的规则。', url, obj.year)
 
 
 @admin.register(ImportBatch)

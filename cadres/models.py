@@ -572,7 +572,7 @@ class DepartmentVerdict(models.Model):
     review = models.ForeignKey(QualificationReview, verbose_name="资格联审", on_delete=models.CASCADE, related_name="verdicts")
     department_code = models.CharField("部门代码", max_length=20)
     department_name = models.CharField("审查部门", max_length=50)
-    sort = models.PositiveIntegerField(default=0)
+    sort = models.PositiveIntegerField("排序", default=0)
     result = models.CharField(
         "审查结果", max_length=20, choices=choices.VettingResult.choices, default=choices.VettingResult.PENDING
     )

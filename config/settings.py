@@ -65,7 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "simple_history",
-    "axes",
+    "core.axes_app.AxesConfig",
     "core",
     "cadres",
     "reserves",
@@ -200,6 +200,8 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = False
+# Chinese for what Django, django-simple-history and django-axes ship untranslated (django.mo is committed).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Static files: front-end packages come from the npm registry (node_modules), never a CDN ---
 STATIC_URL = "static/"

@@ -3,8 +3,10 @@ from django.db.models.signals import post_migrate
 
 
 def _sync_roles(sender, **kwargs):
+    from .permission_names import permission_names_sync
     from .roles import roles_sync
 
+    permission_names_sync()
     roles_sync()
 
 

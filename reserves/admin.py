@@ -12,7 +12,7 @@ note stays editable. History is shown, never reverted.
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
-from core.admin import WORKFLOW_NOTE, HistoryExportOnlyAdmin
+from core.admin import WORKFLOW_NOTE, HistoryExportOnlyAdmin, ReadOnlyMixin, code_name_filter
 from core.exports import LoggedExportMixin
 
 from . import resources
@@ -62,7 +62,7 @@ class ViewOnlyMixin:
         return False
 
 
-class ViewOnlyInline(ViewOnlyMixin, admin.TabularInline):
+class ViewOnlyInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
 
 
@@ -90,7 +90,7 @@ class PartyStageInline(ViewOnlyInline):
 class ReserveCandidateAdmin(NoRevertMixin, HistoryExportAdmin):
     resource_classes = [resources.ReserveCandidateResource]
     list_display = ["person", "village", "cohort", "source_name", "intended_post_name", "status", "surveyed_on", "closed_on"]
-    list_filter = ["status", "cohort", "source", "village__township", "exit_reason"]
+    list_filter = ["status", "cohort", code_name_filter("source", "source_name", "来源类别"), "village__township", "exit_reason"]
     search_fields = ["person__name", "person__id_number", "village__name"]
     list_select_related = ["person", "village"]
     readonly_fields = [
@@ -123,7 +123,7 @@ class ReserveEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
 @admin.register(Mentorship)
 class MentorshipAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
     list_display = ["candidate", "mentor_name", "mentor_type_name", "start_date", "end_date"]
-    list_filter = ["mentor_type", "candidate__village__township"]
+    list_filter = [code_name_filter("mentor_type", "mentor_type_name", "导师类型"), "candidate__village__township"]
     search_fields = ["candidate__person__name", "mentor_name"]
     autocomplete_fields = ["candidate", "mentor_person"]
     list_select_related = ["candidate__person", "candidate__village"]
@@ -132,7 +132,7 @@ class MentorshipAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
 @admin.register(PracticePost)
 class PracticePostAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
     list_display = ["candidate", "post_name", "start_date", "end_date"]
-    list_filter = ["post", "candidate__village__township"]
+    list_filter = [code_name_filter("post", "post_name", "锻炼岗位"), "candidate__village__township"]
     search_fields = ["candidate__person__name", "post_name"]
     autocomplete_fields = ["candidate"]
     list_select_related = ["candidate__person", "candidate__village"]

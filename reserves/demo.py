@@ -28,7 +28,7 @@ from .choices import ExitReason, PartyStage, Status
 from .models import Appraisal, Mentorship, PartyStageRecord, PracticePost, ReserveCandidate, ReserveEvent
 from .policy_section import codes, reserve_rules
 
-REASON = "seed_demo"
+REASON = "演示数据初始化"
 BATCH = 2000
 ID_AREA = "430122"
 PER_VILLAGE = [(0, 8), (1, 17), (2, 35), (3, 30), (4, 10)]

@@ -5,38 +5,28 @@ only through the services). Card numbers are masked without ``subsidies.view_ban
 """
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadableHistoryAdmin, ReadOnlyMixin
 from core.exports import LoggedExportMixin, LoggedImportExportMixin
 
 from . import resources
 from .models import BenefitRecord, LedgerEntry, LivingSubsidyStop, PayAccount, PayPeriod, PayRun, PayRunLine, mask_account
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyMixin, LoggedExportMixin, SimpleHistoryAdmin):
+class LedgerEntryAdmin(ReadOnlyMixin, LoggedExportMixin, ReadableHistoryAdmin):
     resource_classes = [resources.LedgerEntryResource]
     list_display = ["id", "period", "person", "township", "entry_type", "amount", "source", "created_by", "created_at"]
     list_filter = ["entry_type", "source", "period__year", "township"]
     search_fields = ["person__name", "person__id_number", "explanation", "source_ref"]
     list_select_related = ["period", "person", "township", "created_by"]
     autocomplete_fields = ["person", "township", "village", "period", "pay_run", "reverses"]
+    exclude = ["inputs"]  # the machine record of the calculation; 计算说明 says it in words
     date_hierarchy = "created_at"
 
 
 @admin.register(PayRun)
-class PayRunAdmin(ReadOnlyMixin, LoggedExportMixin, SimpleHistoryAdmin):
+class PayRunAdmin(ReadOnlyMixin, LoggedExportMixin, ReadableHistoryAdmin):
     resource_classes = [resources.PayRunResource]
     list_display = ["id", "period", "kind", "township", "status", "line_count", "total_amount", "bank_batch_ref"]
     list_filter = ["kind", "status", "period__year", "township"]
@@ -52,10 +42,11 @@ class PayRunLineAdmin(ReadOnlyMixin, LoggedExportMixin, admin.ModelAdmin):
     search_fields = ["person__name", "explanation"]
     list_select_related = ["run__period", "person", "township"]
     autocomplete_fields = ["run", "person", "township", "village"]
+    exclude = ["inputs"]
 
 
 @admin.register(PayPeriod)
-class PayPeriodAdmin(LoggedImportExportMixin, SimpleHistoryAdmin):
+class PayPeriodAdmin(LoggedImportExportMixin, ReadableHistoryAdmin):
     resource_classes = [resources.PayPeriodResource]
     list_display = ["code", "kind", "year", "month", "locked_at", "locked_by"]
     list_filter = ["kind", "year"]
@@ -64,7 +55,7 @@ class PayPeriodAdmin(LoggedImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PayAccount)
-class PayAccountAdmin(LoggedImportExportMixin, SimpleHistoryAdmin):
+class PayAccountAdmin(LoggedImportExportMixin, ReadableHistoryAdmin):
     resource_classes = [resources.PayAccountResource]
     list_display = ["person", "bank_name", "masked", "pension_insured", "pension_at_standard", "living_extra"]
     list_filter = ["bank_name", "pension_insured", "pension_at_standard", "living_extra"]
@@ -81,7 +72,7 @@ class PayAccountAdmin(LoggedImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(LivingSubsidyStop)
-class LivingSubsidyStopAdmin(LoggedImportExportMixin, SimpleHistoryAdmin):
+class LivingSubsidyStopAdmin(LoggedImportExportMixin, ReadableHistoryAdmin):
     resource_classes = [resources.LivingSubsidyStopResource]
     list_display = ["person", "date", "reason", "recorded_by"]
     list_filter = ["reason"]
@@ -91,7 +82,7 @@ class LivingSubsidyStopAdmin(LoggedImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(BenefitRecord)
-class BenefitRecordAdmin(LoggedImportExportMixin, SimpleHistoryAdmin):
+class BenefitRecordAdmin(LoggedImportExportMixin, ReadableHistoryAdmin):
     resource_classes = [resources.BenefitRecordResource]
     list_display = ["person", "kind", "year", "date", "provider", "cost"]
     list_filter = ["kind", "year"]

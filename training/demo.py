@@ -30,7 +30,7 @@ from .choices import AttendanceStatus, Kind, Level, UpgradeKind, UpgradeStatus
 from .models import Attendance, EducationUpgrade, Enrollment, TrainingSession
 from .policy_section import hour_rules, requirement_table, training_rules
 
-REASON = "seed_demo"
+REASON = "演示数据初始化"
 SCHOOLS = [
     ("湖南农业大学", "农村区域发展"),
     ("国家开放大学", "行政管理"),

@@ -55,9 +55,11 @@ class TrainingSession(models.Model):
     place = models.CharField("培训地点", max_length=100, blank=True)
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期")
-    half_days = models.JSONField("半天的日期", default=list, blank=True, help_text="ISO 日期列表；其余日期按全天计。")
+    half_days = models.JSONField(
+        "半天的日期", default=list, blank=True, help_text="按半天计的日期，如 2026-03-05；其余日期按全天计。"
+    )
     off_days = models.JSONField(
-        "不安排的日期", default=list, blank=True, help_text="ISO 日期列表：开始至结束之间不安排培训的日期（如周末）。"
+        "不安排的日期", default=list, blank=True, help_text="开始至结束之间不安排培训的日期（如周末），如 2026-03-07。"
     )
     hours_override = models.DecimalField(
         "认定总学时",

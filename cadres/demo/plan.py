@@ -21,7 +21,7 @@ REF = datetime.date(2026, 1, 1)  # ages are drawn relative to this fixed date (d
 ELECTION_YEAR = 2021
 PREVIOUS_COHORT = 2017
 BATCH = 2000
-REASON = "seed_demo"
+REASON = "演示数据初始化"
 
 POST_NAMES = {p["code"]: p["name"] for p in choices.DEFAULT_POSTS}
 PARTY_POSTS = {"secretary", "deputy_secretary", "party_member"}

@@ -43,7 +43,7 @@ def test_seed_demo_builds_three_review_years_with_explained_results():
     assert not ReviewResult.objects.filter(year=last, locked=True).exists()
     graded = ReviewResult.objects.exclude(score=None).first()
     assert " = " in graded.score_explanation and graded.grade_explanation
-    assert AnnualReview.history.filter(history_change_reason="seed_demo").count() == AnnualReview.objects.count()
+    assert AnnualReview.history.filter(history_change_reason="演示数据初始化").count() == AnnualReview.objects.count()
 
 
 @pytest.mark.django_db(transaction=True)  # --reset flushes the database

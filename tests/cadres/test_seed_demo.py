@@ -193,7 +193,7 @@ def test_filing_queue_reviews_and_first_secretaries_are_present(seed):
     assert not active.filter(term_end__lt=core_dates.today()).exists()
     assert PresenceMonth.objects.filter(days_in_village__lt=20).exists() or PresenceMonth.objects.count() < 20
     assert Appointment.objects.exclude(end_date=None).exclude(end_reason="").exists()
-    assert Person.history.filter(history_change_reason="seed_demo").count() == Person.objects.count()
+    assert Person.history.filter(history_change_reason="演示数据初始化").count() == Person.objects.count()
 
 
 def test_demo_users_have_roles_scopes_and_the_demo_password(seed):

@@ -64,7 +64,7 @@ def test_demo_reserves_are_valid_by_construction(demo_county, county_user):
         for row in model.objects.all()[:50]:
             row.full_clean()
     assert Mentorship.objects.exists() and ReserveEvent.objects.exists()
-    assert ReserveCandidate.history.filter(history_change_reason="seed_demo").count() == len(candidates)
+    assert ReserveCandidate.history.filter(history_change_reason="演示数据初始化").count() == len(candidates)
     # Party stages respect the minimum intervals
     by_candidate: dict = {}
     for r in PartyStageRecord.objects.order_by("date"):
