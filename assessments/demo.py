@@ -3,7 +3,7 @@
 Three campaigns: the two earlier years archived (results locked, as after 公示), the last year in
 评定 with its results computed — so the demo shows ties returned to townships, invalid meetings,
 consequence proposals and the multi-year matrix. Reviews and ballots are generated rows written
-with bulk inserts (history entries with reason ``seed_demo``); results come from the real rollup
+with bulk inserts (history entries with reason 演示数据初始化); results come from the real rollup
 service, so every number on screen is explained. Deterministic from ``rng``.
 """
 
@@ -40,7 +40,9 @@ def _counts(rng: random.Random, valid: int, profile: str) -> dict[str, int]:
     return {"competent": competent, "basic": rest - incompetent, "incompetent": incompetent}
 
 
-def _tally(rng: random.Random, review: AnnualReview, group: str, profile: str) -> BallotTally:
+def _tally(
+    rng: random.Random, review: AnnualReview, group: str, profile: str, meetings: tuple[datetime.date, datetime.date]
+) -> BallotTally:
     entitled = rng.randint(12, 20) if group == RaterGroup.TOWNSHIP else rng.randint(30, 70)
     invalid_meeting = rng.random() < 0.01
     attended = (
@@ -54,12 +56,35 @@ def _tally(rng: random.Random, review: AnnualReview, group: str, profile: str) -
         attended=attended,
         counts=_counts(rng, attended - spoilt, profile),
         invalid_ballots=spoilt,
-        meeting_date=datetime.date(review.year + 1, 1, rng.randint(5, 15)),
+        meeting_date=meetings[0] + datetime.timedelta(days=rng.randint(0, (meetings[1] - meetings[0]).days)),
     )
 
 
 def _service_years(start: datetime.date, year: int) -> int:
     return max(0, int(((datetime.date(year, 12, 31) - start).days) // 365.25))
+
+
+def schedule(year: int, *, open_year: int, today: datetime.date) -> dict[str, datetime.date]:
+    """Deadlines of a campaign. Archived years keep the usual calendar (reports by 10 January,
+    ballots by 20 January, grades by 10 February, 公示 15–21 February of the next year); the open
+    year's are set around the day the demo is built — ballots just closed, grading due in under
+    two weeks — so the demo never opens on phases months overdue."""
+    if year != open_year:
+        return {
+            "report_deadline": datetime.date(year + 1, 1, 10),
+            "ballot_deadline": datetime.date(year + 1, 1, 20),
+            "grade_deadline": datetime.date(year + 1, 2, 10),
+            "publicity_start": datetime.date(year + 1, 2, 15),
+            "publicity_end": datetime.date(year + 1, 2, 21),
+        }
+    day = datetime.timedelta(days=1)
+    return {
+        "report_deadline": today - 25 * day,
+        "ballot_deadline": today - 10 * day,
+        "grade_deadline": today + 12 * day,
+        "publicity_start": today + 17 * day,
+        "publicity_end": today + 23 * day,
+    }
 
 
 @transaction.atomic
@@ -79,11 +104,7 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
                 year=year,
                 title=f"{year}年度村党组织书记双述双评",
                 phase=Phase.GRADE,
-                report_deadline=datetime.date(year + 1, 1, 10),
-                ballot_deadline=datetime.date(year + 1, 1, 20),
-                grade_deadline=datetime.date(year + 1, 2, 10),
-                publicity_start=datetime.date(year + 1, 2, 15),
-                publicity_end=datetime.date(year + 1, 2, 21),
+                **schedule(year, open_year=last, today=today),
             )
             bulk_create_with_history([campaign], ReviewCampaign, default_change_reason=REASON)
         existing = set(AnnualReview.objects.filter(year=year).values_list("person_id", flat=True))
@@ -114,8 +135,9 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
             reviews[-1]._profile = profile
         if reviews:
             bulk_create_with_history(reviews, AnnualReview, batch_size=BATCH, default_change_reason=REASON)
+            meetings = (campaign.report_deadline + datetime.timedelta(days=1), campaign.ballot_deadline)
             tallies = [
-                _tally(rng, r, group, r._profile)
+                _tally(rng, r, group, r._profile, meetings)
                 for r in reviews
                 for group in (RaterGroup.TOWNSHIP, RaterGroup.MEMBERS)
                 if rng.random() > 0.01  # a few ballots still missing

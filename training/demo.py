@@ -8,9 +8,10 @@ attendance day inside its session. Rows are written with ``bulk_create_with_hist
 What it builds, for last year and this year (sessions up to *today* only):
 - five county rotation sessions at the Party school (5 days, the last a half day) with about
   95 % of the secretaries — so the coverage report has a few secretaries "not trained" by name;
-- one township session per township (3 days) for the other 两委 members, some missing it;
+- one township session per township (4½ days) for every 两委 member, a few missing it — so that
+  most cadres reach their yearly hours and a realistic few do not;
 - an induction session for members who took a post this year;
-- attendance mostly 出勤, some 请假 / 缺勤 / 迟到早退 (a few lose the certificate);
+- attendance mostly 出勤, a few 请假 / 缺勤 / 迟到早退 (a few lose the certificate);
 - education upgrades (农民大学生) for about 3 % of cadres, some graduated with subsidies fixed.
 """
 
@@ -47,11 +48,11 @@ def _weekday_on_or_after(day: datetime.date) -> datetime.date:
 
 def _mark(rng: random.Random) -> str:
     r = rng.random()
-    if r < 0.9:
-        return AttendanceStatus.PRESENT
-    if r < 0.94:
-        return AttendanceStatus.LEAVE
     if r < 0.97:
+        return AttendanceStatus.PRESENT
+    if r < 0.98:
+        return AttendanceStatus.LEAVE
+    if r < 0.99:
         return AttendanceStatus.ABSENT
     return AttendanceStatus.LATE_EARLY
 
@@ -109,13 +110,14 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
                 capacity=max(1, len(chosen) // 5 + 5),
             )
             rosters.append((s, chosen[k::5]))
-        # One township session for the other 两委 members (about 85 % attend).
+        # One township session (4½ days, 36 hours) for all 两委 members, secretaries included (about
+        # 95 % attend): with the county rotation a secretary reaches the 56 hours, a member the 32.
         for index, (tid, tname) in enumerate(townships):
             start = _weekday_on_or_after(datetime.date(year, 9, 1) + datetime.timedelta(days=index % 20))
-            end = start + datetime.timedelta(days=2)
+            end = start + datetime.timedelta(days=4)
             if end >= today:
                 continue
-            people = [a for a in members if a[2] == tid and rng.random() < 0.85]
+            people = [a for a in (*secretaries, *members) if a[2] == tid and rng.random() < 0.95]
             s = new_session(
                 title=f"{tname}{year}年村“两委”成员培训班",
                 level=Level.TOWNSHIP,
@@ -125,7 +127,8 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
                 start_date=start,
                 end_date=end,
                 township_id=tid,
-                audiences=["members"],
+                half_days=[end.isoformat()],
+                audiences=["members", "secretaries"],
             )
             rosters.append((s, people))
         # Induction for members who took a post this year (most of them).

@@ -52,3 +52,34 @@ def test_seed_demo_is_deterministic():
     first = snapshot()
     call_command("seed_demo", townships=2, reset=True, stdout=io.StringIO())
     assert snapshot() == first
+
+
+@pytest.mark.parametrize(
+    ("today", "open_year"),
+    [("2026-12-05", 2025), ("2026-01-15", 2024), ("2026-06-30", 2025), ("2027-03-01", 2026)],
+)
+def test_the_open_campaign_is_current_on_the_day_the_demo_is_built(today, open_year):
+    """Built on any day, the open year's phases are current or just due (never months overdue),
+    its ballots were held between the report and ballot deadlines, archived years keep the usual
+    calendar."""
+    import datetime
+
+    from assessments.demo import schedule
+
+    day = datetime.date.fromisoformat(today)
+    dates = schedule(open_year, open_year=open_year, today=day)
+    assert dates["report_deadline"] < dates["ballot_deadline"] <= day < dates["grade_deadline"]
+    assert (day - dates["ballot_deadline"]).days <= 14 and (dates["grade_deadline"] - day).days <= 14
+    assert dates["grade_deadline"] < dates["publicity_start"] <= dates["publicity_end"]
+    archived = schedule(open_year - 1, open_year=open_year, today=day)
+    assert archived["grade_deadline"] == datetime.date(open_year, 2, 10)
+
+
+def test_demo_ballots_fall_inside_the_open_campaigns_window():
+    call_command("seed_demo", townships=2, stdout=io.StringIO())
+    campaign = ReviewCampaign.objects.get(phase=Phase.GRADE)
+    dates = set(BallotTally.objects.filter(review__year=campaign.year).values_list("meeting_date", flat=True))
+    assert dates and all(campaign.report_deadline < d <= campaign.ballot_deadline for d in dates)
+    from core.dates import today
+
+    assert campaign.grade_deadline > today()
