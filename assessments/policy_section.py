@@ -68,11 +68,11 @@ register_section(
                 columns=(
                     Column("code", "代码"),
                     Column("name", "名称"),
-                    Column("options", "计入的选项代码（逗号分隔）"),
+                    Column("options", "计入的测评票选项", kind="codes", choices_from="assessments.ballot_options"),
                     Column("group", "测评类别", kind="choice", choices=choices.VOTE_GROUPS),
                     Column("comparator", "比较", kind="choice", choices=choices.COMPARATORS),
                     Column("percent", "比例（%）", kind="decimal", min_value=0, max_value=100),
-                    Column("grade", "定为等次（代码）"),
+                    Column("grade", "定为等次", kind="choice", choices_from="assessments.grades"),
                 ),
             ),
             Group(
@@ -113,7 +113,11 @@ register_section(
             Table(
                 key="veto_items",
                 label="一票否决事项",
-                columns=(Column("code", "代码"), Column("name", "事项"), Column("max_grade", "等次不高于（代码）")),
+                columns=(
+                    Column("code", "代码"),
+                    Column("name", "事项"),
+                    Column("max_grade", "等次不高于", kind="choice", choices_from="assessments.grades"),
+                ),
             ),
             Group(
                 key="ranking",
@@ -156,8 +160,14 @@ register_section(
                 key="consequences",
                 label="后续处理建议",
                 fields=(
-                    Column("admonition_grades", "诫勉：等次代码（逗号分隔）", required=False),
-                    Column("admonition_vote_options", "诫勉：计入的测评票选项代码", required=False),
+                    Column("admonition_grades", "诫勉：等次", kind="codes", choices_from="assessments.grades", required=False),
+                    Column(
+                        "admonition_vote_options",
+                        "诫勉：计入的测评票选项",
+                        kind="codes",
+                        choices_from="assessments.ballot_options",
+                        required=False,
+                    ),
                     Column("admonition_vote_percent", "诫勉：上述票数比例达到（%）", kind="decimal", min_value=0, max_value=100),
                     Column("admonition_months", "诫勉期（月）", kind="int", min_value=1, max_value=24),
                     Column("admonition_min_months", "诫勉期最短（月）", kind="int", min_value=1, max_value=24),

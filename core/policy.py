@@ -26,7 +26,11 @@ FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "policy"
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a table, or one scalar field. kind: str | int | bool | choice | decimal."""
+    """One column of a table, or one scalar field. kind: str | int | bool | choice | decimal | codes.
+
+    ``codes`` is a multi-select of codes kept as one comma-joined string ("secretary,chair"); its
+    options are ``choices`` or, with ``choices_from="register.posts"``, the rows (code → name) of
+    another table of the same year's profile. ``unit`` (元, %, 学时 …) is shown after the value."""
 
     key: str
     label: str
@@ -36,6 +40,32 @@ class Column:
     min_value: int | None = None
     max_value: int | None = None
     help_text: str = ""
+    unit: str = ""
+    choices_from: str = ""
+
+    def options(self, data: dict) -> list[tuple[str, str]]:
+        """(code, name) choices of this column in a profile's ``data``."""
+        if not self.choices_from:
+            return list(self.choices)
+        section, table = self.choices_from.split(".")
+        rows = data.get(section, {}).get(table) or section_defaults(section).get(table, [])
+        return [(str(r["code"]), str(r.get("name") or r.get("text") or r["code"])) for r in rows]
+
+    def display(self, value, data: dict) -> str:
+        """The value as the department reads it: names for codes, 是/否, units."""
+        if value is None or value == "":
+            return "—"
+        if self.kind == "bool" or isinstance(value, bool):
+            return "是" if value else "否"
+        if self.kind in ("choice", "codes") or self.choices_from:
+            names = dict(self.options(data))
+            codes = [c.strip() for c in str(value).split(",") if c.strip()] if self.kind == "codes" else [str(value)]
+            return "、".join(names.get(c, c) for c in codes) or "—"
+        return f"{value}{self.unit}" if self.unit else str(value)
+
+
+def split_codes(value) -> list[str]:
+    return [c.strip() for c in str(value or "").split(",") if c.strip()]
 
 
 @dataclass(frozen=True)

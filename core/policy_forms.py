@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .forms import Form
-from .policy import Column, Group, Table
+from .policy import Column, Group, Table, split_codes
 
 
 class PolicyProfileCreateForm(Form):
@@ -16,8 +16,33 @@ class PolicyProfileCreateForm(Form):
     title = forms.CharField(label="名称", max_length=100, required=False, help_text="留空则为“XXXX年度政策配置”。")
 
 
-def column_field(col: Column) -> forms.Field:
-    common = {"label": col.label, "required": col.required, "help_text": col.help_text}
+class CodesField(forms.MultipleChoiceField):
+    """Several codes ticked from a list, stored as one comma-joined string."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def prepare_value(self, value):
+        return split_codes(value) if isinstance(value, str) else value
+
+    def clean(self, value):
+        return ",".join(super().clean(value))
+
+
+def _help(col: Column) -> str:
+    bounds = ""
+    if col.min_value is not None and col.max_value is not None:
+        bounds = f"范围 {col.min_value}–{col.max_value}{col.unit}"
+    elif col.min_value is not None:
+        bounds = f"不小于 {col.min_value}{col.unit}"
+    elif col.max_value is not None:
+        bounds = f"不大于 {col.max_value}{col.unit}"
+    elif col.unit:
+        bounds = f"单位：{col.unit}"
+    return "；".join(t for t in (col.help_text, bounds) if t)
+
+
+def column_field(col: Column, data: dict | None = None) -> forms.Field:
+    common = {"label": col.label, "required": col.required, "help_text": _help(col)}
     if col.kind == "int":
         return forms.IntegerField(min_value=col.min_value, max_value=col.max_value, **common)
     if col.kind == "decimal":
@@ -25,7 +50,9 @@ def column_field(col: Column) -> forms.Field:
     if col.kind == "bool":
         return forms.BooleanField(label=col.label, required=False, help_text=col.help_text)
     if col.kind == "choice":
-        return forms.ChoiceField(choices=[("", "请选择"), *col.choices], **common)
+        return forms.ChoiceField(choices=[("", "请选择"), *col.options(data or {})], **common)
+    if col.kind == "codes":
+        return CodesField(choices=col.options(data or {}), **common)
     return forms.CharField(max_length=300, **common)
 
 
@@ -33,8 +60,8 @@ def _json_value(value):
     return str(value) if isinstance(value, Decimal) else value
 
 
-def group_form_class(group: Group) -> type[Form]:
-    return type(f"{group.key.title()}Form", (Form,), {col.key: column_field(col) for col in group.fields})
+def group_form_class(group: Group, data: dict | None = None) -> type[Form]:
+    return type(f"{group.key.title()}Form", (Form,), {col.key: column_field(col, data) for col in group.fields})
 
 
 class BaseTableFormSet(forms.BaseFormSet):
@@ -66,25 +93,27 @@ class BaseTableFormSet(forms.BaseFormSet):
         return rows
 
 
-def table_formset_class(table: Table):
-    row_form = type(f"{table.key.title()}RowForm", (Form,), {col.key: column_field(col) for col in table.columns})
+def table_formset_class(table: Table, data: dict | None = None):
+    row_form = type(f"{table.key.title()}RowForm", (Form,), {col.key: column_field(col, data) for col in table.columns})
     return forms.formset_factory(row_form, formset=BaseTableFormSet, extra=2, can_delete=True)
 
 
 class SectionEditor:
     """One form or formset per part of a section; ``values()`` is what the service stores."""
 
-    def __init__(self, section, current: dict, data=None):
+    def __init__(self, section, current: dict, data=None, profile_data: dict | None = None):
+        """``profile_data``: the whole profile's data, where columns find their code lists."""
         self.section = section
+        profile_data = profile_data or {}
         self.parts = []
         for part in section.parts:
             if isinstance(part, Table):
-                formset_class = table_formset_class(part)
+                formset_class = table_formset_class(part, profile_data)
                 formset_class.unique_key = part.unique_key
                 initial = [{col.key: row.get(col.key) for col in part.columns} for row in current.get(part.key, [])]
                 self.parts.append((part, "table", formset_class(data, initial=initial, prefix=part.key)))
             else:
-                form_class = group_form_class(part)
+                form_class = group_form_class(part, profile_data)
                 initial = current.get(part.key, {})
                 self.parts.append((part, "group", form_class(data, initial=initial, prefix=part.key)))
 

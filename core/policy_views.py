@@ -27,17 +27,18 @@ def _policy_profiles(user):
 
 def _section_view(profile: AbstractPolicyProfile, section) -> dict:
     values = profile.section(section.key)
+    data = profile.data or {}
     sources = section_sources(section.key)
     parts = []
     for part in section.parts:
         if hasattr(part, "columns"):
-            rows = [[row.get(col.key) for col in part.columns] for row in values.get(part.key, [])]
-            parts.append(
-                {"part": part, "kind": "table", "columns": part.columns, "rows": rows, "source": sources.get(part.key, "")}
-            )
+            # A table's own row codes are for the system (other tables refer to them): not shown.
+            columns = [c for c in part.columns if not (c.key == part.unique_key and c.kind == "str")]
+            rows = [[col.display(row.get(col.key), data) for col in columns] for row in values.get(part.key, [])]
+            parts.append({"part": part, "kind": "table", "columns": columns, "rows": rows, "source": sources.get(part.key, "")})
         else:
             group = values.get(part.key, {})
-            items = [(col, group.get(col.key)) for col in part.fields]
+            items = [(col, col.display(group.get(col.key), data)) for col in part.fields]
             parts.append({"part": part, "kind": "group", "items": items, "source": sources.get(part.key, "")})
     return {"section": section, "parts": parts}
 
@@ -147,11 +148,11 @@ class PolicySectionEditView(PageView):
         }
 
     def get(self, request, year, key):
-        editor = SectionEditor(self.section, self.profile.section(key))
+        editor = SectionEditor(self.section, self.profile.section(key), profile_data=self.profile.data)
         return self.render(self.context(editor))
 
     def post(self, request, year, key):
-        editor = SectionEditor(self.section, self.profile.section(key), data=request.POST)
+        editor = SectionEditor(self.section, self.profile.section(key), data=request.POST, profile_data=self.profile.data)
         errors = ["请修改标红的项目后再保存。"]
         if editor.is_valid():
             try:

@@ -23,7 +23,13 @@ register_section(
                 label="报酬标准",
                 fields=(
                     Column("uplift", "年度增资（元/年）", kind="decimal", min_value=0),
-                    Column("default_tier", "默认档次代码", help_text="村无考核类别时采用的档次。"),
+                    Column(
+                        "default_tier",
+                        "默认档次",
+                        kind="choice",
+                        choices_from="subsidies.tiers",
+                        help_text="村无考核类别时采用的档次。",
+                    ),
                     Column("deputy_percent", "副职为书记的（%）", kind="int", min_value=0, max_value=100),
                     Column("general_percent", "一般干部为书记的（%）", kind="int", min_value=0, max_value=100),
                     Column("cross_post_mode", "一肩挑、交叉任职计酬方式", kind="choice", choices=tuple(CrossPostMode.choices)),
@@ -45,7 +51,7 @@ register_section(
                 key="post_ratios",
                 label="各职务报酬系数（为书记的%，未列出的职务按主职/副职/一般干部比例）",
                 columns=(
-                    Column("code", "职务代码", help_text="登记职务表中的代码，如 chair、deputy_secretary、clerk。"),
+                    Column("code", "职务", kind="choice", choices_from="register.posts"),
                     Column("name", "职务"),
                     Column("percent", "为书记报酬的（%）", kind="decimal", min_value=0, max_value=100),
                 ),
@@ -54,7 +60,7 @@ register_section(
                 key="tiers",
                 label="书记报酬档次（按村类别）",
                 columns=(
-                    Column("code", "村类别代码"),
+                    Column("code", "村类别", kind="choice", choices_from="assessments.categories"),
                     Column("name", "名称"),
                     Column("secretary_amount", "书记年报酬（元，增资前）", kind="decimal", min_value=0),
                 ),
@@ -80,7 +86,7 @@ register_section(
                 key="grades",
                 label="考核等次系数",
                 columns=(
-                    Column("code", "等次代码"),
+                    Column("code", "等次", kind="choice", choices_from="assessments.grades"),
                     Column("name", "等次"),
                     Column("percent", "发放比例（%）", kind="int", min_value=0, max_value=200),
                 ),
@@ -89,7 +95,7 @@ register_section(
                 key="categories",
                 label="村类别系数",
                 columns=(
-                    Column("code", "村类别代码"),
+                    Column("code", "村类别", kind="choice", choices_from="assessments.categories"),
                     Column("name", "村类别"),
                     Column("percent", "系数（%）", kind="int", min_value=0, max_value=200),
                 ),
@@ -99,7 +105,7 @@ register_section(
                 label="养老保险补贴",
                 fields=(
                     Column("amount", "每年补贴（元）", kind="decimal", min_value=0),
-                    Column("posts", "享受职务代码（逗号分隔）"),
+                    Column("posts", "享受职务", kind="codes", choices_from="register.posts"),
                 ),
             ),
             Group(
@@ -107,7 +113,7 @@ register_section(
                 label="离任村干部生活补贴",
                 fields=(
                     Column("model", "计发模式", kind="choice", choices=tuple(LivingModel.choices)),
-                    Column("eligible_posts", "享受职务代码（逗号分隔）"),
+                    Column("eligible_posts", "享受职务", kind="codes", choices_from="register.posts"),
                     Column("min_continuous_years", "连续任职满（年）", kind="int", min_value=0, max_value=60),
                     Column("min_cumulative_years", "或累计任职满（年）", kind="int", min_value=0, max_value=60),
                     Column("age_male", "男性年龄（岁）", kind="int", min_value=40, max_value=80),
@@ -132,7 +138,7 @@ register_section(
                 key="living_term_rates",
                 label="按届数×职务标准",
                 columns=(
-                    Column("code", "职务代码"),
+                    Column("code", "职务", kind="choice", choices_from="register.posts"),
                     Column("name", "职务"),
                     Column("rank", "职务高低（0最高）", kind="int", min_value=0, max_value=99),
                     Column("monthly", "每届每月（元）", kind="decimal", min_value=0),

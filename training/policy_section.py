@@ -54,7 +54,7 @@ register_section(
                 key="requirements",
                 label="各职务年度学时要求",
                 columns=(
-                    Column("code", "职务代码", help_text="与干部名册的职务代码一致，如 secretary。"),
+                    Column("code", "职务", kind="choice", choices_from="register.posts"),
                     Column("name", "职务名称"),
                     Column("required_hours", "每年至少学时", kind="int", min_value=0, max_value=500),
                     Column("county_session", "每年须参加县级以上轮训", kind="bool", required=False),

@@ -493,7 +493,7 @@ def test_policy_editor_changes_first_secretary_min_days(client, county_user):
     html = client.get(reverse("core:policy_detail", args=[profile.year])).content.decode()
     assert "每月最少驻村天数：20 → 18" in html
     assert county_user.full_name in html
-    assert "默认值出处" in html
+    assert "依据：" in html
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ def test_defaults_cite_their_sources():
     assert rules["eligibility"]["target_per_village"] == 2 and rules["eligibility"]["max_age"] == 35
     sources = section_sources("reserves")
     assert set(sources) == {"eligibility", "source_categories", "mentor_types", "practice_posts", "appraisal_results"}
-    assert "seed 004" in sources["eligibility"]
+    assert "沙坡头区" in sources["eligibility"]
     assert [m["name"] for m in rules["mentor_types"]] == ["乡镇领导干部", "包村干部", "驻村第一书记", "村“两委”成员"]
 
 
