@@ -27,8 +27,10 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
+from django.apps import apps
+from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
-from django.db import transaction
+from django.db import models, transaction
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 
@@ -225,12 +227,16 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     app.autodiscover_tasks(force=True)
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
+    # Uploads (roster files, 述职 files) go to a temporary directory, not the checkout's var/private:
+    # the file fields' storage is built at import time, so it is swapped for the module.
+    private = tmp_path_factory.mktemp("private")
+    file_fields = [f for m in apps.get_models() for f in m._meta.fields if isinstance(f, models.FileField)]
+    storages = {f: f.storage for f in file_fields}
+    for f in file_fields:
+        f.storage = FileSystemStorage(location=private)
     with (
         django_db_blocker.unblock(),
-        override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private"),
-        ),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], PRIVATE_MEDIA_ROOT=private),
     ):
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -241,6 +247,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
             app.conf.task_always_eager = eager
+            for f, storage in storages.items():
+                f.storage = storage
 
 
 # ---------------------------------------------------------------------------------------------
