@@ -86,7 +86,10 @@ class WritePermission(BasePermission):
         perms, message = write_permissions.get(view.action, ((), None))
         if message:
             self.message = message
-        return any(user.has_perm(p) for p in perms)
+        allowed = any(user.has_perm(p) for p in perms)
+        if not allowed and (view.lookup_url_kwarg or view.lookup_field) in view.kwargs:
+            view.get_object()  # a row outside the scope: 404 like a missing one, before any 403
+        return allowed
 
 
 class ApiViewSet(viewsets.ReadOnlyModelViewSet):

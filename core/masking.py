@@ -5,7 +5,12 @@ named by ``settings.TOUYAN_PERSONAL_DATA_PERMISSION``; auditors and other read-o
 pages, API and exports.
 """
 
+import re
+
 from .conf import personal_data_permission
+
+# A run of 15–19 digits (an ID number, with a final X, or a bank card number) inside free text.
+_LONG_NUMBER = re.compile(r"(?<![0-9])[0-9]{14,18}[0-9Xx](?![0-9Xx])")
 
 
 def can_see_personal(user) -> bool:
@@ -26,3 +31,15 @@ def id_number_for(user, value: str) -> str:
 
 def phone_for(user, value: str) -> str:
     return value if can_see_personal(user) else mask_phone(value)
+
+
+def mask_numbers_in(value):
+    """Mask every ID-length or card-length number inside text (messages quoting a cell, e.g. an
+    import's errors), in strings, lists and dicts; other values are returned unchanged."""
+    if isinstance(value, str):
+        return _LONG_NUMBER.sub(lambda m: mask_id_number(m.group(0)), value)
+    if isinstance(value, list):
+        return [mask_numbers_in(v) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_numbers_in(v) for k, v in value.items()}
+    return value

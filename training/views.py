@@ -495,7 +495,8 @@ class UpgradeActionView(PageView):
     }
 
     def get(self, request, pk):
-        return redirect("training:upgrade_detail", pk=pk)
+        upgrade = selectors.upgrade_get(user=request.user, pk=pk)  # another township's: 404 like a missing one
+        return redirect("training:upgrade_detail", pk=upgrade.pk)
 
     def post(self, request, pk):
         upgrade = selectors.upgrade_get(user=request.user, pk=pk)

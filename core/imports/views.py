@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from core.conf import import_batch_model, township_model
 from core.exports import xlsx_response
+from core.masking import can_see_personal, mask_numbers_in
 from core.models import AbstractImportBatch, BatchStatus
 from core.scope import get_scoped_or_404, scoped
 from core.views import PageView
@@ -177,6 +178,9 @@ class ImportDetailView(PageView):
         if batch.is_running and (live := batch_progress(batch)):
             batch.progress_done, batch.progress_total = live["done"], live["total"]
         st = REGISTRY.get(batch.sheet_type)
+        personal = can_see_personal(request.user)
+        if not personal:  # messages quote cells: ID numbers masked as everywhere else (not saved)
+            batch.summary, batch.message = mask_numbers_in(batch.summary), mask_numbers_in(batch.message)
         status = request.GET.get("status", "")
         rows = batch.summary.get("rows", [])
         if status:
@@ -197,6 +201,7 @@ class ImportDetailView(PageView):
                 "can_apply": batch.status == BatchStatus.PREVIEWED and import_allowed(request.user, st),
                 "can_rollback": batch.status == BatchStatus.APPLIED and not request.user.is_auditor,
                 "can_retry": retry_allowed(request.user, batch),
+                "can_download": personal,
             }
         )
         if polling and not batch.is_running:
@@ -242,9 +247,17 @@ class ImportActionView(PageView):
         return redirect(reverse("core:import_detail", args=[batch.pk]))
 
 
+def _require_personal(user) -> None:
+    """The uploaded file (and its error-marked copy) holds full ID numbers: not for the roles that
+    see personal data masked (auditors)."""
+    if not can_see_personal(user):
+        raise PermissionDenied("原表格含完整身份证号，您的角色只能查看脱敏信息，不能下载。")
+
+
 class ImportErrorsView(PageView):
     def get(self, request, pk):
         batch = get_scoped_or_404(request.user, import_batch_model(), pk=pk)
+        _require_personal(request.user)
         with batch.file.open("rb") as fh:
             data = error_workbook(fh.read(), batch.summary)
         stem = batch.original_name.rsplit(".", 1)[0]
@@ -254,6 +267,7 @@ class ImportErrorsView(PageView):
 class ImportOriginalView(PageView):
     def get(self, request, pk):
         batch = get_scoped_or_404(request.user, import_batch_model(), pk=pk)
+        _require_personal(request.user)
         with batch.file.open("rb") as fh:
             response = HttpResponse(fh.read(), content_type="application/octet-stream")
         from urllib.parse import quote
