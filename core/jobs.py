@@ -4,12 +4,48 @@ Services queue jobs by name (``enqueue("subsidies.tasks.payrun_post_task", run_i
 importing their app's tasks module, so that tasks (thin wrappers that call services) and services
 never import each other. The task is looked up in the Celery app's registry, so eager mode
 (the embedded default and the tests) and ``.delay`` patches in tests behave as with a direct call.
+
+When the broker (Redis) cannot be reached, :func:`enqueue` raises :class:`JobQueueUnavailable`
+within about a second (settings: broker connection timeout and publish retry policy), logged once
+per outage: callers keep their data consistent (nothing marked as running) and tell the user
+:data:`QUEUE_UNAVAILABLE`. It is a ``ValidationError``, so a view that shows a service's refusal
+shows this one too, and never answers 500.
 """
 
 from __future__ import annotations
 
 from celery import current_app
+from django.core.exceptions import ValidationError
+
+from .cache import Outage
+
+QUEUE_UNAVAILABLE = "后台任务服务暂不可用，请稍后再试。"
+
+_broker = Outage("Celery broker", "jobs are refused (后台任务服务暂不可用) until it answers again")
+
+
+class JobQueueUnavailable(ValidationError):
+    def __init__(self, message: str = QUEUE_UNAVAILABLE):
+        super().__init__(message, code="queue_unavailable")
+
+
+def _queue_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import RedisError
+
+    # kombu: the broker refused or timed out; redis: the result backend (subscribing to the
+    # task's result) refused; OSError: a socket error not wrapped by either.
+    return (OperationalError, RedisError, OSError)
 
 
 def enqueue(task_name: str, **kwargs):
-    return current_app.tasks[task_name].delay(**kwargs)
+    task = current_app.tasks[task_name]
+    if current_app.conf.task_always_eager:
+        return task.delay(**kwargs)  # runs here: its own errors are not the queue's
+    try:
+        result = task.delay(**kwargs)
+    except _queue_errors() as exc:
+        _broker.failed(exc)
+        raise JobQueueUnavailable from exc
+    _broker.ok()
+    return result
