@@ -218,7 +218,7 @@ def apply_refusal(user, batch: AbstractImportBatch, *, token: str | None) -> str
         return "您没有导入该表格的权限。"
     if batch.status == Status.APPLIED:
         return "该文件已导入，无需再次导入。"
-    if batch.status in (Status.APPLYING, Status.ROLLING_BACK):
+    if batch.status in RUNNING_STATUSES:
         return f"该批次正在处理（{batch.get_status_display()}），请等待完成。"
     if batch.status != Status.PREVIEWED:
         return f"当前状态为“{batch.get_status_display()}”，不能导入。"
