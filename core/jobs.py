@@ -42,10 +42,18 @@ def enqueue(task_name: str, **kwargs):
     task = current_app.tasks[task_name]
     if current_app.conf.task_always_eager:
         return task.delay(**kwargs)  # runs here: its own errors are not the queue's
+    errors = _queue_errors()
     try:
         result = task.delay(**kwargs)
-    except _queue_errors() as exc:
+    except errors as exc:
         _broker.failed(exc)
+        raise JobQueueUnavailable from exc
+    except RuntimeError as exc:
+        # The result backend's subscriber gives up with a RuntimeError ("must be restarted")
+        # caused by the connection error; it reconnects by itself on the next send.
+        if not isinstance(exc.__cause__, errors):
+            raise
+        _broker.failed(exc.__cause__)
         raise JobQueueUnavailable from exc
     _broker.ok()
     return result
