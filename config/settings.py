@@ -174,10 +174,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Import batches: resume an interrupted preview, mark an interrupted apply/undo 已中断, and
     # queue the previews of files kept while the queue was down (core.imports.batches.import_batches_watch).
-    "import-batches-watch-every-minute": {
+    # Twice a minute: a job silent for IMPORT_STUCK_SECONDS (30) is found within a minute of its
+    # last heartbeat even when nobody has its page open. One indexed query when nothing runs.
+    "import-batches-watch": {
         "task": "core.imports.tasks.import_batches_watch_task",
-        "schedule": 60,
-        "options": {"expires": 55},  # a worker back from an outage runs one, not a backlog
+        "schedule": 30,
+        "options": {"expires": 25},  # a worker back from an outage runs one, not a backlog
     },
     # Runs the 双述双评 rollup once the date configured in the year's policy has come.
     "assessments-rollup-scheduled-daily": {

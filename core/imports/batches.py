@@ -356,7 +356,7 @@ def import_batch_start_rollback(*, batch: AbstractImportBatch, by) -> dict:
 
 
 def import_batches_watch(*, batch: AbstractImportBatch | None = None) -> dict[str, int]:
-    """Every minute (Celery beat) and whenever a batch's page is opened: a preview whose job died
+    """Twice a minute (Celery beat) and whenever a batch's page is opened: a preview whose job died
     is queued again (resumed), an apply or undo whose job died is marked 已中断 / back to 已导入
     (each is one transaction: nothing half-written) with 重试 offered at once, and files kept
     while the queue was down are queued. Returns the count of each outcome."""

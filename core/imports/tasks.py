@@ -14,7 +14,7 @@ from core.conf import import_batch_model, user_model
 # losing it. All are safe to run twice: the preview only rewrites the batch's own summary (and
 # is skipped once the batch moved on), the apply and the undo are one transaction each that do
 # nothing for a batch already applied / undone. A job that died is also found by the watch
-# (every minute): a preview is queued again, an apply or undo is marked 已中断 / back to 已导入.
+# (Celery beat, twice a minute): a preview is queued again, an apply or undo is marked 已中断 / back to 已导入.
 IMPORT_TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
 
 
@@ -48,7 +48,7 @@ def import_batch_rollback_task(batch_id: int, user_id: int) -> str:
 
 @shared_task(name="core.imports.tasks.import_batches_watch_task")
 def import_batches_watch_task() -> dict:
-    """Every minute (Celery beat): no batch is left running after its job died."""
+    """Twice a minute (Celery beat): no batch is left running after its job died."""
     from .batches import import_batches_watch
 
     return import_batches_watch()

@@ -199,7 +199,7 @@ class ImportDetailView(PageView):
     def get(self, request, pk):
         batch = _load(request, pk)
         if batch.status in (BatchStatus.UPLOADED, *RUNNING_STATUSES):
-            # No batch is left running after its job died (the watch also runs every minute).
+            # No batch is left running after its job died (the watch also runs on Celery beat, twice a minute).
             outcome = import_batches_watch(batch=batch)
             if set(outcome) - {"alive", "waiting"}:
                 batch = _load(request, pk)
