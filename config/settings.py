@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "core.middleware.JobQueueUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -119,8 +120,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis down must not take the pages down: the cache answers "miss" on connection errors (and
+# skips Redis for a few seconds, logged once, core/cache.py); queueing a job answers
+# core.jobs.JobQueueUnavailable ("后台任务服务暂不可用，请稍后再试") within about a second.
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.5"))
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "3"))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
@@ -142,6 +154,14 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_TIME_LIMIT = 30 * 60
+# Publishing a job when the broker is down fails fast (the page says so) instead of hanging.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Sending a task subscribes to its result on the result backend (the same Redis): retried 20 times,
+# a second apart, by default — a 20-second hang before the page could answer.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 CELERY_BEAT_SCHEDULE = {
     "first-secretary-terms-daily": {
         "task": "cadres.tasks.first_secretary_terms_expire_task",
@@ -151,6 +171,15 @@ CELERY_BEAT_SCHEDULE = {
     "dashboard-warm-morning": {
         "task": "cadres.tasks.dashboard_warm_task",
         "schedule": crontab(hour=6, minute=30),
+    },
+    # Import batches: resume an interrupted preview, mark an interrupted apply/undo 已中断, and
+    # queue the previews of files kept while the queue was down (core.imports.batches.import_batches_watch).
+    # Twice a minute: a job silent for IMPORT_STUCK_SECONDS (30) is found within a minute of its
+    # last heartbeat even when nobody has its page open. One indexed query when nothing runs.
+    "import-batches-watch": {
+        "task": "core.imports.tasks.import_batches_watch_task",
+        "schedule": 30,
+        "options": {"expires": 25},  # a worker back from an outage runs one, not a backlog
     },
     # Runs the 双述双评 rollup once the date configured in the year's policy has come.
     "assessments-rollup-scheduled-daily": {
@@ -236,8 +265,16 @@ IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "32767"))
 IMPORT_MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
 # Files larger than this are previewed/applied on the Celery worker (live progress bar).
 IMPORT_ASYNC_BYTES = int(os.environ.get("IMPORT_ASYNC_KB", "256")) * 1024
-# A batch 校验中/导入中 with no sign of life for this long is taken as stuck (worker died): 重试 is offered.
-IMPORT_STUCK_SECONDS = int(os.environ.get("IMPORT_STUCK_SECONDS", "600"))
+# A running batch (校验中/导入中/撤销中) whose job has started beats every IMPORT_HEARTBEAT_SECONDS;
+# silent for IMPORT_STUCK_SECONDS it is taken as interrupted (worker died): a preview is resumed,
+# an apply or undo is marked 已中断 with 重试 offered at once (checked every minute by Celery beat
+# and whenever the batch page is open). A job queued but not started within IMPORT_QUEUE_SECONDS
+# (the queue is busy or its worker died) is treated the same way.
+IMPORT_HEARTBEAT_SECONDS = int(os.environ.get("IMPORT_HEARTBEAT_SECONDS", "10"))
+IMPORT_STUCK_SECONDS = int(os.environ.get("IMPORT_STUCK_SECONDS", "30"))
+IMPORT_QUEUE_SECONDS = int(os.environ.get("IMPORT_QUEUE_SECONDS", "120"))
+# A preview older than this is stale: it must be validated again before it can be applied.
+IMPORT_PREVIEW_MAX_HOURS = int(os.environ.get("IMPORT_PREVIEW_MAX_HOURS", "24"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

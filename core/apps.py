@@ -20,7 +20,10 @@ class CoreConfig(AppConfig):
     verbose_name = "基础框架"
 
     def ready(self):
-        from . import dashboard  # noqa: F401  (the frame's own home-page provider: imports with errors)
+        from . import (
+            dashboard,  # noqa: F401  (the frame's own home-page provider: imports with errors)
+            tasks,  # noqa: F401  (the frame's jobs, queued by name: core.jobs.enqueue)
+        )
 
         # Reference data, not domain logic: keep the role groups in step with the permissions.
         # Connected for every app (no sender): each app's permissions are created by its own

@@ -88,7 +88,7 @@ from django.utils.safestring import mark_safe
 from . import dates
 from .conf import import_batch_model, policy_profile_model, township_model, user_model
 from .jobs import enqueue
-from .models import BatchStatus
+from .models import ATTENTION_STATUSES
 from .policy import policy_for_year
 from .scope import get_scoped_or_404, scoped
 
@@ -572,7 +572,7 @@ def bar_option(
 def _import_queues(user, ctx: DashboardContext) -> list[QueueItem]:
     """Batches with errors or whose apply failed: the import list's ``?errors=1`` (and, drilled
     down, its ``township`` filter)."""
-    batches = ctx.scoped(import_batch_model()).filter(status__in=[BatchStatus.INVALID, BatchStatus.FAILED])
+    batches = ctx.scoped(import_batch_model()).filter(status__in=ATTENTION_STATUSES)
     return [
         QueueItem(
             "imports_invalid",

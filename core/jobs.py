@@ -8,11 +8,38 @@ never import each other. The task is looked up in the Celery app's registry, so 
 Outside a worker (the web process, a management command such as ``seed_demo``) nothing has
 imported the apps' ``tasks`` modules yet: the first lookup of an unknown name runs Celery's task
 autodiscovery once (``import_default_modules``), which registers every app's tasks.
+
+When the broker (Redis) cannot be reached, :func:`enqueue` raises :class:`JobQueueUnavailable`
+within about a second (settings: broker connection timeout and publish retry policy), logged once
+per outage: callers keep their data consistent (nothing marked as running) and tell the user
+:data:`QUEUE_UNAVAILABLE`. It is a ``ValidationError``, so a view that shows a service's refusal
+shows this one too, and never answers 500.
 """
 
 from __future__ import annotations
 
 from celery import current_app
+from django.core.exceptions import ValidationError
+
+from .cache import Outage
+
+QUEUE_UNAVAILABLE = "后台任务服务暂不可用，请稍后再试。"
+
+_broker = Outage("Celery broker", "jobs are refused (后台任务服务暂不可用) until it answers again")
+
+
+class JobQueueUnavailable(ValidationError):
+    def __init__(self, message: str = QUEUE_UNAVAILABLE):
+        super().__init__(message, code="queue_unavailable")
+
+
+def _queue_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import RedisError
+
+    # kombu: the broker refused or timed out; redis: the result backend (subscribing to the
+    # task's result) refused; OSError: a socket error not wrapped by either.
+    return (OperationalError, RedisError, OSError)
 
 
 def task_by_name(task_name: str):
@@ -23,4 +50,21 @@ def task_by_name(task_name: str):
 
 
 def enqueue(task_name: str, **kwargs):
-    return task_by_name(task_name).delay(**kwargs)
+    task = task_by_name(task_name)
+    if current_app.conf.task_always_eager:
+        return task.delay(**kwargs)  # runs here: its own errors are not the queue's
+    errors = _queue_errors()
+    try:
+        result = task.delay(**kwargs)
+    except errors as exc:
+        _broker.failed(exc)
+        raise JobQueueUnavailable from exc
+    except RuntimeError as exc:
+        # The result backend's subscriber gives up with a RuntimeError ("must be restarted")
+        # caused by the connection error; it reconnects by itself on the next send.
+        if not isinstance(exc.__cause__, errors):
+            raise
+        _broker.failed(exc.__cause__)
+        raise JobQueueUnavailable from exc
+    _broker.ok()
+    return result

@@ -43,3 +43,21 @@ def mask_numbers_in(value):
     if isinstance(value, dict):
         return {k: mask_numbers_in(v) for k, v in value.items()}
     return value
+
+
+# An ID number (18 characters, or the old 15 digits) or a mobile number inside free text — an
+# import's messages quote the cells they are about («「身份证号」：430122… — 校验位错误»).
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
+
+
+def mask_personal_text(text: str) -> str:
+    """``text`` with every ID number and mobile number in it masked."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), text)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+
+
+def personal_text_for(user, text: str) -> str:
+    return text if can_see_personal(user) else mask_personal_text(text)

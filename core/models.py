@@ -69,7 +69,15 @@ class BatchStatus(models.TextChoices):
     APPLYING = "applying", "导入中"
     APPLIED = "applied", "已导入"
     FAILED = "failed", "导入失败"
+    INTERRUPTED = "interrupted", "已中断"
+    ROLLING_BACK = "rolling_back", "撤销中"
     ROLLED_BACK = "rolled_back", "已撤销"
+
+
+# A job of the batch runs (or is queued) in these states: the page polls, the watch checks them.
+RUNNING_STATUSES = (BatchStatus.PREVIEWING, BatchStatus.APPLYING, BatchStatus.ROLLING_BACK)
+# The import list's 有错误 filter and the home page's 待办: somebody has to act.
+ATTENTION_STATUSES = (BatchStatus.INVALID, BatchStatus.FAILED, BatchStatus.INTERRUPTED)
 
 
 class AbstractImportBatch(models.Model):
@@ -101,6 +109,12 @@ class AbstractImportBatch(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="撤销人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     rolled_back_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    previewed_at = models.DateTimeField("校验时间", null=True, blank=True)
+    # The running step's clock, in the database (it outlives a worker and an emptied cache):
+    # queued_at when a job was queued for it, heartbeat_at when the job started and as it goes
+    # (between beats in the cache, see core.imports.batches.batch_alive).
+    queued_at = models.DateTimeField("排队时间", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -114,12 +128,12 @@ class AbstractImportBatch(models.Model):
     @property
     def progress_percent(self) -> int:
         if not self.progress_total:
-            return 0 if self.status in (BatchStatus.UPLOADED, BatchStatus.PREVIEWING, BatchStatus.APPLYING) else 100
+            return 0 if self.status in (BatchStatus.UPLOADED, *RUNNING_STATUSES) else 100
         return min(100, round(100 * self.progress_done / self.progress_total))
 
     @property
     def is_running(self) -> bool:
-        return self.status in (BatchStatus.PREVIEWING, BatchStatus.APPLYING)
+        return self.status in RUNNING_STATUSES
 
 
 class AbstractExportLog(models.Model):

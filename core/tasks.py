@@ -8,7 +8,12 @@ import datetime
 from celery import shared_task
 
 from core.conf import user_model
-from core.imports.tasks import import_batch_apply_task, import_batch_preview_task  # noqa: F401  (autodiscovery)
+from core.imports.tasks import (  # noqa: F401  (autodiscovery)
+    import_batch_apply_task,
+    import_batch_preview_task,
+    import_batch_rollback_task,
+    import_batches_watch_task,
+)
 
 
 @shared_task(name="cadres.tasks.dashboard_warm_task")

@@ -94,7 +94,9 @@ def main() -> None:
     batch_id = setup(args.db, args.rows)
     from cadres import choices, services
     from cadres.models import ImportBatch, Person, User
+    from core.imports.batches import preview_token
 
+    token = preview_token(ImportBatch.objects.get(pk=batch_id))  # what the page's 确认导入 form posts
     names = [f"user{i:02d}" for i in range(args.threads)]
     for name in names:
         services.user_set_role(user=User.objects.create_user(name, password=PASSWORD), role=choices.Role.COUNTY)
@@ -175,7 +177,7 @@ def main() -> None:
                 302,
                 lambda: session.post(
                     f"{base}/imports/{batch_id}/apply/",
-                    data={"csrfmiddlewaretoken": session.cookies.get("csrftoken")},
+                    data={"csrfmiddlewaretoken": session.cookies.get("csrftoken"), "preview": token},
                     allow_redirects=False,
                     timeout=600,
                 ),

@@ -16,6 +16,7 @@ from simple_history.utils import bulk_update_with_history
 from cadres import normalize as n
 from core import dates as core_dates
 from core.fastwrite import copy_rows, insert_with_history
+from core.imports.batches import step_progress
 from core.imports.headers import Col
 from core.imports.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
 from core.imports.references import later_references
@@ -566,38 +567,66 @@ def touched_since(batch) -> list[str]:
     return problems
 
 
+def _undo_progress(batch):
+    """Wraps each list the undo walks so that the page shows how far it got (撤销中 N%)."""
+    t = batch.touched
+    total = sum(len(t.get(k) or ()) for k in ROLLBACK_KEYS)
+    done = 0
+
+    def counted(items):
+        nonlocal done
+        for item in items:
+            yield item
+            done += 1
+            if done % 100 == 0:
+                step_progress(batch, done, total)
+
+    return counted
+
+
+ROLLBACK_KEYS = (
+    "appointment_created",
+    "appointment_updated",
+    "first_secretary_created",
+    "first_secretary_updated",
+    "person_updated",
+    "person_created",
+)
+
+
 def _rollback_register(batch, *, by) -> None:
     t = batch.touched
     reason = f"撤销表格导入 #{batch.pk}"
-    for pk in t.get("appointment_created", []):
+    counted = _undo_progress(batch)
+    for pk in counted(t.get("appointment_created", [])):
         a = Appointment.objects.get(pk=pk)
         a._history_user = by
         a._change_reason = reason
         a.filing_events.all().delete()
         a.delete()
-    for pk, old in t.get("appointment_updated", {}).items():
+    for pk, old in counted(t.get("appointment_updated", {}).items()):
         a = Appointment.objects.get(pk=int(pk))
         for f, val in old.items():
             setattr(a, f, _unjson(Appointment, f, val))
         a._history_user, a._change_reason = by, reason
         a.save(update_fields=list(old))
-    for pk in t.get("first_secretary_created", []):
+    for pk in counted(t.get("first_secretary_created", [])):
         fs = FirstSecretary.objects.get(pk=pk)
         fs._history_user, fs._change_reason = by, reason
         fs.delete()  # touched_since refused the rollback if any presence month was added since
-    for pk, old in t.get("first_secretary_updated", {}).items():
+    for pk, old in counted(t.get("first_secretary_updated", {}).items()):
         fs = FirstSecretary.objects.get(pk=int(pk))
         for f, val in old.items():
             setattr(fs, f, _unjson(FirstSecretary, f, val))
         fs._history_user, fs._change_reason = by, reason
         fs.save(update_fields=list(old))
-    for pk, old in t.get("person_updated", {}).items():
+    for pk, old in counted(t.get("person_updated", {}).items()):
         p = Person.objects.get(pk=int(pk))
         for f, val in old.items():
             setattr(p, f, _unjson(Person, f, val))
         p._history_user, p._change_reason = by, reason
         p.save(update_fields=[*old, "updated_at"])
-    for pk in t.get("person_created", []):
+    for pk in counted(t.get("person_created", [])):
         p = Person.objects.get(pk=pk)
         p._history_user, p._change_reason = by, reason
         p.delete()

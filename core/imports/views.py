@@ -6,36 +6,41 @@ only); the pipeline itself enforces the row-level scope.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django import forms as djforms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from core.conf import import_batch_model, township_model
-from core.exports import xlsx_response
-from core.masking import can_see_personal, mask_numbers_in
-from core.models import AbstractImportBatch, BatchStatus
+from core.exports import log_export, xlsx_response
+from core.masking import can_see_personal, mask_personal_text
+from core.models import ATTENTION_STATUSES, RUNNING_STATUSES, AbstractImportBatch, BatchStatus
 from core.scope import get_scoped_or_404, scoped
 from core.views import PageView
 
 from .batches import (
+    QUEUE_WAITING,
+    apply_refusal,
     batch_progress,
+    file_download_allowed,
     import_allowed,
-    import_batch_apply,
     import_batch_create,
-    import_batch_preview,
     import_batch_retry,
-    import_batch_rollback,
-    progress_heartbeat,
+    import_batch_start_apply,
+    import_batch_start_preview,
+    import_batch_start_rollback,
+    import_batches_watch,
+    preview_token,
     retry_allowed,
+    rollback_allowed,
 )
 from .pipeline import REGISTRY, STATUS_LABELS, get_sheet_type
-from .tasks import import_batch_apply_task, import_batch_preview_task
 from .workbooks import error_workbook, template_workbook
 
 ACCEPT = ".xlsx,.xls,.ods,.csv"
@@ -68,22 +73,12 @@ class UploadForm(djforms.Form):
             field.widget.attrs.setdefault("class", css)
 
 
-def _run(batch: AbstractImportBatch, *, apply_by=None) -> None:
-    """Small files inline; big ones on the Celery worker (eager in the embedded default)."""
-    big = batch.size > settings.IMPORT_ASYNC_BYTES
-    if apply_by is None:
-        if big:
-            import_batch_model().objects.filter(pk=batch.pk).update(status=BatchStatus.PREVIEWING)
-            progress_heartbeat(batch)  # the "stuck" clock starts at dispatch
-            transaction.on_commit(lambda: import_batch_preview_task.delay(batch.pk))
-        else:
-            import_batch_preview(batch=batch)
-    elif big:
-        import_batch_model().objects.filter(pk=batch.pk).update(status=BatchStatus.APPLYING)
-        progress_heartbeat(batch)
-        transaction.on_commit(lambda: import_batch_apply_task.delay(batch.pk, apply_by.pk))
-    else:
-        import_batch_apply(batch=batch, by=apply_by)
+def _start_preview(request, batch: AbstractImportBatch) -> bool:
+    """Small files at once, big ones on the worker; with the queue down a big file is kept (已上传)."""
+    if import_batch_start_preview(batch=batch)["queued"] is False:
+        messages.warning(request, QUEUE_WAITING)
+        return False
+    return True
 
 
 def import_batch_filter(user, params) -> tuple[object, dict]:
@@ -94,7 +89,7 @@ def import_batch_filter(user, params) -> tuple[object, dict]:
     qs = scoped(user, import_batch_model()).select_related("uploaded_by", "township").order_by("-uploaded_at", "-id")
     applied: dict[str, str] = {}
     if params.get("errors") == "1":
-        qs = qs.filter(status__in=[BatchStatus.INVALID, BatchStatus.FAILED])
+        qs = qs.filter(status__in=ATTENTION_STATUSES)
         applied["errors"] = "1"
     if params.get("status") in BatchStatus.values:
         qs = qs.filter(status=params["status"])
@@ -116,6 +111,9 @@ class ImportListView(PageView):
     def get(self, request, form=None):
         batches, applied = import_batch_filter(request.user, request.GET)
         page = Paginator(batches, 30).get_page(request.GET.get("page"))
+        masked = not can_see_personal(request.user)
+        for b in page.object_list:
+            b.shown_name = mask_personal_text(b.original_name) if masked else b.original_name
         can_import = not request.user.is_auditor
         initial = {"sheet_type": request.GET["sheet_type"]} if request.GET.get("sheet_type") in REGISTRY else {}
         return self.render(
@@ -158,7 +156,7 @@ class ImportListView(PageView):
         except ValidationError as exc:
             form.add_error("file", exc.messages[0])
             return self.get(request, form=form)
-        _run(batch)
+        _start_preview(request, batch)
         return redirect("core:import_detail", pk=batch.pk)
 
 
@@ -168,49 +166,83 @@ class ImportTemplateView(PageView):
         return xlsx_response(template_workbook(st), f"{st.label}模板".replace("“", "").replace("”", ""))
 
 
+def _masked_page(batch: AbstractImportBatch, rows: list[dict]) -> list[dict]:
+    """The batch's texts with ID and mobile numbers masked (for roles that see masked data):
+    the message, the file name, the error and warning lists and the rows shown."""
+    batch.message = mask_personal_text(batch.message)
+    batch.original_name = mask_personal_text(batch.original_name)
+    summary = dict(batch.summary)
+    for key in ("errors", "warnings", "file_errors"):
+        if summary.get(key):
+            summary[key] = [mask_personal_text(m) for m in summary[key]]
+    batch.summary = summary
+    return [
+        {
+            **r,
+            "name": mask_personal_text(r.get("name", "")),
+            "c": mask_personal_text(r.get("c", "")),
+            "e": [mask_personal_text(m) for m in r.get("e", [])],
+            "w": [mask_personal_text(m) for m in r.get("w", [])],
+        }
+        for r in rows
+    ]
+
+
+def _load(request, pk: int) -> AbstractImportBatch:
+    qs = import_batch_model().objects.select_related("uploaded_by", "applied_by", "rolled_back_by", "township")
+    return get_scoped_or_404(request.user, qs, pk=pk)
+
+
 class ImportDetailView(PageView):
     template_name = "imports/import_detail.html"
 
     def get(self, request, pk):
-        batch = get_scoped_or_404(
-            request.user, import_batch_model().objects.select_related("uploaded_by", "applied_by", "township"), pk=pk
-        )
+        batch = _load(request, pk)
+        if batch.status in (BatchStatus.UPLOADED, *RUNNING_STATUSES):
+            # No batch is left running after its job died (the watch also runs on Celery beat, twice a minute).
+            outcome = import_batches_watch(batch=batch)
+            if set(outcome) - {"alive", "waiting"}:
+                batch = _load(request, pk)
         if batch.is_running and (live := batch_progress(batch)):
             batch.progress_done, batch.progress_total = live["done"], live["total"]
         st = REGISTRY.get(batch.sheet_type)
-        personal = can_see_personal(request.user)
-        if not personal:  # messages quote cells: ID numbers masked as everywhere else (not saved)
-            batch.summary, batch.message = mask_numbers_in(batch.summary), mask_numbers_in(batch.message)
         status = request.GET.get("status", "")
         rows = batch.summary.get("rows", [])
         if status:
             rows = [r for r in rows if r["s"] == status]
         page = Paginator(rows, 100).get_page(request.GET.get("page"))
+        shown = list(page.object_list)
+        if not can_see_personal(request.user):
+            shown = _masked_page(batch, shown)
         polling = bool(request.headers.get("HX-Request"))
         if polling:
             self.template_name = "imports/_progress.html"
+        waiting = batch.status == BatchStatus.UPLOADED
+        refusal = apply_refusal(request.user, batch, token=preview_token(batch)) if st else "未知的表格类型"
         response = self.render(
             {
                 "batch": batch,
                 "sheet_type": st,
                 "page_obj": page,
-                "rows": page.object_list,
+                "rows": shown,
                 "status": status,
                 "status_labels": STATUS_LABELS,
                 "title": f"导入：{batch.original_name}",
-                "can_apply": batch.status == BatchStatus.PREVIEWED and import_allowed(request.user, st),
-                "can_rollback": batch.status == BatchStatus.APPLIED and not request.user.is_auditor,
+                "can_apply": not refusal,
+                "preview_token": preview_token(batch),
+                "can_rollback": rollback_allowed(request.user, batch),
                 "can_retry": retry_allowed(request.user, batch),
-                "can_download": personal,
+                "can_download": file_download_allowed(request.user, batch),
+                "waiting": waiting,
             }
         )
-        if polling and not batch.is_running:
+        if polling and not batch.is_running and not waiting:
             # Finished: the partial carries no hx-trigger, so polling stops; reload once to show the result.
             response["HX-Refresh"] = "true"
         return response
 
     def post(self, request, pk):
-        """重新校验 / 重试 of a failed or stuck batch (its uploader or county staff)."""
+        """重新校验 / 重试 of a failed, interrupted, stuck, waiting or stale batch (its uploader or county staff)."""
         batch = get_scoped_or_404(request.user, import_batch_model(), pk=pk)
         if request.POST.get("action") != "retry":
             return redirect(reverse("core:import_detail", args=[batch.pk]))
@@ -218,59 +250,89 @@ class ImportDetailView(PageView):
             step = import_batch_retry(batch=batch, by=request.user)
             batch.refresh_from_db()
             if step == "preview":
-                _run(batch)
+                if _start_preview(request, batch):
+                    messages.success(request, "已重新开始校验。")
             else:
-                _run(batch, apply_by=request.user)
-            messages.success(request, "已重新开始校验。" if step == "preview" else "已重新开始导入。")
-        except ValidationError as exc:
+                import_batch_start_apply(batch=batch, by=request.user)
+                messages.success(request, "已重新开始导入。")
+        except ValidationError as exc:  # also JobQueueUnavailable: 后台任务服务暂不可用，请稍后再试。
             messages.error(request, "；".join(exc.messages))
         except Exception:  # the retry crashed again: the batch says 导入失败, the page says so
             messages.error(request, "重试时发生系统错误，未写入任何数据。请稍后再试或联系管理员。")
         return redirect(reverse("core:import_detail", args=[batch.pk]))
 
 
-class ImportActionView(PageView):
-    action = ""
-
+class ImportApplyView(PageView):
     def post(self, request, pk):
         batch = get_scoped_or_404(request.user, import_batch_model(), pk=pk)
         if request.user.is_auditor:
             raise PermissionDenied("审计只读用户不能导入数据。")
+        # Refused before anything is queued: a forged or outdated POST changes nothing.
+        refusal = apply_refusal(request.user, batch, token=request.POST.get("preview"))
+        if refusal:
+            messages.error(request, refusal)
+            return redirect(reverse("core:import_detail", args=[batch.pk]))
         try:
-            if self.action == "apply":
-                _run(batch, apply_by=request.user)
-            else:
-                import_batch_rollback(batch=batch, by=request.user)
-                messages.success(request, "已撤销本次导入。")
-        except ValidationError as exc:
+            import_batch_start_apply(batch=batch, by=request.user)
+        except ValidationError as exc:  # also JobQueueUnavailable: nothing written, still 待确认
             messages.error(request, "；".join(exc.messages))
         return redirect(reverse("core:import_detail", args=[batch.pk]))
 
 
-def _require_personal(user) -> None:
-    """The uploaded file (and its error-marked copy) holds full ID numbers: not for the roles that
-    see personal data masked (auditors)."""
-    if not can_see_personal(user):
-        raise PermissionDenied("原表格含完整身份证号，您的角色只能查看脱敏信息，不能下载。")
+class ImportRollbackView(PageView):
+    """Undo asks first (a page of its own, also without JavaScript), then runs on the worker."""
+
+    template_name = "imports/import_rollback_confirm.html"
+
+    def get(self, request, pk):
+        batch = _load(request, pk)
+        if not rollback_allowed(request.user, batch):
+            messages.error(request, "该导入当前不能撤销。")
+            return redirect(reverse("core:import_detail", args=[batch.pk]))
+        if not can_see_personal(request.user):
+            batch.original_name = mask_personal_text(batch.original_name)
+        st = REGISTRY.get(batch.sheet_type)
+        return self.render({"batch": batch, "sheet_type": st, "title": f"撤销导入：{batch.original_name}"})
+
+    def post(self, request, pk):
+        batch = get_scoped_or_404(request.user, import_batch_model(), pk=pk)
+        if request.user.is_auditor:
+            raise PermissionDenied("审计只读用户不能撤销导入。")
+        if request.POST.get("confirm") != "yes":
+            return redirect(reverse("core:import_rollback", args=[batch.pk]))
+        try:
+            import_batch_start_rollback(batch=batch, by=request.user)
+        except ValidationError as exc:  # also JobQueueUnavailable: nothing undone, still 已导入
+            messages.error(request, "；".join(exc.messages))
+        return redirect(reverse("core:import_detail", args=[batch.pk]))
+
+
+def _download(request, pk: int, kind: str) -> tuple[AbstractImportBatch, bytes]:
+    """The uploaded file (outside the web root), for its uploader and county staff only; logged."""
+    batch = get_scoped_or_404(request.user, import_batch_model(), pk=pk)
+    if not file_download_allowed(request.user, batch):
+        raise PermissionDenied("只有上传人和县委组织部工作人员可以下载导入的原文件和错误标注文件。")
+    with batch.file.open("rb") as fh:
+        data = fh.read()
+    log_export(
+        user=request.user,
+        what=f"{kind}：{batch.original_name}",
+        filters={"batch": batch.pk, "file": kind, "name": batch.original_name, "checksum": batch.checksum},
+        rows=(batch.counts or {}).get("total", 0),
+    )
+    return batch, data
 
 
 class ImportErrorsView(PageView):
     def get(self, request, pk):
-        batch = get_scoped_or_404(request.user, import_batch_model(), pk=pk)
-        _require_personal(request.user)
-        with batch.file.open("rb") as fh:
-            data = error_workbook(fh.read(), batch.summary)
+        batch, data = _download(request, pk, "导入错误标注文件")
         stem = batch.original_name.rsplit(".", 1)[0]
-        return xlsx_response(data, f"{stem}-错误标注")
+        return xlsx_response(error_workbook(data, batch.summary), f"{stem}-错误标注")
 
 
 class ImportOriginalView(PageView):
     def get(self, request, pk):
-        batch = get_scoped_or_404(request.user, import_batch_model(), pk=pk)
-        _require_personal(request.user)
-        with batch.file.open("rb") as fh:
-            response = HttpResponse(fh.read(), content_type="application/octet-stream")
-        from urllib.parse import quote
-
+        batch, data = _download(request, pk, "导入原文件")
+        response = HttpResponse(data, content_type="application/octet-stream")
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(batch.original_name)}"
         return response

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from cadres.models import Appointment, ImportBatch, Person
 from core.imports import batches
-from core.imports.batches import import_batch_create, import_batch_preview
+from core.imports.batches import import_batch_create, import_batch_preview, preview_token
 from core.imports.tasks import import_batch_preview_task
 
 from .hostile_files import HOSTILE, Hostile
@@ -218,7 +218,7 @@ def test_a_hyperlink_formula_typed_as_text_is_neutralised_on_export(client, cler
     )
     batch = ImportBatch.objects.get()
     assert batch.status == Status.PREVIEWED, batch.message
-    client.post(reverse("core:import_apply", args=[batch.pk]))
+    client.post(reverse("core:import_apply", args=[batch.pk]), {"preview": preview_token(batch)})
     assert Person.objects.filter(name=evil[2]).exists()
     client.force_login(county_user)
     ws = openpyxl.load_workbook(io.BytesIO(client.get(reverse("cadres:roster_export")).content)).active
@@ -246,7 +246,7 @@ def test_a_cell_longer_than_its_field_is_an_error_on_its_row_and_column(client, 
     assert len(bad) == 1 and bad[0]["n"] == 3
     assert any("「姓名」" in e and "最多30个字，此格有40个字" in e for e in bad[0]["e"]), bad[0]
     assert any(line.startswith("第3行") and "姓名" in line for line in batch.summary["errors"]), batch.summary["errors"]
-    response = client.post(reverse("core:import_apply", args=[batch.pk]))
+    response = client.post(reverse("core:import_apply", args=[batch.pk]), {"preview": preview_token(batch)})
     assert response.status_code in (200, 302)
     batch.refresh_from_db()
     assert batch.status == Status.INVALID

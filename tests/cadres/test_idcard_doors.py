@@ -14,7 +14,7 @@ from tablib import Dataset
 from cadres import resources
 from cadres.idcard import parse_id_number
 from cadres.models import ImportBatch, Person
-from core.imports.batches import import_batch_create
+from core.imports.batches import import_batch_create, preview_token
 from core.imports.tasks import import_batch_apply_task, import_batch_preview_task
 
 from .sheet_files import roster_xlsx
@@ -140,7 +140,7 @@ def test_roster_upload_in_the_browser(client, clerk_a, village_a, number, verdic
         assert messages == line
         assert line in page.content.decode()
     if verdict != ERROR:
-        client.post(reverse("core:import_apply", args=[batch.pk]))
+        client.post(reverse("core:import_apply", args=[batch.pk]), {"preview": preview_token(batch)})
         batch.refresh_from_db()
         assert batch.status == ImportBatch.Status.APPLIED
         assert Person.objects.get().id_number == number

@@ -1,10 +1,12 @@
 """Imports on the Celery worker: the same result as in-process, and never half-applied."""
 
+import datetime
 import time
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from cadres.models import Appointment, ImportBatch, Person
 from core.imports.batches import (
@@ -107,34 +109,53 @@ def test_a_redelivered_apply_of_an_applied_batch_writes_nothing(clerk_a, village
 
 
 def _stick(batch, status, *, seconds_ago):
-    ImportBatch.objects.filter(pk=batch.pk).update(status=status)
-    cache.set(f"touyan:import-progress:{batch.pk}", {"done": 10, "total": 100, "at": time.time() - seconds_ago})
+    """The batch's job started and last beat ``seconds_ago`` (in the row and in the cache)."""
+    beat = timezone.now() - datetime.timedelta(seconds=seconds_ago)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=status, queued_at=beat - datetime.timedelta(seconds=1), heartbeat_at=beat
+    )
+    cache.set(f"touyan:import-progress:{batch.pk}", {"done": 40, "total": 100, "at": time.time() - seconds_ago})
 
 
-@pytest.mark.parametrize(
-    ("status", "button", "result"),
-    [
-        (ImportBatch.Status.APPLYING, "重试", ImportBatch.Status.APPLIED),
-        (ImportBatch.Status.PREVIEWING, "重新校验", ImportBatch.Status.PREVIEWED),
-    ],
-)
-def test_a_stuck_batch_can_be_restarted_by_its_uploader(client, clerk_a, village_a, settings, status, button, result):
-    settings.IMPORT_STUCK_SECONDS = 600
+def test_a_live_apply_is_left_alone_and_cannot_be_retried(client, clerk_a, village_a):
     batch = _previewed(clerk_a)
     client.force_login(clerk_a)
     url = reverse("core:import_detail", args=[batch.pk])
-    _stick(batch, status, seconds_ago=60)  # still alive: no button, a retry is refused
-    assert f"> {button}</button>" not in client.get(url).content.decode()
-    client.post(url, {"action": "retry"})
-    batch.refresh_from_db()
-    assert batch.status == status
-    _stick(batch, status, seconds_ago=3600)  # the worker died an hour ago
+    _stick(batch, ImportBatch.Status.APPLYING, seconds_ago=10)  # beat 10 s ago: alive
     page = client.get(url).content.decode()
-    assert f"> {button}</button>" in page and "后台任务可能已中断" in page
+    assert "正在写入数据" in page and "> 重试</button>" not in page
     client.post(url, {"action": "retry"})
     batch.refresh_from_db()
-    assert batch.status == result
-    assert Person.objects.count() == (2 if result == ImportBatch.Status.APPLIED else 0)
+    assert batch.status == ImportBatch.Status.APPLYING and Person.objects.count() == 0
+
+
+def test_an_apply_whose_worker_died_is_interrupted_when_its_page_is_opened_and_retried_at_once(client, clerk_a, village_a):
+    batch = _previewed(clerk_a)
+    client.force_login(clerk_a)
+    url = reverse("core:import_detail", args=[batch.pk])
+    _stick(batch, ImportBatch.Status.APPLYING, seconds_ago=45)  # silent for longer than IMPORT_STUCK_SECONDS (30)
+    page = client.get(url).content.decode()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.INTERRUPTED and Person.objects.count() == 0
+    assert "已中断" in page and "未写入任何数据" in page and "> 重试</button>" in page
+    assert 'hx-trigger="every 1s"' not in page  # nothing runs: the page stops polling
+    client.post(url, {"action": "retry"})
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED and Person.objects.count() == 2
+
+
+def test_a_preview_whose_worker_died_is_resumed_when_its_page_is_opened(
+    client, clerk_a, village_a, django_capture_on_commit_callbacks
+):
+    batch = _previewed(clerk_a)
+    ImportBatch.objects.filter(pk=batch.pk).update(summary={}, counts={})
+    client.force_login(clerk_a)
+    _stick(batch, ImportBatch.Status.PREVIEWING, seconds_ago=45)
+    with django_capture_on_commit_callbacks(execute=True):  # the preview is queued again (eager here)
+        client.get(reverse("core:import_detail", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PREVIEWED and batch.counts["created"] == 2
+    assert Person.objects.count() == 0
 
 
 def test_a_failed_batch_can_be_retried_by_county_staff_but_not_by_another_clerk(client, clerk_a, clerk_b, county_user, village_a):

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cadres.models import ExportLog, ImportBatch, Person, QualificationReview
-from core.imports.batches import import_batch_create, import_batch_preview
+from core.imports.batches import import_batch_create, import_batch_preview, preview_token
 
 from ..factories import AppointmentFactory, PersonFactory
 from .sheet_files import roster_xlsx
@@ -23,7 +23,7 @@ def _upload(client, data, name="花名册.xlsx", **extra):
     )
 
 
-def test_clerk_uploads_sees_preview_with_errors_fixes_and_applies(client, clerk_a, village_a):
+def test_clerk_uploads_sees_preview_with_errors_fixes_and_applies(client, clerk_a, village_a, django_capture_on_commit_callbacks):
     client.force_login(clerk_a)
     bad = [*WANG]
     bad[6] = "430122199006150025"
@@ -42,7 +42,7 @@ def test_clerk_uploads_sees_preview_with_errors_fixes_and_applies(client, clerk_
     batch = ImportBatch.objects.latest("id")
     page = client.get(response["Location"]).content.decode()
     assert "确认导入" in page and "新增 2" in page
-    response = client.post(reverse("core:import_apply", args=[batch.pk]))
+    response = client.post(reverse("core:import_apply", args=[batch.pk]), {"preview": preview_token(batch)})
     assert response.status_code == 302
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.APPLIED
@@ -50,7 +50,8 @@ def test_clerk_uploads_sees_preview_with_errors_fixes_and_applies(client, clerk_
     people = client.get(reverse("cadres:person_list")).content.decode()
     assert "李建国" in people and "王芳" in people
 
-    client.post(reverse("core:import_rollback", args=[batch.pk]))
+    with django_capture_on_commit_callbacks(execute=True):  # the undo job is queued once committed
+        client.post(reverse("core:import_rollback", args=[batch.pk]), {"confirm": "yes"})
     assert Person.objects.count() == 0
 
 
@@ -72,7 +73,7 @@ def test_big_files_go_through_the_worker_and_show_progress(
     partial = client.get(reverse("core:import_detail", args=[batch.pk]), headers={"HX-Request": "true"}).content.decode()
     assert 'id="import-progress"' in partial and "<html" not in partial
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("core:import_apply", args=[batch.pk]))
+        client.post(reverse("core:import_apply", args=[batch.pk]), {"preview": preview_token(batch)})
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.APPLIED
 
@@ -164,14 +165,18 @@ def test_formula_like_cells_are_neutralised_in_exports(client, county_user, vill
     assert "'=HYPERLINK(1)" in names
 
 
-def test_rollback_refused_for_a_protected_reference_shows_the_reason_not_a_500(client, clerk_a, village_a):
+def test_rollback_refused_for_a_protected_reference_shows_the_reason_not_a_500(
+    client, clerk_a, village_a, django_capture_on_commit_callbacks
+):
     client.force_login(clerk_a)
     _upload(client, roster_xlsx([LI, WANG]))
     batch = ImportBatch.objects.get()
-    client.post(reverse("core:import_apply", args=[batch.pk]))
+    client.post(reverse("core:import_apply", args=[batch.pk]), {"preview": preview_token(batch)})
     li = Person.objects.get(name="李建国")
     QualificationReview.objects.create(person=li, village=village_a, post="chair", post_name="主任")
-    response = client.post(reverse("core:import_rollback", args=[batch.pk]), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the undo job runs once committed
+        client.post(reverse("core:import_rollback", args=[batch.pk]), {"confirm": "yes"})
+    response = client.get(reverse("core:import_detail", args=[batch.pk]))
     assert response.status_code == 200
     assert "李建国 已有" in response.content.decode() and "资格联审" in response.content.decode()
     assert Person.objects.count() == 2
