@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
+from .access import can
 from .dates import today
 from .exports import export_queryset, log_export, xlsx_response
 from .forms import BootstrapMixin, Form, add_service_errors
@@ -97,6 +98,8 @@ class ObjectFormView(PageView):
     """
 
     form_class = Form
+    # An action of core.access (a registered one or an ``app.codename`` permission), asked of the
+    # gate together with the object: ``can(user, permission, object)``.
     permission: str | None = None
     success_message = "已保存。"
 
@@ -104,7 +107,7 @@ class ObjectFormView(PageView):
         return None
 
     def has_permission(self) -> bool:
-        return self.permission is None or self.request.user.has_perm(self.permission)
+        return self.permission is None or can(self.request.user, self.permission, self.object)
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
