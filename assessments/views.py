@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from cadres.models import Person, Township, Village
 from core import dates as core_dates
+from core.access import can
 from core.exports import ExportColumn, choice_label, export_queryset
 from core.scope import get_scoped_or_404, scoped
 from core.views import ObjectFormView, PageView
@@ -475,8 +476,8 @@ class ResultOverrideView(ObjectFormView):
 
     def has_permission(self):
         user = self.request.user
-        return user.has_perm("assessments.override_result") or (
-            user.has_perm("assessments.resolve_tie") and self.object.status == ResultStatus.TIE
+        return can(user, "assessments.override_result") or (
+            can(user, "assessments.resolve_tie") and self.object.status == ResultStatus.TIE
         )
 
     def get_form_kwargs(self):

@@ -5,11 +5,12 @@ named by ``settings.TOUYAN_PERSONAL_DATA_PERMISSION``; auditors and other read-o
 pages, API and exports.
 """
 
+from .access import can
 from .conf import personal_data_permission
 
 
 def can_see_personal(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm(personal_data_permission()))
+    return bool(user and user.is_authenticated and can(user, personal_data_permission()))
 
 
 def mask_id_number(value: str) -> str:

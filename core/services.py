@@ -17,12 +17,13 @@ from .models import AbstractPolicyProfile
 from .policy import SECTIONS, default_profile_data, policy_for_year
 
 
-def require_perm(by, perm: str, message: str = NO_PERMISSION, obj=None) -> None:
+def require_perm(by, perm: str, message: str | None = None, obj=None) -> None:
     """``can(by, perm, obj)`` or PermissionDenied. ``perm`` is an action of :mod:`core.access`
     (a registered one, or a plain ``app.codename`` permission); with ``obj`` the object must
-    also be inside the user's scope and pass the action's rule (whose message is kept)."""
+    also be inside the user's scope and pass the action's rule (whose message is kept).
+    ``message`` replaces the action's own "not allowed" message."""
     if by is None:
-        raise PermissionDenied(message)
+        raise PermissionDenied(message or NO_PERMISSION)
     require(by, perm, obj, message)
 
 

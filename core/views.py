@@ -148,6 +148,39 @@ class ObjectFormView(PageView):
 
 
 # ---------------------------------------------------------------------------------------------
+# Confirmation of irreversible steps
+# ---------------------------------------------------------------------------------------------
+
+CONFIRM_FIELD = "confirmed"
+CONFIRM_VALUE = "yes"
+
+
+def is_confirmed(request) -> bool:
+    return request.POST.get(CONFIRM_FIELD) == CONFIRM_VALUE
+
+
+def confirmation_page(request, *, title: str, statement: str, button: str, back_url: str):
+    """The answer to a POST of an irreversible step that lacks the confirmation field: nothing is
+    done; a page states what will happen and sends the same fields again with the confirmation.
+    (With JavaScript the page's dialog, includes/confirm_submit.html, asks first.)"""
+    fields = [
+        (name, value)
+        for name in request.POST
+        if name not in ("csrfmiddlewaretoken", CONFIRM_FIELD)
+        for value in request.POST.getlist(name)
+    ]
+    context = {
+        "title": title,
+        "statement": statement,
+        "button": button,
+        "back_url": back_url,
+        "action_url": request.path,
+        "fields": fields,
+    }
+    return render(request, "core/confirm.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
 # Home
 # ---------------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ only through the services). Card numbers are masked without ``subsidies.view_ban
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.access import can
 from core.exports import LoggedExportMixin, LoggedImportExportMixin
 
 from . import resources
@@ -77,7 +78,7 @@ class PayAccountAdmin(LoggedImportExportMixin, SimpleHistoryAdmin):
         return mask_account(obj.account_number)
 
     def get_exclude(self, request, obj=None):
-        return [] if request.user.has_perm("subsidies.view_bank_account") else ["account_number"]
+        return [] if can(request.user, "subsidies.view_bank_account") else ["account_number"]
 
 
 @admin.register(LivingSubsidyStop)

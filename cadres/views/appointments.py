@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from core import dates as core_dates
+from core.access import can
 from core.policy import post_choices
 from core.views import ObjectFormView, PageView
 
@@ -78,14 +79,14 @@ def _appointment_context(request, appointment, **bound_forms) -> dict:
     user = request.user
     status = appointment.status
     reviews = selectors.person_reviews(user=user, person=appointment.person).filter(village=appointment.village_id)
-    can = {
-        "approve": status == choices.FilingStatus.DRAFT and user.has_perm("cadres.approve_appointment"),
-        "file": status == choices.FilingStatus.TOWNSHIP_APPROVED and user.has_perm("cadres.file_appointment"),
-        "reject": (status == choices.FilingStatus.DRAFT and user.has_perm("cadres.approve_appointment"))
-        or (status == choices.FilingStatus.TOWNSHIP_APPROVED and user.has_perm("cadres.file_appointment")),
-        "end": appointment.is_current and user.has_perm("cadres.change_appointment"),
+    allowed = {
+        "approve": status == choices.FilingStatus.DRAFT and can(user, "cadres.approve_appointment", appointment),
+        "file": status == choices.FilingStatus.TOWNSHIP_APPROVED and can(user, "cadres.file_appointment", appointment),
+        "reject": (status == choices.FilingStatus.DRAFT and can(user, "cadres.approve_appointment", appointment))
+        or (status == choices.FilingStatus.TOWNSHIP_APPROVED and can(user, "cadres.file_appointment", appointment)),
+        "end": appointment.is_current and can(user, "cadres.change_appointment", appointment),
         "attach": status in (choices.FilingStatus.DRAFT, choices.FilingStatus.TOWNSHIP_APPROVED)
-        and user.has_perm("cadres.change_appointment"),
+        and can(user, "cadres.change_appointment", appointment),
     }
     action_forms = {
         "approve": forms.NoteForm(prefix="approve"),
@@ -99,9 +100,9 @@ def _appointment_context(request, appointment, **bound_forms) -> dict:
         "appointment": appointment,
         "events": selectors.filing_events(appointment=appointment),
         "review": appointment.qualification_review,
-        "can": can,
+        "can": allowed,
         "action_forms": action_forms,
-        "any_action": any(can.values()),
+        "any_action": any(allowed.values()),
         "title": f"{appointment.person.name} {appointment.post_name}",
     }
 
@@ -126,7 +127,7 @@ class AppointmentActionView(PageView):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.appointment = selectors.appointment_get(user=request.user, pk=kwargs["pk"])
-        if not any(request.user.has_perm(p) for p in self.permissions):
+        if not any(can(request.user, p, self.appointment) for p in self.permissions):
             raise PermissionDenied("您没有执行此操作的权限。")
         return super().dispatch(request, *args, **kwargs)
 
