@@ -10,7 +10,7 @@ from django.urls import reverse
 from core import dates as core_dates
 from core.access import can
 from core.policy import post_choices
-from core.views import ObjectFormView, PageView
+from core.views import ObjectFormView, PageView, confirmation_page, is_confirmed
 
 from .. import choices, forms, selectors, services
 from ..filters import (
@@ -101,10 +101,19 @@ def _appointment_context(request, appointment, **bound_forms) -> dict:
         "events": selectors.filing_events(appointment=appointment),
         "review": appointment.qualification_review,
         "can": allowed,
+        "file_statement": _file_statement(appointment),
         "action_forms": action_forms,
         "any_action": any(allowed.values()),
         "title": f"{appointment.person.name} {appointment.post_name}",
     }
+
+
+def _file_statement(appointment) -> str:
+    return (
+        f"县级备案后，{appointment.person.name}担任{appointment.village.name}{appointment.post_name}"
+        f"（任职时间{appointment.start_date:%Y-%m-%d}）即正式生效，计入现任干部名册、报酬计发和任职年限；"
+        "备案后不能退回，如有变动只能办理离任。"
+    )
 
 
 class AppointmentDetailView(PageView):
@@ -168,6 +177,13 @@ class AppointmentFileView(AppointmentActionView):
     action = "file"
     permissions = ("cadres.file_appointment",)
     success_message = "已办理县级备案，任职生效。"
+
+    def post(self, request, pk):
+        if not is_confirmed(request):  # irreversible: nothing happens without the confirmation
+            back = reverse("cadres:appointment_detail", args=[pk])
+            statement = _file_statement(self.appointment)
+            return confirmation_page(request, title="确认县级备案", statement=statement, button="确认备案", back_url=back)
+        return super().post(request, pk)
 
     def perform(self, form):
         services.appointment_file(appointment=self.appointment, by=self.request.user, **form.cleaned_data)
