@@ -48,6 +48,15 @@ def can(context, action: str, obj=None) -> bool:
     return _can(user, action, obj)
 
 
+@register.filter(name="can")
+def can_filter(user, action: str) -> bool:
+    """``{% if user|can:"cadres.add_person" %}`` — the gate without an object (for ``{% if %}``
+    expressions); with an object use the ``{% can %}`` tag."""
+    from core.access import can as _can
+
+    return _can(user, action)
+
+
 @register.simple_tag(takes_context=True)
 def query(context, **changes) -> str:
     """The current query string with some parameters replaced (None removes one)."""
