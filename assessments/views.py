@@ -15,12 +15,13 @@ from django.urls import reverse
 
 from cadres.models import Person, Township, Village
 from core import dates as core_dates
+from core.access import can, require
 from core.exports import ExportColumn, choice_label, export_queryset
 from core.scope import get_scoped_or_404, scoped
-from core.views import ObjectFormView, PageView
+from core.views import ObjectFormView, PageView, confirmation_page, is_confirmed
 
 from . import deadlines, forms, selectors, services
-from .choices import PHASE_ORDER, ItemKind, ProposalKind, ProposalStatus, RaterGroup, ResultStatus, ReviewEntryStatus
+from .choices import PHASE_ORDER, ItemKind, Phase, ProposalKind, ProposalStatus, RaterGroup, ResultStatus, ReviewEntryStatus
 from .filters import ProposalFilter, ResultFilter, ReviewFilter
 from .models import AnnualReview
 from .policy_section import section_for_year
@@ -192,9 +193,30 @@ class CampaignDetailView(PageView):
                 "runs": runs,
                 "scheduled_date": services.rollup_scheduled_date(year),
                 "open_proposals": selectors.open_proposal_count(user=request.user),
+                "advance": _advance_statement(campaign),
                 "title": f"{year}年度双述双评",
             }
         )
+
+
+def _advance_statement(campaign) -> tuple[str, str]:
+    """(title, what will happen) of moving a campaign to its next phase: every step is final."""
+    index = PHASE_ORDER.index(campaign.phase)
+    if index == len(PHASE_ORDER) - 1:
+        return "考核已归档", "考核已归档，不能再推进。"
+    target = PHASE_ORDER[index + 1]
+    if target == Phase.PUBLICITY:
+        return (
+            "确认发布结果（进入公示）",
+            f"进入公示后，{campaign.year}年度全部考核等次将锁定并向社会公示，乡镇不能再录入或修改述职、测评和评分；"
+            "如需更正只能办理结果更正。阶段不能退回。",
+        )
+    if target == Phase.ARCHIVE:
+        return "确认归档", f"归档后，{campaign.year}年度考核结束，结果作为绩效报酬和后续处理的依据，不能再变动。阶段不能退回。"
+    return (
+        f"确认进入“{target.label}”阶段",
+        f"{campaign.year}年度考核将从“{campaign.get_phase_display()}”进入“{target.label}”阶段，阶段不能退回。",
+    )
 
 
 class CampaignActionView(PageView):
@@ -207,6 +229,11 @@ class CampaignActionView(PageView):
                 n = services.reviews_generate(campaign=campaign, by=request.user)
                 messages.success(request, f"已生成{n}名村党组织书记的考核对象（已有的不重复生成）。")
             elif action == "advance":
+                if not is_confirmed(request):  # irreversible: publishing results locks them
+                    require(request.user, "assessments.advance_campaign", campaign)
+                    title, statement = _advance_statement(campaign)
+                    back = reverse("assessments:campaign_detail", args=[year])
+                    return confirmation_page(request, title=title, statement=statement, button=title, back_url=back)
                 campaign = services.campaign_advance(campaign=campaign, by=request.user)
                 messages.success(request, f"已进入“{campaign.get_phase_display()}”阶段。")
             elif action == "rollup":
@@ -475,8 +502,8 @@ class ResultOverrideView(ObjectFormView):
 
     def has_permission(self):
         user = self.request.user
-        return user.has_perm("assessments.override_result") or (
-            user.has_perm("assessments.resolve_tie") and self.object.status == ResultStatus.TIE
+        return can(user, "assessments.override_result") or (
+            can(user, "assessments.resolve_tie") and self.object.status == ResultStatus.TIE
         )
 
     def get_form_kwargs(self):

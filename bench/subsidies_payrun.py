@@ -186,12 +186,17 @@ def run(database_url: str, n_people: int) -> int:
     run = services.payrun_compute(run=run, by=county)
     compute_s = time.perf_counter() - started
     run = services.payrun_prepare(run=run, by=county)
-    run = services.payrun_approve(run=run, by=county)
+    # Separation of duties: another county user approves and posts.
+    from cadres.services import user_set_role
+
+    approver, _ = User.objects.get_or_create(username="bench_approver", defaults={"full_name": "审批人"})
+    user_set_role(user=approver, role="county")
+    run = services.payrun_approve(run=run, by=approver)
     started = time.perf_counter()
-    run = services.payrun_post(run=run, by=county)
+    run = services.payrun_post(run=run, by=approver)
     post_s = time.perf_counter() - started
     started = time.perf_counter()
-    services.payrun_post(run=run, by=county)  # idempotent second post
+    services.payrun_post(run=run, by=approver)  # idempotent second post
     repost_s = time.perf_counter() - started
 
     entries = LedgerEntry.objects.filter(pay_run=run)

@@ -25,6 +25,7 @@ from cadres.filters import (
     VillageFilter,
 )
 from cadres.models import DepartmentVerdict
+from core.access import can
 from core.api import ApiViewSet
 
 from . import serializers as s
@@ -170,7 +171,7 @@ class QualificationReviewViewSet(ApiViewSet):
 
     def _can_view_details(self) -> bool:
         if not hasattr(self, "_details_allowed"):
-            self._details_allowed = self.request.user.has_perm("cadres.view_vetting_details")
+            self._details_allowed = can(self.request.user, "cadres.view_vetting_details")
         return self._details_allowed
 
     def get_queryset(self):

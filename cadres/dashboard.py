@@ -13,6 +13,7 @@ from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.access import can
 from core.dashboard import (
     Chart,
     DashboardContext,
@@ -407,7 +408,7 @@ def _register_queues(user, ctx: DashboardContext) -> list[QueueItem]:
         (choices.FilingStatus.DRAFT, "任职备案：待乡镇审核", "cadres.approve_appointment"),
         (choices.FilingStatus.TOWNSHIP_APPROVED, "任职备案：待县级备案", "cadres.file_appointment"),
     ):
-        mine = user.has_perm(perm)
+        mine = can(user, perm)
         qs, link = ctx.filtered(AppointmentFilter, aqs, "cadres:appointment_list", tab="all", status=status)
         examples = [
             QueueExample(

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.access import can
+
 
 @dataclass(frozen=True)
 class PersonSection:
@@ -39,7 +41,7 @@ def person_sections_for(*, user, person) -> list[dict]:
     """[{key, label, template, ctx}] for the sections this user may see, in order."""
     out = []
     for section in sorted(PERSON_SECTIONS.values(), key=lambda s: s.order):
-        if section.permission and not user.has_perm(section.permission):
+        if section.permission and not can(user, section.permission):
             continue
         out.append(
             {

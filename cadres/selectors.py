@@ -7,6 +7,7 @@ import datetime
 from django.db.models import Count, Q, QuerySet
 
 from core import dates as core_dates
+from core.access import can
 from core.history import _diffs, can_view_history
 from core.policy import policy_for_year
 from core.scope import get_scoped_or_404, scoped
@@ -133,7 +134,7 @@ def filing_events(*, appointment: Appointment) -> QuerySet[FilingEvent]:
 def filing_queue(*, user) -> QuerySet[Appointment]:
     """What waits for this user's step: clerks approve drafts, county files approved ones."""
     qs = scoped(user, Appointment).with_related()
-    if user.has_perm("cadres.file_appointment"):
+    if can(user, "cadres.file_appointment"):
         return qs.filter(status__in=[choices.FilingStatus.DRAFT, choices.FilingStatus.TOWNSHIP_APPROVED])
     return qs.filter(status=choices.FilingStatus.DRAFT)
 
@@ -149,7 +150,7 @@ def qualification_review_get(*, user, pk: int) -> QualificationReview:
 
 def qualification_review_verdicts(*, user, review: QualificationReview) -> QuerySet[DepartmentVerdict]:
     """Department details only for users allowed to see them; township users see the outcome."""
-    if not user.has_perm("cadres.view_vetting_details"):
+    if not can(user, "cadres.view_vetting_details"):
         return DepartmentVerdict.objects.none()
     return review.verdicts.select_related("reviewed_by")
 
@@ -197,7 +198,7 @@ def person_history(*, user, person: Person) -> list[dict]:
     Appointments are collected from the history table by person id, so a deleted appointment
     still shows (删除, with who and when); a clerk sees only appointments in villages of the own
     township (the village of the historical row decides)."""
-    if not (user.has_perm("cadres.view_person") and can_view_history(user)):
+    if not (can(user, "cadres.view_person") and can_view_history(user)):
         return []
     skip = {"id", "person", "updated_at", "created_at"}
     appointment_history = Appointment.history.filter(person_id=person.pk)

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .access import NO_PERMISSION, refusal
 from .scope import scoped
 
 # ---------------------------------------------------------------------------------------------
@@ -68,28 +69,46 @@ class StableOrderingFilter(OrderingFilter):
 
 
 class WritePermission(BasePermission):
-    """Reads: any signed-in user (the queryset is scoped). Writes: one of the Django permissions
-    the view lists for the action in ``write_permissions``; unlisted writes are refused. The
-    service checks the permission and the scope again; this only answers 403 before parsing."""
+    """Reads: any signed-in user (the queryset is scoped). Writes: one of the actions the view
+    lists for the action in ``write_permissions``, asked of the gate (:func:`core.access.can`):
+    without the object before parsing, with it when the view loads it (``get_object``).
+    Unlisted writes are refused. The service asks the gate again."""
 
     message = "您没有执行此操作的权限。"
+
+    def _writes(self, request, view):
+        """The listed actions and message of this write; ``(None, None)`` for a read."""
+        if request.method in SAFE_METHODS or not hasattr(view, request.method.lower()):
+            return None, None  # reads are scoped; an unmapped method gets its 405 from the view
+        return getattr(view, "write_permissions", {}).get(view.action, ((), None))
+
+    def _allowed(self, user, actions, message, obj=None) -> bool:
+        if not actions:
+            return False  # an unlisted write
+        reasons = [refusal(user, a, obj) for a in actions]
+        if any(r is None for r in reasons):
+            return True
+        # The gate's own answer (the action's message, the scope, a rule such as separation of
+        # duties); the view's message replaces only the plain "no permission".
+        self.message = message if message and reasons[0] == NO_PERMISSION else reasons[0]
+        return False
 
     def has_permission(self, request, view) -> bool:
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        if request.method in SAFE_METHODS or not hasattr(view, request.method.lower()):
-            return True  # reads are scoped; an unmapped method gets its 405 from the view
-        write_permissions = getattr(view, "write_permissions", {})
-        if write_permissions is None:
-            return True  # the app's services decide writes by role and scope (training, reserves)
-        perms, message = write_permissions.get(view.action, ((), None))
-        if message:
-            self.message = message
-        allowed = any(user.has_perm(p) for p in perms)
-        if not allowed and (view.lookup_url_kwarg or view.lookup_field) in view.kwargs:
-            view.get_object()  # a row outside the scope: 404 like a missing one, before any 403
-        return allowed
+        actions, message = self._writes(request, view)
+        if actions is None or self._allowed(user, actions, message):
+            return True
+        lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+        if lookup in getattr(view, "kwargs", {}):
+            # An object of another township answers 404 like a missing one, before the 403.
+            view.get_object()
+        return False
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        actions, message = self._writes(request, view)
+        return actions is None or self._allowed(request.user, actions, message, obj)
 
 
 class ApiViewSet(viewsets.ReadOnlyModelViewSet):
@@ -100,9 +119,8 @@ class ApiViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = StandardPagination
     permission_classes = [WritePermission]
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
-    # action → (permissions, message). ``None``: any signed-in user may call the write actions and
-    # the services decide (they check role and scope on every write).
-    write_permissions: dict[str, tuple[tuple[str, ...], str | None]] | None = {}
+    # viewset action → (gate actions of core.access, message): one of them must pass ``can``.
+    write_permissions: dict[str, tuple[tuple[str, ...], str | None]] = {}
 
     def _input(self, serializer_class, **kwargs):
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)

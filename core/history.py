@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from .access import can
 from .conf import user_model
 
 
@@ -54,4 +55,4 @@ def _entry(row, prev, label_prefix, skip):
 
 
 def can_view_history(user) -> bool:
-    return user.has_perm(f"{user_model()._meta.app_label}.view_history")
+    return can(user, f"{user_model()._meta.app_label}.view_history")

@@ -21,6 +21,8 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
+from .access import can
+
 log = logging.getLogger("touyan.security")
 
 
@@ -35,7 +37,7 @@ class Lockout:
 
 def lockouts_allowed(user) -> bool:
     """County-level administrators: the 系统管理员 role (or a superuser), who may delete axes' attempts."""
-    return bool(user.is_authenticated and user.sees_all_townships and user.has_perm("axes.delete_accessattempt"))
+    return can(user, "axes.delete_accessattempt") and user.sees_all_townships
 
 
 def lockout_list(*, now: datetime | None = None) -> list[Lockout]:

@@ -7,6 +7,7 @@ pages, API and exports.
 
 import re
 
+from .access import can
 from .conf import personal_data_permission
 
 # A run of 15–19 digits (an ID number, with a final X, or a bank card number) inside free text.
@@ -14,7 +15,7 @@ _LONG_NUMBER = re.compile(r"(?<![0-9])[0-9]{14,18}[0-9Xx](?![0-9Xx])")
 
 
 def can_see_personal(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm(personal_data_permission()))
+    return bool(user and user.is_authenticated and can(user, personal_data_permission()))
 
 
 def mask_id_number(value: str) -> str:

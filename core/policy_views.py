@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from .access import can
 from .conf import perm_name, policy_profile_model
 from .dates import today
 from .history import can_view_history
@@ -20,7 +21,7 @@ from .views import ObjectFormView, PageView
 
 def _policy_profiles(user):
     """County-wide reference data (not township-scoped): county staff, admins and auditors."""
-    if not (user.sees_all_townships and user.has_perm(perm_name(policy_profile_model(), "view"))):
+    if not (user.sees_all_townships and can(user, perm_name(policy_profile_model(), "view"))):
         raise PermissionDenied("政策配置由县委组织部维护。")
     return policy_profile_model().objects.select_related("updated_by")
 
@@ -133,7 +134,7 @@ class PolicySectionEditView(PageView):
         self.section = SECTIONS.get(kwargs["key"])
         if self.section is None:
             raise Http404("未知的配置分区。")
-        if not request.user.has_perm(perm_name(policy_profile_model(), "change")):
+        if not can(request.user, perm_name(policy_profile_model(), "change")):
             raise PermissionDenied("只有县委组织部可以维护政策配置。")
         return super().dispatch(request, *args, **kwargs)
 

@@ -3,7 +3,7 @@
 - :func:`model_save` — full_clean (only the fields being updated, when ``update_fields`` is given),
   the history user for django-simple-history, then save.
 - :func:`require_perm` / :func:`require_scope` — the permission and scope checks, raising
-  ``PermissionDenied`` with a Chinese message.
+  ``PermissionDenied`` with a Chinese message. Both ask the one gate, :func:`core.access.can`.
 """
 
 from __future__ import annotations
@@ -11,25 +11,27 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from .access import NO_PERMISSION, OUT_OF_SCOPE, SCOPE, can, require
 from .conf import perm_name, policy_profile_model
 from .models import AbstractPolicyProfile
 from .policy import SECTIONS, default_profile_data, policy_for_year
-from .scope import in_scope
-
-NO_PERMISSION = "您没有执行此操作的权限。"
-OUT_OF_SCOPE = "该记录不在您的数据范围内。"
 
 
-def require_perm(by, perm: str, message: str = NO_PERMISSION) -> None:
-    if by is None or not by.has_perm(perm):
-        raise PermissionDenied(message)
+def require_perm(by, perm: str, message: str | None = None, obj=None) -> None:
+    """``can(by, perm, obj)`` or PermissionDenied. ``perm`` is an action of :mod:`core.access`
+    (a registered one, or a plain ``app.codename`` permission); with ``obj`` the object must
+    also be inside the user's scope and pass the action's rule (whose message is kept).
+    ``message`` replaces the action's own "not allowed" message."""
+    if by is None:
+        raise PermissionDenied(message or NO_PERMISSION)
+    require(by, perm, obj, message)
 
 
 def require_scope(by, obj, message: str = OUT_OF_SCOPE, *, allow_system: bool = True) -> None:
     """``by=None`` is a system job (Celery, management command) and passes when ``allow_system``."""
     if by is None and allow_system:
         return
-    if not in_scope(by, obj):
+    if not can(by, SCOPE, obj):
         raise PermissionDenied(message)
 
 

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 
+from .access import can
 from .dates import today
 from .exports import export_queryset, log_export, xlsx_response
 from .forms import BootstrapMixin, Form, add_service_errors
@@ -97,6 +98,8 @@ class ObjectFormView(PageView):
     """
 
     form_class = Form
+    # An action of core.access (a registered one or an ``app.codename`` permission), asked of the
+    # gate together with the object: ``can(user, permission, object)``.
     permission: str | None = None
     success_message = "已保存。"
 
@@ -104,7 +107,7 @@ class ObjectFormView(PageView):
         return None
 
     def has_permission(self) -> bool:
-        return self.permission is None or self.request.user.has_perm(self.permission)
+        return self.permission is None or can(self.request.user, self.permission, self.object)
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -142,6 +145,39 @@ class ObjectFormView(PageView):
                 messages.success(request, self.success_message)
                 return redirect(url)
         return self.render(self.get_context(form))
+
+
+# ---------------------------------------------------------------------------------------------
+# Confirmation of irreversible steps
+# ---------------------------------------------------------------------------------------------
+
+CONFIRM_FIELD = "confirmed"
+CONFIRM_VALUE = "yes"
+
+
+def is_confirmed(request) -> bool:
+    return request.POST.get(CONFIRM_FIELD) == CONFIRM_VALUE
+
+
+def confirmation_page(request, *, title: str, statement: str, button: str, back_url: str):
+    """The answer to a POST of an irreversible step that lacks the confirmation field: nothing is
+    done; a page states what will happen and sends the same fields again with the confirmation.
+    (With JavaScript the page's dialog, includes/confirm_submit.html, asks first.)"""
+    fields = [
+        (name, value)
+        for name in request.POST
+        if name not in ("csrfmiddlewaretoken", CONFIRM_FIELD)
+        for value in request.POST.getlist(name)
+    ]
+    context = {
+        "title": title,
+        "statement": statement,
+        "button": button,
+        "back_url": back_url,
+        "action_url": request.path,
+        "fields": fields,
+    }
+    return render(request, "core/confirm.html", context)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +21,7 @@ from core.filters import MAX_ID, YEAR_MAX, YEAR_MIN, query_errors
 from core.scope import get_scoped_or_404
 
 from . import selectors, services
+from .access import DECIDE, MAINTAIN
 from .choices import ExitReason, PartyStage
 from .filters import CoverageQueryForm, ReserveCandidateFilter
 from .models import Appraisal, Mentorship, PartyStageRecord, PracticePost, ReserveCandidate, ReserveEvent
@@ -219,16 +220,17 @@ class PartyStageInput(serializers.Serializer):
 # ---------------------------------------------------------------------------------------------
 
 
-def _require_writer(user, *, county: bool = False) -> None:
-    if county and not user.is_county:
-        raise PermissionDenied("该步骤由县委组织部办理。")
-    if not (user.is_county or user.is_clerk):
-        raise PermissionDenied("您没有维护后备力量的权限（只读）。")
-
-
 @extend_schema_view(list=extend_schema(summary="后备力量列表"), retrieve=extend_schema(summary="后备力量详情（含培养记录）"))
 class ReserveCandidateViewSet(ApiViewSet):
-    write_permissions = None  # the reserve services decide by role and scope
+    # The gate (core.access) before parsing and on the candidate; the services ask it again.
+    write_permissions = {
+        **{
+            a: ((MAINTAIN,), None)
+            for a in ("create", "nominate", "mentorships", "mentorship_end", "practice_post_assess", "practice_posts")
+        },
+        **{a: ((MAINTAIN,), None) for a in ("appraisals", "party_stages")},
+        **{a: ((DECIDE,), None) for a in ("review", "pool", "appoint", "exit")},
+    }
     filterset_class = ReserveCandidateFilter
     ordering_fields = ["cohort", "surveyed_on", "status", "person__name"]
 
@@ -247,14 +249,12 @@ class ReserveCandidateViewSet(ApiViewSet):
 
     @extend_schema(summary="村级摸底（新增后备力量）", request=SurveyInput, responses={201: CandidateDetailSerializer})
     def create(self, request):
-        _require_writer(request.user)
         candidate = services.reserve_survey(by=request.user, **self._input(SurveyInput))
         self.action = "retrieve"
         return self._output(candidate, status.HTTP_201_CREATED)
 
-    def _step(self, request, service, input_class, *, county=False, **extra):
+    def _step(self, request, service, input_class, **extra):
         candidate = self.get_object()
-        _require_writer(request.user, county=county)
         candidate = service(candidate=candidate, by=request.user, **self._input(input_class), **extra)
         return self._output(candidate)
 
@@ -266,26 +266,25 @@ class ReserveCandidateViewSet(ApiViewSet):
     @extend_schema(summary="县级审核：提请资格联审", request=StepInput, responses={200: CandidateDetailSerializer})
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
-        return self._step(request, services.reserve_review_request, StepInput, county=True)
+        return self._step(request, services.reserve_review_request, StepInput)
 
     @extend_schema(summary="入库（联审通过后）", request=StepInput, responses={200: CandidateDetailSerializer})
     @action(detail=True, methods=["post"])
     def pool(self, request, pk=None):
-        return self._step(request, services.reserve_pool_enter, StepInput, county=True)
+        return self._step(request, services.reserve_pool_enter, StepInput)
 
     @extend_schema(summary="任用（录入任职并关闭后备记录）", request=AppointInput, responses={200: CandidateDetailSerializer})
     @action(detail=True, methods=["post"])
     def appoint(self, request, pk=None):
-        return self._step(request, services.reserve_appoint, AppointInput, county=True)
+        return self._step(request, services.reserve_appoint, AppointInput)
 
     @extend_schema(summary="退出", request=ExitInput, responses={200: CandidateDetailSerializer})
     @action(detail=True, methods=["post"])
     def exit(self, request, pk=None):
-        return self._step(request, services.reserve_exit, ExitInput, county=True)
+        return self._step(request, services.reserve_exit, ExitInput)
 
     def _child(self, request, service, input_class):
         candidate = self.get_object()
-        _require_writer(request.user)
         service(candidate=candidate, by=request.user, **self._input(input_class))
         return self._output(candidate, status.HTTP_201_CREATED)
 
@@ -298,7 +297,6 @@ class ReserveCandidateViewSet(ApiViewSet):
     @action(detail=True, methods=["post"], url_path=r"mentorships/(?P<mentorship_pk>[0-9]+)/end")
     def mentorship_end(self, request, pk=None, mentorship_pk=None):
         candidate = self.get_object()
-        _require_writer(request.user)
         mentorship = selectors.mentorship_get(user=request.user, candidate=candidate, pk=int(mentorship_pk))
         services.mentorship_end(mentorship=mentorship, by=request.user, **self._input(MentorshipEndInput))
         return self._output(candidate)
@@ -307,7 +305,6 @@ class ReserveCandidateViewSet(ApiViewSet):
     @action(detail=True, methods=["post"], url_path=r"practice-posts/(?P<practice_pk>[0-9]+)/assess")
     def practice_post_assess(self, request, pk=None, practice_pk=None):
         candidate = self.get_object()
-        _require_writer(request.user)
         practice = selectors.practice_post_get(user=request.user, candidate=candidate, pk=int(practice_pk))
         services.practice_post_assess(practice=practice, by=request.user, **self._input(PracticeAssessInput))
         return self._output(candidate)

@@ -22,6 +22,9 @@ class ReservesConfig(AppConfig):
         from core.roles import Role, register_domain_app, register_role_permissions
 
         register_domain_app("reserves")
+        from .access import register
+
+        register()
 
         register_role_permissions(
             Role.CLERK,

@@ -10,10 +10,12 @@ from django.db.models import Count, Q, QuerySet
 from cadres.choices import Education, PoliticalStatus, Sex
 from cadres.models import Person, Township, Village
 from cadres.sheets import _chunks
+from core.access import can
 from core.history import _diffs
 from core.scope import get_scoped_or_404, scoped
 
 from . import rules
+from .access import MAINTAIN
 from .choices import PartyStage, Status
 from .filters import ReserveCandidateFilter
 from .models import Appraisal, Mentorship, PartyStageRecord, PracticePost, ReserveCandidate, ReserveEvent, mentor_mode
@@ -154,7 +156,7 @@ def person_section_context(*, user, person) -> dict:
         "candidates": [{"obj": c, "dev": development_summary(c)} for c in candidates],
         "history": person_reserve_history(user=user, candidates=candidates),
         "person": person,
-        "can_add": user.is_county or user.is_clerk,
+        "can_add": can(user, MAINTAIN),
     }
 
 

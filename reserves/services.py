@@ -20,10 +20,12 @@ from cadres import services as register
 from cadres.choices import Education, PoliticalStatus, VettingResult
 from cadres.models import Person, QualificationReview, User, Village
 from core import dates as core_dates
+from core.access import require
 from core.policy import post_info
 from core.services import model_save, require_scope
 
 from . import rules
+from .access import DECIDE, MAINTAIN
 from .choices import OPEN_STATUSES, ExitReason, PartyStage, Status
 from .models import Appraisal, Mentorship, PartyStageRecord, PracticePost, ReserveCandidate, ReserveEvent
 from .policy_section import codes, reserve_rules
@@ -36,13 +38,10 @@ COUNTY_ONLY = "该步骤由县委组织部办理。"
 
 
 def _require_actor(by: User | None, *, county: bool = False, message: str = "") -> None:
-    if by is None or not by.is_authenticated or not by.is_active:
+    """The gate (core.access): the county step, or keeping the reserves (county staff, clerks)."""
+    if by is None:
         raise PermissionDenied("请先登录。")
-    if county:
-        if not by.is_county:
-            raise PermissionDenied(message or COUNTY_ONLY)
-    elif not (by.is_county or by.is_clerk):
-        raise PermissionDenied("您没有维护后备力量的权限（只读）。")
+    require(by, DECIDE if county else MAINTAIN, message=message or None)
 
 
 def _log(candidate: ReserveCandidate, *, by: User, from_status: str, date: datetime.date, note: str = "") -> ReserveEvent:

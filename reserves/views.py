@@ -8,19 +8,21 @@ and PermissionDenied (403).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from cadres.models import Person, Township
 from core import dates as core_dates
+from core.access import can, require
 from core.exports import ExportColumn, export_queryset
 from core.forms import add_service_errors
 from core.scope import get_scoped_or_404, scoped
 from core.views import ListPageView, ObjectFormView, PageView
 
 from . import forms, rules, selectors, services
+from .access import DECIDE, MAINTAIN
 from .choices import OPEN_STATUSES, Status
 from .filters import ReserveCandidateFilter
 from .ledgers import BASE, LEDGERS
@@ -32,8 +34,8 @@ from .policy_section import reserve_rules
 
 
 def allowed_actions(user, candidate) -> dict[str, bool]:
-    writer = user.is_county or user.is_clerk
-    county = user.is_county
+    writer = can(user, MAINTAIN, candidate)
+    county = can(user, DECIDE, candidate)
     status = candidate.status
     is_open = status in OPEN_STATUSES
     return {
@@ -75,7 +77,7 @@ class CandidateListView(ListPageView):
 
     def extra_context(self) -> dict:
         user = self.request.user
-        return {"can_add": user.is_county or user.is_clerk, "township": None}
+        return {"can_add": can(user, MAINTAIN), "township": None}
 
 
 class CandidateCreateView(ObjectFormView):
@@ -84,9 +86,7 @@ class CandidateCreateView(ObjectFormView):
     title = "村级摸底：录入后备力量"
     success_message = "已录入后备力量（村级摸底），请办理乡镇推荐。"
 
-    def has_permission(self) -> bool:
-        user = self.request.user
-        return user.is_county or user.is_clerk
+    permission = MAINTAIN
 
     def get_form_kwargs(self):
         return {"user": self.request.user}
@@ -227,10 +227,8 @@ class CandidateActionView(PageView):
             return self.handle_no_permission()
         self.kwargs = kwargs
         self.candidate = selectors.candidate_get(user=request.user, pk=kwargs["pk"])
-        if not (request.user.is_county or request.user.is_clerk):
-            raise PermissionDenied("您没有维护后备力量的权限（只读）。")
-        if self.action in ("review", "pool", "appoint", "exit") and not request.user.is_county:
-            raise PermissionDenied("该步骤由县委组织部办理。")
+        county_step = self.action in ("review", "pool", "appoint", "exit")
+        require(request.user, DECIDE if county_step else MAINTAIN, self.candidate)
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, pk, **kwargs):

@@ -17,6 +17,7 @@ from core.api import ApiViewSet
 from core.scope import get_scoped_or_404
 
 from . import selectors, services
+from .access import APPROVE, PAY, RETURN
 from .choices import EntryType, RunKind
 from .filters import LedgerEntryFilter, PayRunFilter
 from .models import LedgerEntry, PayAccount, PayPeriod, PayRun
@@ -181,11 +182,12 @@ class PayRunViewSet(ApiViewSet):
     write_permissions = {
         "create": (("subsidies.add_payrun",), None),
         "prepare": (("subsidies.prepare_payrun",), None),
-        "approve": (("subsidies.approve_payrun",), "只有县级可以审批发放批次。"),
-        "send_back": (("subsidies.approve_payrun",), "只有县级可以退回批次。"),
+        # The gate's actions (subsidies/access.py): county only; approval keeps separation of duties.
+        "approve": ((APPROVE,), None),
+        "send_back": ((RETURN,), None),
         "recompute": (("subsidies.add_payrun",), None),
         "cancel": (("subsidies.add_payrun",), None),
-        "mark_paid": (("subsidies.pay_payrun",), "只有县级财务可以登记发放。"),
+        "mark_paid": ((PAY,), None),
     }
 
     def get_queryset(self):

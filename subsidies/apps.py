@@ -23,6 +23,9 @@ class SubsidiesConfig(AppConfig):
         from .services import clerk_permissions
 
         register_domain_app("subsidies")
+        from .access import register
+
+        register()  # the pay-run actions of the permission gate (separation of duties)
 
         register_role_permissions(Role.CLERK, clerk_permissions())
         register_restricted_permissions([f"subsidies.{codename}" for codename in FINANCE_ONLY])

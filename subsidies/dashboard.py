@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from core.access import can
 from core.dashboard import Chart, DashboardContext, DataTable, Figure, QueueItem, bar_option, register_dashboard_provider
 from core.scope import scoped
 
@@ -31,7 +32,7 @@ def _runs(user, ctx: DashboardContext, status: str):
 
 
 def _figures(user, ctx: DashboardContext) -> list[Figure]:
-    if not user.has_perm("subsidies.view_payrun"):
+    if not can(user, "subsidies.view_payrun"):
         return []
     n, link = _runs(user, ctx, RunStatus.PREPARED)
     return [
@@ -50,10 +51,10 @@ def _figures(user, ctx: DashboardContext) -> list[Figure]:
 
 def _queues(user, ctx: DashboardContext) -> list[QueueItem]:
     items = []
-    for status, label, severity in PENDING if user.has_perm("subsidies.view_payrun") else ():
+    for status, label, severity in PENDING if can(user, "subsidies.view_payrun") else ():
         n, link = _runs(user, ctx, status)
         items.append(QueueItem(f"pay_runs_{status}", label, n, link, severity))
-    if user.sees_all_townships and user.has_perm("subsidies.view_payperiod"):
+    if user.sees_all_townships and can(user, "subsidies.view_payperiod"):
         # Periods are county-wide and locked by county staff: months before the current one and
         # years before the current one that are still open.
         today = ctx.today
@@ -72,7 +73,7 @@ def _queues(user, ctx: DashboardContext) -> list[QueueItem]:
 
 
 def _charts(user, ctx: DashboardContext) -> list[Chart]:
-    if not user.has_perm("subsidies.view_ledgerentry"):
+    if not can(user, "subsidies.view_ledgerentry"):
         return []
     year = ctx.today.year
     sums = {

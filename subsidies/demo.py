@@ -53,14 +53,16 @@ def _finance_user(county: User | None) -> User | None:
     return user
 
 
-def _run(by, kind, code, township=None, *, post=True):
+def _run(by, kind, code, township=None, *, approver=None, post=True):
+    """Create, compute, confirm; ``approver`` (another county user: separation of duties) approves
+    and posts."""
     run = services.payrun_create(by=by, kind=kind, period_code=code, township=township)
     run = services.payrun_compute(run=run, by=by)
     if not post or run.status != RunStatus.PREVIEW or run.line_count == 0:
         return run
     run = services.payrun_prepare(run=run, by=by)
-    run = services.payrun_approve(run=run, by=by)
-    return services.payrun_post(run=run, by=by)
+    run = services.payrun_approve(run=run, by=approver)
+    return services.payrun_post(run=run, by=approver)
 
 
 def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
@@ -111,8 +113,10 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
         stdout.write("  报酬补贴：没有县级用户，只生成了报酬账户和待遇记录。")
         return
     last_year = str(today.year - 1)
-    runs = [_run(by, RunKind.SUBSIDY_YEARLY, last_year)]
-    runs += [_run(by, RunKind.BASE_MONTHLY, _month_code(today, back)) for back in (3, 2, 1)]
+    # The county staff member prepares the runs; the finance user (county staff too) approves them.
+    approver = finance
+    runs = [_run(by, RunKind.SUBSIDY_YEARLY, last_year, approver=approver)]
+    runs += [_run(by, RunKind.BASE_MONTHLY, _month_code(today, back), approver=approver) for back in (3, 2, 1)]
     secretaries = sorted(pid for pid, posts in posts_by_person.items() if "secretary" in posts)
     winners = rng.sample(secretaries, min(11, len(secretaries)))
     if winners:

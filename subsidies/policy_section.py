@@ -163,6 +163,20 @@ register_section(
                     Column("amount", "每人金额（元）", kind="decimal", min_value=0),
                 ),
             ),
+            # Separation of duties in a pay run (subsidies/services/payruns.py); kept last.
+            Group(
+                key="approval",
+                label="发放审批",
+                fields=(
+                    Column(
+                        "separate_approver",
+                        "审批人须不同于创建人和乡镇确认人",
+                        kind="bool",
+                        required=False,
+                        help_text="开启后，同一账号创建或确认的发放批次不能由其本人审批。",
+                    ),
+                ),
+            ),
         ),
     )
 )
@@ -183,3 +197,10 @@ def pay_rules(year: int | None = None) -> dict:
 
 def code_list(value: str) -> list[str]:
     return [c.strip() for c in str(value or "").replace("，", ",").split(",") if c.strip()]
+
+
+def separate_approver(year: int | None = None) -> bool:
+    """Whether the approver of a pay run must differ from its creator and confirmer (default on)."""
+    from core.policy import policy_for_year
+
+    return bool(policy_for_year(year).section(KEY).get("approval", {}).get("separate_approver", True))

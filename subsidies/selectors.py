@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from cadres.models import Person, Township
+from core.access import can
 from core.scope import get_scoped_or_404, scoped
 
 from .choices import EntryType, RunStatus
@@ -22,7 +23,7 @@ def _filtered(filterset_class, qs, filters, request=None):
 
 
 def can_see_bank_account(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("subsidies.view_bank_account"))
+    return bool(user and user.is_authenticated and can(user, "subsidies.view_bank_account"))
 
 
 def account_number_for(user, number: str) -> str:
@@ -201,7 +202,7 @@ def person_section_context(*, user, person: Person) -> dict:
         "years": person_totals_by_year(user=user, person=person),
         "benefits": list(scoped(user, BenefitRecord).filter(person=person).order_by("-year", "kind")),
         "stops": list(scoped(user, LivingSubsidyStop).filter(person=person).order_by("-date")),
-        "can_edit_account": user.has_perm("subsidies.change_payaccount"),
+        "can_edit_account": can(user, "subsidies.change_payaccount"),
     }
 
 

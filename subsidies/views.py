@@ -15,13 +15,15 @@ from django.urls import reverse
 from cadres import selectors as cadres_selectors
 from cadres.models import PolicyProfile, Township
 from core import dates as core_dates
+from core.access import NO_PERMISSION, can, refusal, require
 from core.exports import ExportColumn, choice_label
 from core.forms import add_service_errors
 from core.policy import policy_for_year, post_table, section_sources
 from core.scope import get_scoped_or_404
-from core.views import ListPageView, ObjectFormView, PageView
+from core.views import ListPageView, ObjectFormView, PageView, confirmation_page, is_confirmed
 
 from . import exports, forms, selectors, services, standards
+from .access import APPROVE, PAY, RETURN
 from .choices import CrossPostMode, LivingModel, PerformanceMode, RunStatus
 from .filters import LedgerEntryFilter, PayPeriodFilter, PayRunFilter
 from .models import PayPeriod
@@ -87,7 +89,7 @@ def entry_export_columns(user) -> list[ExportColumn]:
 
 
 def _need(user, perm: str) -> None:
-    if not user.has_perm(perm):
+    if not can(user, perm):
         raise PermissionDenied("您没有查看报酬与补贴的权限。")
 
 
@@ -118,7 +120,7 @@ class StandardsView(PageView):
                 "tiers": rules.get("tiers", []),
                 "profile": profile if profile.pk else None,
                 "can_edit": bool(
-                    profile.pk and request.user.sees_all_townships and request.user.has_perm("cadres.change_policyprofile")
+                    profile.pk and request.user.sees_all_townships and can(request.user, "cadres.change_policyprofile")
                 ),
                 "section_key": KEY,
                 "sources": section_sources(KEY),
@@ -153,7 +155,7 @@ class RunListView(ListPageView):
         return selectors.run_list(user=self.request.user, filters=self.request.GET, request=self.request)
 
     def extra_context(self):
-        return {"can_add": self.request.user.has_perm("subsidies.add_payrun")}
+        return {"can_add": can(self.request.user, "subsidies.add_payrun")}
 
 
 class RunCreateView(ObjectFormView):
@@ -196,15 +198,15 @@ class RunDetailView(PageView):
         else:
             qs = selectors.run_lines(user=user, run=run)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        may_approve = refusal(user, APPROVE, run) if run.status == RunStatus.PREPARED else NO_PERMISSION
         actions = {
-            "can_prepare": run.status == RunStatus.PREVIEW and user.has_perm("subsidies.prepare_payrun"),
-            "can_recompute": run.status in (RunStatus.PREVIEW, RunStatus.FAILED) and user.has_perm("subsidies.add_payrun"),
-            "can_approve": run.status == RunStatus.PREPARED
-            and user.sees_all_townships
-            and user.has_perm("subsidies.approve_payrun"),
-            "can_pay": run.status == RunStatus.APPROVED and user.has_perm("subsidies.pay_payrun"),
+            "can_prepare": run.status == RunStatus.PREVIEW and can(user, "subsidies.prepare_payrun", run),
+            "can_recompute": run.status in (RunStatus.PREVIEW, RunStatus.FAILED) and can(user, "subsidies.add_payrun", run),
+            "can_approve": may_approve is None,
+            "can_return": run.status == RunStatus.PREPARED and can(user, RETURN, run),
+            "can_pay": run.status == RunStatus.APPROVED and can(user, PAY, run),
             "can_cancel": run.status in (RunStatus.QUEUED, RunStatus.PREVIEW, RunStatus.FAILED, RunStatus.PREPARED)
-            and user.has_perm("subsidies.add_payrun"),
+            and can(user, "subsidies.add_payrun", run),
         }
         return self.render(
             {
@@ -217,10 +219,24 @@ class RunDetailView(PageView):
                 "reason_form": forms.ReasonForm(),
                 "bank_form": forms.BankRefForm(),
                 **actions,
+                # Why a county user who may approve runs may not approve this one (separation of duties).
+                "approve_refusal": may_approve if may_approve and can(user, RETURN, run) else "",
+                "approve_statement": _approve_statement(run),
+                "pay_statement": PAY_STATEMENT,
                 "no_action": not any(actions.values()) and not (posted and run.township_id),
                 "title": str(run),
             }
         )
+
+
+def _approve_statement(run) -> str:
+    return (
+        f"审批后，本批次（{run.period} {run.get_kind_display()}，{run.scope_label}）{run.line_count}人、"
+        f"合计{run.total_amount}元将记入报酬补贴台账。入账后不能撤销，如有错误只能在台账中做冲销更正。"
+    )
+
+
+PAY_STATEMENT = "登记后，本批次状态变为“已发放”，并记录银行批次号；登记后不能修改或撤销，请先核对银行回单。"
 
 
 class RunProgressView(PageView):
@@ -260,6 +276,19 @@ class RunActionView(PageView):
         if action not in self.ACTIONS:
             raise PermissionDenied("未知操作。")
         func, ok = self.ACTIONS[action]
+        blank_ref = action == "pay" and not request.POST.get("bank_batch_ref", "").strip()  # the service says so
+        if action in ("approve", "pay") and not blank_ref and not is_confirmed(request):
+            # Irreversible: without the confirmation nothing happens; the page says what would.
+            if action == "approve":
+                require(request.user, APPROVE, run)
+                title, statement, button = "确认审批并入账", _approve_statement(run), "确认审批并入账"
+            else:
+                require(request.user, PAY, run)
+                ref = request.POST.get("bank_batch_ref", "").strip()
+                statement = PAY_STATEMENT + (f"银行批次号：{ref}。" if ref else "")
+                title, button = "确认登记已发放", "确认登记已发放"
+            back = reverse("subsidies:run_detail", args=[run.pk])
+            return confirmation_page(request, title=title, statement=statement, button=button, back_url=back)
         try:
             func(run, request.user, request.POST)
         except ValidationError as exc:
@@ -312,7 +341,7 @@ class EntryListView(ListPageView):
     def extra_context(self):
         user = self.request.user
         return {
-            "can_add": user.has_perm("subsidies.add_ledgerentry"),
+            "can_add": can(user, "subsidies.add_ledgerentry"),
             "total": self.get_queryset().total(),
         }
 
@@ -328,7 +357,7 @@ class EntryDetailView(PageView):
                 "entry": entry,
                 "reversal": getattr(entry, "reversed_by_entry", None),
                 "form": forms.ReasonForm(),
-                "can_reverse": request.user.has_perm("subsidies.reverse_ledgerentry")
+                "can_reverse": can(request.user, "subsidies.reverse_ledgerentry")
                 and not entry.is_reversal
                 and not hasattr(entry, "reversed_by_entry"),
                 "title": f"账目 #{entry.pk}",
@@ -428,7 +457,7 @@ class PeriodListView(ListPageView):
         return selectors.period_list(user=self.request.user, filters=self.request.GET, request=self.request)
 
     def extra_context(self):
-        return {"can_lock": self.request.user.has_perm("subsidies.lock_payperiod")}
+        return {"can_lock": can(self.request.user, "subsidies.lock_payperiod")}
 
 
 class PeriodLockView(PageView):

@@ -21,6 +21,7 @@ from core.filters import MAX_ID, YEAR_MAX, YEAR_MIN, query_errors
 from core.scope import get_scoped_or_404
 
 from . import selectors, services
+from .access import GRANT_SUBSIDY, MAINTAIN
 from .choices import AttendanceStatus, Audience, Kind, Level
 from .filters import CoverageQueryForm, EducationUpgradeFilter, EnrollmentFilter, SessionFilter
 from .models import EducationUpgrade, Enrollment, TrainingSession
@@ -195,7 +196,13 @@ class UpgradeInput(serializers.Serializer):
 
 
 class TrainingViewSet(ApiViewSet):
-    write_permissions = None  # training's services decide by role and scope
+    # The gate (core.access) before parsing and on the object; the services ask it again (and
+    # keep a clerk to the own township's sessions).
+    write_permissions = {
+        **{a: ((MAINTAIN,), None) for a in ("create", "update", "partial_update", "enrol", "attendance")},
+        **{a: ((MAINTAIN,), None) for a in ("graduate", "withdraw")},
+        **{a: ((GRANT_SUBSIDY,), None) for a in ("tuition_subsidy", "diploma_subsidy")},
+    }
 
 
 @extend_schema_view(list=extend_schema(summary="培训班列表"), retrieve=extend_schema(summary="培训班详情"))

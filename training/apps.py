@@ -10,6 +10,9 @@ class TrainingConfig(AppConfig):
         from core.roles import register_domain_app
 
         register_domain_app("training")
+        from .access import register
+
+        register()
         from cadres.person_sections import PersonSection, register_person_history, register_person_section
         from core.scope import scoped
 

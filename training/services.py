@@ -24,10 +24,12 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from cadres.choices import SECRETARY, FirstSecretaryStatus
 from cadres.models import Appointment, FirstSecretary, Person, Township, User, Village
 from core import dates as core_dates
+from core.access import require
 from core.scope import in_scope
 from core.services import model_save, require_scope
 
 from . import rules
+from .access import GRANT_SUBSIDY, MAINTAIN
 from .choices import AttendanceStatus, Audience, Level, UpgradeKind, UpgradeStatus
 from .models import Attendance, EducationUpgrade, Enrollment, TrainingSession
 from .policy_section import hour_rules, topic_choices, training_rules
@@ -41,13 +43,10 @@ COUNTY_ONLY = "该操作由县委组织部办理。"
 
 
 def _require_actor(by: User | None, *, county: bool = False) -> None:
-    if by is None or not by.is_authenticated or not by.is_active:
+    """The gate (core.access): fixing subsidies (county), or keeping training records."""
+    if by is None:
         raise PermissionDenied("请先登录。")
-    if county:
-        if not by.is_county:
-            raise PermissionDenied(COUNTY_ONLY)
-    elif not (by.is_county or by.is_clerk):
-        raise PermissionDenied("您没有维护培训数据的权限（只读）。")
+    require(by, GRANT_SUBSIDY if county else MAINTAIN)
 
 
 def _require_township(by: User, township_id: int | None) -> None:

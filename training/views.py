@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from cadres.models import Person, Township
 from core import dates as core_dates
+from core.access import can
 from core.exports import ExportColumn, choice_label, export_rows, log_export, xlsx_response
 from core.forms import add_service_errors
 from core.imports.workbooks import write_xlsx
@@ -24,6 +25,7 @@ from core.scope import scoped
 from core.views import ListPageView, PageView
 
 from . import forms, selectors, services
+from .access import MAINTAIN
 from .choices import Level
 from .filters import EducationUpgradeFilter, SessionFilter
 from .policy_section import hour_rules, topic_choices, training_rules
@@ -32,7 +34,7 @@ from .sheets import COLUMNS
 
 
 def _writer(user) -> bool:
-    return user.is_county or user.is_clerk
+    return can(user, MAINTAIN)
 
 
 def _person_by_id_number(user, id_number: str) -> Person:

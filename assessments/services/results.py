@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cadres.models import User
+from core.access import can
 from core.services import model_save, require_perm, require_scope
 
 from ..choices import (
@@ -44,8 +45,8 @@ def result_override(*, result: ReviewResult, by: User, grade: str, reason: str) 
     The quota is never exceeded."""
     require_scope(by, result)
     result = ReviewResult.objects.select_for_update().get(pk=result.pk)
-    may_override = by.has_perm("assessments.override_result")
-    if not (may_override or (by.has_perm("assessments.resolve_tie") and result.status == ResultStatus.TIE)):
+    may_override = can(by, "assessments.override_result")
+    if not (may_override or (can(by, "assessments.resolve_tie") and result.status == ResultStatus.TIE)):
         raise PermissionDenied("乡镇只能决定名额边界并列人员的等次；其他调整须由县委组织部办理。")
     if result.locked:
         raise ValidationError({"grade": "结果已公示锁定，请通过“结果更正”办理并说明理由。"})

@@ -8,8 +8,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from core import dates as core_dates
+from core.access import can
 from core.policy import post_choices
-from core.views import ObjectFormView, PageView
+from core.views import ObjectFormView, PageView, confirmation_page, is_confirmed
 
 from .. import choices, forms, selectors, services
 from ..filters import (
@@ -78,14 +79,14 @@ def _appointment_context(request, appointment, **bound_forms) -> dict:
     user = request.user
     status = appointment.status
     reviews = selectors.person_reviews(user=user, person=appointment.person).filter(village=appointment.village_id)
-    can = {
-        "approve": status == choices.FilingStatus.DRAFT and user.has_perm("cadres.approve_appointment"),
-        "file": status == choices.FilingStatus.TOWNSHIP_APPROVED and user.has_perm("cadres.file_appointment"),
-        "reject": (status == choices.FilingStatus.DRAFT and user.has_perm("cadres.approve_appointment"))
-        or (status == choices.FilingStatus.TOWNSHIP_APPROVED and user.has_perm("cadres.file_appointment")),
-        "end": appointment.is_current and user.has_perm("cadres.change_appointment"),
+    allowed = {
+        "approve": status == choices.FilingStatus.DRAFT and can(user, "cadres.approve_appointment", appointment),
+        "file": status == choices.FilingStatus.TOWNSHIP_APPROVED and can(user, "cadres.file_appointment", appointment),
+        "reject": (status == choices.FilingStatus.DRAFT and can(user, "cadres.approve_appointment", appointment))
+        or (status == choices.FilingStatus.TOWNSHIP_APPROVED and can(user, "cadres.file_appointment", appointment)),
+        "end": appointment.is_current and can(user, "cadres.change_appointment", appointment),
         "attach": status in (choices.FilingStatus.DRAFT, choices.FilingStatus.TOWNSHIP_APPROVED)
-        and user.has_perm("cadres.change_appointment"),
+        and can(user, "cadres.change_appointment", appointment),
     }
     action_forms = {
         "approve": forms.NoteForm(prefix="approve"),
@@ -99,11 +100,20 @@ def _appointment_context(request, appointment, **bound_forms) -> dict:
         "appointment": appointment,
         "events": selectors.filing_events(appointment=appointment),
         "review": appointment.qualification_review,
-        "can": can,
+        "can": allowed,
+        "file_statement": _file_statement(appointment),
         "action_forms": action_forms,
-        "any_action": any(can.values()),
+        "any_action": any(allowed.values()),
         "title": f"{appointment.person.name} {appointment.post_name}",
     }
+
+
+def _file_statement(appointment) -> str:
+    return (
+        f"县级备案后，{appointment.person.name}担任{appointment.village.name}{appointment.post_name}"
+        f"（任职时间{appointment.start_date:%Y-%m-%d}）即正式生效，计入现任干部名册、报酬计发和任职年限；"
+        "备案后不能退回，如有变动只能办理离任。"
+    )
 
 
 class AppointmentDetailView(PageView):
@@ -126,7 +136,7 @@ class AppointmentActionView(PageView):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.appointment = selectors.appointment_get(user=request.user, pk=kwargs["pk"])
-        if not any(request.user.has_perm(p) for p in self.permissions):
+        if not any(can(request.user, p, self.appointment) for p in self.permissions):
             raise PermissionDenied("您没有执行此操作的权限。")
         return super().dispatch(request, *args, **kwargs)
 
@@ -167,6 +177,13 @@ class AppointmentFileView(AppointmentActionView):
     action = "file"
     permissions = ("cadres.file_appointment",)
     success_message = "已办理县级备案，任职生效。"
+
+    def post(self, request, pk):
+        if not is_confirmed(request):  # irreversible: nothing happens without the confirmation
+            back = reverse("cadres:appointment_detail", args=[pk])
+            statement = _file_statement(self.appointment)
+            return confirmation_page(request, title="确认县级备案", statement=statement, button="确认备案", back_url=back)
+        return super().post(request, pk)
 
     def perform(self, form):
         services.appointment_file(appointment=self.appointment, by=self.request.user, **form.cleaned_data)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from core import dates as core_dates
+from core.access import can
 from core.policy import policy_for_year
 from core.views import ObjectFormView, PageView
 
@@ -104,7 +105,7 @@ class PostingActionView(PageView):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.posting = selectors.first_secretary_get(user=request.user, pk=kwargs["pk"])
-        if not request.user.has_perm(self.permission):
+        if not can(request.user, self.permission):
             raise PermissionDenied("您没有执行此操作的权限。")
         return super().dispatch(request, *args, **kwargs)
 

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from core.access import can
 from core.policy import policy_for_year, post_choices
 from core.scope import get_scoped_or_404
 from core.views import ObjectFormView, PageView
@@ -62,7 +63,7 @@ def _review_context(request, review, bound: dict | None = None) -> dict:
     user = request.user
     verdicts = list(selectors.qualification_review_verdicts(user=user, review=review))
     negative_list = policy_for_year(review.requested_at.year).section("register")["negative_list"]
-    can_record = user.has_perm("cadres.record_vetting")
+    can_record = can(user, "cadres.record_vetting")
     bound = bound or {}
     for v in verdicts:
         if can_record:
@@ -101,7 +102,7 @@ class VerdictRecordView(PageView):
             return self.handle_no_permission()
         self.review = selectors.qualification_review_get(user=request.user, pk=kwargs["pk"])
         self.verdict = get_scoped_or_404(request.user, DepartmentVerdict, pk=kwargs["verdict_pk"], review=self.review)
-        if not request.user.has_perm("cadres.record_vetting"):
+        if not can(request.user, "cadres.record_vetting"):
             raise PermissionDenied("只有县委组织部可以录入部门联审意见。")
         return super().dispatch(request, *args, **kwargs)
 

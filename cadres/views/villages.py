@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from core import dates as core_dates
+from core.access import can
 from core.scope import get_scoped_or_404
 from core.views import ObjectFormView, PageView
 
@@ -166,7 +167,7 @@ class VillageUpdateView(ObjectFormView):
 
     def get_object(self):
         village = selectors.village_get(user=self.request.user, pk=self.kwargs["pk"])
-        if self.request.user.has_perm("cadres.manage_village"):
+        if can(self.request.user, "cadres.manage_village"):
             self.form_class = forms.VillageForm
         return village
 

@@ -1,4 +1,5 @@
-"""Presentation helpers shared by every page: dates in one Chinese format, query strings, badges."""
+"""Presentation helpers shared by every page: dates in one Chinese format, query strings, badges,
+and the permission gate (``{% can "subsidies.approve_payrun" run as ok %}``)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,25 @@ def cn_datetime(value) -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return f"{value:%Y-%m-%d %H:%M}"
+
+
+@register.simple_tag(takes_context=True)
+def can(context, action: str, obj=None) -> bool:
+    """``{% can "app.action" obj as ok %}{% if ok %}…{% endif %}`` — the one permission gate
+    (:func:`core.access.can`: permission or role, the object's scope and the action's rule)."""
+    from core.access import can as _can
+
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    return _can(user, action, obj)
+
+
+@register.filter(name="can")
+def can_filter(user, action: str) -> bool:
+    """``{% if user|can:"cadres.add_person" %}`` — the gate without an object (for ``{% if %}``
+    expressions); with an object use the ``{% can %}`` tag."""
+    from core.access import can as _can
+
+    return _can(user, action)
 
 
 @register.simple_tag(takes_context=True)

@@ -6,6 +6,16 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
     });
   });
+  // Irreversible steps: the submit button opens its dialog (includes/confirm_submit.html); the
+  // dialog's own button sends the form with confirmed=yes.
+  document.querySelectorAll("[data-confirm-modal]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      var dialog = document.querySelector(button.dataset.confirmModal);
+      if (!dialog || !window.bootstrap) { return; }
+      event.preventDefault();
+      window.bootstrap.Modal.getOrCreateInstance(dialog).show();
+    });
+  });
   // Open the collapsed panel that holds a form with errors.
   document.querySelectorAll(".collapse .is-invalid, .collapse .alert-danger").forEach(function (el) {
     var panel = el.closest(".collapse");

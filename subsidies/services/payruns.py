@@ -1,6 +1,9 @@
 """The pay-run workflow: ``payrun_create`` → (task) ``payrun_compute`` writes preview lines →
 township ``payrun_prepare`` → county ``payrun_approve`` → (task) ``payrun_post`` writes the ledger
 entries → ``payrun_mark_paid`` with the bank batch reference. Compute and post are idempotent.
+Who may do each step is asked of the gate (core.access, actions in subsidies/access.py): the
+approver is neither the creator nor the confirmer of the run (a yearly policy switch), checked at
+approval and again when the job posts.
 Compute runs in committed chunks so that its progress is visible; posting is one transaction
 (all or nothing)."""
 
@@ -15,10 +18,12 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from cadres.models import Person, Township, User
+from core.access import refusal
 from core.fastwrite import copy_history, insert_with_history
 from core.jobs import enqueue
 from core.services import model_save, require_perm, require_scope
 
+from ..access import APPROVE, PAY, RETURN
 from ..choices import RUN_PERIOD_KIND, EntrySource, PeriodKind, RunKind, RunStatus
 from ..models import LedgerEntry, PayPeriod, PayRun, PayRunLine
 from . import progress
@@ -26,11 +31,6 @@ from .compute import _already_posted, compute_lines
 from .periods import _require_open, parse_period_code, period_get_or_create
 
 CHUNK = 5000
-
-
-def _require_county(by: User, message: str) -> None:
-    if not by.sees_all_townships:
-        raise PermissionDenied(message)
 
 
 @transaction.atomic
@@ -175,8 +175,7 @@ def payrun_prepare(*, run: PayRun, by: User) -> PayRun:
 @transaction.atomic
 def payrun_return(*, run: PayRun, by: User, reason: str) -> PayRun:
     """The county sends a prepared run back to the township."""
-    require_perm(by, "subsidies.approve_payrun", "只有县级可以退回批次。")
-    _require_county(by, "只有县级可以退回批次。")
+    require_perm(by, RETURN)
     if not (reason or "").strip():
         raise ValidationError({"reason": "请填写退回原因。"})
     run = PayRun.objects.select_for_update().get(pk=run.pk)
@@ -189,11 +188,11 @@ def payrun_return(*, run: PayRun, by: User, reason: str) -> PayRun:
 @transaction.atomic
 def payrun_approve(*, run: PayRun, by: User) -> PayRun:
     """The county approves: the run is queued for posting to the ledger."""
-    require_perm(by, "subsidies.approve_payrun", "只有县级可以审批发放批次。")
-    _require_county(by, "只有县级可以审批发放批次。")
+    require_perm(by, APPROVE)
     run = PayRun.objects.select_for_update(of=("self",)).select_related("period").get(pk=run.pk)
     if run.status != RunStatus.PREPARED:
         raise ValidationError({"status": f"只有乡镇已确认的批次可以审批，当前为“{run.get_status_display()}”。"})
+    require_perm(by, APPROVE, obj=run)  # scope, and separation of duties (the run's policy year)
     _require_open(run.period)
     _set_status(
         run, RunStatus.POSTING, by=by, approved_by=by, approved_at=timezone.now(), progress_done=0, progress_step="记账入账"
@@ -211,6 +210,9 @@ def payrun_post(*, run: PayRun, by: User) -> PayRun:
         return run
     if run.status != RunStatus.POSTING:
         raise ValidationError({"status": f"批次状态为“{run.get_status_display()}”，不能入账。"})
+    refused = refusal(by, APPROVE, run)
+    if refused:  # the approver (the job's user) must still pass the gate: nothing is posted
+        raise ValidationError({"status": refused})
     _require_open(run.period)
     PayPeriod.objects.select_for_update().get(pk=run.period_id)  # serialise postings of one period
     dupes = _double_pay(run)
@@ -266,8 +268,7 @@ def _copy_lines_to_ledger(run: PayRun, by: User) -> int:
 
 @transaction.atomic
 def payrun_mark_paid(*, run: PayRun, by: User, bank_batch_ref: str) -> PayRun:
-    require_perm(by, "subsidies.pay_payrun", "只有县级财务可以登记发放。")
-    require_scope(by, run)
+    require_perm(by, PAY, obj=run)
     ref = (bank_batch_ref or "").strip()
     if not ref:
         raise ValidationError({"bank_batch_ref": "请填写银行批次号。"})

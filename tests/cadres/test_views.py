@@ -402,7 +402,7 @@ def test_filing_journey_from_clerk_draft_to_county_filing(client, clerk_a, count
     assert client.post(reverse("cadres:appointment_file", args=[appointment.pk]), {}).status_code == 403
     # 6. county files
     client.force_login(county_user)
-    response = client.post(reverse("cadres:appointment_file", args=[appointment.pk]), {"file-note": ""})
+    response = client.post(reverse("cadres:appointment_file", args=[appointment.pk]), {"file-note": "", "confirmed": "yes"})
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.is_current
@@ -423,7 +423,7 @@ def test_filing_journey_from_clerk_draft_to_county_filing(client, clerk_a, count
     QualificationReview.objects.filter(pk=other_review.pk).update(outcome=choices.VettingResult.PASS)
     Appointment.objects.filter(pk=second.pk).update(qualification_review=other_review)
     client.force_login(county_user)
-    response = client.post(reverse("cadres:appointment_file", args=[second.pk]), {"file-note": ""})
+    response = client.post(reverse("cadres:appointment_file", args=[second.pk]), {"file-note": "", "confirmed": "yes"})
     assert "该村(社区)已有现任党组织书记陈书记" in response.content.decode()
     second.refresh_from_db()
     assert second.status == choices.FilingStatus.TOWNSHIP_APPROVED

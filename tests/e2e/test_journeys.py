@@ -4,7 +4,8 @@
    ID check-digit error, fixes the file, uploads again, applies (accepting the confirm dialog) and
    finds the people in the person list.
 2. County staff file (县级备案) a secretary appointment the township approved after a passed joint
-   review; it then shows as current on the village page.
+   review, through the dialog that states what filing does (cancel first, then confirm); it then
+   shows as current on the village page.
 3. County staff open the dashboard and click through a chart (its data-table link, and a canvas
    click on a segment) to the filtered list behind it.
 4. A clerk cannot reach another township's records by URL: a 404 page in Chinese.
@@ -160,7 +161,18 @@ def test_county_files_an_approved_secretary_who_then_shows_as_current(page, site
     expect(row).to_contain_text("通过")
     row.get_by_role("link", name="村党组织书记").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("陈志远 · 村党组织书记")
+    # 备案 is irreversible: the button opens a dialog that says what will happen; cancelling it
+    # files nothing, confirming it files.
     page.get_by_role("button", name="县级备案").click()
+    dialog = page.get_by_role("dialog", name="确认县级备案")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("陈志远担任甲一村村党组织书记")
+    expect(dialog).to_contain_text("备案后不能退回")
+    dialog.get_by_role("button", name="取消").click()
+    expect(dialog).to_be_hidden()
+    assert Appointment.objects.get(pk=appointment.pk).status == choices.FilingStatus.TOWNSHIP_APPROVED
+    page.get_by_role("button", name="县级备案").click()
+    dialog.get_by_role("button", name="确认备案").click()
     expect(page.get_by_role("alert")).to_contain_text("已办理县级备案，任职生效。")
     expect(page.locator("main")).to_contain_text("已备案（生效）")
 

@@ -17,15 +17,28 @@ def run_job(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def posted_run(run_job, clerk_a, county_user):
-    """Create → compute → prepare → approve → post a run; returns a function."""
+def county_approver(db):
+    """A second county staff member: the approver of runs that county_user prepared (separation
+    of duties)."""
+    from cadres.choices import Role
+
+    from ..factories import UserFactory
+
+    return UserFactory(username="county_approver", role=Role.COUNTY)
+
+
+@pytest.fixture
+def posted_run(run_job, clerk_a, county_user, county_approver):
+    """Create → compute → prepare → approve → post a run; returns a function. The approver is
+    county_user, or county_approver when county_user prepared the run."""
 
     def _post(kind="base_monthly", period="2025-03", township=None, by=None):
         by = by or clerk_a
         run = run_job(services.payrun_create, by=by, kind=kind, period_code=period, township=township)
         assert run.status == "preview", run.message
         run = services.payrun_prepare(run=run, by=by)
-        run = run_job(services.payrun_approve, run=run, by=county_user)
+        approver = county_approver if by == county_user else county_user
+        run = run_job(services.payrun_approve, run=run, by=approver)
         assert run.status == "approved", run.message
         return run
 

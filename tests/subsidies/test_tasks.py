@@ -39,9 +39,10 @@ def test_eager_tasks_equal_the_services_and_repeat_harmlessly():
     assert payrun_compute_task.delay(run_id=run.pk, user_id=county.pk).get() == RunStatus.PREVIEW
     assert PayRunLine.objects.filter(run=run).count() == 2
     services.payrun_prepare(run=run, by=county)
-    services.payrun_approve(run=run, by=county)
-    assert payrun_post_task.delay(run_id=run.pk, user_id=county.pk).get() == RunStatus.APPROVED
-    assert payrun_post_task.delay(run_id=run.pk, user_id=county.pk).get() == RunStatus.APPROVED
+    approver = UserFactory(username="approver_task", role="county")  # separation of duties
+    services.payrun_approve(run=run, by=approver)
+    assert payrun_post_task.delay(run_id=run.pk, user_id=approver.pk).get() == RunStatus.APPROVED
+    assert payrun_post_task.delay(run_id=run.pk, user_id=approver.pk).get() == RunStatus.APPROVED
     assert LedgerEntry.objects.filter(pay_run=run).total() == D("4050.00")
     assert LedgerEntry.objects.count() == 2
 
@@ -54,6 +55,23 @@ def test_tasks_sent_through_the_broker_compute_and_post():
     run.refresh_from_db()
     assert run.total_amount == D("4050.00")
     services.payrun_prepare(run=run, by=county)
-    services.payrun_approve(run=run, by=county)
-    assert payrun_post_task.delay(run_id=run.pk, user_id=county.pk).get(timeout=60) == RunStatus.APPROVED
+    approver = UserFactory(username="approver_task", role="county")  # separation of duties
+    services.payrun_approve(run=run, by=approver)
+    assert payrun_post_task.delay(run_id=run.pk, user_id=approver.pk).get(timeout=60) == RunStatus.APPROVED
     assert LedgerEntry.objects.filter(pay_run=run).total() == D("4050.00")
+
+
+@pytest.mark.django_db
+def test_post_task_refuses_to_post_for_the_account_that_prepared_the_run():
+    """The task door: a post job queued for the run's own creator/confirmer writes nothing and
+    sends the run back to 乡镇已确认 with the separation-of-duties reason."""
+    run, county = _setup()
+    payrun_compute_task.delay(run_id=run.pk, user_id=county.pk).get()
+    services.payrun_prepare(run=run, by=county)
+    approver = UserFactory(username="approver_task", role="county")
+    services.payrun_approve(run=run, by=approver)
+    assert payrun_post_task.delay(run_id=run.pk, user_id=county.pk).get() == RunStatus.PREPARED
+    run.refresh_from_db()
+    assert run.status == RunStatus.PREPARED
+    assert "职责分离" in run.message and "不能由您本人审批" in run.message
+    assert LedgerEntry.objects.count() == 0

@@ -82,17 +82,18 @@ def test_run_journey_through_the_pages(client, clerk_a, county_user, village_a, 
     client.post(reverse("subsidies:run_action", args=[run.pk, "prepare"]))
     run.refresh_from_db()
     assert run.status == RunStatus.PREPARED
-    client.post(reverse("subsidies:run_action", args=[run.pk, "approve"]))  # clerk: refused
+    refused = client.post(reverse("subsidies:run_action", args=[run.pk, "approve"]), {"confirmed": "yes"})  # clerk
+    assert refused.status_code == 403 and "只有县级可以审批发放批次" in refused.content.decode()
     run.refresh_from_db()
     assert run.status == RunStatus.PREPARED
     client.force_login(county_user)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("subsidies:run_action", args=[run.pk, "approve"]))
+        client.post(reverse("subsidies:run_action", args=[run.pk, "approve"]), {"confirmed": "yes"})
     run.refresh_from_db()
     assert run.status == RunStatus.APPROVED
     response = client.post(reverse("subsidies:run_action", args=[run.pk, "pay"]), {"bank_batch_ref": ""}, follow=True)
     assert "请填写银行批次号" in response.content.decode()
-    client.post(reverse("subsidies:run_action", args=[run.pk, "pay"]), {"bank_batch_ref": "B-001"})
+    client.post(reverse("subsidies:run_action", args=[run.pk, "pay"]), {"bank_batch_ref": "B-001", "confirmed": "yes"})
     run.refresh_from_db()
     assert run.status == RunStatus.PAID
 
