@@ -78,10 +78,13 @@ def _row(label: str, rows: list[dict], flag: str) -> dict:
     }
 
 
-def structure_table(*, user, on: datetime.date | None = None, secretaries_only: bool = False) -> list[dict]:
+def structure_table(
+    *, user, on: datetime.date | None = None, secretaries_only: bool = False, memo: dict | None = None
+) -> list[dict]:
     """One row per township in scope plus the total, from the same holders as the headline
-    figures (cadres.figures.holder_rows): two GROUP BY queries whatever the number of people."""
-    scope = figures.FigureScope(user=user, on=on or core_dates.today())
+    figures (cadres.figures.holder_rows): two GROUP BY queries whatever the number of people
+    (``memo`` shares the total's query and the policy with the headline figures)."""
+    scope = figures.FigureScope(user=user, on=on or core_dates.today(), memo={} if memo is None else memo)
     flag = "sec" if secretaries_only else "member"
     per_township = figures.structure_by_township(scope)
     townships = list(scoped(user, Township).order_by("sort_order", "code").values_list("id", "name"))
@@ -206,7 +209,7 @@ def _cell(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
-def headline_rows(*, user, on: datetime.date) -> list[dict]:
+def headline_rows(*, user, on: datetime.date, memo: dict | None = None) -> list[dict]:
     """The headline figures (cadres.figures: the home page's and the API's values and 口径)."""
     return [
         {
@@ -218,7 +221,7 @@ def headline_rows(*, user, on: datetime.date) -> list[dict]:
             "note": value.note,
             "definition": spec.definition,
         }
-        for spec, value in figures.figure_values(user=user, on=on)
+        for spec, value in figures.figure_values(user=user, on=on, memo=memo)
     ]
 
 
@@ -242,7 +245,8 @@ class ReportsView(PageView):
             )
             log_export(user=request.user, what="主要指标", filters=request.GET.dict(), rows=len(rows))
             return xlsx_response(data, "村干部队伍主要指标")
-        table = structure_table(user=request.user, on=on, secretaries_only=secretaries_only)
+        memo: dict = {}
+        table = structure_table(user=request.user, on=on, secretaries_only=secretaries_only, memo=memo)
         if export == "structure":
             data = write_xlsx(
                 ["乡镇(街道)", "人数", *[f"{k}（人）" for k in STRUCTURE_KEYS], *[f"{k}（占比）" for k in STRUCTURE_KEYS]],
@@ -265,7 +269,7 @@ class ReportsView(PageView):
                 "table": table,
                 "keys": STRUCTURE_KEYS,
                 "structure_notes": STRUCTURE_NOTES,
-                "headline": headline_rows(user=request.user, on=on),
+                "headline": headline_rows(user=request.user, on=on, memo=memo),
                 "on": on,
                 "date_form": date_form if date_form.is_bound else StatDateForm(initial={"on": on}),
                 "form": ReportForm(user=request.user),
