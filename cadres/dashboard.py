@@ -75,8 +75,9 @@ class CohortSnapshot:
     Cohorts are the distinct ``Appointment.cohort`` years of filed appointments in scope (up to
     this year). The *current* cohort is the latest, the *previous* one the cohort before it.
     Its start is the day its last cohort-tagged appointment took effect (``MAX(start_date)``):
-    by then the 换届 was complete. Holders on that date are filed appointments with
-    ``start_date ≤ date`` and not ended before it; ages are taken on that date, education is the
+    by then the 换届 was complete. Holders on that date are the appointments current on it
+    (``Appointment.objects.current(on=date)``: filed, started, not ended — an end on that very
+    day means replaced at the 换届); ages are taken on that date, education is the
     person's file as it stands now (the register keeps no education history).
     """
 
