@@ -92,9 +92,7 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
     last = today.year - 1 if today.month >= 3 else today.year - 2
     years = [last - 2, last - 1, last]
     secretaries = list(
-        Appointment.objects.filter(post=cc.SECRETARY, status=cc.FilingStatus.FILED, end_date__isnull=True)
-        .select_related("village")
-        .order_by("village_id")
+        Appointment.objects.current(today).filter(post=cc.SECRETARY).select_related("village").order_by("village_id")
     )
     profiles = {a.person_id: rng.choices(["good", "fair", "poor"], weights=[18, 78, 4])[0] for a in secretaries}
     for year in years:

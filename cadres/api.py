@@ -9,13 +9,18 @@ PermissionDenied, which core.api.exception_handler turns into field-keyed 400s a
 
 from __future__ import annotations
 
+import datetime
+
+from django import forms as djforms
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from cadres import selectors, services
+from cadres import figures, selectors, services
 from cadres.filters import (
     AppointmentFilter,
     FirstSecretaryFilter,
@@ -24,9 +29,12 @@ from cadres.filters import (
     TownshipFilter,
     VillageFilter,
 )
-from cadres.models import DepartmentVerdict
+from cadres.models import DepartmentVerdict, Township
+from core import dates as core_dates
 from core.access import can
-from core.api import ApiViewSet
+from core.api import ApiViewSet, WritePermission
+from core.filters import MAX_ID, query_errors
+from core.scope import get_scoped_or_404
 
 from . import serializers as s
 
@@ -237,3 +245,79 @@ class FirstSecretaryViewSet(ApiViewSet):
         entry = services.presence_record(posting=posting, by=request.user, **data)
         row = next(r for r in selectors.presence_months(posting=posting) if r.pk == entry.pk)
         return Response(s.PresenceMonthSerializer(row).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+# ---------------------------------------------------------------------------------------------
+# Headline figures (主要指标): the home page's and 统计报表's values and 口径
+# ---------------------------------------------------------------------------------------------
+
+
+class FiguresQueryForm(djforms.Form):
+    township = djforms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, error_messages={"invalid": "“乡镇(街道)”应为编号。"}
+    )
+    on = djforms.DateField(required=False, error_messages={"invalid": "“统计日”应为日期，如 2025-12-31。"})
+
+    def clean_on(self):
+        on = self.cleaned_data.get("on")
+        if on is not None and not (datetime.date(1990, 1, 1) <= on <= core_dates.today()):
+            raise djforms.ValidationError("“统计日”应在1990年1月1日至今天之间。")
+        return on
+
+
+def _number(value):
+    return str(value) if value is not None and not isinstance(value, int) else value
+
+
+class FiguresApi(APIView):
+    """The headline figures (cadres.figures) in the user's scope: the same values and 口径 as the
+    home page and 统计报表, plus the age and education structure of secretaries and 两委 members."""
+
+    permission_classes = [WritePermission]
+
+    @extend_schema(
+        summary="主要指标（与首页、统计报表同一口径）",
+        parameters=[
+            OpenApiParameter("township", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, description="乡镇(街道) id"),
+            OpenApiParameter("on", {"type": "string", "format": "date"}, description="统计日，默认今天"),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request):
+        form = FiguresQueryForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(query_errors(form))
+        on = form.cleaned_data["on"] or core_dates.today()
+        township_id = None
+        if form.cleaned_data["township"]:
+            township_id = get_scoped_or_404(request.user, Township, pk=form.cleaned_data["township"]).pk
+        memo: dict = {}
+        values = figures.figure_values(user=request.user, on=on, township_id=township_id, memo=memo)
+        scope = figures.FigureScope(user=request.user, on=on, township_id=township_id, memo=memo)
+        structures = {}
+        for group in figures.GROUPS:
+            data = figures.structure(scope, group)
+            structures[group] = {
+                "total": data["total"],
+                "age": [{"label": label, "count": n} for label, n in data["age"]],
+                "education": [{"label": label, "count": n} for label, n in data["education"]],
+            }
+        return Response(
+            {
+                "on": on.isoformat(),
+                "township": township_id,
+                "figures": [
+                    {
+                        "key": spec.key,
+                        "label": value.label or spec.label,
+                        "value": _number(value.value),
+                        "unit": spec.unit,
+                        "note": value.note,
+                        "definition": spec.definition,
+                    }
+                    for spec, value in values
+                ],
+                "structures": structures,
+                "structure_definitions": figures.STRUCTURE_DEFINITIONS,
+            }
+        )

@@ -17,5 +17,6 @@ router.register("first-secretaries", views.FirstSecretaryViewSet, basename="firs
 
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="api_token"),
+    path("figures/", views.FiguresApi.as_view(), name="api_figures"),
     *router.urls,
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Greatest
 from django.urls import reverse
@@ -27,7 +27,8 @@ from core.dashboard import (
 )
 from core.scope import scoped
 
-from . import choices
+from . import choices, figures
+from .figures import AGE_BANDS, age_band_case, birth_limit  # noqa: F401  (re-exported: tests, bench)
 from .filters import AppointmentFilter, FirstSecretaryFilter, PersonFilter, QualificationReviewFilter, VillageFilter
 from .models import (
     Appointment,
@@ -39,38 +40,17 @@ from .models import (
     VillageFlag,
 )
 
-# Age bands of the structure charts (inclusive ages). 35 is the youth line of reserve and
-# talent schemes (DOMAIN §6, seed 003); 55/60 are the usual retirement-age lines for 村干部.
-AGE_BANDS: list[tuple[str, int | None, int | None]] = [
-    ("35岁及以下", None, 35),
-    ("36–45岁", 36, 45),
-    ("46–55岁", 46, 55),
-    ("56–60岁", 56, 60),
-    ("61岁及以上", 61, None),
-]
 
-
-TWO_COMMITTEE_BODIES = ("party", "committee")  # 村"两委": 村党组织 + 村民委员会 (policy post table "body")
-
-
-def birth_limit(age: int, on: datetime.date) -> datetime.date:
-    """Birthdays on or before this date are ``age`` or older on ``on`` (PersonFilter's rule)."""
-    try:
-        return on.replace(year=on.year - age)
-    except ValueError:  # 29 Feb
-        return on.replace(year=on.year - age, day=28)
-
-
-def age_band_case(on: datetime.date, field: str = "birth_date") -> models.Case:
-    whens = []
-    for index, (_label, low, high) in enumerate(AGE_BANDS):
-        cond = Q()
-        if low is not None:
-            cond &= Q(**{f"{field}__lte": birth_limit(low, on)})
-        if high is not None:
-            cond &= Q(**{f"{field}__gt": birth_limit(high + 1, on)})
-        whens.append(models.When(cond, then=models.Value(index)))
-    return models.Case(*whens, default=models.Value(-1), output_field=models.IntegerField())
+def _scope(user, ctx: DashboardContext) -> figures.FigureScope:
+    """The figures' scope of this page: the viewer, the drill-down township, today; shares the
+    page's memo and its already loaded policy."""
+    return figures.FigureScope(
+        user=user,
+        on=ctx.today,
+        township_id=ctx.drill_id,
+        memo=ctx.memo,
+        post_table=lambda: ctx.policy_section("register")["posts"],
+    )
 
 
 def structure_rows(people, on: datetime.date) -> list[dict]:
@@ -84,22 +64,9 @@ def structure_rows(people, on: datetime.date) -> list[dict]:
     )
 
 
-def tally(rows: list[dict], **required: bool) -> tuple[list[int], dict[str, int]]:
-    """(counts per age band, counts per education value) of the rows whose flags match."""
-    ages = [0] * len(AGE_BANDS)
-    edus: dict[str, int] = {}
-    for row in rows:
-        if any(bool(row[k]) != v for k, v in required.items()):
-            continue
-        if row["band"] >= 0:
-            ages[row["band"]] += row["n"]
-        edus[row["edu"] or ""] = edus.get(row["edu"] or "", 0) + row["n"]
-    return ages, edus
-
-
 def structure_counts(people, on: datetime.date) -> tuple[list[int], dict[str, int]]:
     """One GROUP BY query: (counts per AGE_BANDS index, counts per highest education value)."""
-    return tally(structure_rows(people, on))
+    return figures.tally(structure_rows(people, on))
 
 
 @dataclass(frozen=True)
@@ -109,8 +76,9 @@ class CohortSnapshot:
     Cohorts are the distinct ``Appointment.cohort`` years of filed appointments in scope (up to
     this year). The *current* cohort is the latest, the *previous* one the cohort before it.
     Its start is the day its last cohort-tagged appointment took effect (``MAX(start_date)``):
-    by then the 换届 was complete. Holders on that date are filed appointments with
-    ``start_date ≤ date`` and not ended before it; ages are taken on that date, education is the
+    by then the 换届 was complete. Holders on that date are the appointments current on it
+    (``Appointment.objects.current(on=date)``: filed, started, not ended — an end on that very
+    day means replaced at the 换届); ages are taken on that date, education is the
     person's file as it stands now (the register keeps no education history).
     """
 
@@ -132,75 +100,10 @@ def previous_cohort(ctx: DashboardContext) -> CohortSnapshot | None:
     return CohortSnapshot(cohort=rows[1]["cohort"], date=rows[1]["start"])
 
 
-def current_holders(user, ctx: DashboardContext, *post_sets: list[str]):
-    """People in scope holding (filed, not ended) a post from *each* of ``post_sets``.
-
-    The same set as the person list's PersonFilter ``post`` / ``post_in`` / ``one_shoulder`` and
-    drill-down ``township`` (a current post in that township), written as ``pk IN (subquery)``
-    instead of the FilterSet's correlated EXISTS: 2–3× faster on SQLite at prefecture scale
-    (bench/dashboard.py). tests/cadres/test_dashboard.py checks every figure against its list.
-    """
-    qs = scoped(user, Person)
-    current = Appointment.objects.current().order_by()
-    for posts in post_sets:
-        qs = qs.filter(pk__in=current.filter(post__in=posts).values("person_id"))
-    if ctx.drill:
-        qs = qs.filter(pk__in=current.filter(village__township_id=ctx.drill.pk).values("person_id"))
-    return qs
-
-
-def per_person_rows(appointments, on: datetime.date, flags: dict[str, Q]) -> list[dict]:
-    """One GROUP BY over ``appointments`` (joined to the person): one row per person with age band
-    on ``on``, highest education, and per flag whether any of the person's rows matches it;
-    identical rows are then counted (``n``) by an outer GROUP BY, so a few dozen rows come back.
-    Starting from the appointments keeps it to one pass over an indexed table, for county staff
-    (all people) and clerks (few) alike."""
-    marks = {
-        name: Max(
-            models.Case(models.When(cond, then=models.Value(1)), default=models.Value(0), output_field=models.IntegerField())
-        )
-        for name, cond in flags.items()
-    }
-    # band and edu are the person's own (the same on each of their rows), taken with MAX so that
-    # the groups are by person_id alone: SQLite then streams the groups in index order instead of
-    # sorting every row by (person, band, edu) — a third faster at prefecture scale.
-    per_person = (
-        appointments.order_by()
-        .values("person_id")
-        .annotate(
-            band=Max(age_band_case(on, "person__birth_date")),
-            edu=Max(Greatest("person__education_fulltime", "person__education_inservice")),
-            **marks,
-        )
-        .values_list("band", "edu", *marks)  # still grouped by person (values() before annotate)
-    )
-    # Count identical per-person rows in the database too: a few dozen rows come back, not one per person.
-    keys = ("band", "edu", *marks)
-    cols = ", ".join(connection.ops.quote_name(k) for k in keys)
-    inner, params = per_person.query.sql_with_params()
-    sql = f"SELECT {cols}, COUNT(*) FROM ({inner}) per_person GROUP BY {cols}"  # noqa: S608  (names from code, values as params)
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return [{**dict(zip(keys, row[:-1], strict=True)), "n": row[-1]} for row in cur.fetchall()]
-
-
 def register_structure(user, ctx: DashboardContext) -> list[dict]:
-    """Current secretaries and 两委 members with the 一肩挑 flag, one row per person, one query.
-
-    People are those in the viewer's scope (and, drilled down, with a current post in that
-    township), as on the person list; a flag is true when the person currently holds such a post
-    anywhere (PersonFilter ``post`` / ``post_in`` / ``one_shoulder``)."""
-    members = two_committee_posts(ctx)
-
-    def compute():
-        people = current_holders(user, ctx)
-        appointments = Appointment.objects.current().filter(post__in=sorted({choices.SECRETARY, choices.CHAIR, *members}))
-        if people.query.where:  # county staff without drill-down: everybody, no filter needed
-            appointments = appointments.filter(person__in=people.values("pk"))
-        flags = {"sec": Q(post=choices.SECRETARY), "member": Q(post__in=members), "chair": Q(post=choices.CHAIR)}
-        return per_person_rows(appointments, ctx.today, flags)
-
-    return ctx.once("register_structure", compute)
+    """Current secretaries and 两委 members with their flags, one row per person, one query:
+    cadres.figures.holder_rows, the same rows as the headline figures and 统计报表."""
+    return figures.holder_rows(_scope(user, ctx))
 
 
 def previous_structure(ctx: DashboardContext, snap: CohortSnapshot) -> list[dict]:
@@ -208,12 +111,8 @@ def previous_structure(ctx: DashboardContext, snap: CohortSnapshot) -> list[dict
     members = two_committee_posts(ctx)
 
     def compute():
-        held = (
-            ctx.scoped(Appointment)
-            .filter(post__in=sorted({choices.SECRETARY, *members}), status=choices.FilingStatus.FILED, start_date__lte=snap.date)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=snap.date))
-        )
-        return per_person_rows(held, snap.date, {"sec": Q(post=choices.SECRETARY), "member": Q(post__in=members)})
+        held = ctx.scoped(Appointment).current(snap.date).filter(post__in=sorted({choices.SECRETARY, *members}))
+        return figures.per_person_rows(held, snap.date, {"sec": Q(post=choices.SECRETARY), "member": Q(post__in=members)})
 
     return ctx.once(("previous_structure", snap), compute)
 
@@ -286,12 +185,12 @@ def _structure_link(ctx: DashboardContext, posts: list[str], kind: str, bucket, 
 
 
 def _structure_charts(user, ctx: DashboardContext, *, key: str, title: str, group: str, posts: list[str], snap) -> list[Chart]:
-    ages, edus = tally(register_structure(user, ctx), **{group: True})
+    ages, edus = figures.tally(register_structure(user, ctx), **{group: True})
     prev_ages, prev_edus = (None, None)
     if snap is not None:
-        prev_ages, prev_edus = tally(previous_structure(ctx, snap), **{group: True})
+        prev_ages, prev_edus = figures.tally(previous_structure(ctx, snap), **{group: True})
     prev_label = f"上届（{snap.cohort}年换届后，{snap.date:%Y-%m-%d}）" if snap else ""
-    definition = f"当前：今日在任（已备案）的{title}，按今日年龄。" + (
+    definition = f"当前：今日在任的{title}（已备案、任职时间已到且未离任；待任的不计入），按今日年龄。" + (
         f"上届：{snap.cohort}年换届完成时（{snap.date.year}年{snap.date.month}月{snap.date.day}日）在任的{title}，"
         "按当时年龄；学历按现有档案。"
         if snap
@@ -324,14 +223,14 @@ def _structure_charts(user, ctx: DashboardContext, *, key: str, title: str, grou
             note=definition,
         )
 
-    age_labels = [b[0] for b in AGE_BANDS]
+    age_labels = [b[0] for b in figures.AGE_BANDS]
     edu_values = [value for value, _label in choices.Education.choices]
     edu_labels = [label for _value, label in choices.Education.choices]
     if edus.get("") or (prev_edus or {}).get(""):
         edu_values.append("")
         edu_labels.append("未填")
     links = {}
-    for kind, buckets in (("age", AGE_BANDS), ("education", edu_values)):
+    for kind, buckets in (("age", figures.AGE_BANDS), ("education", edu_values)):
         links[f"now_{kind}"] = [_structure_link(ctx, posts, kind, b) for b in buckets]
         links[f"prev_{kind}"] = [_structure_link(ctx, posts, kind, b, snap) for b in buckets] if snap else []
     return [
@@ -349,56 +248,64 @@ def _structure_charts(user, ctx: DashboardContext, *, key: str, title: str, grou
 
 
 def two_committee_posts(ctx: DashboardContext) -> list[str]:
-    return [p["code"] for p in ctx.policy_section("register")["posts"] if p.get("body") in TWO_COMMITTEE_BODIES]
+    return figures.two_committee_posts(ctx.policy_section("register")["posts"])
+
+
+def _own_township(ctx: DashboardContext) -> dict:
+    """A clerk's figures count the posts in the own township: their links say so too (county
+    staff's drill-down adds ``township`` by itself)."""
+    user = ctx.user
+    if ctx.drill is None and getattr(user, "is_clerk", False) and user.township_id:
+        return {"township": user.township_id}
+    return {}
+
+
+def _figure_links(ctx: DashboardContext) -> dict[str, str]:
+    members = _people_params(two_committee_posts(ctx))
+    own = _own_township(ctx)
+    young_band = figures.AGE_BANDS[0]
+    return {
+        "villages": ctx.link("cadres:village_list", kind=choices.VillageKind.VILLAGE, **own),
+        "communities": ctx.link("cadres:village_list", kind=choices.VillageKind.COMMUNITY, **own),
+        "secretaries": ctx.link("cadres:person_list", post=choices.SECRETARY, **own),
+        "one_shoulder_share": ctx.link("cadres:person_list", one_shoulder=True, **own),
+        "two_committee_members": ctx.link("cadres:person_list", **members, **own),
+        "first_secretaries": ctx.link("cadres:first_secretary_list", current=True, **own),
+        "vacant": ctx.link("cadres:village_list", secretary_vacant=True, **own),
+        "young_member_share": ctx.link("cadres:person_list", **members, age_max=young_band[2], **own),
+        "college_member_share": ctx.link("cadres:person_list", **members, **own),
+        "female_member_share": ctx.link("cadres:person_list", **members, sex=choices.Sex.FEMALE, **own),
+    }
 
 
 def _register_figures(user, ctx: DashboardContext) -> list[Figure]:
-    vqs = scoped(user, Village)
-    villages, villages_link = ctx.filtered(VillageFilter, vqs, "cadres:village_list", kind=choices.VillageKind.VILLAGE)
-    communities, communities_link = ctx.filtered(VillageFilter, vqs, "cadres:village_list", kind=choices.VillageKind.COMMUNITY)
-    vacant, vacant_link = ctx.filtered(VillageFilter, vqs, "cadres:village_list", secretary_vacant=True)
-    members_posts = two_committee_posts(ctx)
-    rows = register_structure(user, ctx)
-    n_sec = sum(r["n"] for r in rows if r["sec"])
-    n_members = sum(r["n"] for r in rows if r["member"])
-    n_os = sum(r["n"] for r in rows if r["sec"] and r["chair"])
-    sec_link = ctx.link("cadres:person_list", post=choices.SECRETARY)
-    os_link = ctx.link("cadres:person_list", one_shoulder=True)
-    members_link = ctx.link("cadres:person_list", **_people_params(members_posts))
-    fs, fs_link = ctx.filtered(
-        FirstSecretaryFilter,
-        scoped(user, FirstSecretary),
-        "cadres:first_secretary_list",
-        status=choices.FirstSecretaryStatus.ACTIVE,
-    )
-    n_vacant = ctx.once("vacant", vacant.count)
-    share = percent(n_os, n_sec)
-    return [
-        Figure("villages", "行政村", villages.count(), "个", villages_link, icon="bi-houses"),
-        Figure("communities", "社区", communities.count(), "个", communities_link, icon="bi-buildings"),
-        Figure("secretaries", "现任村(社区)党组织书记", n_sec, "人", sec_link, icon="bi-person-badge"),
-        Figure(
-            "one_shoulder_share",
-            "书记、主任“一肩挑”比例",
-            share,
-            "%",
-            os_link,
-            tone="success" if share is not None and share >= 80 else "",
-            note=f"一肩挑 {n_os:,} 人 / 现任书记 {n_sec:,} 人",
-            icon="bi-person-check",
-        ),
-        Figure("two_committee_members", "现任村“两委”成员", n_members, "人", members_link, icon="bi-people"),
-        Figure("first_secretaries", "在岗驻村第一书记", fs.count(), "人", fs_link, icon="bi-flag"),
-        Figure(
-            "vacant",
-            "书记空缺村(社区)",
-            n_vacant,
-            "个",
-            vacant_link,
-            tone="danger" if n_vacant else "success",
-            icon="bi-exclamation-diamond",
-        ),
-    ]
+    """The register's headline figures, computed by cadres.figures (the same values and 口径 as
+    统计报表 and the API), each linked to the list of exactly what it counts."""
+    scope = _scope(user, ctx)
+    links = _figure_links(ctx)
+    out = []
+    for key in figures.REGISTER_FIGURES:
+        spec = figures.FIGURES[key]
+        value = spec.compute(scope)
+        tone = ""
+        if key == "one_shoulder_share":
+            tone = "success" if value.value is not None and value.value >= 80 else ""
+        elif key == "vacant":
+            tone = "danger" if value.value else "success"
+        out.append(
+            Figure(
+                key,
+                value.label or spec.label,
+                value.value,
+                spec.unit,
+                links[key],
+                tone=tone,
+                note=value.note,
+                icon=spec.icon,
+                definition=spec.definition,
+            )
+        )
+    return out
 
 
 def _register_queues(user, ctx: DashboardContext) -> list[QueueItem]:
@@ -454,7 +361,7 @@ def _register_queues(user, ctx: DashboardContext) -> list[QueueItem]:
         QueueItem(
             "villages_vacant",
             "书记空缺的村(社区)",
-            ctx.once("vacant", vacant.count),
+            figures.figure_value("vacant", _scope(user, ctx)).value,
             vacant_link,
             "danger",
             examples=[
@@ -495,7 +402,7 @@ def _township_chart(user, ctx: DashboardContext) -> list[Chart]:
     townships = list(scoped(user, Township).order_by("sort_order", "code").values_list("id", "name"))
     if len(townships) < 2:
         return []
-    has_sec = models.Exists(Appointment.objects.current().secretaries().filter(village=models.OuterRef("pk")))
+    has_sec = models.Exists(Appointment.objects.current(ctx.today).secretaries().filter(village=models.OuterRef("pk")))
     per = {
         row["township_id"]: row
         for row in scoped(user, Village)

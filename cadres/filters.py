@@ -29,7 +29,18 @@ from core.filters import (  # noqa: F401  (the shared filters, re-exported for t
 )
 
 from . import choices
-from .models import Appointment, FirstSecretary, Person, QualificationReview, Township, Village, VillageFlag
+from .models import (
+    Appointment,
+    FirstSecretary,
+    Person,
+    QualificationReview,
+    Township,
+    Village,
+    VillageFlag,
+    appointment_current_q,
+    appointment_pending_q,
+    first_secretary_current_q,
+)
 
 # ``?education=none``: people with no education entered at all (the dashboard's "未填" bar).
 EDUCATION_NONE = "none"
@@ -69,7 +80,7 @@ class VillageFilter(df.FilterSet):
         return qs.filter(Exists(VillageFlag.objects.current(core_dates.today()).filter(village=OuterRef("pk"), kind=value)))
 
     def filter_vacant(self, qs, name, value):
-        has = Exists(Appointment.objects.current().secretaries().filter(village=OuterRef("pk")))
+        has = Exists(Appointment.objects.current(core_dates.today()).secretaries().filter(village=OuterRef("pk")))
         return qs.filter(~has) if value else qs.filter(has)
 
 
@@ -133,7 +144,12 @@ class PersonFilter(df.FilterSet):
         return qs.filter(Q(name__icontains=value) | Q(id_number__startswith=value.upper()))
 
     def _current_in(self, **lookup):
-        return Exists(Appointment.objects.current().filter(person=OuterRef("pk"), **lookup))
+        """A current post (``appointment_current_q``, today) matching ``lookup``; with the
+        ``township`` filter set, the post must be in that township ("甲镇的书记")."""
+        township = self.form.cleaned_data.get("township") if hasattr(self.form, "cleaned_data") else None
+        if township is not None and "village__township" not in lookup:
+            lookup["village__township"] = township
+        return Exists(Appointment.objects.current(core_dates.today()).filter(person=OuterRef("pk"), **lookup))
 
     @extend_schema_field(OpenApiTypes.INT)
     def filter_township(self, qs, name, value):
@@ -153,9 +169,7 @@ class PersonFilter(df.FilterSet):
         return qs.filter(cond) if value else qs.filter(~cond)
 
     def filter_one_shoulder(self, qs, name, value):
-        cond = Exists(Appointment.objects.current().filter(person=OuterRef("pk"), post=choices.CHAIR)) & self._current_in(
-            post=choices.SECRETARY
-        )
+        cond = self._current_in(post=choices.CHAIR) & self._current_in(post=choices.SECRETARY)
         return qs.filter(cond) if value else qs.exclude(cond)
 
     def filter_education(self, qs, name, value):
@@ -176,6 +190,7 @@ class AppointmentFilter(df.FilterSet):
     post = df.CharFilter(field_name="post", label="职务")
     status = AnyChoiceFilter(choices=choices.FilingStatus.choices, label="备案状态")
     current = AnyBooleanFilter(method="filter_current", label="在任")
+    pending = AnyBooleanFilter(method="filter_pending", label="待任（任职时间未到）")
     post_in = CharInFilter(field_name="post", lookup_expr="in", label="职务（任一）")
     cohort = BoundedIntegerFilter(field_name="cohort", min_value=1990, max_value=2100, label="换届届次")
     # Holders on a date (e.g. the previous 换届 cohort's snapshot): filed, started on or before it
@@ -195,7 +210,7 @@ class AppointmentFilter(df.FilterSet):
 
     class Meta:
         model = Appointment
-        fields = ["q", "township", "village", "person", "post", "status", "current", "cohort"]
+        fields = ["q", "township", "village", "person", "post", "status", "current", "pending", "cohort"]
 
     def filter_q(self, qs, name, value):
         return qs.filter(Q(person__name__icontains=value) | Q(village__name__icontains=value))
@@ -205,9 +220,7 @@ class AppointmentFilter(df.FilterSet):
         return as_of or core_dates.today()
 
     def filter_as_of(self, qs, name, value):
-        return qs.filter(status=choices.FilingStatus.FILED, start_date__lte=value).filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=value)
-        )
+        return qs.filter(appointment_current_q(value))
 
     def filter_age_min(self, qs, name, value):
         return qs.filter(age_min_q(value, self._age_date(), "person__"))
@@ -219,8 +232,12 @@ class AppointmentFilter(df.FilterSet):
         return qs.filter(highest_education_q(value, "person__"))
 
     def filter_current(self, qs, name, value):
-        cur = Q(status=choices.FilingStatus.FILED, end_date__isnull=True)
+        cur = appointment_current_q(core_dates.today())
         return qs.filter(cur) if value else qs.exclude(cur)
+
+    def filter_pending(self, qs, name, value):
+        cond = appointment_pending_q(core_dates.today())
+        return qs.filter(cond) if value else qs.exclude(cond)
 
 
 class QualificationReviewFilter(df.FilterSet):
@@ -240,14 +257,25 @@ class FirstSecretaryFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/派出单位/村名")
     township = TownshipScopedChoiceFilter(field_name="village__township", label="乡镇(街道)")
     status = AnyChoiceFilter(choices=choices.FirstSecretaryStatus.choices, label="状态")
+    current = AnyBooleanFilter(method="filter_current", label="今日在岗")
+    pending = AnyBooleanFilter(method="filter_pending", label="待到岗（驻村时间未到）")
     expiring_within = BoundedIntegerFilter(method="filter_expiring", max_value=MAX_EXPIRY_DAYS, label="N天内期满")
 
     class Meta:
         model = FirstSecretary
-        fields = ["q", "township", "status", "expiring_within"]
+        fields = ["q", "township", "status", "current", "pending", "expiring_within"]
 
     def filter_q(self, qs, name, value):
         return qs.filter(Q(person__name__icontains=value) | Q(sending_unit__icontains=value) | Q(village__name__icontains=value))
+
+    def filter_current(self, qs, name, value):
+        cond = first_secretary_current_q(core_dates.today())
+        return qs.filter(cond) if value else qs.exclude(cond)
+
+    def filter_pending(self, qs, name, value):
+        today = core_dates.today()
+        cond = Q(status=choices.FirstSecretaryStatus.ACTIVE, term_start__gt=today)
+        return qs.filter(cond) if value else qs.exclude(cond)
 
     def filter_expiring(self, qs, name, value):
         today = core_dates.today()

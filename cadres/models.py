@@ -241,6 +241,13 @@ class VillageFlag(models.Model):
 
 
 class PersonQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None, **lookup):
+        """People holding, on ``on`` (default today), an appointment matching ``lookup`` (e.g.
+        ``post=SECRETARY``, ``village__township_id=…``): the people form of
+        ``appointment_current_q``."""
+        held = Appointment.objects.current(on).filter(**lookup).order_by().values("person_id")
+        return self.filter(pk__in=held)
+
     def for_township(self, township_id: int):
         """A person belongs to a township through any appointment or posting there, or when the
         township registered the file; other apps add links via register_person_township_link."""
@@ -383,11 +390,63 @@ class PersonRecord(models.Model):
 # ---------------------------------------------------------------------------------------------
 
 
+def holds_on(start: datetime.date, end: datetime.date | None, on: datetime.date) -> bool:
+    """Whether a post with these dates is held on ``on``: from the start date (任职时间) up to the
+    day before the end date (离任时间: from that day on the post is no longer held). The one rule
+    of "current on a date", in Python, for rows already loaded (see ``appointment_current_q``)."""
+    return start <= on and (end is None or end > on)
+
+
+def appointment_current_q(on: datetime.date | None = None, prefix: str = "") -> Q:
+    """THE definition of "current on date D" (在任) for appointments, as a Q over Appointment
+    (``prefix`` for lookups through a relation, e.g. ``"appointments__"``):
+
+    - filed (已备案): drafts and filings in progress never count;
+    - started: ``start_date <= D`` — an appointment filed with a later start date is 待任 until then;
+    - not ended: no end date, or ``end_date > D`` — on the day of 离任 the post is no longer held,
+      so a successor starting that day takes over without overlap.
+
+    Every count, list, filter, export, API, pay run and roster asking "who holds a post on D" goes
+    through this (``Appointment.objects.current(on=D)``, ``Person.objects.current(on=D)``)."""
+    on = on or core_dates.today()
+    return Q(**{f"{prefix}status": choices.FilingStatus.FILED, f"{prefix}start_date__lte": on}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gt": on})
+    )
+
+
+def appointment_pending_q(on: datetime.date | None = None, prefix: str = "") -> Q:
+    """待任 on D: filed, not ended, starting after D."""
+    on = on or core_dates.today()
+    return Q(
+        **{
+            f"{prefix}status": choices.FilingStatus.FILED,
+            f"{prefix}start_date__gt": on,
+            f"{prefix}end_date__isnull": True,
+        }
+    )
+
+
 class AppointmentQuerySet(ScopedQuerySet):
     township_path = "village__township_id"
 
-    def current(self):
-        """Filed and not ended: what counts as holding the post today."""
+    def current(self, on: datetime.date | None = None):
+        """Held on ``on`` (default today): see ``appointment_current_q``, the one definition."""
+        return self.filter(appointment_current_q(on))
+
+    def pending(self, on: datetime.date | None = None):
+        """Filed with a start date after ``on`` (default today): 待任, not counted anywhere yet."""
+        return self.filter(appointment_pending_q(on))
+
+    def held_between(self, first: datetime.date, last: datetime.date):
+        """Held on at least one day of [first, last] (the same rule as ``current`` over a period:
+        current(on=D) == held_between(D, D)); e.g. the months of a pay run."""
+        return self.filter(status=choices.FilingStatus.FILED, start_date__lte=last).filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=first)
+        )
+
+    def open(self):
+        """Filed and not ended, whether started or 待任: what the one-secretary-per-village
+        constraint guards (a second open secretary cannot be filed)."""
         return self.filter(status=choices.FilingStatus.FILED, end_date__isnull=True)
 
     def secretaries(self):
@@ -480,9 +539,27 @@ class Appointment(models.Model):
     def __str__(self) -> str:
         return f"{self.person} {self.village} {self.post_name}"
 
+    def is_current_on(self, on: datetime.date) -> bool:
+        return self.status == choices.FilingStatus.FILED and holds_on(self.start_date, self.end_date, on)
+
     @property
     def is_current(self) -> bool:
-        return self.status == choices.FilingStatus.FILED and self.end_date is None
+        """Held today (``appointment_current_q``)."""
+        return self.is_current_on(core_dates.today())
+
+    @property
+    def is_pending(self) -> bool:
+        """待任: filed, not ended, its start date still to come."""
+        return self.status == choices.FilingStatus.FILED and self.end_date is None and self.start_date > core_dates.today()
+
+    @property
+    def tenure_label(self) -> str:
+        """在任 / 待任 / 已离任 for filed appointments, "" for filings in progress."""
+        if self.status != choices.FilingStatus.FILED:
+            return ""
+        if self.is_pending:
+            return "待任"
+        return "在任" if self.is_current else "已离任"
 
     @property
     def is_secretary(self) -> bool:
@@ -614,10 +691,33 @@ class FirstSecretaryQuerySet(ScopedQuerySet):
     township_path = "village__township_id"
 
     def active(self):
+        """Status 在岗 (not ended), whether the term has started or not: what the
+        one-posting-per-village/person constraints guard. For counts use ``current``."""
         return self.filter(status=choices.FirstSecretaryStatus.ACTIVE)
+
+    def current(self, on: datetime.date | None = None):
+        """In post on ``on`` (default today): see ``first_secretary_current_q``."""
+        return self.filter(first_secretary_current_q(on))
+
+    def pending(self, on: datetime.date | None = None):
+        """Sent but not yet arrived (待到岗): 在岗 status, term starting after ``on``."""
+        on = on or core_dates.today()
+        return self.filter(status=choices.FirstSecretaryStatus.ACTIVE, term_start__gt=on)
 
     def with_related(self):
         return self.select_related("person", "village__township")
+
+
+def first_secretary_current_q(on: datetime.date | None = None, prefix: str = "") -> Q:
+    """THE definition of a first secretary "in post on D" (在岗): the term has started
+    (``term_start <= D``), has not run out (``D <= term_end``, the last day of the term) and the
+    posting was not ended early (no 实际离村日期, or D is before it; an end on or after the term's
+    last day means the term ran its course)."""
+    on = on or core_dates.today()
+    p = prefix
+    return Q(**{f"{p}term_start__lte": on, f"{p}term_end__gte": on}) & (
+        Q(**{f"{p}ended_on__isnull": True}) | Q(**{f"{p}ended_on__gt": on}) | Q(**{f"{p}ended_on__gte": models.F(f"{p}term_end")})
+    )
 
 
 class FirstSecretary(models.Model):
@@ -669,6 +769,20 @@ class FirstSecretary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person}（{self.sending_unit}）驻{self.village}"
+
+    def is_current_on(self, on: datetime.date) -> bool:
+        if not (self.term_start <= on <= self.term_end):
+            return False
+        return self.ended_on is None or self.ended_on > on or self.ended_on >= self.term_end
+
+    @property
+    def is_current(self) -> bool:
+        return self.is_current_on(core_dates.today())
+
+    @property
+    def is_pending(self) -> bool:
+        """待到岗: sent (在岗 status) but the term starts later."""
+        return self.status == choices.FirstSecretaryStatus.ACTIVE and self.term_start > core_dates.today()
 
     def days_to_expiry(self, on: datetime.date | None = None) -> int:
         return (self.term_end - (on or core_dates.today())).days

@@ -5,15 +5,15 @@ structure table per township (counts and shares by sex, age band, education, par
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from itertools import groupby
 
 from django import forms as djforms
 
 from core import dates as core_dates
+from core.dashboard import format_number
 from core.exports import ExportColumn as C
 from core.exports import export_queryset, log_export, xlsx_response
 from core.imports.workbooks import write_xlsx
@@ -21,110 +21,76 @@ from core.policy import policy_for_year
 from core.scope import get_scoped_or_404, scoped
 from core.views import PageView
 
-from . import choices
+from . import choices, figures
 from .models import Appointment, Township, Village
-
-AGE_BANDS = [(0, 35, "35岁及以下"), (36, 45, "36–45岁"), (46, 55, "46–55岁"), (56, 200, "56岁及以上")]
-EDU_BANDS = [
-    (
-        "高中及以下",
-        {choices.Education.PRIMARY, choices.Education.JUNIOR, choices.Education.SENIOR, choices.Education.VOCATIONAL, ""},
-    ),
-    ("大专", {choices.Education.COLLEGE}),
-    ("本科及以上", {choices.Education.BACHELOR, choices.Education.POSTGRAD}),
-]
-PARTY_BODIES = {"party"}
-COMMITTEE_BODIES = {"committee"}
-
-
-def _age(birth: datetime.date, on: datetime.date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def _share(n: int, total: int) -> str:
-    if not total:
-        return "—"
-    return f"{(Decimal(n) * 100 / Decimal(total)).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+    value = figures.percent(n, total)
+    return "—" if value is None else f"{value}%"
 
 
-def structure_table(*, user, on: datetime.date | None = None, secretaries_only: bool = False) -> list[dict]:
-    """One row per township in scope plus a county total; each person counted once per township."""
-    on = on or core_dates.today()
-    bodies = {p["code"]: p.get("body", "") for p in policy_for_year(on.year).section("register")["posts"]}
-    qs = scoped(user, Appointment).current()
-    rows = qs.values_list(
-        "village__township_id",
-        "person_id",
-        "post",
-        "person__sex",
-        "person__birth_date",
-        "person__education_fulltime",
-        "person__education_inservice",
-        "person__political_status",
-        "person__is_veteran",
-        "person__is_returned_graduate",
-    )
-    people: dict[int, dict[int, dict]] = defaultdict(dict)
-    for tid, pid, post, sex, birth, edu_f, edu_i, pol, veteran, graduate in rows.iterator(chunk_size=5000):
-        p = people[tid].setdefault(
-            pid,
-            {
-                "posts": set(),
-                "sex": sex,
-                "birth": birth,
-                "edu": max(edu_f or "", edu_i or ""),
-                "party": pol in (choices.PoliticalStatus.MEMBER, choices.PoliticalStatus.PROBATIONARY),
-                "veteran": veteran,
-                "graduate": graduate,
-            },
-        )
-        p["posts"].add(post)
-    townships = list(scoped(user, Township).order_by("sort_order", "code"))
-    result = []
-    total_people: dict[int, dict] = {}
-    for t in [*townships, None]:
-        group = people.get(t.pk, {}) if t else total_people
-        if secretaries_only:
-            group = {k: v for k, v in group.items() if choices.SECRETARY in v["posts"]}
-        n = len(group)
-        counts = {
-            "女性": sum(1 for p in group.values() if p["sex"] == choices.Sex.FEMALE),
-            **{label: sum(1 for p in group.values() if lo <= _age(p["birth"], on) <= hi) for lo, hi, label in AGE_BANDS},
-            **{label: sum(1 for p in group.values() if p["edu"] in levels) for label, levels in EDU_BANDS},
-            "中共党员": sum(1 for p in group.values() if p["party"]),
-            "一肩挑": sum(1 for p in group.values() if {choices.SECRETARY, choices.CHAIR} <= p["posts"]),
-            "交叉任职": sum(
-                1
-                for p in group.values()
-                if {bodies.get(x) for x in p["posts"]} & PARTY_BODIES and {bodies.get(x) for x in p["posts"]} & COMMITTEE_BODIES
-            ),
-            "返乡大学生": sum(1 for p in group.values() if p["graduate"]),
-            "退役军人": sum(1 for p in group.values() if p["veteran"]),
-        }
-        result.append(
-            {
-                "township": t.name if t else "合计",
-                "total": n,
-                "counts": counts,
-                "shares": {k: _share(v, n) for k, v in counts.items()},
-            }
-        )
-        if t:
-            for pid, p in people.get(t.pk, {}).items():
-                total_people.setdefault(pid, p)
-    return result
-
-
-STRUCTURE_KEYS = [
-    "女性",
-    *[b[2] for b in AGE_BANDS],
-    *[b[0] for b in EDU_BANDS],
-    "中共党员",
-    "一肩挑",
-    "交叉任职",
-    "返乡大学生",
-    "退役军人",
+# Columns of the structure table: (key, header). Age bands and education groups are the ones of
+# the home page's charts (cadres.figures), so the two pages can never disagree.
+STRUCTURE_COLUMNS: list[tuple[str, str]] = [
+    ("female", "女性"),
+    *[(f"age{i}", label) for i, (label, _lo, _hi) in enumerate(figures.AGE_BANDS)],
+    *[(f"edu:{value}", f"学历：{label}") for value, label in figures.EDUCATION_GROUPS],
+    ("party", "中共党员"),
+    ("one_shoulder", "一肩挑"),
+    ("cross", "交叉任职"),
+    ("graduate", "返乡大学生"),
+    ("veteran", "退役军人"),
 ]
+STRUCTURE_KEYS = [header for _key, header in STRUCTURE_COLUMNS]
+STRUCTURE_NOTES = (
+    "人数：截至统计日在任的村“两委”成员（只看书记时为村党组织书记），一人多职计一人；"
+    "在两个乡镇(街道)任职的，在各乡镇各计一次，全县合计只计一次。"
+    + figures.STRUCTURE_DEFINITIONS["age"]
+    + figures.STRUCTURE_DEFINITIONS["education"]
+    + "一肩挑的占比以现任书记人数为分母；其余占比以本行人数为分母。"
+    "交叉任职：同时在村党组织和村民委员会任职。"
+)
+
+
+def _row(label: str, rows: list[dict], flag: str) -> dict:
+    group = [r for r in rows if r[flag]]
+    n = figures.count(group)
+    n_sec = figures.count(rows, sec=True)
+    ages, edus = figures.tally(group)
+    counts = {
+        "female": figures.count(group, female=True),
+        **{f"age{i}": n_i for i, n_i in enumerate(ages)},
+        **{f"edu:{value}": edus.get(value, 0) for value, _label in figures.EDUCATION_GROUPS},
+        "party": figures.count(group, party=True),
+        "one_shoulder": figures.count(group, sec=True, chair=True),
+        "cross": figures.count(group, party_body=True, committee_body=True),
+        "graduate": figures.count(group, graduate=True),
+        "veteran": figures.count(group, veteran=True),
+    }
+    shares = {k: _share(v, n_sec if k == "one_shoulder" else n) for k, v in counts.items()}
+    return {
+        "township": label,
+        "total": n,
+        "cells": [(counts[k], shares[k]) for k, _h in STRUCTURE_COLUMNS],
+        "counts": {h: counts[k] for k, h in STRUCTURE_COLUMNS},
+        "shares": {h: shares[k] for k, h in STRUCTURE_COLUMNS},
+    }
+
+
+def structure_table(
+    *, user, on: datetime.date | None = None, secretaries_only: bool = False, memo: dict | None = None
+) -> list[dict]:
+    """One row per township in scope plus the total, from the same holders as the headline
+    figures (cadres.figures.holder_rows): two GROUP BY queries whatever the number of people
+    (``memo`` shares the total's query and the policy with the headline figures)."""
+    scope = figures.FigureScope(user=user, on=on or core_dates.today(), memo={} if memo is None else memo)
+    flag = "sec" if secretaries_only else "member"
+    per_township = figures.structure_by_township(scope)
+    townships = list(scoped(user, Township).order_by("sort_order", "code").values_list("id", "name"))
+    result = [_row(name, [r for r in per_township if r["tw"] == pk], flag) for pk, name in townships]
+    result.append(_row("合计", figures.holder_rows(scope), flag))
+    return result
 
 
 def _d(day: datetime.date | None) -> str:
@@ -184,9 +150,10 @@ def _roster_columns():
     ]
 
 
-def roster_queryset(*, user, village: Village | None = None, township: Township | None = None):
-    """Current appointments in scope, ordered so that one person's posts in a village are adjacent."""
-    qs = scoped(user, Appointment).current().select_related("person", "village__township")
+def roster_queryset(*, user, village: Village | None = None, township: Township | None = None, on=None):
+    """Appointments current on ``on`` (default today) in scope, ordered so that one person's
+    posts in a village are adjacent."""
+    qs = scoped(user, Appointment).current(on).select_related("person", "village__township")
     if village is not None:
         qs = qs.filter(village=village)
     if township is not None:
@@ -217,14 +184,70 @@ class ReportForm(djforms.Form):
             f.widget.attrs["class"] = "form-select"
 
 
+class StatDateForm(djforms.Form):
+    """统计日 of the report (default today)."""
+
+    on = djforms.DateField(
+        label="统计日",
+        required=False,
+        widget=djforms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "“统计日”应为日期，如 2025-12-31。"},
+    )
+    who = djforms.CharField(required=False, widget=djforms.HiddenInput)
+
+    def clean_on(self):
+        on = self.cleaned_data.get("on")
+        if on is not None and not (datetime.date(1990, 1, 1) <= on <= core_dates.today()):
+            raise djforms.ValidationError("“统计日”应在1990年1月1日至今天之间。")
+        return on
+
+
+def _cell(value):
+    """A figure in a spreadsheet cell: numbers stay numbers (87.5, not "87.5"); none is "—"."""
+    if value is None:
+        return "—"
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def headline_rows(*, user, on: datetime.date, memo: dict | None = None) -> list[dict]:
+    """The headline figures (cadres.figures: the home page's and the API's values and 口径)."""
+    return [
+        {
+            "key": spec.key,
+            "label": value.label or spec.label,
+            "value": value.value,
+            "display": format_number(value.value),
+            "unit": spec.unit,
+            "note": value.note,
+            "definition": spec.definition,
+        }
+        for spec, value in figures.figure_values(user=user, on=on, memo=memo)
+    ]
+
+
 class ReportsView(PageView):
     template_name = "cadres/reports.html"
     title = "统计报表"
 
     def get(self, request):
         secretaries_only = request.GET.get("who") == "secretaries"
-        table = structure_table(user=request.user, secretaries_only=secretaries_only)
-        if request.GET.get("export") == "structure":
+        date_form = StatDateForm(request.GET or None)
+        on = (date_form.cleaned_data.get("on") if date_form.is_valid() else None) or core_dates.today()
+        export = request.GET.get("export")
+        if export == "figures":
+            rows = headline_rows(user=request.user, on=on)
+            data = write_xlsx(
+                ["指标", "数值", "单位", "说明", "统计口径"],
+                ([r["label"], _cell(r["value"]), r["unit"], r["note"], r["definition"]] for r in rows),
+                sheet_title="主要指标",
+                title=f"村干部队伍主要指标（统计日：{on:%Y年%m月%d日}）",
+                widths=[28, 10, 6, 30, 80],
+            )
+            log_export(user=request.user, what="主要指标", filters=request.GET.dict(), rows=len(rows))
+            return xlsx_response(data, "村干部队伍主要指标")
+        memo: dict = {}
+        table = structure_table(user=request.user, on=on, secretaries_only=secretaries_only, memo=memo)
+        if export == "structure":
             data = write_xlsx(
                 ["乡镇(街道)", "人数", *[f"{k}（人）" for k in STRUCTURE_KEYS], *[f"{k}（占比）" for k in STRUCTURE_KEYS]],
                 (
@@ -237,12 +260,21 @@ class ReportsView(PageView):
                     for r in table
                 ),
                 sheet_title="结构分析",
-                title=f"村“两委”成员结构分析表（{'书记' if secretaries_only else '全体两委成员'}）",
+                title=f"村“两委”成员结构分析表（{'书记' if secretaries_only else '全体两委成员'}，统计日：{on:%Y年%m月%d日}）",
             )
             log_export(user=request.user, what="结构分析表", filters=request.GET.dict(), rows=len(table))
             return xlsx_response(data, "村两委成员结构分析表")
         return self.render(
-            {"table": table, "keys": STRUCTURE_KEYS, "form": ReportForm(user=request.user), "secretaries_only": secretaries_only}
+            {
+                "table": table,
+                "keys": STRUCTURE_KEYS,
+                "structure_notes": STRUCTURE_NOTES,
+                "headline": headline_rows(user=request.user, on=on, memo=memo),
+                "on": on,
+                "date_form": date_form if date_form.is_bound else StatDateForm(initial={"on": on}),
+                "form": ReportForm(user=request.user),
+                "secretaries_only": secretaries_only,
+            }
         )
 
 

@@ -13,6 +13,13 @@ from core.policy import policy_for_year
 from core.scope import get_scoped_or_404, scoped
 
 from . import choices
+from .figures import (  # noqa: F401  (the headline-figure registry, offered to the other apps here)
+    FigureScope,
+    FigureValue,
+    HeadlineFigure,
+    figure_values,
+    register_figure,
+)
 from .filters import (
     AppointmentFilter,
     FirstSecretaryFilter,
@@ -33,6 +40,7 @@ from .models import (
     Township,
     Village,
     VillageFlag,
+    appointment_current_q,
 )
 
 
@@ -51,11 +59,8 @@ def township_list(*, user, filters=None, request=None) -> QuerySet[Township]:
             community_count=Count("villages", filter=Q(villages__kind=choices.VillageKind.COMMUNITY), distinct=True),
             secretary_count=Count(
                 "villages__appointments",
-                filter=Q(
-                    villages__appointments__post=choices.SECRETARY,
-                    villages__appointments__status=choices.FilingStatus.FILED,
-                    villages__appointments__end_date__isnull=True,
-                ),
+                filter=Q(villages__appointments__post=choices.SECRETARY)
+                & appointment_current_q(core_dates.today(), prefix="villages__appointments__"),
                 distinct=True,
             ),
         )
@@ -77,11 +82,16 @@ def village_get(*, user, pk: int) -> Village:
     return get_scoped_or_404(user, scoped(user, Village).with_related(), pk=pk)
 
 
-def village_members(*, village: Village) -> list[Appointment]:
-    """Current 两委 and other posts of a village, secretary first."""
+def village_members(*, village: Village, on: datetime.date | None = None) -> list[Appointment]:
+    """Current 两委 and other posts of a village (held on ``on``, default today), secretary first."""
     posts = {p["code"]: p.get("sort", 0) for p in policy_for_year().section("register")["posts"]}
-    rows = list(Appointment.objects.current().filter(village=village).select_related("person"))
+    rows = list(Appointment.objects.current(on).filter(village=village).select_related("person"))
     return sorted(rows, key=lambda a: (posts.get(a.post, 9999), a.start_date))
+
+
+def village_pending_members(*, village: Village, on: datetime.date | None = None) -> list[Appointment]:
+    """待任: filed appointments of the village whose start date is still to come."""
+    return list(Appointment.objects.pending(on).filter(village=village).select_related("person").order_by("start_date", "post"))
 
 
 def village_flags(*, village: Village) -> QuerySet[VillageFlag]:
@@ -229,22 +239,3 @@ def village_history(*, user, village: Village) -> list[dict]:
     entries += _diffs(VillageFlag.history.filter(village_id=village.pk).select_related("history_user"), "村类型", skip)
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
-
-
-def home_counts(*, user) -> dict:
-    """Small set of figures for the home page (issue 8 builds the full dashboard)."""
-    villages = scoped(user, Village)
-    current = scoped(user, Appointment).current()
-    sec_villages = current.secretaries().values("village_id")
-    return {
-        "townships": scoped(user, Township).count(),
-        "villages": villages.count(),
-        "secretaries": current.secretaries().count(),
-        "vacant": villages.exclude(id__in=sec_villages).count(),
-        "cadres": current.values("person_id").distinct().count(),
-        "one_shoulder": current.secretaries().filter(person__in=current.filter(post=choices.CHAIR).values("person_id")).count(),
-        "first_secretaries": scoped(user, FirstSecretary).active().count(),
-        "filing_queue": filing_queue(user=user).count(),
-        "reviews_pending": scoped(user, QualificationReview).filter(outcome=choices.VettingResult.PENDING).count(),
-        "expiring": first_secretaries_expiring(user=user).count(),
-    }

@@ -202,7 +202,8 @@ class AppointmentSerializer(serializers.ModelSerializer):
     township_name = serializers.CharField(source="village.township.name", read_only=True)
     end_reason_display = _label("end_reason")
     status_display = _label("status")
-    is_current = serializers.BooleanField(read_only=True)
+    is_current = serializers.BooleanField(read_only=True, help_text="今日在任：已备案、任职时间已到且未离任")
+    is_pending = serializers.BooleanField(read_only=True, help_text="待任：已备案，任职时间未到")
     qualification_review_outcome = serializers.ChoiceField(
         source="qualification_review.outcome",
         choices=choices.VettingResult.choices,
@@ -231,6 +232,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "status",
             "status_display",
             "is_current",
+            "is_pending",
             "qualification_review",
             "qualification_review_outcome",
             "note",
@@ -311,6 +313,8 @@ class FirstSecretarySerializer(serializers.ModelSerializer):
     township_name = serializers.CharField(source="village.township.name", read_only=True)
     status_display = _label("status")
     days_to_expiry = serializers.SerializerMethodField(help_text="距驻村期满天数（已过期为负数）")
+    is_current = serializers.BooleanField(read_only=True, help_text="今日在岗：驻村开始日期已到、未期满且未离村")
+    is_pending = serializers.BooleanField(read_only=True, help_text="待到岗：已选派，驻村开始日期未到")
 
     class Meta:
         model = FirstSecretary
@@ -329,6 +333,8 @@ class FirstSecretarySerializer(serializers.ModelSerializer):
             "term_end",
             "status",
             "status_display",
+            "is_current",
+            "is_pending",
             "ended_on",
             "end_note",
             "days_to_expiry",

@@ -22,7 +22,9 @@ Each app contributes through one registry, the same way it adds a section to the
     )
 
 * ``figures(user, ctx) -> list[Figure]``: label, value (int/Decimal), unit, link (URL of the
-  filtered list behind the number), tone ("" | "success" | "warning" | "danger"), note.
+  filtered list behind the number), tone ("" | "success" | "warning" | "danger"), note, and
+  ``definition`` (统计口径, shown beside the figure; headline figures take value and 口径 from
+  cadres.figures, shared with 统计报表 and the API).
 * ``charts(user, ctx) -> list[Chart]``: id, title, ECharts ``option`` dict (JSON only: no JS
   functions), the chart's data ``table`` (headers + rows, shown in a <details> and exported to
   .xlsx at ``core:dashboard_chart_export``) and ``links[series][dataIndex]`` — the URL a click
@@ -131,6 +133,7 @@ class Figure:
     tone: str = ""  # "" | "success" | "warning" | "danger"
     note: str = ""
     icon: str = "bi-bar-chart"
+    definition: str = ""  # 统计口径, shown beside the figure (a help text for the department)
 
     @property
     def display(self) -> str:

@@ -7,6 +7,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from cadres.models import Township, Village
+from cadres.selectors import FigureValue, HeadlineFigure, register_figure
 from core.dashboard import Chart, DashboardContext, DataTable, Figure, QueueItem, bar_option, register_dashboard_provider
 from core.scope import scoped
 
@@ -14,6 +15,7 @@ from .choices import Status
 from .filters import ReserveCandidateFilter
 from .models import PartyStageRecord, ReserveCandidate
 from .policy_section import reserve_rules
+from .selectors import default_cohort, pooled_count
 
 
 def _rules(ctx: DashboardContext) -> tuple[int, int]:
@@ -59,10 +61,30 @@ def _pooled(user, ctx: DashboardContext, **params):
     )
 
 
+POOLED_DEFINITION = (
+    "截至统计日，县委组织部确定的本届换届届次下状态为“入库”的后备力量人数（按后备力量所在村(社区)统计）；"
+    "摸底、考察、推荐中和已退出的不计入。"
+)
+
+
+def _pooled_figure(scope) -> FigureValue:
+    cohort = default_cohort(scope.on.year)
+    value = pooled_count(user=scope.user, cohort=cohort, township_id=scope.township_id)
+    return FigureValue(value, label=f"{cohort}年届后备力量入库人数")
+
+
+register_figure(
+    HeadlineFigure(
+        "reserves_pooled", "后备力量入库人数", "人", POOLED_DEFINITION, _pooled_figure, order=20, icon="bi-person-plus"
+    )
+)
+
+
 def _figures(user, ctx: DashboardContext) -> list[Figure]:
     cohort, target = _rules(ctx)
-    qs, link = _pooled(user, ctx)
-    members = ctx.once("reserves_pooled", qs.count)
+    _qs, link = _pooled(user, ctx)
+    # the headline figure's own selector (cadres.figures registry: same as 统计报表 and the API)
+    members = ctx.once("reserves_pooled", lambda: pooled_count(user=user, cohort=cohort, township_id=ctx.drill_id))
     per = township_coverage(user, ctx)
     villages = sum(r["villages"] for r in per.values())
     meeting = sum(r["meeting"] for r in per.values())
@@ -77,6 +99,7 @@ def _figures(user, ctx: DashboardContext) -> list[Figure]:
             tone="success" if goal and members >= goal else "warning" if goal else "",
             note=f"目标 {goal:,} 人（每村 {target} 人 × {villages:,} 个村(社区)）；达标村 {meeting:,} / {villages:,}",
             icon="bi-person-plus",
+            definition=POOLED_DEFINITION,
         )
     ]
 

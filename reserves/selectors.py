@@ -66,6 +66,16 @@ def candidate_list(*, user, filters=None, request=None) -> QuerySet[ReserveCandi
     return _filtered(qs, filters, request)
 
 
+def pooled_count(*, user, cohort: int, township_id: int | None = None) -> int:
+    """后备力量入库人数: candidates of ``cohort`` with status 入库 in the user's scope (and township):
+    the headline figure of the home page, 统计报表 and the API (the candidate list's
+    ``status=pooled&cohort=…`` filter counts the same rows)."""
+    qs = scoped(user, ReserveCandidate).filter(status=Status.POOLED, cohort=cohort)
+    if township_id:
+        qs = qs.filter(village__township_id=township_id)
+    return qs.count()
+
+
 def candidate_get(*, user, pk: int) -> ReserveCandidate:
     return get_scoped_or_404(user, scoped(user, ReserveCandidate).with_development(), pk=pk)
 

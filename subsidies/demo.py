@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import random
 
-from cadres.choices import FilingStatus, Role
+from cadres.choices import Role
 from cadres.models import Appointment, Township, User
 
 from . import services
@@ -68,11 +68,7 @@ def _run(by, kind, code, township=None, *, approver=None, post=True):
 def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
     by = _county_user()
     finance = _finance_user(by)
-    current = (
-        Appointment.objects.filter(status=FilingStatus.FILED, end_date__isnull=True)
-        .values_list("person_id", "post")
-        .order_by("person_id", "post")
-    )
+    current = Appointment.objects.current(today).values_list("person_id", "post").order_by("person_id", "post")
     posts_by_person: dict[int, set[str]] = {}
     for pid, post in current:
         posts_by_person.setdefault(pid, set()).add(post)

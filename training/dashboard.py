@@ -8,10 +8,31 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from cadres.models import Appointment, Person, Township
+from cadres.selectors import FigureValue, HeadlineFigure, register_figure
 from core.dashboard import Chart, DashboardContext, DataTable, Figure, bar_option, percent, register_dashboard_provider
 
 from .models import Attendance, Enrollment, TrainingSession
 from .selectors import secretary_training_counts
+
+COVERAGE_DEFINITION = (
+    "截至统计日在任的村(社区)党组织书记中，当年参加县级及以上培训并取得认定学时的人数 ÷ 在任书记人数"
+    "（当年不要求参加县级培训的，按培训覆盖情况页的认定办法），保留一位小数。"
+)
+
+
+def _coverage_figure(scope) -> FigureValue:
+    year = scope.on.year
+    total, trained = secretary_training_counts(user=scope.user, year=year, township_id=scope.township_id, today=scope.on)
+    return FigureValue(
+        percent(trained, total),
+        note=f"已参训 {trained:,} 人 / 现任书记 {total:,} 人",
+        label=f"{year}年书记参训率",
+    )
+
+
+register_figure(
+    HeadlineFigure("training_coverage", "书记参训率", "%", COVERAGE_DEFINITION, _coverage_figure, order=30, icon="bi-mortarboard")
+)
 
 
 def _figures(user, ctx: DashboardContext) -> list[Figure]:
@@ -28,6 +49,7 @@ def _figures(user, ctx: DashboardContext) -> list[Figure]:
             tone="" if share is None else "success" if share >= 100 else "warning",
             note=f"已参训 {trained:,} 人 / 现任书记 {total:,} 人（当年参加县级及以上培训并取得学时）",
             icon="bi-mortarboard",
+            definition=COVERAGE_DEFINITION,
         )
     ]
 

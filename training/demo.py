@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from simple_history.utils import bulk_create_with_history
 
-from cadres.choices import SECRETARY, FilingStatus
+from cadres.choices import SECRETARY
 from cadres.models import Appointment, Township
 
 from . import rules
@@ -64,7 +64,8 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
     section = training_rules(today.year)
     counted = set(requirement_table(section))
     appts = list(
-        Appointment.objects.filter(status=FilingStatus.FILED, end_date__isnull=True, post__in=counted)
+        Appointment.objects.current(today)
+        .filter(post__in=counted)
         .order_by("village__township__sort_order", "village__code", "post", "pk")
         .values_list("person_id", "village_id", "village__township_id", "post", "post_name", "start_date")
     )

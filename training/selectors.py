@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from cadres.choices import SECRETARY, FilingStatus
-from cadres.models import Appointment, Person, Township
+from cadres.models import Appointment, Person, Township, holds_on
 from core import dates as core_dates
 from core.scope import get_scoped_or_404, scoped
 
@@ -298,7 +298,7 @@ def coverage_report(*, user, year: int, township_id: int | None = None, today: d
     new_posts: list[tuple] = []
     for person_id, rows in spans.items():
         person_spans = [rules.PostSpan(r[3], r[5], r[6]) for r in rows]
-        holding = [r for r in rows if r[5] <= ref and (r[6] is None or r[6] >= ref)]
+        holding = [r for r in rows if holds_on(r[5], r[6], ref)]  # the register's "current on ref" (filed rows only)
         for r, span in zip(rows, person_spans, strict=True):
             if (
                 rules.induction_window_in_year(r[5], months, year)
@@ -411,9 +411,7 @@ def secretary_training_counts(
         county = coverage_report(user=user, year=year, township_id=township_id, today=today).county
         return len(county.secretaries), len(county.trained)
     ref = min(today, datetime.date(year, 12, 31))
-    appts = scoped(user, Appointment).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=ref), status=FilingStatus.FILED, post=SECRETARY, start_date__lte=ref
-    )
+    appts = scoped(user, Appointment).current(ref).filter(post=SECRETARY)
     if township_id:
         appts = appts.filter(village__township_id=township_id)
     people = appts.order_by().values("person_id")

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from cadres.choices import SECRETARY, FirstSecretaryStatus
+from cadres.choices import SECRETARY
 from cadres.models import Appointment, FirstSecretary, Person, Township, User, Village
 from core import dates as core_dates
 from core.access import require
@@ -255,17 +255,13 @@ def person_home(person: Person, *, on: datetime.date | None = None) -> tuple[Tow
     """Where a person belongs for training purposes: the village of a current post (secretary
     first), else of an active first-secretary posting, else the township that keeps the file."""
     appts = sorted(
-        Appointment.objects.current().filter(person=person).select_related("village__township"),
+        Appointment.objects.current(on).filter(person=person).select_related("village__township"),
         key=lambda a: (a.post != SECRETARY, a.pk),
     )
     if appts:
         names = "、".join(a.post_name for a in appts if a.village_id == appts[0].village_id)
         return appts[0].village.township, appts[0].village, names
-    posting = (
-        FirstSecretary.objects.filter(person=person, status=FirstSecretaryStatus.ACTIVE)
-        .select_related("village__township")
-        .first()
-    )
+    posting = FirstSecretary.objects.current(on).filter(person=person).select_related("village__township").first()
     if posting:
         return posting.village.township, posting.village, "驻村第一书记"
     return person.registered_township, None, ""

@@ -133,7 +133,7 @@ def appointment_file(*, appointment: Appointment, by: User, note: str = "") -> A
     _check_review_passed(appointment)
     if appointment.is_secretary:
         holder = (
-            Appointment.objects.current()
+            Appointment.objects.open()
             .secretaries()
             .filter(village_id=appointment.village_id)
             .exclude(pk=appointment.pk)

@@ -67,7 +67,8 @@ class PersonDetailView(PageView):
                 "person": person,
                 "show_full_id": can_see_personal(user),
                 "current": [a for a in appointments if a.is_current],
-                "past": [a for a in appointments if not a.is_current],
+                "pending": [a for a in appointments if a.is_pending],
+                "past": [a for a in appointments if not (a.is_current or a.is_pending)],
                 "reviews": selectors.person_reviews(user=user, person=person).order_by("-requested_at"),
                 "postings": selectors.person_postings(user=user, person=person).order_by("-term_start"),
                 "records": selectors.person_records(user=user, person=person),
@@ -146,11 +147,16 @@ def person_file_context(user, person) -> dict:
     appointments = list(selectors.person_appointments(user=user, person=person))
     history = selectors.person_history(user=user, person=person)
     current = [a for a in appointments if a.is_current]
-    past = [a for a in appointments if not a.is_current]
+    pending = [a for a in appointments if a.is_pending]
+    past = [a for a in appointments if not (a.is_current or a.is_pending)]
     return {
         "person": person,
         "show_full_id": can_see_personal(user),
-        "appointment_blocks": [("现任职务", current, "暂无现任职务。"), ("任职经历（含办理中）", past, "暂无其他任职记录。")],
+        "appointment_blocks": [
+            ("现任职务", current, "暂无现任职务。"),
+            *([("待任职务（任职时间未到）", pending, "")] if pending else []),
+            ("任职经历（含办理中）", past, "暂无其他任职记录。"),
+        ],
         "reviews": list(selectors.person_reviews(user=user, person=person).order_by("-requested_at")),
         "postings": list(selectors.person_postings(user=user, person=person).order_by("-term_start")),
         "records": list(selectors.person_records(user=user, person=person)),

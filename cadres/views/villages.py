@@ -109,6 +109,7 @@ class VillageDetailView(PageView):
         user = request.user
         village = selectors.village_get(user=user, pk=pk)
         members = selectors.village_members(village=village)
+        pending_members = selectors.village_pending_members(village=village)
         secretaries = {a.person_id for a in members if a.post == choices.SECRETARY}
         chairs = {a.person_id for a in members if a.post == choices.CHAIR}
         one_shoulder = secretaries & chairs
@@ -128,6 +129,7 @@ class VillageDetailView(PageView):
             {
                 "village": village,
                 "members": members,
+                "pending_members": pending_members,
                 "pending": pending,
                 "postings": postings,
                 "flags": flags,

@@ -8,7 +8,7 @@ import datetime
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from cadres.choices import NORMAL_DEPARTURE_REASONS, FilingStatus
 from cadres.models import Appointment, Person, User
@@ -66,17 +66,14 @@ def _held_posts(by: User, township_ids, first: datetime.date, last: datetime.dat
     """Filed appointments held at any time in [first, last], for people with a post in scope.
     Returns {person_id: [(post, village_id, township_id, start, end)]} over all their posts, so
     that one person is paid once, in the township of the highest post."""
-    in_scope_qs = (
-        scoped(by, Appointment)
-        .filter(status=FilingStatus.FILED, start_date__lte=last)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
-    )
+    # held on at least one day of the period: the register's one "current on a date" rule
+    in_scope_qs = scoped(by, Appointment).held_between(first, last)
     if township_ids:
         in_scope_qs = in_scope_qs.filter(village__township_id__in=township_ids)
     person_ids = in_scope_qs.values("person_id")
     rows = (
-        Appointment.objects.filter(status=FilingStatus.FILED, start_date__lte=last, person_id__in=person_ids)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        Appointment.objects.held_between(first, last)
+        .filter(person_id__in=person_ids)
         .values_list("person_id", "post", "village_id", "village__township_id", "start_date", "end_date")
         .order_by()
     )
@@ -290,11 +287,7 @@ def _living_lines(run, by, rules, township_ids, notes, progress):
     if township_ids:
         ended = ended.filter(village__township_id__in=township_ids)
     candidates = set(ended.values_list("person_id", flat=True))
-    serving = set(
-        Appointment.objects.filter(person_id__in=candidates, status=FilingStatus.FILED, end_date__isnull=True).values_list(
-            "person_id", flat=True
-        )
-    )
+    serving = set(Appointment.objects.current(on).filter(person_id__in=candidates).values_list("person_id", flat=True))
     stints_by_person: dict[int, list] = defaultdict(list)
     for row in (
         Appointment.objects.filter(person_id__in=candidates, status=FilingStatus.FILED, post__in=counted_posts)
