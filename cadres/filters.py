@@ -29,7 +29,7 @@ from core.filters import (  # noqa: F401  (the shared filters, re-exported for t
 )
 
 from . import choices
-from .models import Appointment, FirstSecretary, Person, QualificationReview, Township, Village, VillageFlag
+from .models import Appointment, FirstSecretary, Person, QualificationReview, Township, User, Village, VillageFlag
 
 # ``?education=none``: people with no education entered at all (the dashboard's "未填" bar).
 EDUCATION_NONE = "none"
@@ -256,3 +256,20 @@ class FirstSecretaryFilter(df.FilterSet):
             term_end__gte=today,
             term_end__lte=today + datetime.timedelta(days=int(value)),
         )
+
+
+class UserFilter(df.FilterSet):
+    """系统管理 → 用户管理."""
+
+    q = df.CharFilter(method="filter_q", label="用户名/姓名/电话")
+    role = AnyChoiceFilter(choices=choices.Role.choices, label="角色")
+    township = TownshipScopedChoiceFilter(label="所属乡镇")
+    is_active = AnyBooleanFilter(label="启用")
+
+    class Meta:
+        model = User
+        fields = ["q", "role", "township", "is_active"]
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()
+        return qs.filter(Q(username__icontains=value) | Q(full_name__icontains=value) | Q(phone__startswith=value))

@@ -18,6 +18,7 @@ from .filters import (
     PersonFilter,
     QualificationReviewFilter,
     TownshipFilter,
+    UserFilter,
     VillageFilter,
 )
 from .models import (
@@ -30,6 +31,7 @@ from .models import (
     PresenceMonth,
     QualificationReview,
     Township,
+    User,
     Village,
     VillageFlag,
 )
@@ -247,3 +249,18 @@ def home_counts(*, user) -> dict:
         "reviews_pending": scoped(user, QualificationReview).filter(outcome=choices.VettingResult.PENDING).count(),
         "expiring": first_secretaries_expiring(user=user).count(),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Users (系统管理 → 用户管理; the views admit system administrators only)
+# ---------------------------------------------------------------------------------------------
+
+
+def user_list(*, user, filters=None, request=None) -> QuerySet[User]:
+    """Accounts in the user's scope (a clerk's scope holds the own township's accounts only)."""
+    qs = scoped(user, User).select_related("township").order_by("-is_active", "role", "township__sort_order", "username")
+    return _filtered(UserFilter, qs, filters, request)
+
+
+def user_get(*, user, pk: int) -> User:
+    return get_scoped_or_404(user, User.objects.select_related("township"), pk=pk)
