@@ -17,7 +17,9 @@
     el.setAttribute("aria-selected", "true");
     if (!el.id) { el.id = "search-hit-extra-" + active; }
     input.setAttribute("aria-activedescendant", el.id);
-    el.scrollIntoView({ block: "nearest" });
+    // keep the chosen hit visible inside the list (the page itself does not move)
+    if (el.offsetTop < box.scrollTop) { box.scrollTop = el.offsetTop; }
+    else if (el.offsetTop + el.offsetHeight > box.scrollTop + box.clientHeight) { box.scrollTop = el.offsetTop + el.offsetHeight - box.clientHeight; }
   }
 
   function show(html) {
