@@ -91,8 +91,10 @@ class CadresConfig(AppConfig):
         from core.imports.batches import register_rollback_guard
         from core.imports.pipeline import BASE_READ_MODELS
 
-        from . import dashboard, policy_section, sheets  # noqa: F401
+        from . import dashboard, dictionary, policy_section, search, sheets  # noqa: F401
 
+        search.register()  # 全局搜索: 人员, 村(社区)
+        dictionary.register()  # 数据字典
         _register_roles()
         _register_badges()
         # Every sheet type's plan reads the register (the preview's fingerprint covers these).

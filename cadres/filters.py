@@ -35,6 +35,7 @@ from .models import (
     Person,
     QualificationReview,
     Township,
+    User,
     Village,
     VillageFlag,
     appointment_current_q,
@@ -284,3 +285,20 @@ class FirstSecretaryFilter(df.FilterSet):
             term_end__gte=today,
             term_end__lte=today + datetime.timedelta(days=int(value)),
         )
+
+
+class UserFilter(df.FilterSet):
+    """系统管理 → 用户管理."""
+
+    q = df.CharFilter(method="filter_q", label="用户名/姓名/电话")
+    role = AnyChoiceFilter(choices=choices.Role.choices, label="角色")
+    township = TownshipScopedChoiceFilter(label="所属乡镇")
+    is_active = AnyBooleanFilter(label="启用")
+
+    class Meta:
+        model = User
+        fields = ["q", "role", "township", "is_active"]
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()
+        return qs.filter(Q(username__icontains=value) | Q(full_name__icontains=value) | Q(phone__startswith=value))

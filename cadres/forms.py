@@ -261,3 +261,56 @@ class FirstSecretaryEndForm(Form):
     )
     ended_on = forms.DateField(label="实际离村日期")
     note = forms.CharField(label="说明（召回须填写原因）", required=False, max_length=300)
+
+
+# ---------------------------------------------------------------------------------------------
+# Users (系统管理 → 用户管理)
+# ---------------------------------------------------------------------------------------------
+
+
+class UserUpdateForm(Form):
+    full_name = forms.CharField(label="姓名", max_length=50, required=False)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    role = forms.ChoiceField(label="角色", choices=choices.Role.choices)
+    township = forms.ModelChoiceField(
+        label="所属乡镇",
+        queryset=None,
+        required=False,
+        empty_label="（不指定）",
+        help_text="乡镇组织委员必填，只能查看和维护本乡镇数据。",
+    )
+
+    def __init__(self, *args, townships=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].queryset = townships
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == choices.Role.CLERK and not data.get("township"):
+            self.add_error("township", "乡镇组织委员必须指定所属乡镇。")
+        elif data.get("role") != choices.Role.CLERK:
+            data["township"] = None
+        return data
+
+
+class TemporaryPasswordForm(Form):
+    password1 = forms.CharField(
+        label="临时密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="用户下次登录时须修改密码。至少8位，不能全为数字，不能与用户名相近或过于常见。",
+    )
+    password2 = forms.CharField(
+        label="再次输入临时密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", "两次输入的密码不一致。")
+        return data
+
+
+class UserCreateForm(TemporaryPasswordForm, UserUpdateForm):
+    username = forms.CharField(label="用户名", max_length=150, help_text="登录用，建议用拼音或工号，如 clerk_jiazhen。")
+    field_order = ["username", "full_name", "phone", "role", "township", "password1", "password2"]

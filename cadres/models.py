@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -49,6 +49,15 @@ def register_person_township_link(func) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+class UserQuerySet(models.QuerySet):
+    def for_township(self, township_id: int):
+        return self.filter(township_id=township_id)
+
+
+class TouyanUserManager(UserManager.from_queryset(UserQuerySet)):
+    """Django's user manager (create_user …) with the scope filter ``for_township``."""
+
+
 class User(AbstractUser):
     """A department or township user. The role decides the data scope (see core.scope)."""
 
@@ -64,6 +73,14 @@ class User(AbstractUser):
         help_text="乡镇组织委员必填：只能查看和维护本乡镇数据。",
     )
     phone = models.CharField("联系电话", max_length=20, blank=True)
+    must_change_password = models.BooleanField(
+        "须修改密码", default=False, help_text="管理员设置临时密码后，用户下次登录须先修改密码。"
+    )
+    # Who changed a user's role, township or status, and when (系统管理 → 操作日志). The password
+    # hash and the login time are not kept (a login is in the login log, not a change).
+    history = HistoricalRecords(verbose_name="用户变更记录", excluded_fields=["password", "last_login"])
+
+    objects = TouyanUserManager()
 
     class Meta:
         verbose_name = "用户"

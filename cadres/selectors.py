@@ -26,6 +26,7 @@ from .filters import (
     PersonFilter,
     QualificationReviewFilter,
     TownshipFilter,
+    UserFilter,
     VillageFilter,
 )
 from .models import (
@@ -38,6 +39,7 @@ from .models import (
     PresenceMonth,
     QualificationReview,
     Township,
+    User,
     Village,
     VillageFlag,
     appointment_current_q,
@@ -239,3 +241,18 @@ def village_history(*, user, village: Village) -> list[dict]:
     entries += _diffs(VillageFlag.history.filter(village_id=village.pk).select_related("history_user"), "村类型", skip)
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
+
+
+# ---------------------------------------------------------------------------------------------
+# Users (系统管理 → 用户管理; the views admit system administrators only)
+# ---------------------------------------------------------------------------------------------
+
+
+def user_list(*, user, filters=None, request=None) -> QuerySet[User]:
+    """Accounts in the user's scope (a clerk's scope holds the own township's accounts only)."""
+    qs = scoped(user, User).select_related("township").order_by("-is_active", "role", "township__sort_order", "username")
+    return _filtered(UserFilter, qs, filters, request)
+
+
+def user_get(*, user, pk: int) -> User:
+    return get_scoped_or_404(user, User.objects.select_related("township"), pk=pk)

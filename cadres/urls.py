@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import reports, views
+from .views import users as user_views
 
 app_name = "cadres"
 
@@ -47,4 +48,10 @@ urlpatterns = [
     path("reports/roster/", reports.RosterExportView.as_view(), name="roster_export"),
     path("people/<int:pk>/print/", views.PersonPrintView.as_view(), name="person_print"),
     path("people/<int:pk>/pdf/", views.PersonPdfView.as_view(), name="person_pdf"),
+    # 系统管理 → 用户管理
+    path("system/users/", user_views.UserListView.as_view(), name="user_list"),
+    path("system/users/new/", user_views.UserCreateView.as_view(), name="user_create"),
+    path("system/users/<int:pk>/", user_views.UserUpdateView.as_view(), name="user_update"),
+    path("system/users/<int:pk>/password/", user_views.UserPasswordResetView.as_view(), name="user_password_reset"),
+    path("system/users/<int:pk>/active/", user_views.UserActiveView.as_view(), name="user_active"),
 ]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("security/lockouts/", include("core.lockout_urls")),
     path("", include("core.auth_urls")),
     path("", include("core.urls")),
+    path("", include("core.system_urls")),
     path("", include("cadres.urls")),
 ]
 

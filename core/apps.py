@@ -22,8 +22,11 @@ class CoreConfig(AppConfig):
     def ready(self):
         from . import (
             dashboard,  # noqa: F401  (the frame's own home-page provider: imports with errors)
+            login_log,
             tasks,  # noqa: F401  (the frame's jobs, queued by name: core.jobs.enqueue)
         )
+
+        login_log.connect()  # 登录日志: logins, logouts, failures, lockouts (auth and axes signals)
 
         # Reference data, not domain logic: keep the role groups in step with the permissions.
         # Connected for every app (no sender): each app's permissions are created by its own

@@ -10,6 +10,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from .lockouts import lockout_list, lockout_release, lockouts_allowed
@@ -43,4 +44,8 @@ class LockoutReleaseView(LockoutAdminMixin, View):
             messages.error(request, "；".join(exc.messages))
         else:
             messages.success(request, f"已解除账户“{username}”在地址 {ip_address} 上的登录锁定。")
-        return redirect(reverse("lockouts:list"))
+        # back to the page the button was on (登录锁定, or 系统管理 → 登录日志)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            back = reverse("lockouts:list")
+        return redirect(back)

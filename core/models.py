@@ -156,3 +156,53 @@ class AbstractExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} 导出 {self.what}（{self.rows}行）"
+
+
+# ---------------------------------------------------------------------------------------------
+# Login log (系统管理 → 登录日志)
+# ---------------------------------------------------------------------------------------------
+
+
+class LoginEventKind(models.TextChoices):
+    LOGIN = "login", "登录成功"
+    LOGOUT = "logout", "退出"
+    FAILED = "failed", "登录失败"
+    LOCKED = "locked", "账户锁定"
+
+
+class LoginChannel(models.TextChoices):
+    WEB = "web", "网页"
+    ADMIN = "admin", "管理后台"
+    API = "api", "接口令牌"
+
+
+class LoginEventQuerySet(models.QuerySet):
+    def with_related(self):
+        return self.select_related("user")
+
+
+class LoginEvent(models.Model):
+    """One login, logout or failed login (written by the auth signals, see core.login_log).
+
+    ``username`` is what was typed (a failure may name no existing account); ``user`` is set when
+    the account exists. Append-only: nothing edits or deletes these rows."""
+
+    at = models.DateTimeField("时间", db_index=True)  # 登录日志: newest first, filtered by date
+    kind = models.CharField("结果", max_length=10, choices=LoginEventKind.choices)
+    username = models.CharField("用户名", max_length=150, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField("网络地址", null=True, blank=True)
+    user_agent = models.CharField("浏览器", max_length=255, blank=True)
+    channel = models.CharField("登录方式", max_length=10, choices=LoginChannel.choices, default=LoginChannel.WEB)
+
+    objects = LoginEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "登录日志"
+        verbose_name_plural = "登录日志"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.get_kind_display()}"

@@ -95,3 +95,13 @@ def roles_sync() -> None:
         if every or any(name.endswith(".view_history") for name in wanted):
             perms = [*perms, *(axes[name] for name in AXES_ROLE_PERMISSIONS.get(role, ()) if name in axes)]
         group.permissions.set(perms)
+
+
+def is_system_admin(user) -> bool:
+    """County-level system administrators (the 系统管理员 role, or a superuser): 用户管理, 操作日志, 登录日志."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or getattr(user, "role", None) == Role.ADMIN)
+    )

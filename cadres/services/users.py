@@ -19,7 +19,7 @@ from ..models import (
 
 
 @transaction.atomic
-def user_set_role(*, user: User, role: str, township: Township | None = None) -> User:
+def user_set_role(*, user: User, role: str, township: Township | None = None, by: User | None = None) -> User:
     from django.contrib.auth.models import Group
 
     if role == choices.Role.CLERK and township is None:
@@ -27,6 +27,8 @@ def user_set_role(*, user: User, role: str, township: Township | None = None) ->
     user.role = role
     user.township = township if role == choices.Role.CLERK else None
     user.is_staff = role == choices.Role.ADMIN or user.is_superuser
+    if by is not None:
+        user._history_user = by  # 操作日志 (otherwise: the request's user, or none for a system job)
     user.save(update_fields=["role", "township", "is_staff"])
     groups = Group.objects.filter(name__in=ROLE_GROUPS.values())
     user.groups.remove(*groups)
