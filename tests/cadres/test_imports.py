@@ -182,14 +182,20 @@ def test_same_person_twice_in_a_file_is_reported(village_a, clerk_a):
 
 
 def test_current_cadre_of_another_township_is_reported(village_a, village_b, clerk_a, county_user):
-    person = PersonFactory(id_number="43012219850312003X")
-    AppointmentFactory(person=person, village=village_b, post="committee_member")
+    """One person, one current township: the clerk is refused without learning where; county
+    staff see the conflict listed (row, person, the other township, village and post)."""
+    person = PersonFactory(id_number="43012219850312003X", name="李建国")
+    AppointmentFactory(person=person, village=village_b, post="committee_member", start_date=D(2021, 4, 1))
     p = preview(roster_xlsx([LI]), clerk_a)
-    assert "此人现任乙镇乙一村村民委员会委员" in p.rows[0].errors[0].reason
+    assert [(e.key, e.reason) for e in p.rows[0].errors] == [("id_number", "此人已在其他乡镇任职或建档，请联系县委组织部核实")]
+    assert not any("乙" in m for m in [*p.messages(ST), *p.messages(ST, warnings=True)])
     p = preview(roster_xlsx([LI]), county_user)
-    assert (p.ok and "此人同时任乙镇乙一村" in p.messages(ST, warnings=True)[0]) or any(
-        "此人同时任" in w for w in p.messages(ST, warnings=True)
-    )
+    assert not p.ok
+    assert p.messages(ST) == [
+        "第4行「身份证号码」：43012219850312003x — 此人现任乙镇乙一村村民委员会委员（2021年04月起），"
+        "同一人不能同时在两个乡镇任职。请先在人员页面为其办理离任，或核对身份证号"
+    ]
+    assert p.rows[0].values["name"] == "李建国"
 
 
 def test_clerk_row_for_another_township_is_an_error(village_a, village_b, clerk_a):
