@@ -26,9 +26,12 @@ from .first_secretaries import (  # noqa: F401
     FIRST_SECRETARY_EARLIEST,
     FIRST_SECRETARY_MAX_YEARS,
     first_secretary_create,
+    first_secretary_create_bulk,
     first_secretary_default_term_end,
     first_secretary_end,
+    first_secretary_term_errors,
     first_secretary_terms_expire,
+    first_secretary_update_bulk,
     presence_record,
     presence_shortfall,
 )
