@@ -1,7 +1,9 @@
 """Django admin for the register: search, filters, autocomplete, import/export, history."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -14,8 +16,10 @@ from core.admin import (
     code_name_filter,
 )
 from core.exports import LoggedExportMixin
+from core.services import model_save
 
-from . import resources
+from . import resources, services
+from .idcard import parse_id_number
 from .models import (
     Appointment,
     DepartmentVerdict,
@@ -39,8 +43,60 @@ class RegisterImportExportAdmin(LoggedExportMixin, HistoryImportExportAdmin):
     """The register's admins: exports neutralised and written to ExportLog (personal data)."""
 
 
-class RegisterExportOnlyAdmin(LoggedExportMixin, HistoryExportOnlyAdmin):
-    """Export only, logged (see HistoryExportOnlyAdmin)."""
+class NoHistoryRevertMixin:
+    """History is shown, never restored: a revert would write around the services' rules."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("历史版本只能查看，不能恢复；请在系统页面中修改。")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class RegisterExportOnlyAdmin(NoHistoryRevertMixin, LoggedExportMixin, HistoryExportOnlyAdmin):
+    """Export only, logged (see HistoryExportOnlyAdmin). The rows are written by the services
+    alone (filing, 凡进必审, one current township …): the admin lists and shows them, and can
+    neither add, change, delete nor restore an old version."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+PERSON_ADMIN_FIELDS = services.PERSON_FIELDS
+
+
+class PersonAdminForm(forms.ModelForm):
+    """The admin's person form runs the services' rules: sex and birth date follow the ID number,
+    and the person rules (services.validate_person) give the same messages as every other door."""
+
+    class Meta:
+        model = Person
+        fields = ["id_number", *PERSON_ADMIN_FIELDS, "registered_township"]
+
+    def clean(self):
+        data = super().clean()
+        birth_date = self.instance.birth_date if self.instance.pk else None
+        if not self.instance.pk and data.get("id_number"):
+            try:
+                facts = parse_id_number(data["id_number"])
+            except ValidationError as exc:
+                self.add_error("id_number", exc.messages)
+            else:
+                data["id_number"], birth_date = facts.number, facts.birth_date
+                if Person.objects.filter(id_number=facts.number).exists():
+                    self.add_error("id_number", services.DUPLICATE_ID)
+        values = {name: data.get(name) for name in services.PERSON_FIELDS}
+        if not self.instance.pk:
+            values = services.person_new_values(values)
+        for field, message in services.validate_person(values, birth_date=birth_date).items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
+        return data
 
 
 @admin.register(User)
@@ -102,15 +158,38 @@ class PersonRecordInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(RegisterImportExportAdmin):
+class PersonAdmin(NoHistoryRevertMixin, RegisterImportExportAdmin):
+    """People: the form validates like the services and saving goes through them."""
+
+    form = PersonAdminForm
     resource_classes = [resources.PersonResource]
     list_display = ["name", "id_number", "sex", "birth_date", "political_status", "education_fulltime", "registered_township"]
     list_filter = ["sex", "political_status", "education_fulltime", "ethnicity", "registered_township"]
     search_fields = ["name", "id_number", "phone"]
     autocomplete_fields = ["registered_township"]
     list_select_related = ["registered_township"]
-    readonly_fields = ["created_at", "updated_at"]
     inlines = [PersonRecordInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The ID number (and with it sex and birth date) is fixed once the file exists.
+        return ["id_number", "sex", "birth_date", "created_at", "updated_at"] if obj else ["created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in services.PERSON_FIELDS if name in form.cleaned_data}
+        if change:
+            saved = services.person_update(person=obj, by=request.user, **data)
+            if "registered_township" in form.changed_data:
+                saved.registered_township = form.cleaned_data["registered_township"]
+                model_save(saved, by=request.user, update_fields=["registered_township", "updated_at"])
+        else:
+            saved = services.person_create(
+                by=request.user,
+                id_number=form.cleaned_data["id_number"],
+                registered_township=form.cleaned_data.get("registered_township"),
+                **data,
+            )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
 
 
 @admin.register(PersonRecord)

@@ -104,6 +104,7 @@ class CadresConfig(AppConfig):
                 "cadres.Person",
                 "cadres.Appointment",
                 "cadres.FirstSecretary",
+                "cadres.QualificationReview",  # 凡进必审: a review concluded since the preview re-plans
                 "cadres.Village",
                 "cadres.Township",
                 "cadres.PolicyProfile",

@@ -74,8 +74,15 @@ def parse_id_number(raw: object) -> IdFacts:
     if number[17] != expected:
         raise ValidationError(f"身份证号校验位错误：最后一位应为 {expected}。", code="checksum")
     warnings = () if area_code_ever_existed(number[:6]) else (unknown_area_message(number[:6]),)
-    sex = Sex.MALE if int(number[16]) % 2 == 1 else Sex.FEMALE
+    birth, sex = birth_and_sex(number)
     return IdFacts(number=number, birth_date=birth, sex=sex, warnings=warnings)
+
+
+def birth_and_sex(number: str) -> tuple[datetime.date, str]:
+    """Birth date (digits 7–14) and sex (digit 17: odd = male) of a number already checked by
+    :func:`parse_id_number` — the one place both are read from a number."""
+    birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    return birth, (Sex.MALE if int(number[16]) % 2 == 1 else Sex.FEMALE)
 
 
 def unknown_area_message(area: str) -> str:

@@ -8,11 +8,9 @@ nothing is written. Appointments and first secretaries are export-only in the ad
 filing workflow and rules live in the services and the sheet import).
 """
 
-import datetime
-
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
-from import_export.widgets import DateWidget, ForeignKeyWidget, IntegerWidget
+from import_export.widgets import DateWidget, ForeignKeyWidget, IntegerWidget, Widget
 
 from core import dates as core_dates
 
@@ -88,16 +86,35 @@ class VillageResource(ValidatedResource):
         report_skipped = True
 
 
+class ChoiceLabelWidget(Widget):
+    """A choice column written and read as its Chinese label (the code is accepted too)."""
+
+    def __init__(self, choice_class, **kwargs):
+        super().__init__(**kwargs)
+        self.choice_class = choice_class
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip()
+        by_label = {str(label): code for code, label in self.choice_class.choices}
+        return by_label.get(text, text)
+
+    def render(self, value, obj=None, **kwargs):
+        return dict(self.choice_class.choices).get(value, value or "")
+
+
 class PersonResource(ValidatedResource):
     """People with Chinese headers. On import, sex and birth date follow the ID number (a given
-    birth date must agree), and the Party fields and 民族 follow the services' rules."""
+    birth date must agree), a new file gets the services' defaults for what the row leaves blank
+    (services.person_new_values), and the person rules are the services' (validate_person)."""
 
     name = fields.Field(attribute="name", column_name="姓名")
     sex = fields.Field(attribute="get_sex_display", column_name="性别", readonly=True)
     ethnicity = fields.Field(attribute="ethnicity", column_name="民族")
     birth_date = fields.Field(attribute="birth_date", column_name="出生日期", widget=DateWidget())
     id_number = fields.Field(attribute="id_number", column_name="身份证号")
-    political_status = fields.Field(attribute="get_political_status_display", column_name="政治面貌", readonly=True)
+    political_status = fields.Field(
+        attribute="political_status", column_name="政治面貌", widget=ChoiceLabelWidget(choices.PoliticalStatus)
+    )
     party_join_date = fields.Field(attribute="party_join_date", column_name="入党时间", widget=DateWidget())
     education_fulltime = fields.Field(attribute="get_education_fulltime_display", column_name="全日制学历", readonly=True)
     education_inservice = fields.Field(attribute="get_education_inservice_display", column_name="在职学历", readonly=True)
@@ -126,9 +143,10 @@ class PersonResource(ValidatedResource):
         column = self.fields["id_number"].column_name
         if row.get(column) not in (None, ""):
             row[column] = normalize_id_number(row[column])
+        self._political_given = str(row.get(self.fields["political_status"].column_name) or "").strip() != ""
 
     def rule_errors(self, instance, errors):
-        from .services import validate_party_fields
+        from .services import PERSON_FIELDS, person_new_values, validate_person
 
         found = {}
         birth_date = None
@@ -144,16 +162,14 @@ class PersonResource(ValidatedResource):
                 instance.birth_date, instance.sex = facts.birth_date, facts.sex
             elif instance.birth_date != facts.birth_date:
                 found["birth_date"] = "出生日期由身份证号确定，不能修改。"
-        values = {
-            "political_status": instance.political_status,
-            "party_join_date": instance.party_join_date,
-            "ethnicity": instance.ethnicity,
-        }
-        try:
-            # without a valid ID the age rule cannot be checked: compare with the earliest possible birth
-            validate_party_fields(values, birth_date or datetime.date(1900, 1, 1))
-        except ValidationError as exc:
-            found.update({k: v for k, v in exc.message_dict.items() if k not in errors})
+        if instance.pk is None:
+            given = {name: getattr(instance, name) for name in PERSON_FIELDS}
+            if not self._political_given:
+                given["political_status"] = None  # not in the row: the services' default, not the model's
+            for name, value in person_new_values(given).items():
+                setattr(instance, name, value)
+        values = {name: getattr(instance, name) for name in ("political_status", "party_join_date", "ethnicity")}
+        found.update({k: v for k, v in validate_person(values, birth_date=birth_date).items() if k not in errors})
         return found
 
     def dehydrate_posts(self, person):

@@ -15,12 +15,14 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from simple_history.utils import bulk_update_with_history
 
 from cadres import services as register
 from cadres.choices import Education, PoliticalStatus, VettingResult
 from cadres.models import Person, QualificationReview, User, Village
 from core import dates as core_dates
 from core.access import require
+from core.fastwrite import insert_with_history
 from core.policy import post_info
 from core.services import model_save, require_scope
 
@@ -105,9 +107,17 @@ def eligibility_errors(*, person: Person, cohort: int, year: int | None = None) 
 
 
 def check_new_candidate(
-    *, person: Person, village: Village, cohort: int, source: str, intended_post: str, section: dict, year: int
+    *,
+    birth_date: datetime.date,
+    education: str,
+    cohort: int,
+    source: str,
+    intended_post: str,
+    section: dict,
+    year: int,
 ) -> dict[str, str]:
-    """Field-keyed problems with a new reserve record (shared by the service and the import)."""
+    """Field-keyed problems with a new reserve record (shared by the service, the bulk service
+    and so the import): cohort, the year's source categories and posts, age and education."""
     errors: dict[str, str] = {}
     if not 2000 <= int(cohort) <= 2100:
         errors["cohort"] = "换届届次应为年份，如 2026。"
@@ -118,8 +128,8 @@ def check_new_candidate(
         errors["intended_post"] = f"“{intended_post}”不是{year}年度政策配置中的职务。"
     errors.update(
         rules.eligibility_errors(
-            birth_date=person.birth_date,
-            education=person.highest_education,
+            birth_date=birth_date,
+            education=education,
             cohort=int(cohort),
             rules=section["eligibility"],
             education_labels=dict(Education.choices),
@@ -154,8 +164,8 @@ def reserve_survey(
     surveyed_on = _not_future(surveyed_on, "surveyed_on")
     section = reserve_rules(surveyed_on.year)
     errors = check_new_candidate(
-        person=person,
-        village=village,
+        birth_date=person.birth_date,
+        education=person.highest_education,
         cohort=cohort,
         source=source,
         intended_post=intended_post,
@@ -321,6 +331,118 @@ def reserve_exit(
         fields=["exit_reason", "closed_on"],
     )
     return candidate
+
+
+# ---------------------------------------------------------------------------------------------
+# In bulk (the 后备干部花名册 import): the same rules, written with COPY
+# ---------------------------------------------------------------------------------------------
+
+
+def reserve_survey_check_bulk(*, rows: list[dict], by: User) -> list[dict[str, str]]:
+    """The rules of :func:`reserve_survey` for many new records with a fixed number of queries.
+    Each row: person_id (None: a file created in the same import), birth_date, education,
+    village_id, cohort, source, intended_post, surveyed_on. Returns field-keyed problems per row."""
+    sections: dict[int, dict] = {}
+    open_records: dict[tuple[int, int], ReserveCandidate] = {}
+    person_ids = {r["person_id"] for r in rows if r["person_id"] is not None}
+    for i in range(0, len(person_ids), 900):
+        chunk = list(person_ids)[i : i + 900]
+        for c in ReserveCandidate.objects.open().filter(person_id__in=chunk).select_related("village__township"):
+            open_records[(c.person_id, c.cohort)] = c
+    out = []
+    for row in rows:
+        year = row["surveyed_on"].year
+        if year not in sections:
+            sections[year] = reserve_rules(year)
+        errors = {}
+        if row["surveyed_on"] > core_dates.today():
+            errors["surveyed_on"] = "日期不能晚于今天。"
+        errors.update(
+            check_new_candidate(
+                birth_date=row["birth_date"],
+                education=row["education"],
+                cohort=row["cohort"],
+                source=row["source"],
+                intended_post=row["intended_post"],
+                section=sections[year],
+                year=year,
+            )
+        )
+        other = open_records.get((row["person_id"], row["cohort"]))
+        if other is not None and other.village_id != row["village_id"]:
+            errors["person"] = open_record_message(by=by, other=other) + "。"
+        out.append(errors)
+    return out
+
+
+def reserve_survey_bulk(*, rows: list[dict], by: User, reason: str) -> list[int]:
+    """村级摸底 of many people at once (imports): rows as for :func:`reserve_survey_check_bulk`
+    plus township_id and note; every row passes the rules of :func:`reserve_survey` or nothing is
+    written. COPY with history, and one 村级摸底 event each. Returns the ids in order."""
+    _require_actor(by)
+    if not by.sees_all_townships and any(r["township_id"] != by.township_id for r in rows):
+        raise PermissionDenied("只能为本乡镇的村(社区)摸底推荐后备力量。")
+    if not rows:
+        return []
+    found = [(i, e) for i, e in enumerate(reserve_survey_check_bulk(rows=rows, by=by)) if e]
+    if found:
+        i, errors = found[0]
+        raise ValidationError(
+            f"共有{len(found)}名后备力量未通过校验（如第{i + 1}条：{'；'.join(errors.values())}），未写入任何数据。"
+        )
+    records = []
+    for row in rows:
+        year = row["surveyed_on"].year
+        section = reserve_rules(year)
+        records.append(
+            {
+                "person_id": row["person_id"],
+                "village_id": row["village_id"],
+                "cohort": row["cohort"],
+                "source": row["source"],
+                "source_name": codes(section, "source_categories")[row["source"]]["name"],
+                "intended_post": row["intended_post"],
+                "intended_post_name": post_info(row["intended_post"], year)["name"],
+                "status": Status.SURVEYED,
+                "surveyed_on": row["surveyed_on"],
+                "note": row.get("note") or "",
+                "created_by_id": by.pk,
+            }
+        )
+    ids = insert_with_history(ReserveCandidate, records, user=by, reason=reason)
+    ReserveEvent.objects.bulk_create(
+        ReserveEvent(candidate_id=pk, from_status="", to_status=Status.SURVEYED, date=r["surveyed_on"], by=by, note=reason)
+        for pk, r in zip(ids, records, strict=True)
+    )
+    return ids
+
+
+RESERVE_IMPORT_FIELDS = ("source", "source_name", "intended_post", "intended_post_name")
+
+
+def reserve_update_bulk(*, updates: dict[int, dict], by: User, reason: str) -> dict[str, dict]:
+    """Correct the source and intended post of many open records (imports): id → {field: value}
+    of RESERVE_IMPORT_FIELDS (names follow the codes). Returns the old values for an undo."""
+    _require_actor(by)
+    if not updates:
+        return {}
+    candidates = ReserveCandidate.objects.select_related("village").in_bulk(list(updates))
+    old, fields = {}, set()
+    for pk, c in candidates.items():
+        if not by.sees_all_townships and c.village.township_id != by.township_id:
+            raise PermissionDenied("只能修改本乡镇的后备力量。")
+        _require_open(c)
+        new = updates[pk]
+        if set(new) - set(RESERVE_IMPORT_FIELDS):
+            raise TypeError(f"unknown reserve fields: {sorted(set(new) - set(RESERVE_IMPORT_FIELDS))}")
+        old[str(pk)] = {f: getattr(c, f) for f in new}
+        for f, value in new.items():
+            setattr(c, f, value)
+        fields.update(new)
+    bulk_update_with_history(
+        list(candidates.values()), ReserveCandidate, sorted(fields), default_user=by, default_change_reason=reason
+    )
+    return old
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db.models import Max
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadres import choices
 from cadres import normalize as n
+from cadres import services as cadre_services
 from cadres.models import Person
 from cadres.sheets import RegisterSheetMixin, clean_identity
 from core.imports.headers import Col
 from core.imports.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
 from core.policy import post_table
 
-from . import rules
-from .choices import OPEN_STATUSES, Status
+from . import services
+from .choices import OPEN_STATUSES
 from .models import ReserveCandidate, ReserveEvent
 from .policy_section import reserve_rules
 from .selectors import OTHER_TOWNSHIP_FILE, survey_people
@@ -66,6 +66,17 @@ COLUMNS = [
     Col("surveyed_on", "摸底时间", ("摸底日期", "推荐时间"), example="2025.03", width=10, help="留空则为导入当天。"),
     Col("note", "备注", (), width=16),
 ]
+
+
+# Where the services' field-keyed messages appear in the sheet.
+CHECK_COLUMNS = {
+    "person": "id_number",
+    "education": "education_fulltime",
+    "source": "source",
+    "intended_post": "intended_post",
+    "cohort": "cohort",
+    "surveyed_on": "surveyed_on",
+}
 
 
 @register
@@ -120,8 +131,6 @@ class ReserveRosterSheet(RegisterSheetMixin, SheetType):
         cohort = row.parse("cohort", n.parse_int, lo=2000, hi=2100)
         v["cohort"] = cohort or int(ctx["section"]["eligibility"]["current_cohort"])
         surveyed = row.parse("surveyed_on", n.parse_date)
-        if surveyed and surveyed > ctx["today"]:
-            row.error("surveyed_on", "摸底时间不能晚于今天")
         v["surveyed_on"] = surveyed or ctx["today"]
 
     def plan(self, rows: list[RowResult], ctx: dict) -> None:
@@ -141,8 +150,7 @@ class ReserveRosterSheet(RegisterSheetMixin, SheetType):
             "village__township"
         ):
             open_records[(c.person_id, c.cohort)] = c
-        eligibility = ctx["section"]["eligibility"]
-        labels = dict(choices.Education.choices)
+        new_rows = []
         for row in rows:
             v = row.values
             if row.errors or not v.get("village"):
@@ -151,19 +159,14 @@ class ReserveRosterSheet(RegisterSheetMixin, SheetType):
                 row.error("id_number", OTHER_TOWNSHIP_FILE)
                 continue
             person = people.get(v["id_number"])
-            education = person.highest_education if person is not None else (v["education_fulltime"] or "")
-            if person is not None and v["education_fulltime"] and v["education_fulltime"] > education:
-                education = v["education_fulltime"]
-            problems = rules.eligibility_errors(
-                birth_date=v["_birth"], education=education, cohort=v["cohort"], rules=eligibility, education_labels=labels
-            )
-            for field, message in problems.items():
-                row.error("id_number" if field == "person" else "education_fulltime", message.rstrip("。"))
-            if row.errors:
-                continue
-            row.plan["person"] = person
+            row.plan["person"] = person.pk if person is not None else None
             existing = open_records.get((person.pk, v["cohort"])) if person is not None else None
             if existing is None:
+                if person is None:
+                    for field, message in cadre_services.person_check_new(self.person_row(v)).items():
+                        row.error(field, message.rstrip("。"))
+                new_rows.append(row)
+                row.plan["education"] = person.highest_education if person is not None else (v["education_fulltime"] or "")
                 row.status = NEW
                 row.changes = ["新增后备力量" + ("（新建档）" if person is None else "")]
                 continue
@@ -177,78 +180,68 @@ class ReserveRosterSheet(RegisterSheetMixin, SheetType):
             if existing.intended_post != v["intended_post"]:
                 updates["intended_post"] = v["intended_post"]
                 updates["intended_post_name"] = ctx["posts"][v["intended_post"]]["name"]
-            row.plan["candidate"] = existing
+            row.plan["candidate"] = existing.pk
             row.plan["updates"] = updates
             row.changes = [str(ReserveCandidate._meta.get_field(f).verbose_name) for f in updates if not f.endswith("_name")]
             row.status = CHANGED if updates else UNCHANGED
+        checked = services.reserve_survey_check_bulk(rows=[self.candidate_row(row) for row in new_rows], by=ctx["user"])
+        for row, errors in zip(new_rows, checked, strict=True):
+            for field, message in errors.items():
+                row.error(CHECK_COLUMNS.get(field, "id_number"), message.rstrip("。"))
+
+    @staticmethod
+    def person_row(v: dict) -> dict:
+        """A new file as the register's people service takes it (blank cells: its defaults)."""
+        return {
+            "id_number": v["id_number"],
+            "name": v["name"],
+            "registered_township_id": v["village"].township_id,
+            **{f: v.get(f) for f in ("ethnicity", "political_status", "education_fulltime", "phone")},
+        }
+
+    @staticmethod
+    def candidate_row(row: RowResult) -> dict:
+        v = row.values
+        return {
+            "person_id": row.plan["person"],
+            "birth_date": v["_birth"],
+            "education": row.plan["education"],
+            "village_id": v["village"].pk,
+            "township_id": v["village"].township_id,
+            "cohort": v["cohort"],
+            "source": v["source"]["code"],
+            "intended_post": v["intended_post"],
+            "surveyed_on": v["surveyed_on"],
+            "note": v["note"],
+        }
 
     def apply(self, rows: list[RowResult], ctx: dict, *, batch) -> dict:
+        """Write through the register's and the reserve pool's bulk services (which check every
+        rule again)."""
         user = ctx["user"]
         reason = f"表格导入 #{batch.pk}" if batch else "表格导入"
         watermark = {
             "person": Person.history.aggregate(m=Max("history_id"))["m"] or 0,
             "reserve": ReserveCandidate.history.aggregate(m=Max("history_id"))["m"] or 0,
         }
-        new_people = []
-        for row in rows:
-            if row.status == NEW and row.plan.get("person") is None:
-                v = row.values
-                person = Person(
-                    id_number=v["id_number"],
-                    name=v["name"],
-                    sex=v["_sex"],
-                    birth_date=v["_birth"],
-                    ethnicity=v["ethnicity"] or "汉族",
-                    political_status=v["political_status"] or choices.PoliticalStatus.MASSES,
-                    education_fulltime=v["education_fulltime"] or "",
-                    phone=v["phone"] or "",
-                    registered_township_id=v["village"].township_id,
-                )
-                row.plan["person"] = person
-                new_people.append(person)
-        if new_people:
-            bulk_create_with_history(new_people, Person, default_user=user, default_change_reason=reason)
-        new_candidates = []
-        for row in rows:
-            if row.status != NEW:
-                continue
-            v = row.values
-            new_candidates.append(
-                ReserveCandidate(
-                    person=row.plan["person"],
-                    village=v["village"],
-                    cohort=v["cohort"],
-                    source=v["source"]["code"],
-                    source_name=v["source"]["name"],
-                    intended_post=v["intended_post"],
-                    intended_post_name=ctx["posts"][v["intended_post"]]["name"],
-                    status=Status.SURVEYED,
-                    surveyed_on=v["surveyed_on"],
-                    note=v["note"],
-                    created_by=user,
-                )
-            )
-        if new_candidates:
-            bulk_create_with_history(new_candidates, ReserveCandidate, default_user=user, default_change_reason=reason)
-            ReserveEvent.objects.bulk_create(
-                ReserveEvent(candidate=c, from_status="", to_status=Status.SURVEYED, date=c.surveyed_on, by=user, note=reason)
-                for c in new_candidates
-            )
-        changed, fields, old = [], set(), {}
-        for row in rows:
-            if row.status == CHANGED:
-                c = row.plan["candidate"]
-                old[str(c.pk)] = {f: getattr(c, f) for f in row.plan["updates"]}
-                for f, value in row.plan["updates"].items():
-                    setattr(c, f, value)
-                fields.update(row.plan["updates"])
-                changed.append(c)
-        if changed:
-            bulk_update_with_history(changed, ReserveCandidate, sorted(fields), default_user=user, default_change_reason=reason)
+        new_rows = [row for row in rows if row.status == NEW and row.plan.get("person") is None]
+        new_people = cadre_services.person_create_bulk(
+            rows=[self.person_row(row.values) for row in new_rows], by=user, reason=reason
+        )
+        for row, pk in zip(new_rows, new_people, strict=True):
+            row.plan["person"] = pk
+        created = services.reserve_survey_bulk(
+            rows=[self.candidate_row(row) for row in rows if row.status == NEW], by=user, reason=reason
+        )
+        old = services.reserve_update_bulk(
+            updates={row.plan["candidate"]: row.plan["updates"] for row in rows if row.status == CHANGED},
+            by=user,
+            reason=reason,
+        )
         return {
             "watermark": watermark,
-            "person_created": [p.pk for p in new_people],
-            "reserve_created": [c.pk for c in new_candidates],
+            "person_created": new_people,
+            "reserve_created": created,
             "reserve_updated": old,
         }
 

@@ -5,38 +5,58 @@ permission and data scope, validates with Chinese messages keyed by field, and r
 with who and when (django-simple-history, user taken from ``by``)."""
 
 from .appointments import (  # noqa: F401
+    CheckedPost,
+    NewPost,
     _check_review_passed,
     _log_filing,
-    _post_or_error,
     appointment_attach_review,
+    appointment_check_bulk,
     appointment_create,
+    appointment_create_bulk,
     appointment_end,
     appointment_file,
     appointment_reject,
+    appointment_start_date_bulk,
+    appointment_start_errors,
     appointment_township_approve,
+    current_posts_of,
+    validate_appointment,
 )
 from .first_secretaries import (  # noqa: F401
     FIRST_SECRETARY_EARLIEST,
     FIRST_SECRETARY_MAX_YEARS,
     first_secretary_create,
+    first_secretary_create_bulk,
     first_secretary_default_term_end,
     first_secretary_end,
+    first_secretary_term_errors,
     first_secretary_terms_expire,
+    first_secretary_update_bulk,
     presence_record,
     presence_shortfall,
 )
 from .people import (  # noqa: F401
+    DUPLICATE_ID,
     PERSON_FIELDS,
     _strip,
+    out_of_scope,
+    person_check_new,
+    person_check_update,
     person_create,
+    person_create_bulk,
+    person_new_values,
     person_record_add,
+    person_registered_township_id,
     person_update,
+    person_update_bulk,
     validate_party_fields,
+    validate_person,
 )
 from .users import (  # noqa: F401
     user_set_role,
 )
 from .vetting import (  # noqa: F401
+    _post_or_error,
     _recompute_outcome,
     department_verdict_record,
     qualification_review_request,

@@ -1,4 +1,4 @@
-"""People (一人一档): create, update, records (奖惩及发展去向); the party-date rules shared with imports."""
+"""People (一人一档): create, update (one by one and in bulk for imports), records (奖惩及发展去向)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ import datetime
 import unicodedata
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from simple_history.utils import bulk_update_with_history
 
 from core import dates as core_dates
-from core.services import model_save, require_perm, require_scope
+from core.fastwrite import insert_with_history
+from core.scope import scoped
+from core.services import OUT_OF_SCOPE, model_save, require_perm, require_scope
 
-from .. import choices
-from ..idcard import parse_id_number
+from .. import choices, rules
+from ..idcard import birth_and_sex, parse_id_number
 from ..models import (
     Person,
     PersonRecord,
@@ -39,28 +42,34 @@ PERSON_FIELDS = [
 
 
 # ---------------------------------------------------------------------------------------------
-# helpers
+# The rules (shared by every door: form, API, admin, imports)
 # ---------------------------------------------------------------------------------------------
 
 
+def validate_person(values: dict[str, Any], *, birth_date: datetime.date | None) -> dict[str, str]:
+    """The person rules (Party fields, 民族) on the values after the change: Chinese messages
+    keyed by field, empty when all is well. Every door calls this (the services, the admin form
+    and import, the sheet types through the bulk services)."""
+    return rules.person_errors(values, birth_date=birth_date, today=core_dates.today())
+
+
 def validate_party_fields(values: dict[str, Any], birth_date: datetime.date) -> None:
-    errors = {}
-    status = values.get("political_status")
-    join = values.get("party_join_date")
-    if status in (choices.PoliticalStatus.MEMBER, choices.PoliticalStatus.PROBATIONARY) and not join:
-        errors["party_join_date"] = "中共党员（含预备党员）须填写入党时间。"
-    if join and status not in (choices.PoliticalStatus.MEMBER, choices.PoliticalStatus.PROBATIONARY):
-        errors["party_join_date"] = "政治面貌不是中共党员，不应填写入党时间。"
-    if join and join <= birth_date:
-        errors["party_join_date"] = "入党时间不能早于出生日期。"
-    elif join and (join - birth_date).days < 18 * 365:
-        errors["party_join_date"] = "入党时须年满十八周岁，请核对入党时间。"
-    if join and join > core_dates.today():
-        errors["party_join_date"] = "入党时间不能晚于今天。"
-    if values.get("ethnicity") and values["ethnicity"] not in choices.ETHNICITY_NAMES:
-        errors["ethnicity"] = f"“{values['ethnicity']}”不是56个民族的规范名称。"
+    """:func:`validate_person`, raised as a ValidationError."""
+    errors = validate_person(values, birth_date=birth_date)
     if errors:
         raise ValidationError(errors)
+
+
+def person_new_values(values: dict[str, Any]) -> dict[str, Any]:
+    """A new file's editable values: what was given, the defaults for the rest (one place)."""
+    return rules.person_defaults({name: values.get(name) for name in PERSON_FIELDS})
+
+
+def person_registered_township_id(*, by: User | None, township_id: int | None) -> int | None:
+    """建档乡镇: a clerk's files are registered to the clerk's township, whatever was asked."""
+    if by is not None and by.is_clerk:
+        return by.township_id
+    return township_id
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,24 +100,28 @@ def person_create(
     if birth_date and birth_date != facts.birth_date:
         errors["birth_date"] = f"出生日期与身份证号不一致：身份证号显示为{facts.birth_date:%Y年%m月%d日}。"
     if Person.objects.filter(id_number=facts.number).exists():
-        errors["id_number"] = "该身份证号已建档，请在人员列表中查找后修改，不要重复建档。"
+        errors["id_number"] = DUPLICATE_ID
     if errors:
         raise ValidationError(errors)
-    if by.is_clerk:
-        registered_township = by.township
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
-    validate_party_fields(fields, facts.birth_date)
+    values = person_new_values(fields)
+    validate_party_fields(values, facts.birth_date)
     person = Person(
         id_number=facts.number,
         sex=facts.sex,
         birth_date=facts.birth_date,
-        registered_township=registered_township,
-        **fields,
+        registered_township_id=person_registered_township_id(
+            by=by, township_id=registered_township.pk if registered_township else None
+        ),
+        **values,
     )
     model_save(person, by=by)
     return person
+
+
+DUPLICATE_ID = "该身份证号已建档，请在人员列表中查找后修改，不要重复建档。"
 
 
 @transaction.atomic
@@ -129,6 +142,104 @@ def person_update(*, person: Person, by: User, **fields: Any) -> Person:
         setattr(person, name, fields[name])
     model_save(person, by=by, update_fields=[*changed, "updated_at"])
     return person
+
+
+# ---------------------------------------------------------------------------------------------
+# People in bulk (the spreadsheet imports): the same rules, written with COPY
+# ---------------------------------------------------------------------------------------------
+
+
+def person_check_new(row: dict[str, Any]) -> dict[str, str]:
+    """The problems of one new file for :func:`person_create_bulk` (``row`` as documented there)."""
+    birth_date, _sex = birth_and_sex(row["id_number"])
+    return validate_person(person_new_values(row), birth_date=birth_date)
+
+
+def person_check_update(current: dict[str, Any], updates: dict[str, Any], *, birth_date: datetime.date) -> dict[str, str]:
+    """The problems of changing a file whose editable values are ``current`` by ``updates``."""
+    return validate_person({**current, **updates}, birth_date=birth_date)
+
+
+def out_of_scope(by: User | None, model, ids: list[int]) -> set[int]:
+    """Which of ``ids`` lie outside ``by``'s data scope (a chunked query per 900 ids; none for
+    county staff and system jobs)."""
+    if by is None or by.sees_all_townships or not ids:
+        return set()
+    inside: set[int] = set()
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        inside.update(scoped(by, model).filter(pk__in=chunk).values_list("pk", flat=True))
+    return set(ids) - inside
+
+
+def _raise_row_errors(found: dict[int, dict[str, str]], what: str) -> None:
+    if found:
+        first = min(found)
+        detail = "；".join(found[first].values())
+        raise ValidationError(f"共有{len(found)}条{what}未通过校验（如第{first + 1}条：{detail}），未写入任何数据。")
+
+
+def person_create_bulk(*, rows: list[dict[str, Any]], by: User, reason: str) -> list[int]:
+    """Create many files at once (imports). Each row: ``id_number`` (normalised and checked by
+    ``parse_id_number``), ``name``, ``registered_township_id`` and any of PERSON_FIELDS (blank =
+    the default). Sex and birth date follow the ID number; every row passes the same rules as
+    :func:`person_create` or nothing is written. COPY with one history row each; returns the ids
+    in the order of ``rows``."""
+    require_perm(by, "cadres.add_person")
+    found = {i: errors for i, row in enumerate(rows) if (errors := person_check_new(row))}
+    _raise_row_errors(found, "人员")
+    records = []
+    for row in rows:
+        birth_date, sex = birth_and_sex(row["id_number"])
+        records.append(
+            {
+                "id_number": row["id_number"],
+                "name": row["name"],
+                "sex": sex,
+                "birth_date": birth_date,
+                "registered_township_id": person_registered_township_id(by=by, township_id=row.get("registered_township_id")),
+                **person_new_values(row),
+            }
+        )
+    return insert_with_history(Person, records, user=by, reason=reason)
+
+
+def person_update_bulk(*, updates: dict[int, dict[str, Any]], by: User, reason: str) -> dict[str, dict[str, Any]]:
+    """Change many files at once (imports): person id → {field: new value} of PERSON_FIELDS.
+    Every change passes the rules of :func:`person_update` or nothing is written. Returns the old
+    values (person id as text → {field: value}, dates as ISO text) for an undo."""
+    require_perm(by, "cadres.change_person")
+    if not updates:
+        return {}
+    people = Person.objects.in_bulk(list(updates))
+    if out_of_scope(by, Person, list(people)):
+        raise PermissionDenied(OUT_OF_SCOPE)
+    found = {}
+    for pk, person in people.items():
+        unknown = set(updates[pk]) - set(PERSON_FIELDS)
+        if unknown:
+            raise TypeError(f"unknown person fields: {sorted(unknown)}")
+        current = {name: getattr(person, name) for name in PERSON_FIELDS}
+        errors = person_check_update(current, updates[pk], birth_date=person.birth_date)
+        if errors:
+            found[pk] = errors
+    _raise_row_errors({i: found[pk] for i, pk in enumerate(people) if pk in found}, "人员")
+    old, fields, changed = {}, set(), []
+    for pk, person in people.items():
+        new = updates[pk]
+        old[str(pk)] = {f: _json(getattr(person, f)) for f in new}
+        for f, value in new.items():
+            setattr(person, f, value)
+        fields.update(new)
+        changed.append(person)
+    bulk_update_with_history(
+        changed, Person, [*sorted(fields), "updated_at"], batch_size=1000, default_user=by, default_change_reason=reason
+    )
+    return old
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 @transaction.atomic

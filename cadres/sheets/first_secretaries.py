@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from django.db.models import Max
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadres import normalize as n
 from core.imports.headers import Col
 from core.imports.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
 
-from .. import choices
+from .. import choices, rules, services
 from ..models import FirstSecretary, Person
-from ..services import first_secretary_default_term_end
 from .roster import (
     RegisterSheetMixin,
     _chunks,
-    _json,
     _rollback_register,
     clean_identity,
 )
@@ -115,15 +112,17 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
         if v["term_start"] is None and "term_start" not in {e.key for e in row.errors}:
             row.error("term_start", "请填写驻村开始时间")
         v["term_end"] = row.parse("term_end", n.parse_date)
-        if v["term_start"] and v["term_end"] is None:
-            v["term_end"] = first_secretary_default_term_end(v["term_start"])
-        if v["term_start"] and v["term_end"] and v["term_end"] <= v["term_start"]:
-            row.error("term_end", "驻村期满时间须晚于开始时间")
         if (
-            v["political_status"] in (choices.PoliticalStatus.MEMBER, choices.PoliticalStatus.PROBATIONARY)
-            and not v["party_join_date"]
+            v["term_start"]
+            and v["term_end"] is None
+            and not services.first_secretary_term_errors(term_start=v["term_start"], term_end=None)
         ):
-            row.warn("party_join_date", "党员未填入党时间")
+            v["term_end"] = services.first_secretary_default_term_end(v["term_start"])
+        if v["term_start"]:
+            for field, message in services.first_secretary_term_errors(
+                term_start=v["term_start"], term_end=v["term_end"]
+            ).items():
+                row.error(field, message.rstrip("。"))
 
     def plan(self, rows: list[RowResult], ctx: dict) -> None:
         seen_person, seen_village = {}, {}
@@ -140,6 +139,7 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
         people = {}
         for chunk in _chunks(seen_person):
             people.update({p.id_number: p for p in Person.objects.filter(id_number__in=chunk)})
+        hidden = services.out_of_scope(ctx["user"], Person, [p.pk for p in people.values()])
         active = list(FirstSecretary.objects.active().filter(village_id__in=[v for v in seen_village]).select_related("person"))
         active += list(
             FirstSecretary.objects.active().filter(person__id_number__in=list(seen_person)).select_related("person", "village")
@@ -151,7 +151,13 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
             if row.errors:
                 continue
             person = people.get(v["id_number"])
-            row.plan["person"] = person
+            if person is not None and person.pk in hidden:
+                row.error("id_number", rules.OTHER_TOWNSHIP_HIDDEN.rstrip("。"))
+                continue
+            row.plan["person"] = person.pk if person is not None else None
+            if person is None:
+                for field, message in services.person_check_new(self.person_row(v)).items():
+                    row.error(field, message.rstrip("。"))
             current = by_person.get(v["id_number"])
             if current is not None and current.village_id != v["village"].pk:
                 row.error("id_number", f"此人现为{current.village.name}在岗第一书记，请先办理期满或召回")
@@ -165,7 +171,7 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
                 for f in ("sending_unit", "original_title", "term_start", "term_end", "batch"):
                     if v.get(f) not in (None, "") and getattr(current, f) != v[f]:
                         updates[f] = v[f]
-                row.plan["posting"] = current
+                row.plan["posting"] = current.pk
                 row.plan["posting_updates"] = updates
                 row.changes = [str(FirstSecretary._meta.get_field(f).verbose_name) for f in updates]
                 row.status = CHANGED if updates else UNCHANGED
@@ -173,67 +179,50 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
                 row.changes = ["新增选派"]
                 row.status = NEW
 
+    @staticmethod
+    def person_row(v: dict) -> dict:
+        """A new file as the people service takes it (blank cells get the service's defaults)."""
+        return {
+            "id_number": v["id_number"],
+            "name": v["name"],
+            "registered_township_id": None,  # posted by the county, not registered by a township
+            **{f: v.get(f) for f in ("ethnicity", "political_status", "party_join_date", "education_fulltime", "phone")},
+        }
+
     def apply(self, rows: list[RowResult], ctx: dict, *, batch) -> dict:
+        """Write through the register's bulk services (which check every rule again)."""
         user = ctx["user"]
         reason = f"表格导入 #{batch.pk}" if batch else "表格导入"
         watermark = {
             "person": Person.history.aggregate(m=Max("history_id"))["m"] or 0,
             "first_secretary": FirstSecretary.history.aggregate(m=Max("history_id"))["m"] or 0,
         }
-        new_people = []
-        for row in rows:
-            if row.status == NEW and row.plan.get("person") is None:
-                v = row.values
-                p = Person(
-                    id_number=v["id_number"],
-                    name=v["name"],
-                    sex=v["_sex"],
-                    birth_date=v["_birth"],
-                    ethnicity=v["ethnicity"] or "汉族",
-                    political_status=v["political_status"] or choices.PoliticalStatus.MEMBER,
-                    party_join_date=v["party_join_date"],
-                    education_fulltime=v["education_fulltime"] or "",
-                    phone=v["phone"] or "",
-                )
-                row.plan["person"] = p
-                new_people.append(p)
         progress = ctx.get("progress") or (lambda done, total: None)
-        if new_people:
-            bulk_create_with_history(new_people, Person, default_user=user, default_change_reason=reason)
+        new_rows = [row for row in rows if row.status == NEW and row.plan.get("person") is None]
+        new_ids = services.person_create_bulk(rows=[self.person_row(row.values) for row in new_rows], by=user, reason=reason)
+        for row, pk in zip(new_rows, new_ids, strict=True):
+            row.plan["person"] = pk
         progress(1, 3)
-        created, updated = [], {}
-        new_postings = [
-            FirstSecretary(
-                person=row.plan["person"],
-                village=row.values["village"],
-                sending_unit=row.values["sending_unit"],
-                original_title=row.values["original_title"],
-                batch=row.values["batch"],
-                term_start=row.values["term_start"],
-                term_end=row.values["term_end"],
-            )
-            for row in rows
-            if row.status == NEW
-        ]
-        if new_postings:
-            bulk_create_with_history(new_postings, FirstSecretary, default_user=user, default_change_reason=reason)
-            created = [fs.pk for fs in new_postings]
+        fields = ("sending_unit", "original_title", "batch", "term_start", "term_end")
+        created = services.first_secretary_create_bulk(
+            rows=[
+                {"person_id": row.plan["person"], "village_id": row.values["village"].pk, **{f: row.values[f] for f in fields}}
+                for row in rows
+                if row.status == NEW
+            ],
+            by=user,
+            reason=reason,
+        )
         progress(2, 3)
-        changed, fields = [], set()
-        for row in rows:
-            if row.status == CHANGED:
-                fs = row.plan["posting"]
-                updated[str(fs.pk)] = {f: _json(getattr(fs, f)) for f in row.plan["posting_updates"]}
-                for f, val in row.plan["posting_updates"].items():
-                    setattr(fs, f, val)
-                fields.update(row.plan["posting_updates"])
-                changed.append(fs)
-        if changed:
-            bulk_update_with_history(changed, FirstSecretary, sorted(fields), default_user=user, default_change_reason=reason)
+        updated = services.first_secretary_update_bulk(
+            updates={row.plan["posting"]: row.plan["posting_updates"] for row in rows if row.status == CHANGED},
+            by=user,
+            reason=reason,
+        )
         progress(3, 3)
         return {
             "watermark": watermark,
-            "person_created": [p.pk for p in new_people],
+            "person_created": new_ids,
             "first_secretary_created": created,
             "first_secretary_updated": updated,
         }

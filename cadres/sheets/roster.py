@@ -8,14 +8,11 @@ import re
 from collections import defaultdict
 from types import SimpleNamespace
 
-from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from cadres import normalize as n
 from core import dates as core_dates
-from core.fastwrite import copy_rows, insert_with_history
 from core.imports.batches import step_progress
 from core.imports.headers import Col
 from core.imports.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
@@ -23,9 +20,10 @@ from core.imports.references import later_references
 from core.policy import policy_for_year
 from core.scope import scoped
 
-from .. import choices
-from ..models import Appointment, FilingEvent, FirstSecretary, Person, Township, Village
-from ..services import validate_party_fields
+from .. import choices, rules, services
+from ..idcard import birth_and_sex
+from ..models import Appointment, FirstSecretary, Person, Township, Village
+from ..services import PERSON_FIELDS
 
 CHUNK = 900
 _START_SPLIT = re.compile(r"[、，,;；\s]+")
@@ -118,6 +116,10 @@ PERSON_COLUMNS = [
     Col("note", "备注", (), width=16),
 ]
 
+# Where the services' field-keyed messages appear in the sheet.
+PERSON_ERROR_COLUMNS = {"political_status": "political_status", "party_join_date": "party_join_date", "ethnicity": "ethnicity"}
+POST_ERROR_COLUMNS = {"start_date": "start_date", "post": "posts", "qualification_review": "posts", "person": "id_number"}
+
 UPDATABLE = [
     "name",
     "ethnicity",
@@ -148,9 +150,7 @@ def clean_identity(row: RowResult) -> None:
     v["birth_date"] = row.parse("birth_date", n.parse_date)
     v["_birth"] = v["_sex"] = None
     if v["id_number"]:
-        number = v["id_number"]
-        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-        sex = choices.Sex.MALE if int(number[16]) % 2 else choices.Sex.FEMALE
+        birth, sex = birth_and_sex(v["id_number"])
         if v["sex"] and v["sex"] != sex:
             row.warn("sex", f"与身份证号不一致（身份证号为{choices.Sex(sex).label}），以身份证号为准")
         if v["birth_date"] and (v["birth_date"].year, v["birth_date"].month) != (birth.year, birth.month):
@@ -258,26 +258,9 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         self.clean_start_dates(row)
         if v["posts"] and v["start_date"] is None and "start_date" not in {e.key for e in row.errors}:
             row.error("start_date", "已填写现任职务，须填写任职时间（如 2021.04）")
-        if v["start_date"] and max(v["post_starts"].values(), default=v["start_date"]) > ctx["today"] + datetime.timedelta(
-            days=366
-        ):
-            row.error("start_date", "任职时间不能晚于一年以后")
-        if v["id_number"]:
-            facts_birth = v["_birth"]
-            status = v["political_status"] or ""
-            try:
-                validate_party_fields(
-                    {"political_status": status, "party_join_date": v["party_join_date"], "ethnicity": v["ethnicity"]},
-                    facts_birth,
-                ) if status else None
-            except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    row.error(field, messages[0].rstrip("。"))
-            if v["start_date"] and (v["start_date"] - facts_birth).days < 18 * 365:
-                row.error("start_date", "任职时未满十八周岁")
         one = row.parse("one_shoulder", n.parse_bool) if not n.is_blank(row.raw.get("one_shoulder")) else None
-        if one is True and not {"secretary", "chair"} <= set(v["posts"]):
-            row.warn("one_shoulder", "填了“一肩挑”，但现任职务中没有同时包含书记和主任")
+        if warning := rules.one_shoulder_warning(claimed=one, posts=v["posts"]):
+            row.warn("one_shoulder", warning)
 
     @staticmethod
     def clean_start_dates(row: RowResult) -> None:
@@ -307,6 +290,9 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         v["start_date"] = min(dates)
 
     def plan(self, rows: list[RowResult], ctx: dict) -> None:
+        """Compare with the register and run the services' rules on every row (the same checks
+        the apply makes again inside the services): person fields, each new post, each corrected
+        start date, and — for a township clerk — people on file outside the clerk's scope."""
         user = ctx["user"]
         seen: dict[str, int] = {}
         for row in rows:
@@ -321,186 +307,141 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         # their posts, and instantiating models was most of its time.
         people: dict[str, SimpleNamespace] = {}
         for chunk in _chunks(seen):
-            for values in Person.objects.filter(id_number__in=chunk).values("pk", "id_number", *UPDATABLE):
+            for values in Person.objects.filter(id_number__in=chunk).values("pk", "id_number", *PERSON_FIELDS):
                 people[values["id_number"]] = SimpleNamespace(**values)
+        hidden = services.out_of_scope(user, Person, [p.pk for p in people.values()])
         open_appts: dict[int, list[SimpleNamespace]] = defaultdict(list)
-        appt_fields = (
-            "pk",
-            "person_id",
-            "village_id",
-            "post",
-            "post_name",
-            "start_date",
-            "status",
-            "end_date",
-            "village__name",
-            "village__township_id",
-            "village__township__name",
-        )
         for chunk in _chunks(p.pk for p in people.values()):
             for values in (
                 Appointment.objects.filter(person_id__in=chunk, end_date__isnull=True)
                 .exclude(status=choices.FilingStatus.REJECTED)
-                .values(*appt_fields)
+                .values("pk", "person_id", "village_id", "post", "post_name", "start_date")
             ):
-                a = SimpleNamespace(**values)
-                a.is_current = a.status == choices.FilingStatus.FILED
-                open_appts[a.person_id].append(a)
+                open_appts[values["person_id"]].append(SimpleNamespace(**values))
         village_ids = {r.values["village"].pk for r in rows if r.values.get("village")}
         current_principal: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
         for chunk in _chunks(village_ids):
             for village_id, post, person_id, name in (
                 Appointment.objects.current()
-                .filter(village_id__in=chunk, post__in=["secretary", "chair"])
+                .filter(village_id__in=chunk, post__in=[choices.SECRETARY, choices.CHAIR])
                 .values_list("village_id", "post", "person_id", "person__name")
             ):
                 current_principal[(village_id, post)].append((person_id, name))
 
+        new_posts: list[tuple[RowResult, services.NewPost]] = []
         for row in rows:
             v = row.values
             village = v.get("village")
             if row.errors or not village:
                 continue
             person = people.get(v["id_number"])
+            if person is not None and person.pk in hidden:
+                row.error("id_number", rules.OTHER_TOWNSHIP_HIDDEN.rstrip("。"))
+                continue
             changes = []
-            if person is not None:
-                for appt in open_appts.get(person.pk, []):
-                    if appt.village__township_id != village.township_id and appt.is_current:
-                        where = f"{appt.village__township__name}{appt.village__name}{appt.post_name}"
-                        if user.is_clerk:
-                            row.error("id_number", f"此人现任{where}，请先由原乡镇办理离任后再导入")
-                        else:
-                            row.warn("id_number", f"此人同时任{where}")
-                updates = {}
-                for field in UPDATABLE:
-                    new = v.get(field)
-                    if new in (None, ""):
-                        continue
-                    if getattr(person, field) != new:
-                        updates[field] = new
-                        changes.append(str(Person._meta.get_field(field).verbose_name))
+            if person is None:
+                problems = services.person_check_new(self.person_row(v))
+            else:
+                current = {f: getattr(person, f) for f in PERSON_FIELDS}
+                updates = {f: v[f] for f in UPDATABLE if v.get(f) not in (None, "") and current[f] != v[f]}
+                changes += [str(Person._meta.get_field(f).verbose_name) for f in updates]
                 row.plan["person_updates"] = updates
+                problems = services.person_check_update(current, updates, birth_date=v["_birth"]) if updates else {}
+            for field, message in problems.items():
+                row.error(PERSON_ERROR_COLUMNS.get(field, field), message.rstrip("。"))
             row.plan["person"] = SimpleNamespace(pk=person.pk) if person is not None else None  # apply needs the pk only
-            new_posts, changed_posts = [], []
+            adding, changed_posts = [], []
             existing = {(a.village_id, a.post): a for a in open_appts.get(person.pk, [])} if person else {}
             for code in v["posts"]:
+                start = v["post_starts"].get(code, v["start_date"])
                 appt = existing.get((village.pk, code))
                 if appt is None:
-                    new_posts.append(code)
-                    info = ctx["posts"][code]
-                    if info.get("requires_filing"):
-                        row.warn("posts", f"{info['name']}任职导入后为待备案，须经资格联审和县级备案后生效")
+                    adding.append(code)
+                    new_posts.append((row, self.new_post(v, code, person_id=person.pk if person else None)))
+                    post_name = ctx["posts"][code]["name"]
                     for holder_id, holder_name in current_principal.get((village.pk, code), []):
                         if person is None or holder_id != person.pk:
-                            row.warn("posts", f"{village.name}现任{info['name']}为{holder_name}，如已离任请办理离任")
-                elif v["start_date"] and appt.start_date != v["post_starts"].get(code, v["start_date"]):
+                            row.warn("posts", f"{village.name}现任{post_name}为{holder_name}，如已离任请办理离任")
+                elif start and appt.start_date != start:
+                    for message in services.appointment_start_errors(birth_date=v["_birth"], start_date=start).values():
+                        row.error("start_date", message.rstrip("。"))
                     changed_posts.append(appt)
                     changes.append(f"{appt.post_name}任职时间")
-            row.plan["new_posts"] = new_posts
+            row.plan["new_posts"] = adding
             row.plan["changed_posts"] = changed_posts
-            if new_posts:
-                changes.append("新增职务：" + "、".join(ctx["posts"][c]["name"] for c in new_posts))
+            if adding:
+                changes.append("新增职务：" + "、".join(ctx["posts"][c]["name"] for c in adding))
             row.changes = changes
             row.status = NEW if person is None else (CHANGED if changes else UNCHANGED)
 
+        checked = services.appointment_check_bulk(by=user, posts=[post for _row, post in new_posts])
+        for (row, _post), verdict in zip(new_posts, checked, strict=True):
+            for field, message in verdict.errors.items():
+                if not any(e.reason == message.rstrip("。") for e in row.errors):  # 书记、主任: said once
+                    row.error(POST_ERROR_COLUMNS.get(field, "posts"), message.rstrip("。"))
+            for field, message in verdict.warnings.items():
+                if not any(w.reason == message.rstrip("。") for w in row.warnings):
+                    row.warn(POST_ERROR_COLUMNS.get(field, "posts"), message.rstrip("。"))
+            if not verdict.errors and verdict.status == choices.FilingStatus.DRAFT:
+                row.warn("posts", f"{verdict.post_name}任职导入后为待备案，须经资格联审和县级备案后生效")
+
+    @staticmethod
+    def person_row(v: dict) -> dict:
+        """A new file as the people service takes it (blank cells get the service's defaults)."""
+        return {
+            "id_number": v["id_number"],
+            "name": v["name"],
+            "registered_township_id": v["village"].township_id,
+            **{f: v.get(f) for f in UPDATABLE if f != "name"},
+        }
+
+    @staticmethod
+    def new_post(v: dict, code: str, *, person_id: int | None) -> services.NewPost:
+        return services.NewPost(
+            person_id=person_id,
+            birth_date=v["_birth"],
+            village_id=v["village"].pk,
+            township_id=v["village"].township_id,
+            post=code,
+            start_date=v["post_starts"].get(code, v["start_date"]),
+            cohort=v["cohort"],
+        )
+
     def apply(self, rows: list[RowResult], ctx: dict, *, batch) -> dict:
+        """Write through the register's bulk services (which check every rule again)."""
         user = ctx["user"]
         reason = f"表格导入 #{batch.pk}" if batch else "表格导入"
         watermark = {
             "person": Person.history.aggregate(m=Max("history_id"))["m"] or 0,
             "appointment": Appointment.history.aggregate(m=Max("history_id"))["m"] or 0,
         }
-        new_rows, new_people = [], []
-        for row in rows:
-            if row.plan.get("person") is None and row.status == NEW:
-                v = row.values
-                new_rows.append(row)
-                new_people.append(
-                    {
-                        "id_number": v["id_number"],
-                        "name": v["name"],
-                        "sex": v["_sex"],
-                        "birth_date": v["_birth"],
-                        "ethnicity": v["ethnicity"] or "汉族",
-                        "native_place": v["native_place"],
-                        "political_status": v["political_status"] or choices.PoliticalStatus.MASSES,
-                        "party_join_date": v["party_join_date"],
-                        "work_start_date": v["work_start_date"],
-                        "education_fulltime": v["education_fulltime"] or "",
-                        "education_inservice": v["education_inservice"] or "",
-                        "school_major": v["school_major"],
-                        "phone": v["phone"] or "",
-                        "is_veteran": bool(v["is_veteran"]),
-                        "is_returned_graduate": bool(v["is_returned_graduate"]),
-                        "registered_township_id": v["village"].township_id,
-                    }
-                )
         progress = ctx.get("progress") or (lambda done, total: None)
-        new_person_ids = insert_with_history(Person, new_people, user=user, reason=reason)
+        new_rows = [row for row in rows if row.plan.get("person") is None and row.status == NEW]
+        new_person_ids = services.person_create_bulk(
+            rows=[self.person_row(row.values) for row in new_rows], by=user, reason=reason
+        )
         progress(1, 4)
         for row, pk in zip(new_rows, new_person_ids, strict=True):
             row.plan["person_id"] = pk
-        changed_people, old_values, fields = [], {}, set()
-        to_update = {row.plan["person"].pk: row.plan["person_updates"] for row in rows if row.plan.get("person_updates")}
-        for pk, p in Person.objects.in_bulk(list(to_update)).items():
-            updates = to_update[pk]
-            old_values[str(pk)] = {f: _json(getattr(p, f)) for f in updates}
-            for f, val in updates.items():
-                setattr(p, f, val)
-            fields.update(updates)
-            changed_people.append(p)
-        if changed_people:
-            bulk_update_with_history(
-                changed_people,
-                Person,
-                [*sorted(fields), "updated_at"],
-                batch_size=1000,
-                default_user=user,
-                default_change_reason=reason,
-            )
+        old_values = services.person_update_bulk(
+            updates={row.plan["person"].pk: row.plan["person_updates"] for row in rows if row.plan.get("person_updates")},
+            by=user,
+            reason=reason,
+        )
         progress(2, 4)
-        new_appts, changed_appts, old_appt, new_start = [], [], {}, {}
+        posts, new_start = [], {}
         for row in rows:
             v = row.values
             person_id = row.plan["person"].pk if row.plan.get("person") is not None else row.plan.get("person_id")
             for code in row.plan.get("new_posts", []):
-                info = ctx["posts"][code]
-                new_appts.append(
-                    {
-                        "person_id": person_id,
-                        "village_id": v["village"].pk,
-                        "post": code,
-                        "post_name": info["name"],
-                        "start_date": v["post_starts"].get(code, v["start_date"]),
-                        "cohort": v["cohort"],
-                        "created_by_id": user.pk,
-                        "status": choices.FilingStatus.DRAFT if info.get("requires_filing") else choices.FilingStatus.FILED,
-                        "note": reason,
-                    }
-                )
+                post = self.new_post(v, code, person_id=person_id)
+                post.note = reason
+                posts.append(post)
             for appt in row.plan.get("changed_posts", []):
-                old_appt[str(appt.pk)] = {"start_date": _json(appt.start_date)}
                 new_start[appt.pk] = v["post_starts"].get(appt.post, v["start_date"])
-        for pk, appt in Appointment.objects.in_bulk(list(new_start)).items():
-            appt.start_date = new_start[pk]
-            changed_appts.append(appt)
-        new_appt_ids = insert_with_history(Appointment, new_appts, user=user, reason=reason)
+        new_appt_ids = services.appointment_create_bulk(posts=posts, by=user, reason=reason)
         progress(3, 4)
-        now = timezone.now()
-        copy_rows(
-            FilingEvent._meta.db_table,
-            ["appointment_id", "from_status", "to_status", "by_id", "at", "note"],
-            # The workflow log matters for posts that need filing; the others' creation is in their history.
-            [
-                (pk, "", a["status"], user.pk, now, reason)
-                for pk, a in zip(new_appt_ids, new_appts, strict=True)
-                if a["status"] == choices.FilingStatus.DRAFT
-            ],
-        )
-        if changed_appts:
-            bulk_update_with_history(
-                changed_appts, Appointment, ["start_date"], batch_size=1000, default_user=user, default_change_reason=reason
-            )
+        old_appt = services.appointment_start_date_bulk(changes=new_start, by=user, reason=reason)
         progress(4, 4)
         return {
             "watermark": watermark,

@@ -101,15 +101,29 @@ def test_admin_import_of_a_bad_person_row_writes_nothing_and_reports_the_row(cli
     ("row", "field", "message"),
     [
         (["王一", "汉族", "1990-01-01", GOOD_ID, "2005-07-01", ""], "birth_date", "出生日期与身份证号不一致"),
-        (["王二", "汉族", "", GOOD_ID, "", ""], "party_join_date", "中共党员（含预备党员）须填写入党时间。"),
+        (["王二", "汉族", "", GOOD_ID, "", "", "中共党员"], "party_join_date", "中共党员（含预备党员）须填写入党时间。"),
         (["王三", "汉族", "", GOOD_ID, "1985-01-01", ""], "party_join_date", "入党时须年满十八周岁"),
+        (["王四", "汉族", "", GOOD_ID, "2005-07-01", "", "群众"], "party_join_date", "政治面貌不是中共党员，不应填写入党时间。"),
     ],
 )
 def test_person_import_runs_the_services_rules(row, field, message):
-    result = resources.PersonResource().import_data(Dataset(row, headers=PERSON_HEADERS), dry_run=True)
+    headers = PERSON_HEADERS + ["政治面貌"] * (len(row) - len(PERSON_HEADERS))
+    result = resources.PersonResource().import_data(Dataset(row, headers=headers), dry_run=True)
     assert result.has_validation_errors()
     assert message in " ".join(result.invalid_rows[0].error_dict[field])
     assert Person.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("join", "status"), [("2005-07-01", choices.PoliticalStatus.MEMBER), ("", choices.PoliticalStatus.MASSES)]
+)
+def test_person_import_gives_a_new_file_the_services_defaults(join, status):
+    """Without a 政治面貌 column a new file is a Party member only when a join date says so."""
+    data = Dataset(["王好", "", "", GOOD_ID, join, ""], headers=PERSON_HEADERS)
+    result = resources.PersonResource().import_data(data, dry_run=False)
+    assert not result.has_validation_errors()
+    person = Person.objects.get()
+    assert (person.political_status, person.ethnicity) == (status, "汉族")
 
 
 def test_person_import_derives_sex_and_birth_date_and_normalises_the_id(admin_user):

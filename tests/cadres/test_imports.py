@@ -182,14 +182,20 @@ def test_same_person_twice_in_a_file_is_reported(village_a, clerk_a):
 
 
 def test_current_cadre_of_another_township_is_reported(village_a, village_b, clerk_a, county_user):
-    person = PersonFactory(id_number="43012219850312003X")
-    AppointmentFactory(person=person, village=village_b, post="committee_member")
+    """One person, one current township: the clerk is refused without learning where; county
+    staff see the conflict listed (row, person, the other township, village and post)."""
+    person = PersonFactory(id_number="43012219850312003X", name="李建国")
+    AppointmentFactory(person=person, village=village_b, post="committee_member", start_date=D(2021, 4, 1))
     p = preview(roster_xlsx([LI]), clerk_a)
-    assert "此人现任乙镇乙一村村民委员会委员" in p.rows[0].errors[0].reason
+    assert [(e.key, e.reason) for e in p.rows[0].errors] == [("id_number", "此人已在其他乡镇任职或建档，请联系县委组织部核实")]
+    assert not any("乙" in m for m in [*p.messages(ST), *p.messages(ST, warnings=True)])
     p = preview(roster_xlsx([LI]), county_user)
-    assert (p.ok and "此人同时任乙镇乙一村" in p.messages(ST, warnings=True)[0]) or any(
-        "此人同时任" in w for w in p.messages(ST, warnings=True)
-    )
+    assert not p.ok
+    assert p.messages(ST) == [
+        "第4行「身份证号码」：43012219850312003x — 此人现任乙镇乙一村村民委员会委员（2021年04月起），"
+        "同一人不能同时在两个乡镇任职。请先在人员页面为其办理离任，或核对身份证号"
+    ]
+    assert p.rows[0].values["name"] == "李建国"
 
 
 def test_clerk_row_for_another_township_is_an_error(village_a, village_b, clerk_a):
@@ -558,3 +564,88 @@ def test_clerk_cannot_post_first_secretaries_through_a_sheet(client, village_a, 
     )
     assert response.status_code == 200 and "first_secretaries 不在可用的选项中" in response.content.decode()
     assert ImportBatch.objects.count() == 0 and FirstSecretary.objects.count() == 0
+
+
+# --- 凡进必审, one current township, and a fixed number of queries ---------------------------
+
+
+def test_a_review_failed_between_preview_and_apply_refuses_the_whole_file(village_a, clerk_a, county_user):
+    wang = PersonFactory(
+        id_number="430122199006150021",
+        name="王芳",
+        registered_township=clerk_a.township,
+        political_status=choices.PoliticalStatus.MASSES,
+        party_join_date=None,
+    )
+    batch = upload(clerk_a, roster_xlsx([LI, WANG]))
+    assert batch.status == ImportBatch.Status.PREVIEWED, batch.summary["errors"]
+    review = services.qualification_review_request(by=clerk_a, person=wang, village=village_a, post="committee_member")
+    services.department_verdict_record(
+        verdict=review.verdicts.first(), by=county_user, result=choices.VettingResult.FAIL, negative_item_code="n02"
+    )
+    batch = import_batch_apply(batch=batch, by=clerk_a)
+    assert batch.status == ImportBatch.Status.INVALID
+    assert "资格联审未通过，不能任此职务" in batch.message
+    assert Appointment.objects.count() == 0 and Person.objects.count() == 1
+
+
+def test_county_resolves_a_township_conflict_in_the_browser_then_applies(village_a, village_b, county_user):
+    person = PersonFactory(id_number="43012219850312003X", name="李建国")
+    old = AppointmentFactory(person=person, village=village_b, post="committee_member", start_date=D(2021, 4, 1))
+    row = [*LI]
+    row[10] = "主任"
+    batch = upload(county_user, roster_xlsx([row]))
+    assert batch.status == ImportBatch.Status.INVALID
+    assert batch.summary["errors"] == [
+        "第4行「身份证号码」：43012219850312003x — 此人现任乙镇乙一村村民委员会委员（2021年04月起），"
+        "同一人不能同时在两个乡镇任职。请先在人员页面为其办理离任，或核对身份证号"
+    ]
+    assert batch.summary["rows"][0]["name"] == "李建国"
+    services.appointment_end(appointment=old, by=county_user, end_date=D(2024, 3, 31), end_reason=choices.EndReason.values[0])
+    batch = upload(county_user, roster_xlsx([row]))
+    assert batch.status == ImportBatch.Status.PREVIEWED, batch.summary["errors"]
+    import_batch_apply(batch=batch, by=county_user)
+    current = Appointment.objects.current().filter(person=person)
+    assert {a.village.township_id for a in current} == {village_a.township_id}
+
+
+def _people_rows(n):
+    from cadres.idcard import make_id_number
+
+    return [
+        [
+            "甲镇",
+            "甲一村",
+            f"干部{i}",
+            "男",
+            "汉族",
+            "",
+            make_id_number("430122", D(1980, 1, 1) + datetime.timedelta(days=i), 1, True),
+            "群众",
+            "",
+            "高中",
+            "委员",
+            "2021.04",
+            "",
+        ]
+        for i in range(n)
+    ]
+
+
+def test_roster_preview_and_apply_take_the_same_number_of_queries_for_5_or_30_rows(village_a, county_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (3, 5, 30):  # the first run warms caches (permissions, policy)
+        Appointment.objects.all().delete()
+        Person.objects.all().delete()
+        data = roster_xlsx(_people_rows(n))
+        with CaptureQueriesContext(connection) as preview_queries:
+            batch = upload(county_user, data)
+        assert batch.status == ImportBatch.Status.PREVIEWED, batch.summary["errors"]
+        with CaptureQueriesContext(connection) as apply_queries:
+            import_batch_apply(batch=batch, by=county_user)
+        assert Appointment.objects.current().count() == n
+        counts.append((len(preview_queries), len(apply_queries)))
+    assert counts[1] == counts[2], counts

@@ -575,3 +575,78 @@ def test_township_and_village_services_refuse_clerks_and_report_duplicates(count
     assert exc.value.message_dict == {"code": ["村(社区)代码应为12位统计用区划代码。"]}
     assert Township.objects.get(pk=other.pk).code == "430122902"
     assert Village.objects.get(pk=village_a.pk).code == "430122100001"
+
+
+# --- 凡进必审 for every post that needs vetting; one person, one current township -------------
+
+
+def test_committee_member_whose_review_failed_is_refused_and_nothing_is_written(clerk_a, county_user, village_a):
+    person = PersonFactory()
+    review = services.qualification_review_request(by=clerk_a, person=person, village=village_a, post="committee_member")
+    services.department_verdict_record(
+        verdict=review.verdicts.first(), by=county_user, result=choices.VettingResult.FAIL, negative_item_code="n02"
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.appointment_create(
+            by=clerk_a, person=person, village=village_a, post="committee_member", start_date=datetime.date(2024, 5, 1)
+        )
+    assert exc.value.message_dict == {"qualification_review": ["资格联审未通过，不能任此职务。"]}
+    assert not Appointment.objects.filter(person=person).exists()
+
+
+def test_a_post_outside_the_vetting_list_needs_no_review(clerk_a, county_user, village_a):
+    person = PersonFactory()
+    review = services.qualification_review_request(by=clerk_a, person=person, village=village_a, post="clerk")
+    services.department_verdict_record(
+        verdict=review.verdicts.first(), by=county_user, result=choices.VettingResult.FAIL, negative_item_code="n02"
+    )
+    a = services.appointment_create(
+        by=clerk_a, person=person, village=village_a, post="clerk", start_date=datetime.date(2024, 5, 1)
+    )
+    assert a.is_current and a.qualification_review is None
+
+
+def test_a_passed_review_is_linked_and_the_post_is_current_at_once(clerk_a, county_user, village_a):
+    person = PersonFactory()
+    review = services.qualification_review_request(by=clerk_a, person=person, village=village_a, post="committee_member")
+    for verdict in review.verdicts.all():
+        services.department_verdict_record(verdict=verdict, by=county_user, result=choices.VettingResult.PASS)
+    a = services.appointment_create(
+        by=clerk_a, person=person, village=village_a, post="committee_member", start_date=datetime.date(2024, 5, 1)
+    )
+    assert a.is_current and a.qualification_review == review
+
+
+def test_filing_a_secretary_current_in_another_township_is_refused_until_the_old_post_ends(
+    clerk_a, county_user, village_a, village_b
+):
+    person = PersonFactory()
+    old = AppointmentFactory(person=person, village=village_b, post="committee_member", start_date=datetime.date(2021, 4, 1))
+    passed_review(person, village_a, county_user)
+    draft = services.appointment_create(
+        by=county_user, person=person, village=village_a, post=choices.SECRETARY, start_date=datetime.date(2024, 5, 1)
+    )
+    services.appointment_township_approve(appointment=draft, by=county_user)
+    with pytest.raises(ValidationError) as exc:
+        services.appointment_file(appointment=draft, by=county_user)
+    assert exc.value.message_dict["person"] == [
+        "此人现任乙镇乙一村村民委员会委员（2021年04月起），同一人不能同时在两个乡镇任职。请先在人员页面为其办理离任，或核对身份证号。"
+    ]
+    draft.refresh_from_db()
+    assert draft.status == choices.FilingStatus.TOWNSHIP_APPROVED
+    services.appointment_end(
+        appointment=old, by=county_user, end_date=datetime.date(2024, 4, 30), end_reason=choices.EndReason.values[0]
+    )
+    assert services.appointment_file(appointment=draft, by=county_user).is_current
+
+
+def test_same_township_posts_are_not_a_conflict(clerk_a, village_a):
+    from cadres.models import Village
+
+    other_village = Village.objects.create(township=village_a.township, name="甲二村", code="430122100299")
+    person = PersonFactory()
+    AppointmentFactory(person=person, village=other_village, post="committee_member")
+    a = services.appointment_create(
+        by=clerk_a, person=person, village=village_a, post="clerk", start_date=datetime.date(2024, 5, 1)
+    )
+    assert a.is_current
