@@ -12,4 +12,8 @@ from celery import current_app
 
 
 def enqueue(task_name: str, **kwargs):
+    if task_name not in current_app.tasks:
+        # A process that is not a worker (manage.py seed_demo, a bench script) has not imported
+        # the apps' tasks modules yet: the worker does it at start, here it is done on first use.
+        current_app.loader.import_default_modules()
     return current_app.tasks[task_name].delay(**kwargs)

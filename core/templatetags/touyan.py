@@ -46,8 +46,9 @@ def query(context, **changes) -> str:
             params.pop(key, None)
         else:
             params[key] = value
-    if "page" not in changes:
-        params.pop("page", None)
+    for position in ("page", "after", "before"):  # a page position (number or keyset cursor) never carries over
+        if position not in changes:
+            params.pop(position, None)
     encoded = urlencode(sorted((k, v) for k in params for v in params.getlist(k)))
     return f"?{encoded}" if encoded else "?"
 
