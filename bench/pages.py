@@ -465,7 +465,8 @@ def format_table(rows: list[dict], header: str) -> str:
             for k, v in sorted(by_kind.items())
         )
     )
-    lines.append(f"{len(over)} of {len(timed)} measurements over target; {len(failed)} errors")
+    errors = sum(r["status"] not in ("无数据", "无权限") for r in failed)
+    lines.append(f"{len(over)} of {len(timed)} measurements over target; {len(failed) - errors} not measured (无数据/无权限); {errors} errors")
     return "\n".join(lines)
 
 
@@ -484,7 +485,8 @@ def run(args) -> int:
     )
     header = (
         f"头雁 Touyan page bench — {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, Python {platform.python_version()}, "
-        f"{connection.vendor}, scale {args.scale} ({how}), repeat {args.repeat}\n"
+        f"{connection.vendor}, scale {args.scale} ({how}), repeat {args.repeat}, "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n"
         f"data: {sizes}\n"
         f"{len(targets)} pages from the URLconf ({len(skipped)} forms/actions/files skipped); "
         "median server time (test client), ✗ = over target"

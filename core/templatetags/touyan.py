@@ -53,6 +53,12 @@ def query(context, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+@register.simple_tag(takes_context=True)
+def query_param(context, name: str, value) -> str:
+    """The current query string with one parameter (whose name is a variable) replaced."""
+    return query(context, **{name: value})
+
+
 # Badge colours of workflow states, registered by the apps that own the states (AppConfig.ready):
 # register_badges("filing", {"draft": "text-bg-warning", …}); templates use ``status|badge:"filing"``
 # (or the named filters below).
