@@ -466,7 +466,9 @@ def format_table(rows: list[dict], header: str) -> str:
         )
     )
     errors = sum(r["status"] not in ("无数据", "无权限") for r in failed)
-    lines.append(f"{len(over)} of {len(timed)} measurements over target; {len(failed) - errors} not measured (无数据/无权限); {errors} errors")
+    lines.append(
+        f"{len(over)} of {len(timed)} measurements over target; {len(failed) - errors} not measured (无数据/无权限); {errors} errors"
+    )
     return "\n".join(lines)
 
 
