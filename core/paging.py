@@ -177,6 +177,16 @@ class KeysetPage:
     def has_other_pages(self) -> bool:
         return self.has_next or self.has_previous
 
+    @property
+    def paginator(self) -> _CountOnly:
+        """``page_obj.paginator.count`` as with Django's pages (the count, exact or estimated)."""
+        return _CountOnly(self.count.value if self.count is not None else len(self.rows))
+
+
+@dataclass(frozen=True)
+class _CountOnly:
+    count: int
+
 
 def keyset_page(qs: QuerySet, ordering: tuple[str, ...], *, after: str = "", before: str = "", size: int = 50) -> KeysetPage:
     """The ``size`` rows after the cursor ``after`` (or before ``before``), in ``ordering``.
