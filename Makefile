@@ -28,7 +28,7 @@ LOCAL_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_EAGER
 WORKER_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 BENCH_ARGS ?=
 
-.PHONY: help deps browser demo serve test lint check pytest e2e test-services bench worker beat clean
+.PHONY: help deps browser demo serve test lint check pytest e2e test-services bench bench-pages worker beat clean
 
 help:
 	@echo "make demo           安装依赖、迁移、生成演示县数据并启动 http://127.0.0.1:$(PORT)（PORT=… 可改端口）"
@@ -38,6 +38,7 @@ help:
 	@echo "make browser        安装 Debian 的 chromium 和中文字体（已安装则跳过；需要 root）"
 	@echo "make test-services  全部测试改用 PostgreSQL + Redis + 真实 Celery worker（CI 使用）"
 	@echo "make bench          列表页/接口性能基准（BENCH_ARGS='--scale 5'）"
+	@echo "make bench-pages    全部列表、详情、报表页和接口的耗时（BENCH_ARGS='--scale 20 --database-url postgres://…'）"
 	@echo "make worker | beat  启动 Celery worker / beat（REDIS_URL，默认 redis://127.0.0.1:6379/0）"
 
 # --- dependencies ------------------------------------------------------------------------------
@@ -117,6 +118,10 @@ test-services: deps browser
 
 bench: deps
 	$(LOCAL_ENV) $(PY) bench/run.py $(BENCH_ARGS)
+
+# Every list, detail, report and API page of the URLconf; exits 2 when one is over its target.
+bench-pages: deps
+	$(LOCAL_ENV) $(PY) bench/pages.py $(BENCH_ARGS)
 
 # --- background processes ----------------------------------------------------------------------
 worker: deps

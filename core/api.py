@@ -18,9 +18,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -55,6 +56,81 @@ class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class KeysetPagination(BasePagination):
+    """Cursor pages for very long lists (the pay ledger): ``?after=<cursor>`` / ``?before=``
+    instead of ``?page=``, so a page costs the same at entry 50 and at entry 600,000.
+
+    ``{"count", "count_exact", "next", "previous", "results"}``: ``count`` is exact up to 10,000
+    rows and the database's estimate above (``count_exact`` false). The order is ``?ordering=``
+    (fields of the model's own table, each indexed) or the view's ``keyset_ordering``, with the
+    primary key as tie-breaker.
+    """
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        from .paging import keyset_page, list_count
+
+        ordering = tuple(queryset.query.order_by) if request.query_params.get("ordering") else ()
+        if not ordering or any(not isinstance(f, str) or "__" in f for f in ordering):
+            ordering = tuple(getattr(view, "keyset_ordering", ("-pk",)))
+        try:
+            size = min(int(request.query_params.get(self.page_size_query_param, self.page_size)), self.max_page_size)
+        except (TypeError, ValueError):
+            size = self.page_size
+        size = max(size, 1)
+        self.request = request
+        self.count = list_count(queryset)
+        params = request.query_params
+        self.page = keyset_page(queryset, ordering, after=params.get("after", ""), before=params.get("before", ""), size=size)
+        return self.page.rows
+
+    def _link(self, **params) -> str:
+        url = self.request.build_absolute_uri()
+        for name in ("after", "before"):
+            url = remove_query_param(url, name)
+        for name, value in params.items():
+            url = replace_query_param(url, name, value)
+        return url
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count.value,
+                "count_exact": self.count.exact,
+                "next": self._link(after=self.page.next_cursor) if self.page.next_cursor else None,
+                "previous": self._link(before=self.page.previous_cursor) if self.page.previous_cursor else None,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["count", "count_exact", "results"],
+            "properties": {
+                "count": {"type": "integer", "description": "条数：不超过1万条时为准确数，超过时为估算数"},
+                "count_exact": {"type": "boolean", "description": "count 是否为准确数"},
+                "next": link,
+                "previous": link,
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        def param(name, description, kind="string"):
+            return {"name": name, "required": False, "in": "query", "description": description, "schema": {"type": kind}}
+
+        return [
+            param("after", "下一页游标（上一页响应的 next 中给出）"),
+            param("before", "上一页游标（响应的 previous 中给出）"),
+            param(self.page_size_query_param, f"每页条数，最多 {self.max_page_size}", "integer"),
+        ]
 
 
 class StableOrderingFilter(OrderingFilter):

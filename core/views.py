@@ -67,6 +67,11 @@ class ListPageView(PageView):
     def tune_filter_form(self, form) -> None:
         """Adjust the rendered filter form (e.g. options that come from the year's policy)."""
 
+    def paginate(self, qs):
+        """The page shown: numbered pages (OFFSET, exact count); very long lists override this
+        with core.paging.keyset_page (cursor pages, estimated count)."""
+        return Paginator(qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
+
     def get(self, request, *args, **kwargs):
         qs = self.sorted(self.get_queryset())
         if self.export:
@@ -79,7 +84,7 @@ class ListPageView(PageView):
                 what=self.export_name,
                 filters=request.GET.dict(),
             )
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = self.paginate(qs)
         filter_form = None
         if self.filterset_class is not None:
             filter_form = self.filterset_class(request.GET, queryset=qs.none(), request=request).form

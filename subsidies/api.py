@@ -13,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 
 from cadres.models import Person, Township
-from core.api import ApiViewSet
+from core.api import ApiViewSet, KeysetPagination
 from core.scope import get_scoped_or_404
 
 from . import selectors, services
@@ -239,7 +239,10 @@ class PayRunViewSet(ApiViewSet):
 class LedgerEntryViewSet(ApiViewSet):
     serializer_class = LedgerEntrySerializer
     filterset_class = LedgerEntryFilter
-    ordering_fields = ["created_at", "amount"]
+    # Cursor pages over indexed columns of the entry table (the ledger holds 100,000s of rows).
+    pagination_class = KeysetPagination
+    keyset_ordering = ("-id",)
+    ordering_fields = ["id", "amount"]
     write_permissions = {
         "create": (("subsidies.add_ledgerentry",), "只有县级可以录入账目。"),
         "reverse": (("subsidies.reverse_ledgerentry",), "只有县级财务可以冲销更正。"),

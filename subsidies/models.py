@@ -337,6 +337,10 @@ class LedgerEntry(models.Model):
             models.Index(fields=["person", "period"], name="subsidies_entry_person"),
             # Period totals (dashboard, reconciliation) read the index alone, not 100,000s of rows.
             models.Index(fields=["period", "amount"], name="subsidies_entry_period_amount"),
+            # Ledger list (keyset pages, views.EntryListView): a township's newest entries first …
+            models.Index(fields=["township", "-id"], name="subsidies_entry_twp_newest"),
+            # … and the whole ledger by amount (either direction).
+            models.Index(fields=["amount", "id"], name="subsidies_entry_amount_id"),
         ]
 
     def __str__(self) -> str:

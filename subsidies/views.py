@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -18,6 +17,7 @@ from core import dates as core_dates
 from core.access import NO_PERMISSION, can, refusal, require
 from core.exports import ExportColumn, choice_label
 from core.forms import add_service_errors
+from core.paging import keyset_page, list_count
 from core.policy import policy_for_year, post_table, section_sources
 from core.scope import get_scoped_or_404
 from core.views import ListPageView, ObjectFormView, PageView, confirmation_page, is_confirmed
@@ -189,15 +189,11 @@ class RunDetailView(PageView):
         _need(user, "subsidies.view_payrun")
         run = selectors.run_get(user=user, pk=pk)
         posted = run.status in (RunStatus.APPROVED, RunStatus.PAID)
-        if posted:
-            qs = (
-                selectors.entry_list(user=user)
-                .filter(pay_run=run)
-                .order_by("township__sort_order", "village_id", "person_id", "id")
-            )
-        else:
-            qs = selectors.run_lines(user=user, run=run)
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        qs = selectors.entry_list(user=user).filter(pay_run=run) if posted else selectors.run_lines(user=user, run=run)
+        # A run has up to 50,000 lines: keyset pages in posting order (lines are computed and
+        # posted township by township, village by village), and a bounded count.
+        page = keyset_page(qs, ("id",), after=request.GET.get("after", ""), before=request.GET.get("before", ""))
+        page.count = list_count(qs)
         may_approve = refusal(user, APPROVE, run) if run.status == RunStatus.PREPARED else NO_PERMISSION
         actions = {
             "can_prepare": run.status == RunStatus.PREVIEW and can(user, "subsidies.prepare_payrun", run),
@@ -318,15 +314,22 @@ class RunBankSheetView(PageView):
 
 
 class EntryListView(ListPageView):
+    """The ledger grows by ~50,000 entries a pay run: pages are keyset pages over indexed columns of
+    the entry table (the cost of a page does not depend on the ledger's size), the count is exact
+    up to 10,000 rows and estimated above, and the filtered total is summed only when it is exact
+    (otherwise the page points to the summary table)."""
+
     template_name = "subsidies/entry_list.html"
     title = "报酬补贴台账"
     filterset_class = LedgerEntryFilter
+    # Keyset orderings: columns of the entry table, each served by an index (models.LedgerEntry).
     sort_options = {
-        "period": ("-period__year", "-period__month", "township__sort_order", "person__name", "id"),
-        "amount": ("-amount", "id"),
-        "new": ("-created_at", "-id"),
+        "new": ("-id",),
+        "old": ("id",),
+        "amount": ("-amount", "-id"),
+        "amount_asc": ("amount", "id"),
     }
-    default_sort = "period"
+    default_sort = "new"
     export_name = "报酬补贴台账"
 
     @property
@@ -338,11 +341,18 @@ class EntryListView(ListPageView):
         qs = selectors.entry_list(user=self.request.user, filters=self.request.GET, request=self.request)
         return qs.select_related("person__pay_account") if self.export else qs
 
+    def paginate(self, qs):
+        page = keyset_page(
+            qs, self.sort_options[self.sort], after=self.request.GET.get("after", ""), before=self.request.GET.get("before", "")
+        )
+        self.count = page.count = list_count(qs)
+        return page
+
     def extra_context(self):
         user = self.request.user
         return {
             "can_add": can(user, "subsidies.add_ledgerentry"),
-            "total": self.get_queryset().total(),
+            "total": self.get_queryset().total() if self.count.exact else None,
         }
 
 

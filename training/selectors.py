@@ -426,3 +426,43 @@ def secretary_training_counts(
         .count()
     )
     return total, trained
+
+
+# ---------------------------------------------------------------------------------------------
+# The coverage page: the report cached by the version of its data
+# ---------------------------------------------------------------------------------------------
+
+COVERAGE_CACHE_SECONDS = 6 * 3600
+
+
+def _coverage_version() -> str:
+    """One query: the latest change (history row) of everything the report reads — posts, people,
+    villages, townships, sessions, enrolments and the yearly policy. Any write moves it."""
+    from django.db import connection
+
+    from cadres.models import PolicyProfile, Village
+
+    q = connection.ops.quote_name
+    parts = [
+        f"(SELECT MAX({q('history_id')}) FROM {q(m.history.model._meta.db_table)})"  # noqa: S608 (names from model meta)
+        for m in (Appointment, Person, Village, Township, TrainingSession, Enrollment, PolicyProfile)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        return "-".join(str(v or 0) for v in cursor.fetchone())
+
+
+def coverage_report_cached(*, user, year: int, township_id: int | None = None) -> Coverage:
+    """coverage_report for the page: computed once per scope, year, day and data version (a
+    prefecture's report reads ~50,000 people; the page is opened far more often than the data
+    changes). The export always computes afresh."""
+    from django.core.cache import cache
+
+    today = core_dates.today()
+    scope = f"{user.role}:{user.township_id or 0}:{int(user.sees_all_townships)}"
+    key = f"training:coverage:{scope}:{year}:{township_id or 0}:{today:%Y%m%d}:{_coverage_version()}"
+    report = cache.get(key)
+    if report is None:
+        report = coverage_report(user=user, year=year, township_id=township_id, today=today)
+        cache.set(key, report, COVERAGE_CACHE_SECONDS)
+    return report

@@ -10,6 +10,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -348,6 +349,9 @@ def _township_filter(request) -> int | None:
     return int(raw)
 
 
+COVERAGE_PAGE = 50
+
+
 class CoverageView(PageView):
     template_name = "training/coverage.html"
     title = "培训覆盖情况"
@@ -355,10 +359,22 @@ class CoverageView(PageView):
     def get(self, request):
         year = _year(request)
         township_id = _township_filter(request)
-        report = selectors.coverage_report(user=request.user, year=year, township_id=township_id)
+        report = selectors.coverage_report_cached(user=request.user, year=year, township_id=township_id)
+        # The first screen: the township table and 50 names of each list (a prefecture has
+        # ~5,000 secretaries and ~10,000 members short of hours); each list pages on its own,
+        # the whole report is the export.
+        county = report.county
+        lists = {
+            "not_trained": county.not_trained,
+            "trained": county.trained,
+            "short": county.short_members,
+            "induction": county.inductions,
+        }
+        pages = {name: Paginator(rows, COVERAGE_PAGE).get_page(request.GET.get(f"p_{name}")) for name, rows in lists.items()}
         return self.render(
             {
                 "report": report,
+                "pages": pages,
                 "year": year,
                 "township_id": township_id,
                 "years": range(core_dates.today().year, core_dates.today().year - 6, -1),

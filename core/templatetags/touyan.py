@@ -66,10 +66,17 @@ def query(context, **changes) -> str:
             params.pop(key, None)
         else:
             params[key] = value
-    if "page" not in changes:
-        params.pop("page", None)
+    for position in ("page", "after", "before"):  # a page position (number or keyset cursor) never carries over
+        if position not in changes:
+            params.pop(position, None)
     encoded = urlencode(sorted((k, v) for k in params for v in params.getlist(k)))
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def query_param(context, name: str, value) -> str:
+    """The current query string with one parameter (whose name is a variable) replaced."""
+    return query(context, **{name: value})
 
 
 # Badge colours of workflow states, registered by the apps that own the states (AppConfig.ready):

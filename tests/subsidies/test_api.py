@@ -22,7 +22,7 @@ def test_clerk_sees_only_own_township_entries_and_gets_404_for_others(api, clerk
     api.force_authenticate(clerk_a)
     body = api.get("/api/v1/ledger/entries/").json()
     assert body["count"] == 1 and body["results"][0]["amount"] == "2250.00"
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "count_exact", "next", "previous", "results"}
     api.force_authenticate(clerk_b)
     assert api.get("/api/v1/ledger/entries/").json()["count"] == 0
     assert api.get(f"/api/v1/ledger/entries/{entry.pk}/").status_code == 404

@@ -42,7 +42,7 @@ def test_clerk_gets_404_for_another_townships_run_entry_and_bank_sheet(client, p
     assert client.get(url).status_code == 404
     assert client.get(reverse("subsidies:person_export", args=[entry.person_id])).status_code == 404
     listing = client.get(reverse("subsidies:entry_list"))
-    assert listing.status_code == 200 and listing.context["page_obj"].paginator.count == 0
+    assert listing.status_code == 200 and listing.context["page_obj"].count.value == 0
     assert client.get(reverse("subsidies:run_list")).context["page_obj"].paginator.count == 0
     assert LedgerEntry.objects.count() == 1
 

@@ -204,3 +204,33 @@ def test_coverage_of_a_5000_person_county_has_a_bounded_number_of_queries(client
     with CaptureQueriesContext(connection) as ctx:
         selectors.coverage_report(user=county_user, year=2025, today=TODAY)
     assert len(ctx.captured_queries) <= 6
+
+
+def test_coverage_page_shows_fifty_names_a_list_and_pages_each_list_on_its_own(
+    client, county_user, django_assert_max_num_queries
+):
+    build_big_county(600, 20)
+    client.force_login(county_user)
+    response = client.get("/training/coverage/?year=2025")
+    report, pages = response.context["report"], response.context["pages"]
+    not_trained = report.county.not_trained
+    assert len(not_trained) > 50  # the whole list is in the report (and the export) …
+    assert list(pages["not_trained"]) == not_trained[:50]  # … the first screen shows 50 names
+    assert "完整名单请点" in response.content.decode()
+    second = client.get("/training/coverage/?year=2025&p_not_trained=2")
+    assert list(second.context["pages"]["not_trained"]) == not_trained[50:100]
+    assert list(second.context["pages"]["trained"]) == report.county.trained[:50]  # the other lists stay on page 1
+    # the same page again: the report comes from the cache (one version query instead of the report's)
+    with django_assert_max_num_queries(10):
+        again = client.get("/training/coverage/?year=2025&p_not_trained=2")
+    assert list(again.context["pages"]["not_trained"]) == not_trained[50:100]
+
+
+def test_cached_coverage_follows_a_write(county, county_user):
+    before = selectors.coverage_report_cached(user=county_user, year=2025)
+    li = Person.objects.get(name="李建国")
+    row = next(r for r in before.county.secretaries if r.person_id == li.pk)
+    session = TrainingSessionFactory(level=Level.COUNTY, start_date=D(2025, 3, 3), end_date=D(2025, 3, 3))
+    attend(county_user, session, li, A.PRESENT)
+    after = selectors.coverage_report_cached(user=county_user, year=2025)
+    assert next(r for r in after.county.secretaries if r.person_id == li.pk).hours > row.hours
