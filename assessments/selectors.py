@@ -94,8 +94,9 @@ def result_get(*, user, pk: int) -> ReviewResult:
     return get_scoped_or_404(user, ReviewResult.objects.with_related(), pk=pk)
 
 
-def township_progress(*, user, year: int) -> list[dict]:
-    """Per township: reviews, reports entered, ballots entered, scores entered, results, ties.
+def township_progress(*, user, year: int, quota_grades: tuple[str, ...] = ()) -> list[dict]:
+    """Per township: reviews, reports entered, ballots entered, scores entered, results, ties and
+    the results graded within ``quota_grades`` (the quota-limited grades, 优秀 by default policy).
     One aggregate query over the scoped reviews plus the township list."""
     townships = list(scoped(user, Township).order_by("sort_order", "code"))
     rows = (
@@ -112,6 +113,7 @@ def township_progress(*, user, year: int) -> list[dict]:
             graded=Count("id", filter=~Q(result__grade=""), distinct=True),
             ties=Count("id", filter=Q(result__status=ResultStatus.TIE), distinct=True),
             invalid=Count("id", filter=Q(result__status=ResultStatus.INVALID), distinct=True),
+            quota_used=Count("id", filter=Q(result__grade__in=list(quota_grades)), distinct=True),
         )
     )
     by_tid = {r["township_id"]: r for r in rows}
@@ -131,10 +133,20 @@ def township_progress(*, user, year: int) -> list[dict]:
                 "graded": r.get("graded", 0),
                 "ties": r.get("ties", 0),
                 "invalid": r.get("invalid", 0),
+                "quota_used": r.get("quota_used", 0),
                 "percent": round(100 * complete / n) if n else 0,
             }
         )
     return out
+
+
+def county_quota_use(*, year: int, quota_grades: tuple[str, ...]) -> dict[str, int]:
+    """County-wide counts for a county-wide quota: reviews of the year and results graded within
+    ``quota_grades`` (two counts, no personal data: every township's clerk sees the same figures)."""
+    return {
+        "reviews": AnnualReview.objects.filter(year=year).count(),
+        "used": ReviewResult.objects.filter(year=year, grade__in=list(quota_grades)).count(),
+    }
 
 
 def rollup_run_list(*, user, year: int) -> QuerySet[RollupRun]:

@@ -24,7 +24,8 @@ from . import deadlines, forms, selectors, services
 from .choices import PHASE_ORDER, ItemKind, Phase, ProposalKind, ProposalStatus, RaterGroup, ResultStatus, ReviewEntryStatus
 from .filters import ProposalFilter, ResultFilter, ReviewFilter
 from .models import AnnualReview
-from .policy_section import section_for_year
+from .policy_section import rules_for_year, section_for_year
+from .rules import quota_slots
 
 PAGE_SIZE = 50
 
@@ -171,7 +172,16 @@ class CampaignDetailView(PageView):
 
     def get(self, request, year):
         campaign = selectors.campaign_get(user=request.user, year=year)
-        progress = selectors.township_progress(user=request.user, year=year)
+        rules = rules_for_year(year)
+        progress = selectors.township_progress(user=request.user, year=year, quota_grades=rules.quota_grades)
+        county_quota = None
+        if rules.quota_scope == "county":
+            use = selectors.county_quota_use(year=year, quota_grades=rules.quota_grades)
+            county_quota = {"quota": quota_slots(use["reviews"], rules), "used": use["used"]}
+        else:
+            for row in progress:
+                row["quota"] = quota_slots(row["reviews"], rules)
+                row["quota_over"] = row["quota_used"] > row["quota"]
         runs = list(selectors.rollup_run_list(user=request.user, year=year)[:5])
         today, dates = core_dates.today(), deadlines.campaign_deadlines(campaign)
         late = deadlines.overdue_phases(phase=campaign.phase, deadlines=dates, today=today)
@@ -188,8 +198,22 @@ class CampaignDetailView(PageView):
                 "progress": progress,
                 "totals": {
                     k: sum(r[k] for r in progress)
-                    for k in ("reviews", "reports", "township_ballots", "members_ballots", "daily", "graded", "ties", "invalid")
+                    for k in (
+                        "reviews",
+                        "reports",
+                        "township_ballots",
+                        "members_ballots",
+                        "daily",
+                        "graded",
+                        "ties",
+                        "invalid",
+                        "quota_used",
+                        *(() if county_quota else ("quota",)),
+                    )
                 },
+                "county_quota": county_quota,
+                "quota_label": "、".join(rules.grade_name(c) for c in rules.quota_grades) or "优秀",
+                "quota_percent": rules.quota_percent,
                 "runs": runs,
                 "scheduled_date": services.rollup_scheduled_date(year),
                 "open_proposals": selectors.open_proposal_count(user=request.user),
@@ -360,6 +384,7 @@ class ReviewEditView(ObjectFormView):
         services.review_update(review=self.object, by=user, **{f: data[f] for f in services.REVIEW_FIELDS})
         for kind, name in ((ItemKind.ADJUST, "adjust_items"), (ItemKind.VETO, "veto_items"), (ItemKind.STAR, "star_items")):
             services.review_items_set(review=self.object, by=user, kind=kind, codes=data[name])
+        services.review_recompute(review=self.object, by=user)
         return reverse("assessments:review_detail", args=[self.object.pk])
 
 
@@ -405,6 +430,12 @@ class BallotEditView(ObjectFormView):
             invalid_ballots=d.get("invalid_ballots") or 0,
             meeting_date=d.get("meeting_date"),
         )
+        if self.request.GET.get("from") == "list":
+            # Entered from the review list: on to the other group's ballots if still missing, else back.
+            missing = [g for g in RaterGroup.values if g != self.kwargs["group"]]
+            if missing and not self.object.tallies.filter(group=missing[0]).exists():
+                return reverse("assessments:ballot_edit", args=[self.object.pk, missing[0]]) + "?from=list"
+            return reverse("assessments:review_list", args=[self.object.year])
         return reverse("assessments:review_detail", args=[self.object.pk])
 
 

@@ -32,6 +32,7 @@ from .results import AMENDABLE, result_amend, result_override
 from .rollup import (
     RESULT_FIELDS,
     review_policy_changed,
+    review_recompute,
     review_rollup_scheduled,
     review_year_rollup,
     rollup_request,
@@ -57,6 +58,7 @@ __all__ = [
     "review_file_add",
     "review_items_set",
     "review_policy_changed",
+    "review_recompute",
     "review_rollup_scheduled",
     "review_update",
     "review_year_rollup",

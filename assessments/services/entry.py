@@ -30,6 +30,7 @@ from ..models import (
 )
 from ..policy_section import section_for_year
 from ..rules import dec
+from .rollup import review_recompute
 
 REVIEW_FIELDS = ["duty_report", "integrity_report", "township_score", "daily_score", "village_score", "note"]
 
@@ -218,7 +219,8 @@ def ballot_tally_save(
     invalid_ballots: int = 0,
     meeting_date: datetime.date | None = None,
 ) -> BallotTally:
-    """Enter (or correct) the paper-ballot counts of one rater group."""
+    """Enter (or correct) the paper-ballot counts of one rater group, then recompute the review's
+    result (its township's quota and ranking included) so the page shows it at once."""
     require_perm(by, "assessments.add_ballottally")
     require_scope(by, review)
     _require_entry_open(review)
@@ -229,4 +231,6 @@ def ballot_tally_save(
     tally.entitled, tally.attended, tally.counts = entitled, attended, clean
     tally.invalid_ballots, tally.meeting_date, tally.entered_by = invalid_ballots or 0, meeting_date, by
     model_save(tally, by=by)
+    # The review shows its score and grade at once, not only after the next annual rollup.
+    review_recompute(review=review, by=by)
     return tally

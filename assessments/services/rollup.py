@@ -195,6 +195,23 @@ def review_year_rollup(
     return run
 
 
+def review_recompute(*, review: AnnualReview, by: User | None = None) -> ReviewResult | None:
+    """Recompute one review's result right after its entry changed (e.g. ballots saved), with the
+    same steps as the annual rollup: its township is evaluated again (the 优秀 quota and the ranking
+    are shared by the township; a county-wide quota or ranking counts the other townships from their
+    stored results), and only changed rows are written. Nothing happens in a locked year.
+    Returns the review's result (None when the year is locked or the campaign is missing)."""
+    campaign = ReviewCampaign.objects.filter(year=review.year).first()
+    if campaign is None or campaign.is_locked:
+        return None
+    rules = rules_for_year(review.year)
+    computed = {review.township_id: _evaluate_township(year=review.year, township_id=review.township_id, rules=rules)}
+    _apply_quotas(year=review.year, computed=computed, rules=rules, partial=True)
+    _apply_ranking(year=review.year, computed=computed, rules=rules, partial=True)
+    _write_township(year=review.year, rows=computed[review.township_id], rules=rules, by=by)
+    return ReviewResult.objects.filter(review_id=review.pk).first()
+
+
 def _evaluate_township(*, year: int, township_id: int, rules: Rules) -> list[_Computed]:
     """3 queries (reviews with their override, tallies, items) as plain values: no model
     instances, no per-row work in the database."""

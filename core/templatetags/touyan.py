@@ -119,3 +119,17 @@ def mask_phone(value):
     from core.masking import mask_phone as _mask
 
     return _mask(value or "")
+
+
+@register.filter
+def active_filters(form) -> int:
+    """How many of a list page's filters are set (visible fields with a value in the query string):
+    the count on the phone's 筛选 button, and whether the filter opens by itself there."""
+    if form is None or not getattr(form, "is_bound", False):
+        return 0
+    data = form.data
+    count = 0
+    for field in form.visible_fields():
+        values = data.getlist(field.html_name) if hasattr(data, "getlist") else [data.get(field.html_name)]
+        count += any(v not in (None, "") for v in values)
+    return count

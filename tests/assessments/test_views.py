@@ -144,8 +144,9 @@ def _build(township, n):
         ("assessments:review_list", 8),
         # session, user, campaign, COUNT, 2× policy (grades, categories), 2× permissions, townships, page of results
         ("assessments:result_list", 10),
-        # session, user, campaign, townships, progress aggregate, runs, 2× policy (schedule), open proposals, 2× permissions
-        ("assessments:campaign_detail", 11),
+        # session, user, campaign, 2× policy (quota rules), townships, progress aggregate, runs,
+        # 2× policy (schedule), open proposals, 2× permissions
+        ("assessments:campaign_detail", 13),
     ],
 )
 def test_list_pages_have_constant_query_counts(

@@ -30,6 +30,35 @@ def _navbar_collapses(page) -> None:
     expect(bar.get_by_role("link", name="首页", exact=True)).to_be_hidden()
 
 
+def _filter_folds_on_a_phone(page, *, active: int) -> None:
+    """The list filter: closed behind its 筛选 button unless a filter is set (then open, with the
+    count on the button); with it closed, the table's first row is on the first screen."""
+    toggler = page.locator("main").get_by_role("button", name=re.compile("^筛选"))
+    form = page.get_by_role("search", name="筛选")
+    expect(toggler).to_be_visible()
+    if active:
+        expect(toggler).to_contain_text(str(active))
+        expect(toggler).to_have_attribute("aria-expanded", "true")
+        expect(form).to_be_visible()
+        toggler.tap()
+        expect(toggler).to_have_attribute("aria-expanded", "false")
+        expect(page.locator("#listFilter")).not_to_have_class(re.compile(r"\b(show|collapsing)\b"))
+    expect(form).to_be_hidden()
+    first_row = page.locator("main table tbody tr").first
+    expect(first_row).to_be_visible()
+    top = first_row.evaluate("r => r.getBoundingClientRect().bottom")
+    assert top <= PHONE["height"], f"the first row of the table is below the first screen ({top}px)"
+    toggler.tap()
+    expect(toggler).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#listFilter")).to_have_class(re.compile(r"\bcollapse\b.*\bshow\b"))
+    expect(form).to_be_visible()
+    if active:  # leave it as the page opened it
+        return
+    toggler.tap()
+    expect(toggler).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#listFilter")).not_to_have_class(re.compile(r"\b(show|collapsing)\b"))
+
+
 def test_dashboard_and_person_list_fit_a_phone(browser, site):
     build_county()
     context = phone_context(browser)
@@ -60,11 +89,17 @@ def test_dashboard_and_person_list_fit_a_phone(browser, site):
         )
         assert all(120 <= w <= PHONE["width"] / 2 for w in boxes), boxes
 
+        # No filter set: the filter folds away behind 筛选 and the first screen shows the table.
+        page.goto(f"{site}/people/")
+        expect(page).to_have_title("人员名册 · 头雁")
+        _filter_folds_on_a_phone(page, active=0)
+        shot(page, "person-list-phone")
+
         page.goto(f"{site}/people/?post={choices.SECRETARY}")
         expect(page).to_have_title("人员名册 · 头雁")
         expect(page.locator("main table").get_by_role("link", name="陈志远")).to_be_attached()
         assert horizontal_overflow(page) <= 0, f"the person list scrolls sideways on a phone ({horizontal_overflow(page)}px)"
-        shot(page, "person-list-phone")
+        _filter_folds_on_a_phone(page, active=1)
         _navbar_collapses(page)
         assert errors == []
     finally:
