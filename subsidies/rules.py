@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from core import dates as core_dates
+
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
@@ -257,19 +259,21 @@ class Service:
 
 
 def full_months(start: datetime.date, end: datetime.date) -> int:
-    """Whole months from ``start`` to ``end`` (a year counts only after 12 full months)."""
-    months = (end.year - start.year) * 12 + end.month - start.month
-    last_day = calendar.monthrange(end.year, end.month)[1]
-    if end.day < start.day and not (end.day == last_day and start.day > last_day):
-        months -= 1
-    return max(months, 0)
+    """Whole months from ``start`` to ``end``, the last day in post (inclusive): 2000-01-01 …
+    2008-12-31 is 108 months, and a year counts only after 12 full months. The one calendar
+    rule of every app (core.dates.full_months)."""
+    return core_dates.full_months(start, end)
 
 
 def merge_stints(stints: Iterable[Stint], *, on: datetime.date) -> list[tuple[datetime.date, datetime.date]]:
-    """Overlapping or back-to-back posts merged into continuous periods."""
+    """Overlapping or back-to-back posts merged into continuous periods of (first day, last day),
+    both inclusive: a post ending on 31 March and the next starting on 1 April are one period.
+    Service after ``on`` is not counted; an end before its start (a typing error) counts nothing."""
     spans = sorted((s.start, min(s.end or on, on)) for s in stints if s.start <= on)
     merged: list[list[datetime.date]] = []
     for start, end in spans:
+        if end < start:
+            continue
         if merged and start <= merged[-1][1] + datetime.timedelta(days=1):
             merged[-1][1] = max(merged[-1][1], end)
         else:
@@ -378,19 +382,19 @@ def _month_starts(first: datetime.date, last: datetime.date):
 
 
 def months_by_highest_post(stints: Sequence[Stint], *, ranks: dict[str, int], on: datetime.date) -> dict[str, int]:
-    """Each full calendar month of service goes to the highest-ranked post held for the whole
-    month (rank 0 = highest): overlapping posts are never counted twice."""
+    """Each calendar month wholly within the person's service (the posts merged, ends inclusive,
+    up to ``on``) counts once, for the highest-ranked post held at any time in it (rank 0 =
+    highest): overlapping posts are never counted twice, and a change of post in mid-month loses
+    no month."""
     ranked = [s for s in stints if s.post in ranks and s.start <= on]
-    if not ranked:
-        return {}
+    periods = merge_stints(ranked, on=on)
     out: dict[str, int] = {}
-    first = min(s.start for s in ranked)
-    for month in _month_starts(first, on):
-        month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-        if month_end > on:
-            break
-        holders = [s for s in ranked if s.start <= month and (s.end is None or s.end >= month_end)]
-        if holders:
+    for first, last in periods:
+        for month in _month_starts(first, last):
+            month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+            if month < first or month_end > last:
+                continue  # a month only partly served
+            holders = [s for s in ranked if s.start <= month_end and (s.end is None or s.end >= month)]
             top = min(holders, key=lambda s: ranks[s.post]).post
             out[top] = out.get(top, 0) + 1
     return out

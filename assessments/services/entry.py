@@ -29,7 +29,7 @@ from ..models import (
     ReviewItem,
 )
 from ..policy_section import section_for_year
-from ..rules import dec
+from ..rules import dec, service_years
 
 REVIEW_FIELDS = ["duty_report", "integrity_report", "township_score", "daily_score", "village_score", "note"]
 
@@ -57,12 +57,9 @@ def _require_entry_open(review: AnnualReview) -> None:
 
 
 def _service_years(appointments: list[Appointment], year_end: datetime.date) -> int:
-    days = 0
-    for a in appointments:
-        end = min(a.end_date or year_end, year_end)
-        if end > a.start_date:
-            days += (end - a.start_date).days
-    return int(days // 365.25)
+    """Whole years as secretary up to the end of the review year (end dates are the last day
+    in post; overlapping records counted once)."""
+    return service_years([(a.start_date, a.end_date) for a in appointments], on=year_end)
 
 
 @transaction.atomic
