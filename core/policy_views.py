@@ -25,19 +25,28 @@ def _policy_profiles(user):
     return policy_profile_model().objects.select_related("updated_by")
 
 
+def _display(col, value):
+    """What the department reads: a choice's label (not its stored value), 是/否 for yes-no."""
+    if col.kind == "choice":
+        return dict(col.choices).get(str(value), value)
+    if col.kind == "bool":
+        return "是" if value else "否"
+    return value
+
+
 def _section_view(profile: AbstractPolicyProfile, section) -> dict:
     values = profile.section(section.key)
     sources = section_sources(section.key)
     parts = []
     for part in section.parts:
         if hasattr(part, "columns"):
-            rows = [[row.get(col.key) for col in part.columns] for row in values.get(part.key, [])]
+            rows = [[_display(col, row.get(col.key)) for col in part.columns] for row in values.get(part.key, [])]
             parts.append(
                 {"part": part, "kind": "table", "columns": part.columns, "rows": rows, "source": sources.get(part.key, "")}
             )
         else:
             group = values.get(part.key, {})
-            items = [(col, group.get(col.key)) for col in part.fields]
+            items = [(col, _display(col, group.get(col.key))) for col in part.fields]
             parts.append({"part": part, "kind": "group", "items": items, "source": sources.get(part.key, "")})
     return {"section": section, "parts": parts}
 

@@ -66,11 +66,12 @@ register_section(
                     Column("mode", "计发方式", kind="choice", choices=tuple(PerformanceMode.choices)),
                     Column(
                         "full_score",
-                        "全额分数线（考核综合得分，百分制）",
+                        "全额分数线（考核综合得分）",
                         kind="decimal",
                         min_value=0,
-                        max_value=100,
-                        help_text="与考核综合得分同一分制（百分制）：得分达到即全额，每低1分按下项扣减。千分制900分折合90分。",
+                        max_value=1000,
+                        help_text="与年度考核选定的分制一致（百分制满分100分，千分制满分1000分）：得分达到即全额发放，"
+                        "每低1分按下项扣减，扣完为止。如千分制900分以上全额，在年度考核中选千分制并在此填900。",
                     ),
                     Column("per_point", "每低1分扣减（元）", kind="decimal", min_value=0),
                     Column("use_village_category", "按村类别系数调整", kind="bool", required=False),

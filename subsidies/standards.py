@@ -14,9 +14,26 @@ from . import rules as payrules
 from .rules import Calc, money
 
 CLASS_LABELS = {"principal": "主职", "deputy": "副职", "general": "一般干部"}
-# The annual review's composite score (assessments: weighted parts, each on 100 points) is on a
-# 100-point scale; the points-mode threshold must be on the same scale (毛田镇's 千分制 900 is 90).
-REVIEW_SCORE_SCALE = Decimal(100)
+# The annual review's composite score is on the scale the assessments section chooses (百分制 100
+# or 千分制 1000); the points-mode threshold must be on the same scale.
+DEFAULT_REVIEW_SCALE = Decimal(100)
+
+
+def review_score_scale(year: int) -> Decimal:
+    """Full marks of the year's review scores, read from the profile's assessments section (data,
+    not an import of that app): 100 unless the county chose 千分制."""
+    from core.policy import policy_for_year
+
+    scoring = policy_for_year(year).section("assessments").get("scoring") or {}
+    try:
+        value = payrules.dec(str(scoring.get("scale") or DEFAULT_REVIEW_SCALE))
+    except ArithmeticError:
+        return DEFAULT_REVIEW_SCALE
+    return value if value in (Decimal(100), Decimal(1000)) else DEFAULT_REVIEW_SCALE
+
+
+def scale_name(scale) -> str:
+    return "千分制" if payrules.dec(scale) == 1000 else "百分制"
 
 
 def tier_for(rules: dict, category: str | None) -> dict:
@@ -138,22 +155,25 @@ def standards_table(rules: dict, posts: Sequence[dict]) -> list[dict]:
     return rows
 
 
-def points_scale_problem(rules: dict) -> str:
+def points_scale_problem(rules: dict, scale=DEFAULT_REVIEW_SCALE) -> str:
     """Why the points-mode threshold cannot be compared with the review's score, or "".
 
-    The deduction is the points lost on the review's own (100-point) scale: a threshold written
-    on another scale (千分制 900) would deduct about 800 points × ¥5 from everyone, so it is
-    refused (pay runs fail with this message, the standards page shows it in red)."""
+    The deduction is the points lost on the review's own scale (``scale``: 100 or 1000): a
+    threshold above its full marks (900 against a 百分制 score) would deduct about 800 points ×
+    ¥5 from everyone, so it is refused (pay runs fail with this message, the standards page
+    shows it in red)."""
     perf = rules["performance"]
+    scale = payrules.dec(scale)
     try:
         full = payrules.dec(perf.get("full_score"))
     except (ArithmeticError, ValueError, TypeError):
         return "绩效报酬“全额分数线”未填写或格式不正确。"
-    if full > REVIEW_SCORE_SCALE:
+    if full > scale:
+        hint = "如千分制 900 分折合百分制 90 分" if scale == 100 else "或在年度考核配置中改选分制"
         return (
             f"绩效报酬“全额分数线”为 {payrules.fmt_num(full)} 分，超出考核综合得分的满分 "
-            f"{payrules.fmt_num(REVIEW_SCORE_SCALE)} 分（百分制）：按分数扣减时每人将被多扣约 "
-            f"{payrules.fmt_num(full - REVIEW_SCORE_SCALE)} 分。请在政策配置中按百分制填写（如千分制 900 分折合 90 分）。"
+            f"{payrules.fmt_num(scale)} 分（{scale_name(scale)}）：按分数扣减时每人将被多扣约 "
+            f"{payrules.fmt_num(full - scale)} 分。请在政策配置中按{scale_name(scale)}填写（{hint}）。"
         )
     return ""
 
@@ -165,11 +185,21 @@ def grade_percent(rules: dict, grade: str, grade_label: str = "") -> tuple[str, 
     return None
 
 
-def performance(rules: dict, *, pool: Decimal, grade: str, grade_label: str, score, category: str | None) -> Calc | None:
-    """Year-end performance pay from the review result, as the profile says (grades or points)."""
+def performance(
+    rules: dict,
+    *,
+    pool: Decimal,
+    grade: str,
+    grade_label: str,
+    score,
+    category: str | None,
+    scale=DEFAULT_REVIEW_SCALE,
+) -> Calc | None:
+    """Year-end performance pay from the review result, as the profile says (grades or points;
+    points on the review's ``scale``)."""
     perf = rules["performance"]
     if perf.get("mode") == "points":
-        problem = points_scale_problem(rules)
+        problem = points_scale_problem(rules, scale)
         if problem:
             raise ValueError(problem)
         if score is None:

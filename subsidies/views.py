@@ -110,6 +110,7 @@ class StandardsView(PageView):
         profile = policy_for_year(year)
         rows = standards.standards_table(rules, post_table(year))
         living = rules["living"]
+        review_scale = standards.review_score_scale(year)
         return self.render(
             {
                 "year": year,
@@ -126,7 +127,9 @@ class StandardsView(PageView):
                 "performance_label": PerformanceMode(rules["performance"]["mode"]).label,
                 "living_label": LivingModel(living["model"]).label,
                 "secretary_base": standards.secretary_base_annual(rules),
-                "points_problem": standards.points_scale_problem(rules)
+                "review_scale": review_scale,
+                "review_scale_name": standards.scale_name(review_scale),
+                "points_problem": standards.points_scale_problem(rules, review_scale)
                 if rules["performance"].get("mode") == PerformanceMode.POINTS
                 else "",
                 "has_profile_for_year": PolicyProfile.objects.filter(year=year).exists(),
