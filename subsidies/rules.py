@@ -176,6 +176,28 @@ def monthly_base(*, base_annual, month: int) -> Calc:
     return Calc(monthly, f"{fmt_yuan(monthly)} = {fmt_yuan(base)} ÷ 12", "monthly_base", {"base_annual": base, "month": month})
 
 
+ROUNDINGS = {"fen": (CENT, "精确到分"), "yuan": (Decimal(1), "四舍五入到元"), "hundred": (Decimal(100), "四舍五入到百元")}
+
+
+def round_standard(value, rounding: str = "fen") -> Decimal:
+    """A yearly standard rounded as the profile says (to the fen, yuan or hundred yuan,
+    ROUND_HALF_UP), kept as money (two decimals)."""
+    step = ROUNDINGS.get(rounding, ROUNDINGS["fen"])[0]
+    return money((dec(value) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step)
+
+
+def income_standard(*, income, multiple, rounding: str = "fen", label: str = "书记") -> Calc:
+    """A yearly standard as a multiple of last year's rural disposable income per head (白河县:
+    书记、主任 2 倍, 一肩挑 2.5 倍): ¥19,000 × 2 = ¥38,000."""
+    inc, m = money(income), dec(multiple)
+    raw = inc * m
+    amount = round_standard(raw, rounding)
+    text = f"{fmt_yuan(amount)} = {fmt_yuan(inc)}（上年农村居民人均可支配收入） × {fmt_num(m)} 倍（{label}）"
+    if amount != money(raw):
+        text += f"，{ROUNDINGS.get(rounding, ROUNDINGS['fen'])[1]}"
+    return Calc(amount, text, "income_standard", {"income": inc, "multiple": m, "rounding": rounding, "label": label})
+
+
 def floor_warning(*, standard, rural_income, multiple, minimum) -> str | None:
     """Hubei-style floor: ≥ multiple × last year's rural income per head and ≥ a minimum."""
     std = money(standard)
@@ -188,6 +210,30 @@ def floor_warning(*, standard, rural_income, multiple, minimum) -> str | None:
         f"（上年农村居民人均可支配收入 {fmt_yuan(rural_income)} × {fmt_num(multiple)} 倍 = {fmt_yuan(by_income)}，"
         f"且不低于 {fmt_yuan(minimum)}）"
     )
+
+
+def principal_floor(*, rural_income, multiple, minimum) -> Decimal:
+    """The principal posts' floor: the larger of multiple × rural income and the minimum."""
+    return max(money(money(rural_income) * dec(multiple)), money(minimum))
+
+
+def deputy_floor_warning(*, standard, principal_floor, percent, minimum) -> str | None:
+    """Deputies' own floor (湖北: 副职不低于主职的70%): the larger of ``percent`` of the principal
+    floor and a minimum of their own; 0 and 0 mean no floor for deputies."""
+    p, low = dec(percent or 0), money(minimum or 0)
+    if p <= 0 and low <= 0:
+        return None
+    by_share = money(money(principal_floor) * p / HUNDRED)
+    floor = max(by_share, low)
+    std = money(standard)
+    if std >= floor:
+        return None
+    parts = []
+    if p > 0:
+        parts.append(f"主职保底 {fmt_yuan(principal_floor)} × {fmt_pct(p)} = {fmt_yuan(by_share)}")
+    if low > 0:
+        parts.append(f"不低于 {fmt_yuan(low)}")
+    return f"{fmt_yuan(std)} 低于副职保底标准 {fmt_yuan(floor)}（{'，且'.join(parts)}）"
 
 
 # ---------------------------------------------------------------------------------------------

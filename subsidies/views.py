@@ -22,7 +22,7 @@ from core.scope import get_scoped_or_404
 from core.views import ListPageView, ObjectFormView, PageView
 
 from . import exports, forms, selectors, services, standards
-from .choices import CrossPostMode, LivingModel, PerformanceMode, RunStatus
+from .choices import CrossPostMode, LivingModel, PerformanceMode, RunStatus, StandardBasis
 from .filters import LedgerEntryFilter, PayPeriodFilter, PayRunFilter
 from .models import PayPeriod
 from .policy_section import KEY, pay_rules
@@ -116,7 +116,9 @@ class StandardsView(PageView):
                 "year": year,
                 "rules": rules,
                 "rows": rows,
-                "tiers": rules.get("tiers", []),
+                "tiers": standards.display_tiers(rules),
+                "basis_label": StandardBasis(rules["standards"].get("basis") or StandardBasis.FIXED).label,
+                "one_shoulder": standards.one_shoulder_preview(rules, post_table(year)),
                 "profile": profile if profile.pk else None,
                 "can_edit": bool(
                     profile.pk and request.user.sees_all_townships and request.user.has_perm("cadres.change_policyprofile")

@@ -208,12 +208,12 @@ def test_policy_page_shows_the_scale_in_words_and_the_editor_refuses_a_threshold
             for f in obj.forms:
                 for name in f.fields:
                     value = f.initial.get(name)
-                    if value not in (None, False):
+                    if value is not None and value is not False:
                         data[f"{f.prefix}-{name}"] = value
         else:
             for name in obj.fields:
                 value = obj.initial.get(name)
-                if value not in (None, False):
+                if value is not None and value is not False:
                     data[f"{obj.prefix}-{name}"] = value
     data["grades-0-min_score"] = "900"
     response = client.post(reverse("core:policy_section_edit", args=[YEAR, "assessments"]), data)
