@@ -75,6 +75,9 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "失败"
 
 
+# Full marks of the composite score (the policy's "scoring" group): stored as text in the profile.
+SCORE_SCALES = (("100", "百分制（满分100分）"), ("1000", "千分制（满分1000分）"))
+
 # Sources of a composite-score part (the policy's ``parts`` table chooses among them).
 PART_SOURCES = (
     ("township_ballot", "乡镇测评票折算分"),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxValueValidator
 
 from core.forms import Form
 
 from . import choices
 from .policy_section import section_for_year
+from .rules import plain, scale_name, score_scale
 
 
 class CampaignForm(Form):
@@ -45,6 +47,15 @@ class ReviewForm(Form):
     def __init__(self, *args, year: int, **kwargs):
         super().__init__(*args, **kwargs)
         section = section_for_year(year)
+        scale = score_scale(section)
+        for name in ("township_score", "daily_score", "village_score"):
+            field = self.fields[name]
+            field.max_value = scale
+            field.validators = [v for v in field.validators if not isinstance(v, MaxValueValidator)]
+            message = f"{year}年度按{scale_name(scale)}计分，不能超过{plain(scale)}分。"
+            field.validators.append(MaxValueValidator(scale, message=message))
+            note = f"{scale_name(scale)}，满分{plain(scale)}分。"
+            field.help_text = f"{note}{field.help_text}" if field.help_text else note
         self.fields["adjust_items"] = forms.MultipleChoiceField(
             label="加减分事项",
             required=False,

@@ -7,10 +7,12 @@ through :func:`rules_for_year`.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 from core.policy import Column, Group, Section, Table, policy_for_year, register_section
 
 from . import choices
-from .rules import Rules, rules_from_policy
+from .rules import Rules, dec, plain, rules_from_policy, score_scale
 
 KEY = "assessments"
 
@@ -21,7 +23,23 @@ register_section(
         app_label="assessments",
         # Unlocked results of that year follow the edited rules (never locked, published ones).
         on_change="assessments.tasks.review_policy_changed_task",
+        validate=lambda values: validate_section(values),
         parts=(
+            Group(
+                key="scoring",
+                label="考核分制",
+                fields=(
+                    Column(
+                        "scale",
+                        "综合得分的分制",
+                        kind="choice",
+                        choices=choices.SCORE_SCALES,
+                        help_text="乡镇考核评分、日常工作考核分、村级综合考核分、测评票折算分值、等次分数线、加减分及其上限，"
+                        "都按这里选定的分制填写；绩效报酬“按分数扣减”的全额分数线也按同一分制。"
+                        "如改为千分制，请同时把等次分数线（如90分改为900分）和测评票折算分值改为千分制。",
+                    ),
+                ),
+            ),
             Group(
                 key="schedule",
                 label="年度汇总计算日期",
@@ -48,7 +66,14 @@ register_section(
                     Column("code", "代码"),
                     Column("name", "名称"),
                     Column("rank", "档次（1为最好）", kind="int", min_value=1, max_value=9),
-                    Column("min_score", "综合得分分数线", kind="decimal", min_value=0, max_value=200),
+                    Column(
+                        "min_score",
+                        "综合得分分数线",
+                        kind="decimal",
+                        min_value=0,
+                        max_value=1000,
+                        help_text="按上面选定的分制填写，不能超过满分。",
+                    ),
                     Column("quota_limited", "受名额限制", kind="bool", required=False),
                     Column("poor", "属较差等次", kind="bool", required=False, help_text="用于连续较差等次的调整建议。"),
                 ),
@@ -59,7 +84,9 @@ register_section(
                 columns=(
                     Column("code", "代码"),
                     Column("name", "选项"),
-                    Column("points", "折算分值", kind="decimal", min_value=0, max_value=100),
+                    Column(
+                        "points", "折算分值", kind="decimal", min_value=0, max_value=1000, help_text="按选定分制，不超过满分。"
+                    ),
                 ),
             ),
             Table(
@@ -97,8 +124,8 @@ register_section(
                 key="grading",
                 label="加减分上限",
                 fields=(
-                    Column("max_bonus", "加分上限（0为不限）", kind="decimal", min_value=0, max_value=100),
-                    Column("max_penalty", "减分上限（0为不限）", kind="decimal", min_value=0, max_value=100),
+                    Column("max_bonus", "加分上限（0为不限）", kind="decimal", min_value=0, max_value=1000),
+                    Column("max_penalty", "减分上限（0为不限）", kind="decimal", min_value=0, max_value=1000),
                 ),
             ),
             Table(
@@ -107,7 +134,7 @@ register_section(
                 columns=(
                     Column("code", "代码"),
                     Column("name", "事项"),
-                    Column("points", "分值", kind="decimal", min_value=-100, max_value=100),
+                    Column("points", "分值", kind="decimal", min_value=-1000, max_value=1000),
                 ),
             ),
             Table(
@@ -178,6 +205,31 @@ register_section(
         ),
     )
 )
+
+
+def validate_section(values: dict) -> None:
+    """Every figure on the score scale must fit within the chosen full marks (百分制 100,
+    千分制 1000): a 千分制 threshold under a 百分制 setting would make every grade unreachable."""
+    scale = score_scale(values)
+    full = plain(scale)
+    checks = (
+        ("grades", "min_score", "等次“{}”的分数线"),
+        ("ballot_options", "points", "测评票选项“{}”的折算分值"),
+        ("adjust_items", "points", "加减分事项“{}”的分值"),
+    )
+    errors = [
+        f"{label.format(row.get('name'))} {plain(dec(row.get(key)))} 分超过满分 {full} 分。"
+        for part, key, label in checks
+        for row in values.get(part) or []
+        if abs(dec(row.get(key))) > scale
+    ]
+    grading = values.get("grading") or {}
+    for key, label in (("max_bonus", "加分上限"), ("max_penalty", "减分上限")):
+        if dec(grading.get(key)) > scale:
+            errors.append(f"{label} {plain(dec(grading.get(key)))} 分超过满分 {full} 分。")
+    if errors:
+        errors.append(f"当前分制为满分 {full} 分，请按该分制填写，或先改选分制。")
+        raise ValidationError(errors)
 
 
 def section_for_year(year: int) -> dict:

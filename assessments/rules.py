@@ -11,11 +11,12 @@ never through a rounded display value. Scores are quantized to 0.01 with ROUND_H
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from core.dates import add_months  # noqa: F401  (one calendar rule for every app)
+from core.dates import add_months, full_months  # noqa: F401  (one calendar rule for every app)
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
@@ -157,6 +158,7 @@ class Rules:
     admonition_min_months: int = 1
     poor_consecutive_years: int = 2
     reballot_pass_percent: Decimal = Decimal(60)
+    scale: Decimal = Decimal(100)  # full marks of every score: 百分制 100 or 千分制 1000
 
     def grade(self, code: str) -> GradeDef | None:
         return next((g for g in self.grades if g.code == code), None)
@@ -189,6 +191,23 @@ class Rules:
 
 def _codes(text) -> tuple[str, ...]:
     return tuple(c.strip() for c in str(text or "").replace("，", ",").replace("、", ",").split(",") if c.strip())
+
+
+SCALES = (Decimal(100), Decimal(1000))
+
+
+def score_scale(section: dict) -> Decimal:
+    """Full marks of the review's scores from the policy section (百分制 100 unless 千分制 1000)."""
+    value = dec((section.get("scoring") or {}).get("scale") or 100)
+    return value if value in SCALES else Decimal(100)
+
+
+def scale_name(scale) -> str:
+    return "千分制" if dec(scale) == 1000 else "百分制"
+
+
+def score_out_of_scale(value, scale) -> bool:
+    return value is not None and not (0 <= dec(value) <= dec(scale))
 
 
 def rules_from_policy(section: dict) -> Rules:
@@ -254,7 +273,29 @@ def rules_from_policy(section: dict) -> Rules:
         admonition_min_months=int(cons.get("admonition_min_months", 1)),
         poor_consecutive_years=int(cons.get("poor_consecutive_years", 2)),
         reballot_pass_percent=dec(cons.get("reballot_pass_percent", 60)),
+        scale=score_scale(section),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Years in post (stars: 任书记满几年)
+# ---------------------------------------------------------------------------------------------
+
+
+def service_years(spans: Iterable[tuple[datetime.date, datetime.date | None]], *, on: datetime.date) -> int:
+    """Whole years in post up to ``on`` from (first day, last day or None) spans, both ends
+    inclusive; overlapping or back-to-back spans are merged and counted once (12 full months
+    make a year: 2000-01-01 … 2008-12-31 is 9 years)."""
+    bounded = sorted((start, min(end or on, on)) for start, end in spans if start <= on)
+    merged: list[list[datetime.date]] = []
+    for start, end in bounded:
+        if end < start:
+            continue
+        if merged and start <= merged[-1][1] + datetime.timedelta(days=1):
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return sum(full_months(a, b) for a, b in merged) // 12
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,7 +332,8 @@ def meeting_valid(tally: Tally, rules: Rules) -> tuple[bool, str]:
 
 
 def ballot_score(tally: Tally, rules: Rules) -> tuple[Decimal | None, str]:
-    """Ballots → a 100-point score: Σ(票数 × 分值) ÷ 有效票."""
+    """Ballots → a score on the policy's scale: Σ(票数 × 分值) ÷ 有效票 (the options' points are
+    on the same scale)."""
     valid = tally.valid
     label = GROUP_LABELS.get(tally.group, tally.group)
     if not valid:

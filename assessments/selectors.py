@@ -21,6 +21,7 @@ from .models import (
     ReviewResult,
     RollupRun,
 )
+from .policy_section import rules_for_year
 
 
 def _filtered(filterset_class, qs, filters):
@@ -234,7 +235,8 @@ def review_results_for_pay(*, year: int, township_ids: list[int] | None = None) 
 
     The caller (subsidies' services) narrows ``township_ids`` to its own scope. Each dict:
     person_id, village_id, township_id, grade (code), grade_label, score (Decimal), village_category
-    (code or ""), stars (int)."""
+    (code or ""), stars (int), score_scale (Decimal: the year's full marks, 100 or 1000)."""
+    scale = rules_for_year(year).scale
     qs = ReviewResult.objects.final().filter(year=year)
     if township_ids is not None:
         qs = qs.filter(township_id__in=list(township_ids))
@@ -248,6 +250,7 @@ def review_results_for_pay(*, year: int, township_ids: list[int] | None = None) 
             "score": r["score"],
             "village_category": r["village_category"] or "",
             "stars": r["stars"],
+            "score_scale": scale,
         }
         for r in qs.order_by("township_id", "village_id", "person_id").values(
             "person_id", "village_id", "township_id", "grade", "grade_label", "score", "village_category", "stars"

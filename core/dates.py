@@ -17,3 +17,18 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     y, m = divmod(day.month - 1 + months, 12)
     year, month = day.year + y, m + 1
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def full_months(start: datetime.date, last_day: datetime.date) -> int:
+    """Whole months served from ``start`` to ``last_day`` *inclusive* (the last day in post):
+    2000-01-01 … 2008-12-31 is 108 months. A month is complete on the day before the same
+    day-of-month comes round again (``add_months``: from 31 January it comes round on the
+    last day of February). A same-day start and end is one day, no month; an end before the
+    start counts nothing."""
+    if last_day < start:
+        return 0
+    after = last_day + datetime.timedelta(days=1)  # the half-open end [start, after)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    if add_months(start, months) > after:
+        months -= 1
+    return max(months, 0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -94,6 +95,9 @@ class Section:
     # Called (after commit) with the year when county staff change this section, e.g. to
     # recompute stored figures that follow the rules: on_change="training.tasks.training_year_recompute_task".
     on_change: str = ""
+    # Checks across fields and parts of the section (e.g. thresholds within the chosen scale),
+    # called with the section's values before they are stored; raises ValidationError.
+    validate: Callable[[dict], None] | None = None
 
 
 SECTIONS: dict[str, Section] = {}

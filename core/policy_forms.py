@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .forms import Form
-from .policy import Column, Group, Table, split_codes
+from .policy import Column, Group, Table, section_defaults, split_codes
 
 
 class PolicyProfileCreateForm(Form):
@@ -114,7 +114,8 @@ class SectionEditor:
                 self.parts.append((part, "table", formset_class(data, initial=initial, prefix=part.key)))
             else:
                 form_class = group_form_class(part, profile_data)
-                initial = current.get(part.key, {})
+                # fields added to a group after a profile was saved start from their defaults
+                initial = {**section_defaults(section.key).get(part.key, {}), **(current.get(part.key) or {})}
                 self.parts.append((part, "group", form_class(data, initial=initial, prefix=part.key)))
 
     def is_valid(self) -> bool:

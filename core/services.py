@@ -14,7 +14,7 @@ from django.db import transaction
 from .access import NO_PERMISSION, OUT_OF_SCOPE, SCOPE, can, require
 from .conf import perm_name, policy_profile_model
 from .models import AbstractPolicyProfile
-from .policy import SECTIONS, default_profile_data, policy_for_year
+from .policy import SECTIONS, default_profile_data, policy_for_year, section_defaults
 
 
 def require_perm(by, perm: str, message: str | None = None, obj=None) -> None:
@@ -79,6 +79,8 @@ def policy_section_update(*, profile: AbstractPolicyProfile, by, key: str, value
     data = dict(profile.data)
     section = dict(data.get(key, {}))
     section.update(values)
+    if SECTIONS[key].validate is not None:
+        SECTIONS[key].validate({**section_defaults(key), **section})
     data[key] = section
     profile.data = data
     profile.updated_by = by

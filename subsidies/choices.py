@@ -98,3 +98,14 @@ class BenefitKind(models.TextChoices):
     HEALTH_CHECK = "health_check", "免费体检"
     COUNSELLING = "counselling", "心理辅导"
     OTHER = "other", "其他待遇"
+
+
+class StandardBasis(models.TextChoices):
+    FIXED = "fixed", "按村类别档次的固定标准"
+    INCOME = "income", "按上年农村居民人均可支配收入的倍数"
+
+
+class StandardRounding(models.TextChoices):
+    FEN = "fen", "精确到分"
+    YUAN = "yuan", "四舍五入到元"
+    HUNDRED = "hundred", "四舍五入到百元"

@@ -6,9 +6,11 @@ at /policy/<year>/subsidies/edit/ (the generic section editor); ``pay_rules(year
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 from core.policy import Column, Group, Section, Table, register_section, section_defaults
 
-from .choices import CrossPostMode, LivingModel, PerformanceMode
+from .choices import CrossPostMode, LivingModel, PerformanceMode, StandardBasis, StandardRounding
 
 KEY = "subsidies"
 
@@ -17,6 +19,7 @@ register_section(
         key=KEY,
         label="报酬与补贴：报酬档次、职务比例、绩效、养老保险补贴、离任生活补贴、奖励",
         app_label="subsidies",
+        validate=lambda values: validate_section(values),
         parts=(
             Group(
                 key="standards",
@@ -43,8 +46,53 @@ register_section(
                     ),
                     Column("base_percent", "基本报酬占比（%）", kind="int", min_value=0, max_value=100),
                     Column("rural_income_per_head", "上年农村居民人均可支配收入（元）", kind="decimal", min_value=0),
+                    Column(
+                        "basis",
+                        "书记报酬标准的确定方式",
+                        kind="choice",
+                        choices=tuple(StandardBasis.choices),
+                        help_text="“固定标准”按下方书记报酬档次加年度增资；“收入倍数”按上年农村居民人均可支配收入乘以下面的倍数，"
+                        "不再区分档次和增资，其他职务仍按为书记的比例计发。",
+                    ),
+                    Column(
+                        "secretary_multiple",
+                        "书记报酬为人均可支配收入的倍数",
+                        kind="decimal",
+                        min_value=0,
+                        max_value=10,
+                        help_text="仅在按收入倍数确定时使用，如白河县书记、主任为2倍。",
+                    ),
+                    Column(
+                        "one_shoulder_multiple",
+                        "一肩挑报酬为人均可支配收入的倍数",
+                        kind="decimal",
+                        min_value=0,
+                        max_value=10,
+                        help_text="仅在按收入倍数确定时使用：同一人担任书记和主任时按此倍数计发一份（白河县为2.5倍），不得低于书记倍数。",
+                    ),
+                    Column(
+                        "income_rounding",
+                        "按收入倍数计算后的取整",
+                        kind="choice",
+                        choices=tuple(StandardRounding.choices),
+                    ),
                     Column("floor_multiple", "主职保底倍数", kind="decimal", min_value=0, max_value=10),
                     Column("floor_minimum", "主职保底最低额（元/年）", kind="decimal", min_value=0),
+                    Column(
+                        "deputy_floor_percent",
+                        "副职保底为主职保底的（%）",
+                        kind="int",
+                        min_value=0,
+                        max_value=100,
+                        help_text="如湖北省副职不低于主职的70%；填0为不按比例设保底。低于保底的副职在报酬标准和发放明细中提示。",
+                    ),
+                    Column(
+                        "deputy_floor_minimum",
+                        "副职保底最低额（元/年）",
+                        kind="decimal",
+                        min_value=0,
+                        help_text="副职自己的最低年报酬；填0为不设。与上项同时填写时取较高者。",
+                    ),
                 ),
             ),
             Table(
@@ -72,11 +120,12 @@ register_section(
                     Column("mode", "计发方式", kind="choice", choices=tuple(PerformanceMode.choices)),
                     Column(
                         "full_score",
-                        "全额分数线（考核综合得分，百分制）",
+                        "全额分数线（考核综合得分）",
                         kind="decimal",
                         min_value=0,
-                        max_value=100,
-                        help_text="与考核综合得分同一分制（百分制）：得分达到即全额，每低1分按下项扣减。千分制900分折合90分。",
+                        max_value=1000,
+                        help_text="与年度考核选定的分制一致（百分制满分100分，千分制满分1000分）：得分达到即全额发放，"
+                        "每低1分按下项扣减，扣完为止。如千分制900分以上全额，在年度考核中选千分制并在此填900。",
                     ),
                     Column("per_point", "每低1分扣减（元）", kind="decimal", min_value=0),
                     Column("use_village_category", "按村类别系数调整", kind="bool", required=False),
@@ -180,6 +229,34 @@ register_section(
         ),
     )
 )
+
+
+def validate_section(values: dict) -> None:
+    """Checks across fields: income-based standards need the income and a multiple, and 一肩挑
+    is never paid below a single principal post."""
+    from decimal import Decimal, InvalidOperation
+
+    merged = {**section_defaults(KEY).get("standards", {}), **(values.get("standards") or {})}
+
+    def num(key):
+        try:
+            return Decimal(str(merged.get(key) or 0))
+        except InvalidOperation:
+            return Decimal(0)
+
+    errors = []
+    if merged.get("basis") == StandardBasis.INCOME:
+        if num("rural_income_per_head") <= 0:
+            errors.append("按收入倍数确定报酬标准时，须填写上年农村居民人均可支配收入。")
+        if num("secretary_multiple") <= 0:
+            errors.append("按收入倍数确定报酬标准时，书记报酬倍数须大于0。")
+        if num("one_shoulder_multiple") < num("secretary_multiple"):
+            errors.append(
+                f"一肩挑倍数（{num('one_shoulder_multiple').normalize():f}）不能低于书记倍数"
+                f"（{num('secretary_multiple').normalize():f}）。"
+            )
+    if errors:
+        raise ValidationError(errors)
 
 
 def pay_rules(year: int | None = None) -> dict:

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from core import dates as core_dates
+
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
@@ -174,6 +176,28 @@ def monthly_base(*, base_annual, month: int) -> Calc:
     return Calc(monthly, f"{fmt_yuan(monthly)} = {fmt_yuan(base)} ÷ 12", "monthly_base", {"base_annual": base, "month": month})
 
 
+ROUNDINGS = {"fen": (CENT, "精确到分"), "yuan": (Decimal(1), "四舍五入到元"), "hundred": (Decimal(100), "四舍五入到百元")}
+
+
+def round_standard(value, rounding: str = "fen") -> Decimal:
+    """A yearly standard rounded as the profile says (to the fen, yuan or hundred yuan,
+    ROUND_HALF_UP), kept as money (two decimals)."""
+    step = ROUNDINGS.get(rounding, ROUNDINGS["fen"])[0]
+    return money((dec(value) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step)
+
+
+def income_standard(*, income, multiple, rounding: str = "fen", label: str = "书记") -> Calc:
+    """A yearly standard as a multiple of last year's rural disposable income per head (白河县:
+    书记、主任 2 倍, 一肩挑 2.5 倍): ¥19,000 × 2 = ¥38,000."""
+    inc, m = money(income), dec(multiple)
+    raw = inc * m
+    amount = round_standard(raw, rounding)
+    text = f"{fmt_yuan(amount)} = {fmt_yuan(inc)}（上年农村居民人均可支配收入） × {fmt_num(m)} 倍（{label}）"
+    if amount != money(raw):
+        text += f"，{ROUNDINGS.get(rounding, ROUNDINGS['fen'])[1]}"
+    return Calc(amount, text, "income_standard", {"income": inc, "multiple": m, "rounding": rounding, "label": label})
+
+
 def floor_warning(*, standard, rural_income, multiple, minimum) -> str | None:
     """Hubei-style floor: ≥ multiple × last year's rural income per head and ≥ a minimum."""
     std = money(standard)
@@ -186,6 +210,30 @@ def floor_warning(*, standard, rural_income, multiple, minimum) -> str | None:
         f"（上年农村居民人均可支配收入 {fmt_yuan(rural_income)} × {fmt_num(multiple)} 倍 = {fmt_yuan(by_income)}，"
         f"且不低于 {fmt_yuan(minimum)}）"
     )
+
+
+def principal_floor(*, rural_income, multiple, minimum) -> Decimal:
+    """The principal posts' floor: the larger of multiple × rural income and the minimum."""
+    return max(money(money(rural_income) * dec(multiple)), money(minimum))
+
+
+def deputy_floor_warning(*, standard, principal_floor, percent, minimum) -> str | None:
+    """Deputies' own floor (湖北: 副职不低于主职的70%): the larger of ``percent`` of the principal
+    floor and a minimum of their own; 0 and 0 mean no floor for deputies."""
+    p, low = dec(percent or 0), money(minimum or 0)
+    if p <= 0 and low <= 0:
+        return None
+    by_share = money(money(principal_floor) * p / HUNDRED)
+    floor = max(by_share, low)
+    std = money(standard)
+    if std >= floor:
+        return None
+    parts = []
+    if p > 0:
+        parts.append(f"主职保底 {fmt_yuan(principal_floor)} × {fmt_pct(p)} = {fmt_yuan(by_share)}")
+    if low > 0:
+        parts.append(f"不低于 {fmt_yuan(low)}")
+    return f"{fmt_yuan(std)} 低于副职保底标准 {fmt_yuan(floor)}（{'，且'.join(parts)}）"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,19 +305,21 @@ class Service:
 
 
 def full_months(start: datetime.date, end: datetime.date) -> int:
-    """Whole months from ``start`` to ``end`` (a year counts only after 12 full months)."""
-    months = (end.year - start.year) * 12 + end.month - start.month
-    last_day = calendar.monthrange(end.year, end.month)[1]
-    if end.day < start.day and not (end.day == last_day and start.day > last_day):
-        months -= 1
-    return max(months, 0)
+    """Whole months from ``start`` to ``end``, the last day in post (inclusive): 2000-01-01 …
+    2008-12-31 is 108 months, and a year counts only after 12 full months. The one calendar
+    rule of every app (core.dates.full_months)."""
+    return core_dates.full_months(start, end)
 
 
 def merge_stints(stints: Iterable[Stint], *, on: datetime.date) -> list[tuple[datetime.date, datetime.date]]:
-    """Overlapping or back-to-back posts merged into continuous periods."""
+    """Overlapping or back-to-back posts merged into continuous periods of (first day, last day),
+    both inclusive: a post ending on 31 March and the next starting on 1 April are one period.
+    Service after ``on`` is not counted; an end before its start (a typing error) counts nothing."""
     spans = sorted((s.start, min(s.end or on, on)) for s in stints if s.start <= on)
     merged: list[list[datetime.date]] = []
     for start, end in spans:
+        if end < start:
+            continue
         if merged and start <= merged[-1][1] + datetime.timedelta(days=1):
             merged[-1][1] = max(merged[-1][1], end)
         else:
@@ -378,19 +428,19 @@ def _month_starts(first: datetime.date, last: datetime.date):
 
 
 def months_by_highest_post(stints: Sequence[Stint], *, ranks: dict[str, int], on: datetime.date) -> dict[str, int]:
-    """Each full calendar month of service goes to the highest-ranked post held for the whole
-    month (rank 0 = highest): overlapping posts are never counted twice."""
+    """Each calendar month wholly within the person's service (the posts merged, ends inclusive,
+    up to ``on``) counts once, for the highest-ranked post held at any time in it (rank 0 =
+    highest): overlapping posts are never counted twice, and a change of post in mid-month loses
+    no month."""
     ranked = [s for s in stints if s.post in ranks and s.start <= on]
-    if not ranked:
-        return {}
+    periods = merge_stints(ranked, on=on)
     out: dict[str, int] = {}
-    first = min(s.start for s in ranked)
-    for month in _month_starts(first, on):
-        month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-        if month_end > on:
-            break
-        holders = [s for s in ranked if s.start <= month and (s.end is None or s.end >= month_end)]
-        if holders:
+    for first, last in periods:
+        for month in _month_starts(first, last):
+            month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+            if month < first or month_end > last:
+                continue  # a month only partly served
+            holders = [s for s in ranked if s.start <= month_end and (s.end is None or s.end >= month)]
             top = min(holders, key=lambda s: ranks[s.post]).post
             out[top] = out.get(top, 0) + 1
     return out

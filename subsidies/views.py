@@ -24,7 +24,7 @@ from core.views import ListPageView, ObjectFormView, PageView, confirmation_page
 
 from . import exports, forms, selectors, services, standards
 from .access import APPROVE, PAY, RETURN
-from .choices import CrossPostMode, LivingModel, PerformanceMode, RunStatus
+from .choices import CrossPostMode, LivingModel, PerformanceMode, RunStatus, StandardBasis
 from .filters import LedgerEntryFilter, PayPeriodFilter, PayRunFilter
 from .models import PayPeriod
 from .policy_section import KEY, pay_rules
@@ -112,12 +112,15 @@ class StandardsView(PageView):
         profile = policy_for_year(year)
         rows = standards.standards_table(rules, post_table(year))
         living = rules["living"]
+        review_scale = standards.review_score_scale(year)
         return self.render(
             {
                 "year": year,
                 "rules": rules,
                 "rows": rows,
-                "tiers": rules.get("tiers", []),
+                "tiers": standards.display_tiers(rules),
+                "basis_label": StandardBasis(rules["standards"].get("basis") or StandardBasis.FIXED).label,
+                "one_shoulder": standards.one_shoulder_preview(rules, post_table(year)),
                 "profile": profile if profile.pk else None,
                 "can_edit": bool(
                     profile.pk and request.user.sees_all_townships and can(request.user, "cadres.change_policyprofile")
@@ -128,7 +131,9 @@ class StandardsView(PageView):
                 "performance_label": PerformanceMode(rules["performance"]["mode"]).label,
                 "living_label": LivingModel(living["model"]).label,
                 "secretary_base": standards.secretary_base_annual(rules),
-                "points_problem": standards.points_scale_problem(rules)
+                "review_scale": review_scale,
+                "review_scale_name": standards.scale_name(review_scale),
+                "points_problem": standards.points_scale_problem(rules, review_scale)
                 if rules["performance"].get("mode") == PerformanceMode.POINTS
                 else "",
                 "has_profile_for_year": PolicyProfile.objects.filter(year=year).exists(),

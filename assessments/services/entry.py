@@ -28,10 +28,12 @@ from ..models import (
     ReviewFile,
     ReviewItem,
 )
-from ..policy_section import section_for_year
-from ..rules import dec
+from ..policy_section import rules_for_year, section_for_year
+from ..rules import dec, plain, scale_name, score_out_of_scale, service_years
 from .rollup import review_recompute
 
+SCORE_FIELDS = ("township_score", "daily_score", "village_score")
+LABELS = {"township_score": "乡镇考核评分", "daily_score": "日常工作考核分", "village_score": "村级综合考核分"}
 REVIEW_FIELDS = ["duty_report", "integrity_report", "township_score", "daily_score", "village_score", "note"]
 
 
@@ -58,12 +60,9 @@ def _require_entry_open(review: AnnualReview) -> None:
 
 
 def _service_years(appointments: list[Appointment], year_end: datetime.date) -> int:
-    days = 0
-    for a in appointments:
-        end = min(a.end_date or year_end, year_end)
-        if end > a.start_date:
-            days += (end - a.start_date).days
-    return int(days // 365.25)
+    """Whole years as secretary up to the end of the review year (end dates are the last day
+    in post; overlapping records counted once)."""
+    return service_years([(a.start_date, a.end_date) for a in appointments], on=year_end)
 
 
 @transaction.atomic
@@ -119,6 +118,14 @@ def review_update(*, review: AnnualReview, by: User, **values) -> AnnualReview:
     require_scope(by, review)
     _require_entry_open(review)
     fields = [f for f in REVIEW_FIELDS if f in values]
+    rules = rules_for_year(review.year)
+    bad = {
+        name: f"{LABELS[name]} {values[name]} 超出{review.year}年度{scale_name(rules.scale)}范围（0—{plain(rules.scale)}分）。"
+        for name in SCORE_FIELDS
+        if name in values and score_out_of_scale(values[name], rules.scale)
+    }
+    if bad:
+        raise ValidationError(bad)
     for name in fields:
         setattr(review, name, values[name])
     review.updated_by = by

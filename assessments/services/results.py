@@ -20,7 +20,7 @@ from ..models import (
     ReviewResult,
 )
 from ..policy_section import rules_for_year
-from ..rules import Rules, q2, quota_slots
+from ..rules import Rules, plain, q2, quota_slots, scale_name, score_out_of_scale
 
 
 def _quota_check(*, result: ReviewResult, grade: str, rules: Rules) -> None:
@@ -107,6 +107,10 @@ def result_amend(*, result: ReviewResult, by: User, reason: str, **changes) -> R
         if name == "stars" and not (0 <= int(value) <= rules.max_stars):
             raise ValidationError({"stars": f"星级应在0—{rules.max_stars}之间。"})
         if name == "score":
+            if score_out_of_scale(value, rules.scale):
+                raise ValidationError(
+                    {"score": f"综合得分 {value} 超出{scale_name(rules.scale)}范围（0—{plain(rules.scale)}分）。"}
+                )
             value = q2(value)
         old = getattr(result, name)
         if old == value:

@@ -166,12 +166,14 @@ def _performance_lines(run, by, rules, posts, township_ids, progress):
     from assessments import selectors as review_selectors
 
     year = run.period.year
-    if rules["performance"].get("mode") == "points":
-        problem = standards.points_scale_problem(rules)
-        if problem:  # the run fails with the reason; nothing is previewed or posted
-            raise ValidationError({"performance": problem})
     first, last = _period_bounds(run.period)
     results = review_selectors.review_results_for_pay(year=year, township_ids=township_ids)
+    # the review's full marks travel with its results; without results, the year's profile says
+    scale = next((r["score_scale"] for r in results if r.get("score_scale")), None) or standards.review_score_scale(year)
+    if rules["performance"].get("mode") == "points":
+        problem = standards.points_scale_problem(rules, scale)
+        if problem:  # the run fails with the reason; nothing is previewed or posted
+            raise ValidationError({"performance": problem})
     allowed = set(scoped(by, Person).filter(pk__in=[r["person_id"] for r in results]).values_list("pk", flat=True))
     held = _held_posts(by, township_ids, first, last)
     posts_by_code = {p["code"]: p for p in posts}
@@ -199,6 +201,7 @@ def _performance_lines(run, by, rules, posts, township_ids, progress):
             grade_label=r.get("grade_label", ""),
             score=r.get("score"),
             category=category,
+            scale=scale,
         )
         if calc is None:
             notes.append(f"人员{pid}：考核等次“{r.get('grade_label') or r.get('grade')}”未配置发放比例，未计发。")

@@ -313,7 +313,18 @@ def test_publicity_needs_every_grade_then_locks_and_amendments_are_recorded(town
     pay = selectors.review_results_for_pay(year=YEAR, township_ids=[township_a.pk])
     assert len(pay) == 20
     row = next(p for p in pay if p["person_id"] == reviews[0].person_id)
-    assert set(row) == {"person_id", "village_id", "township_id", "grade", "grade_label", "score", "village_category", "stars"}
+    assert set(row) == {
+        "person_id",
+        "village_id",
+        "township_id",
+        "grade",
+        "grade_label",
+        "score",
+        "village_category",
+        "stars",
+        "score_scale",
+    }
+    assert row["score_scale"] == Decimal(100)
     assert (row["grade"], row["grade_label"], row["township_id"]) == ("competent", "称职", township_a.pk)
     assert isinstance(row["score"], Decimal)
     assert selectors.review_results_for_pay(year=YEAR, township_ids=[]) == []

@@ -185,7 +185,7 @@ def test_points_threshold_on_another_scale_fails_the_run_and_writes_nothing(run_
     assert PayRunLine.objects.filter(run=run).count() == 0 and LedgerEntry.objects.count() == 0
 
 
-def test_policy_editor_refuses_a_points_threshold_above_100():
+def test_policy_editor_takes_thresholds_up_to_the_1000_point_scale():
     from django.core.exceptions import ValidationError
 
     from core.policy import SECTIONS
@@ -194,5 +194,22 @@ def test_policy_editor_refuses_a_points_threshold_above_100():
     group = next(p for p in SECTIONS["subsidies"].parts if p.key == "performance")
     field = column_field(next(c for c in group.fields if c.key == "full_score"))
     assert field.clean("90") == D("90")
+    assert field.clean("900") == D("900")
     with pytest.raises(ValidationError):
-        field.clean("900")
+        field.clean("1000.5")
+
+
+def test_points_mode_on_the_1000_point_scale_maotian(posted_run, village_a):
+    """毛田镇: 千分制, ≥ 900 full performance pay, ¥5 deducted per point below."""
+    from subsidies.models import LedgerEntry
+
+    profile = _points_profile("900")
+    profile.data["assessments"]["scoring"] = {"scale": "1000"}
+    profile.save()
+    sec = cadre(village_a)
+    _locked_result(sec.person, village_a, "862")  # 38 points below 900
+    run = posted_run(kind="performance_yearly", period="2025")
+    entry = LedgerEntry.objects.get(pay_run=run)
+    assert entry.amount == D("4810.00")
+    assert "¥4,810 = ¥5,000 − 38 分 × ¥5" in entry.explanation
+    assert entry.inputs["full_score"] == "900"
