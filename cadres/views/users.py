@@ -25,6 +25,9 @@ HISTORY_ROWS = 20
 class SystemAdminOnly:
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not is_system_admin(request.user):
+            if "pk" in kwargs:
+                # Another township's account answers 404 like a missing one, before the 403.
+                selectors.user_get(user=request.user, pk=kwargs["pk"])
             raise PermissionDenied(ADMIN_ONLY)
         return super().dispatch(request, *args, **kwargs)
 
