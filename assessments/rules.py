@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from core.dates import add_months, full_months  # noqa: F401  (one calendar rule for every app)
+from core.dates import add_months, full_months, merge_spans  # noqa: F401  (one calendar rule for every app)
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
@@ -286,16 +286,7 @@ def service_years(spans: Iterable[tuple[datetime.date, datetime.date | None]], *
     """Whole years in post up to ``on`` from (first day, last day or None) spans, both ends
     inclusive; overlapping or back-to-back spans are merged and counted once (12 full months
     make a year: 2000-01-01 … 2008-12-31 is 9 years)."""
-    bounded = sorted((start, min(end or on, on)) for start, end in spans if start <= on)
-    merged: list[list[datetime.date]] = []
-    for start, end in bounded:
-        if end < start:
-            continue
-        if merged and start <= merged[-1][1] + datetime.timedelta(days=1):
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return sum(full_months(a, b) for a, b in merged) // 12
+    return sum(full_months(a, b) for a, b in merge_spans(spans, on=on)) // 12
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,7 +46,6 @@ import statistics
 import sys
 import tempfile
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,34 +166,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def configure(db_path: Path, database_url: str) -> None:
     """Production-like settings (DEBUG off: no query log, cached templates, local-memory cache)."""
-    sys.path.insert(0, str(ROOT))
-    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_EAGER"):
-        os.environ.pop(name, None)
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "SQLITE_PATH": str(db_path),
-            "DEBUG": "0",
-            "SECRET_KEY": "bench-only-" + "x" * 50,
-            "ALLOWED_HOSTS": "testserver",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "CSRF_COOKIE_SECURE": "0",
-            "SECURE_HSTS_SECONDS": "0",
-        }
-    )
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    import django
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _env import production_django
 
-    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: collectstatic not run
-    django.setup()
+    production_django(db_path, database_url)
     import logging
 
     logging.getLogger("django.request").setLevel(logging.CRITICAL)  # 403s of pages a clerk may not open
-    from config.celery import app
-
-    app.loader.import_default_modules()  # every app's tasks (seed_demo queues jobs by name, run eagerly)
 
 
 # ---------------------------------------------------------------------------------------------

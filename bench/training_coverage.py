@@ -22,14 +22,12 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import random
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-import warnings
 from decimal import Decimal
 from pathlib import Path
 
@@ -47,26 +45,10 @@ def parse_args() -> argparse.Namespace:
 
 
 def configure(db_path: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_EAGER"):
-        os.environ.pop(name, None)
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "SQLITE_PATH": str(db_path),
-            "DEBUG": "0",
-            "SECRET_KEY": "bench-only-" + "x" * 50,
-            "ALLOWED_HOSTS": "testserver",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "CSRF_COOKIE_SECURE": "0",
-            "SECURE_HSTS_SECONDS": "0",
-        }
-    )
-    import django
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _env import production_django
 
-    warnings.filterwarnings("ignore", message="No directory at")
-    django.setup()
+    production_django(db_path)
 
 
 def build(n_people: int, n_sessions: int, seed: int) -> None:

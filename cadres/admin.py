@@ -52,19 +52,10 @@ class NoHistoryRevertMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class RegisterExportOnlyAdmin(NoHistoryRevertMixin, LoggedExportMixin, HistoryExportOnlyAdmin):
+class RegisterExportOnlyAdmin(ReadOnlyMixin, NoHistoryRevertMixin, LoggedExportMixin, HistoryExportOnlyAdmin):
     """Export only, logged (see HistoryExportOnlyAdmin). The rows are written by the services
     alone (filing, 凡进必审, one current township …): the admin lists and shows them, and can
     neither add, change, delete nor restore an old version."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 PERSON_ADMIN_FIELDS = services.PERSON_FIELDS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+from collections.abc import Iterable
 
 from django.utils import timezone
 
@@ -32,3 +33,21 @@ def full_months(start: datetime.date, last_day: datetime.date) -> int:
     if add_months(start, months) > after:
         months -= 1
     return max(months, 0)
+
+
+def merge_spans(
+    spans: Iterable[tuple[datetime.date, datetime.date | None]], *, on: datetime.date
+) -> list[tuple[datetime.date, datetime.date]]:
+    """(first day, last day or None) spans merged into continuous periods, both ends inclusive:
+    overlapping or back-to-back spans (one ending 31 March, the next starting 1 April) are one
+    period. Time after ``on`` is not counted; an end before its start (a typing error) counts nothing."""
+    bounded = sorted((start, min(end or on, on)) for start, end in spans if start <= on)
+    merged: list[list[datetime.date]] = []
+    for start, end in bounded:
+        if end < start:
+            continue
+        if merged and start <= merged[-1][1] + datetime.timedelta(days=1):
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]

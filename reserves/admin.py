@@ -49,19 +49,6 @@ class NoRevertMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ViewOnlyMixin:
-    """Rows written by the services only: the admin lists and shows them."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 class ViewOnlyInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
 
@@ -112,7 +99,7 @@ class ReserveCandidateAdmin(NoRevertMixin, HistoryExportAdmin):
 
 
 @admin.register(ReserveEvent)
-class ReserveEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
+class ReserveEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["candidate", "from_status", "to_status", "date", "by", "at"]
     list_filter = ["to_status"]
     search_fields = ["candidate__person__name"]
@@ -121,7 +108,7 @@ class ReserveEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Mentorship)
-class MentorshipAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
+class MentorshipAdmin(ReadOnlyMixin, NoRevertMixin, HistoryExportAdmin):
     list_display = ["candidate", "mentor_name", "mentor_type_name", "start_date", "end_date"]
     list_filter = [code_name_filter("mentor_type", "mentor_type_name", "导师类型"), "candidate__village__township"]
     search_fields = ["candidate__person__name", "mentor_name"]
@@ -130,7 +117,7 @@ class MentorshipAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
 
 
 @admin.register(PracticePost)
-class PracticePostAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
+class PracticePostAdmin(ReadOnlyMixin, NoRevertMixin, HistoryExportAdmin):
     list_display = ["candidate", "post_name", "start_date", "end_date"]
     list_filter = [code_name_filter("post", "post_name", "锻炼岗位"), "candidate__village__township"]
     search_fields = ["candidate__person__name", "post_name"]
@@ -139,7 +126,7 @@ class PracticePostAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
 
 
 @admin.register(Appraisal)
-class AppraisalAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
+class AppraisalAdmin(ReadOnlyMixin, NoRevertMixin, HistoryExportAdmin):
     list_display = ["candidate", "year", "result_name", "is_poor", "date"]
     list_filter = ["year", "is_poor", "candidate__village__township"]
     search_fields = ["candidate__person__name"]
@@ -148,7 +135,7 @@ class AppraisalAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
 
 
 @admin.register(PartyStageRecord)
-class PartyStageRecordAdmin(ViewOnlyMixin, NoRevertMixin, HistoryExportAdmin):
+class PartyStageRecordAdmin(ReadOnlyMixin, NoRevertMixin, HistoryExportAdmin):
     list_display = ["candidate", "stage", "date", "until"]
     list_filter = ["stage", "candidate__village__township"]
     search_fields = ["candidate__person__name"]

@@ -190,16 +190,6 @@ class ReserveRosterSheet(RegisterSheetMixin, SheetType):
                 row.error(CHECK_COLUMNS.get(field, "id_number"), message.rstrip("。"))
 
     @staticmethod
-    def person_row(v: dict) -> dict:
-        """A new file as the register's people service takes it (blank cells: its defaults)."""
-        return {
-            "id_number": v["id_number"],
-            "name": v["name"],
-            "registered_township_id": v["village"].township_id,
-            **{f: v.get(f) for f in ("ethnicity", "political_status", "education_fulltime", "phone")},
-        }
-
-    @staticmethod
     def candidate_row(row: RowResult) -> dict:
         v = row.values
         return {

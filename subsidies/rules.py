@@ -315,16 +315,7 @@ def merge_stints(stints: Iterable[Stint], *, on: datetime.date) -> list[tuple[da
     """Overlapping or back-to-back posts merged into continuous periods of (first day, last day),
     both inclusive: a post ending on 31 March and the next starting on 1 April are one period.
     Service after ``on`` is not counted; an end before its start (a typing error) counts nothing."""
-    spans = sorted((s.start, min(s.end or on, on)) for s in stints if s.start <= on)
-    merged: list[list[datetime.date]] = []
-    for start, end in spans:
-        if end < start:
-            continue
-        if merged and start <= merged[-1][1] + datetime.timedelta(days=1):
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(a, b) for a, b in merged]
+    return core_dates.merge_spans(((s.start, s.end) for s in stints), on=on)
 
 
 def service_years(stints: Iterable[Stint], *, on: datetime.date) -> Service:

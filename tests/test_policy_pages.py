@@ -10,6 +10,7 @@ from core import dates as core_dates
 from core import services as core_services
 from core.policy import SECTIONS
 from core.policy_forms import SectionEditor
+from tests.policy_post import editor_post
 
 pytestmark = pytest.mark.django_db
 
@@ -20,22 +21,7 @@ def _text(response) -> str:
 
 
 def _post_of(editor: SectionEditor) -> dict:
-    """The edit form as the browser posts it, unchanged (multi-selects as lists)."""
-    data = {}
-    for _part, kind, obj in editor.parts:
-        forms = obj.forms if kind == "table" else [obj]
-        if kind == "table":
-            data.update({f"{obj.prefix}-{k}": v for k, v in obj.management_form.initial.items()})
-        for form in forms:
-            for name, field in form.fields.items():
-                value = form.initial.get(name)
-                if value is None or value is False or name == "DELETE":
-                    continue
-                if hasattr(field, "prepare_value") and field.__class__.__name__ == "CodesField":
-                    data[form.add_prefix(name)] = field.prepare_value(value)
-                else:
-                    data[form.add_prefix(name)] = "on" if value is True else value
-    return data
+    return editor_post(editor)
 
 
 @pytest.fixture

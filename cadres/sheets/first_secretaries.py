@@ -78,6 +78,8 @@ FS_COLUMNS = [
 @register
 class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
     key = "first_secretaries"
+    person_fields = ("ethnicity", "political_status", "party_join_date", "education_fulltime", "phone")
+    registers_in_township = False  # posted by the county, not registered by a township
     text_fields = {
         "name": "cadres.Person.name",
         "sending_unit": "cadres.FirstSecretary.sending_unit",
@@ -178,16 +180,6 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
             else:
                 row.changes = ["新增选派"]
                 row.status = NEW
-
-    @staticmethod
-    def person_row(v: dict) -> dict:
-        """A new file as the people service takes it (blank cells get the service's defaults)."""
-        return {
-            "id_number": v["id_number"],
-            "name": v["name"],
-            "registered_township_id": None,  # posted by the county, not registered by a township
-            **{f: v.get(f) for f in ("ethnicity", "political_status", "party_join_date", "education_fulltime", "phone")},
-        }
 
     def apply(self, rows: list[RowResult], ctx: dict, *, batch) -> dict:
         """Write through the register's bulk services (which check every rule again)."""

@@ -165,7 +165,20 @@ def _chunks(items, size=CHUNK):
 
 
 class RegisterSheetMixin:
-    """Shared lookups for register sheets: townships and villages within the user's scope."""
+    """Shared lookups for register sheets: townships and villages within the user's scope, and
+    a new person's file as the people service takes it."""
+
+    # Cells of a new person's file besides 身份证号 and 姓名 (blank cells get the service's defaults).
+    person_fields: tuple[str, ...] = ("ethnicity", "political_status", "education_fulltime", "phone")
+    registers_in_township = True  # a township's sheet registers the person there
+
+    def person_row(self, v: dict) -> dict:
+        return {
+            "id_number": v["id_number"],
+            "name": v["name"],
+            "registered_township_id": v["village"].township_id if self.registers_in_township else None,
+            **{f: v.get(f) for f in self.person_fields},
+        }
 
     def context(self, *, user, township) -> dict:
         townships = list(scoped(user, Township))
@@ -212,6 +225,7 @@ class RegisterSheetMixin:
 @register
 class CadreRosterSheet(RegisterSheetMixin, SheetType):
     key = "cadres"
+    person_fields = tuple(f for f in UPDATABLE if f != "name")
     text_fields = {
         "name": "cadres.Person.name",
         "native_place": "cadres.Person.native_place",
@@ -384,16 +398,6 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                     row.warn(POST_ERROR_COLUMNS.get(field, "posts"), message.rstrip("。"))
             if not verdict.errors and verdict.status == choices.FilingStatus.DRAFT:
                 row.warn("posts", f"{verdict.post_name}任职导入后为待备案，须经资格联审和县级备案后生效")
-
-    @staticmethod
-    def person_row(v: dict) -> dict:
-        """A new file as the people service takes it (blank cells get the service's defaults)."""
-        return {
-            "id_number": v["id_number"],
-            "name": v["name"],
-            "registered_township_id": v["village"].township_id,
-            **{f: v.get(f) for f in UPDATABLE if f != "name"},
-        }
 
     @staticmethod
     def new_post(v: dict, code: str, *, person_id: int | None) -> services.NewPost:

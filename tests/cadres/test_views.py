@@ -10,6 +10,7 @@ from cadres.models import Appointment, DepartmentVerdict, Person, PolicyProfile,
 from core import dates as core_dates
 from core import services as core_services
 from core.policy import policy_for_year
+from tests.policy_post import editor_post
 
 from ..factories import AppointmentFactory, FirstSecretaryFactory, PersonFactory, VillageFactory, VillageFlagFactory
 
@@ -459,22 +460,7 @@ def _section_post(profile):
     from core.policy import SECTIONS
     from core.policy_forms import SectionEditor
 
-    editor = SectionEditor(SECTIONS["register"], profile.section("register"))
-    data = {}
-    for _part, kind, obj in editor.parts:
-        if kind == "table":
-            for key, value in obj.management_form.initial.items():
-                data[f"{obj.prefix}-{key}"] = value
-            for form in obj.forms:
-                for name in form.fields:
-                    value = form.initial.get(name)
-                    if value is None or value is False or name == "DELETE":
-                        continue
-                    data[form.add_prefix(name)] = "on" if value is True else value
-        else:
-            for name in obj.fields:
-                data[obj.add_prefix(name)] = obj.initial.get(name)
-    return data
+    return editor_post(SectionEditor(SECTIONS["register"], profile.section("register")))
 
 
 def test_policy_editor_changes_first_secretary_min_days(client, county_user):

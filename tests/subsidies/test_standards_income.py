@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from subsidies import rules, services, standards
 from subsidies.models import PayRunLine
 from subsidies.policy_section import validate_section
+from tests.policy_post import editor_post
 
 from .factories import cadre
 
@@ -220,24 +221,7 @@ def test_standards_page_shows_the_basis_and_the_one_shoulder_figure(client, coun
 
 
 def _editor_data(editor) -> dict:
-    """The POST data of a policy section editor as the browser would send it unchanged (ticked
-    code lists as several values)."""
-    from core.policy import split_codes
-    from core.policy_forms import CodesField
-
-    data = {}
-    for _part, kind, obj in editor.parts:
-        forms = obj.forms if kind == "table" else [obj]
-        if kind == "table":
-            mgmt = obj.management_form
-            data.update({f"{mgmt.prefix}-{n}": mgmt.initial.get(n, f.initial) for n, f in mgmt.fields.items()})
-        for form in forms:
-            for n, field in form.fields.items():
-                v = form.initial.get(n)
-                if v is None or v is False:
-                    continue
-                data[f"{form.prefix}-{n}"] = split_codes(v) if isinstance(field, CodesField) else v
-    return data
+    return editor_post(editor)
 
 
 @pytest.mark.django_db

@@ -1,0 +1,162 @@
+"""QuerySets of the register's models, and the one definition of "current on date D".
+
+An appointment is current on D when it is filed, has started (start date on or before D) and has
+not ended (no end date, or an end date after D); a filed appointment starting later is 待任. A
+first secretary is in post on D when the term has started, D is not after the term end and the
+posting was not ended early. Every count, list, export and job asks these, never restates them.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+
+from core import dates as core_dates
+from core.models import ScopedQuerySet
+
+from . import choices
+
+
+def holds_on(start: datetime.date, end: datetime.date | None, on: datetime.date) -> bool:
+    """Whether a post with these dates is held on ``on``: from the start date (任职时间) up to the
+    day before the end date (离任时间: from that day on the post is no longer held). The one rule
+    of "current on a date", in Python, for rows already loaded (see ``appointment_current_q``)."""
+    return start <= on and (end is None or end > on)
+
+
+def appointment_current_q(on: datetime.date | None = None, prefix: str = "") -> Q:
+    """THE definition of "current on date D" (在任) for appointments, as a Q over Appointment
+    (``prefix`` for lookups through a relation, e.g. ``"appointments__"``):
+
+    - filed (已备案): drafts and filings in progress never count;
+    - started: ``start_date <= D`` — an appointment filed with a later start date is 待任 until then;
+    - not ended: no end date, or ``end_date > D`` — on the day of 离任 the post is no longer held,
+      so a successor starting that day takes over without overlap.
+
+    Every count, list, filter, export, API, pay run and roster asking "who holds a post on D" goes
+    through this (``Appointment.objects.current(on=D)``, ``Person.objects.current(on=D)``)."""
+    on = on or core_dates.today()
+    return Q(**{f"{prefix}status": choices.FilingStatus.FILED, f"{prefix}start_date__lte": on}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gt": on})
+    )
+
+
+def appointment_pending_q(on: datetime.date | None = None, prefix: str = "") -> Q:
+    """待任 on D: filed, not ended, starting after D."""
+    on = on or core_dates.today()
+    return Q(
+        **{
+            f"{prefix}status": choices.FilingStatus.FILED,
+            f"{prefix}start_date__gt": on,
+            f"{prefix}end_date__isnull": True,
+        }
+    )
+
+
+def first_secretary_current_q(on: datetime.date | None = None, prefix: str = "") -> Q:
+    """THE definition of a first secretary "in post on D" (在岗): the term has started
+    (``term_start <= D``), has not run out (``D <= term_end``, the last day of the term) and the
+    posting was not ended early (no 实际离村日期, or D is before it; an end on or after the term's
+    last day means the term ran its course)."""
+    on = on or core_dates.today()
+    p = prefix
+    return Q(**{f"{p}term_start__lte": on, f"{p}term_end__gte": on}) & (
+        Q(**{f"{p}ended_on__isnull": True}) | Q(**{f"{p}ended_on__gt": on}) | Q(**{f"{p}ended_on__gte": models.F(f"{p}term_end")})
+    )
+
+
+class UserQuerySet(models.QuerySet):
+    def for_township(self, township_id: int):
+        return self.filter(township_id=township_id)
+
+
+class TownshipQuerySet(ScopedQuerySet):
+    township_path = "id"
+
+
+class VillageFlagQuerySet(ScopedQuerySet):
+    township_path = "village__township_id"
+
+    def current(self, on: datetime.date | None = None):
+        on = on or core_dates.today()
+        return self.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gte=on))
+
+
+class FilingEventQuerySet(ScopedQuerySet):
+    township_path = "appointment__village__township_id"
+
+
+class QualificationReviewQuerySet(ScopedQuerySet):
+    township_path = "village__township_id"
+
+    def with_related(self):
+        return self.select_related("person", "village__township")
+
+
+class DepartmentVerdictQuerySet(ScopedQuerySet):
+    township_path = "review__village__township_id"
+
+
+class PresenceMonthQuerySet(ScopedQuerySet):
+    township_path = "first_secretary__village__township_id"
+
+
+class ImportBatchQuerySet(ScopedQuerySet):
+    township_path = "township_id"
+
+
+class ExportLogQuerySet(ScopedQuerySet):
+    township_path = "township_id"
+
+
+class AppointmentQuerySet(ScopedQuerySet):
+    township_path = "village__township_id"
+
+    def current(self, on: datetime.date | None = None):
+        """Held on ``on`` (default today): see ``appointment_current_q``, the one definition."""
+        return self.filter(appointment_current_q(on))
+
+    def pending(self, on: datetime.date | None = None):
+        """Filed with a start date after ``on`` (default today): 待任, not counted anywhere yet."""
+        return self.filter(appointment_pending_q(on))
+
+    def held_between(self, first: datetime.date, last: datetime.date):
+        """Held on at least one day of [first, last] (the same rule as ``current`` over a period:
+        current(on=D) == held_between(D, D)); e.g. the months of a pay run."""
+        return self.filter(status=choices.FilingStatus.FILED, start_date__lte=last).filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=first)
+        )
+
+    def open(self):
+        """Filed and not ended, whether started or 待任: what the one-secretary-per-village
+        constraint guards (a second open secretary cannot be filed)."""
+        return self.filter(status=choices.FilingStatus.FILED, end_date__isnull=True)
+
+    def secretaries(self):
+        return self.filter(post=choices.SECRETARY)
+
+    def with_related(self):
+        return self.select_related("person", "village__township", "qualification_review")
+
+
+class FirstSecretaryQuerySet(ScopedQuerySet):
+    township_path = "village__township_id"
+
+    def active(self):
+        """Status 在岗 (not ended), whether the term has started or not: what the
+        one-posting-per-village/person constraints guard. For counts use ``current``."""
+        return self.filter(status=choices.FirstSecretaryStatus.ACTIVE)
+
+    def current(self, on: datetime.date | None = None):
+        """In post on ``on`` (default today): see ``first_secretary_current_q``."""
+        return self.filter(first_secretary_current_q(on))
+
+    def pending(self, on: datetime.date | None = None):
+        """Sent but not yet arrived (待到岗): 在岗 status, term starting after ``on``."""
+        on = on or core_dates.today()
+        return self.filter(status=choices.FirstSecretaryStatus.ACTIVE, term_start__gt=on)
+
+    def with_related(self):
+        return self.select_related("person", "village__township")
