@@ -249,7 +249,7 @@ class LedgerEntryViewSet(ApiViewSet):
     }
 
     def get_queryset(self):
-        return selectors.entry_list(user=self.request.user)
+        return selectors.entry_list(user=self.request.user).prefetch_related(None)  # no reversal shown
 
     @extend_schema(summary="手工录入账目（奖励、一次性发放）", request=EntryCreateInput, responses={201: LedgerEntrySerializer})
     def create(self, request):
