@@ -22,8 +22,10 @@ from . import resources, services
 from .idcard import parse_id_number
 from .models import (
     Appointment,
+    AppointmentRequest,
     DepartmentVerdict,
     ExportLog,
+    FamilyMember,
     FilingEvent,
     FirstSecretary,
     ImportBatch,
@@ -32,6 +34,7 @@ from .models import (
     PolicyProfile,
     PresenceMonth,
     QualificationReview,
+    ResumeEntry,
     Township,
     User,
     Village,
@@ -148,6 +151,16 @@ class PersonRecordInline(admin.TabularInline):
     extra = 0
 
 
+class FamilyMemberInline(admin.TabularInline):
+    model = FamilyMember
+    extra = 0
+
+
+class ResumeEntryInline(admin.TabularInline):
+    model = ResumeEntry
+    extra = 0
+
+
 @admin.register(Person)
 class PersonAdmin(NoHistoryRevertMixin, RegisterImportExportAdmin):
     """People: the form validates like the services and saving goes through them."""
@@ -159,7 +172,7 @@ class PersonAdmin(NoHistoryRevertMixin, RegisterImportExportAdmin):
     search_fields = ["name", "id_number", "phone"]
     autocomplete_fields = ["registered_township"]
     list_select_related = ["registered_township"]
-    inlines = [PersonRecordInline]
+    inlines = [ResumeEntryInline, FamilyMemberInline, PersonRecordInline]
 
     def get_readonly_fields(self, request, obj=None):
         # The ID number (and with it sex and birth date) is fixed once the file exists.
@@ -191,6 +204,15 @@ class PersonRecordAdmin(RegisterImportExportAdmin):
     search_fields = ["person__name", "title"]
     autocomplete_fields = ["person"]
     list_select_related = ["person"]
+
+
+@admin.register(AppointmentRequest)
+class AppointmentRequestAdmin(NoHistoryRevertMixin, ReadableHistoryAdmin):
+    list_display = ["person", "proposed_post", "proposed_removal", "reporting_unit", "filled_on"]
+    search_fields = ["person__name", "proposed_post"]
+    autocomplete_fields = ["person", "appointment"]
+    list_select_related = ["person"]
+    readonly_fields = ["created_by", "created_at"]
 
 
 class FilingEventInline(admin.TabularInline):

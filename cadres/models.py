@@ -17,7 +17,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core import dates as core_dates
-from core.models import (  # noqa: F401  (private_storage: named by migration 0002)
+from core.models import (
     AbstractExportLog,
     AbstractImportBatch,
     AbstractPolicyProfile,
@@ -305,6 +305,21 @@ class Person(models.Model):
     education_fulltime = models.CharField("全日制学历", max_length=20, choices=choices.Education.choices, blank=True)
     education_inservice = models.CharField("在职学历", max_length=20, choices=choices.Education.choices, blank=True)
     school_major = models.CharField("毕业院校及专业", max_length=100, blank=True)
+    degree_fulltime = models.CharField("全日制学位", max_length=30, blank=True)
+    school_major_inservice = models.CharField("在职教育毕业院校及专业", max_length=100, blank=True)
+    degree_inservice = models.CharField("在职学位", max_length=30, blank=True)
+    birthplace = models.CharField("出生地", max_length=50, blank=True)
+    health = models.CharField("健康状况", max_length=30, blank=True)
+    professional_title = models.CharField("专业技术职务", max_length=50, blank=True)
+    specialty = models.CharField("熟悉专业有何专长", max_length=100, blank=True)
+    photo = models.ImageField(
+        "一寸照",
+        upload_to="photos/%Y/",
+        storage=private_storage,
+        max_length=200,
+        blank=True,
+        help_text="免冠证件照（一寸），JPG 或 PNG。",
+    )
     phone = models.CharField(
         "联系电话",
         max_length=20,
@@ -769,3 +784,7 @@ class ExportLog(AbstractExportLog):
 
     class Meta(AbstractExportLog.Meta):
         pass
+
+
+# The dossier's supplementary parts (family, résumé, appointment requests) live in their own module.
+from .dossier_models import AppointmentRequest, FamilyMember, ResumeEntry  # noqa: E402,F401
