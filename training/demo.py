@@ -3,7 +3,9 @@
 Like the register's demo builder this bypasses the services for speed (trusted, generated data)
 and keeps their rules by construction: stored hours and certificates are computed with the same
 pure rules (training.rules) and the year's policy, one enrolment per person per session, every
-attendance day inside its session. Rows are written with ``bulk_create_with_history``.
+attendance day inside its session. Sessions and upgrades are written with
+``bulk_create_with_history``; enrolments and attendance, the largest tables, by COPY with their
+history rows (``core.fastwrite``).
 
 What it builds, for last year and this year (sessions up to *today* only):
 - five county rotation sessions at the Party school (5 days, the last a half day) with about
@@ -25,6 +27,7 @@ from simple_history.utils import bulk_create_with_history
 
 from cadres.choices import SECRETARY
 from cadres.models import Appointment, Township
+from core.fastwrite import insert_with_history
 
 from . import rules
 from .choices import AttendanceStatus, Kind, Level, UpgradeKind, UpgradeStatus
@@ -161,29 +164,27 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
         for person_id, village_id, township_id, _post, post_name, _start in people:
             day_marks = {day: _mark(rng) for day, _ in days}
             enrollments.append(
-                Enrollment(
-                    session_id=s.pk,
-                    person_id=person_id,
-                    township_id=township_id,
-                    village_id=village_id,
-                    post_name=post_name,
-                    hours_credited=rules.credited_hours(days, day_marks, hr, s.hours_override),
-                    missed=rules.missed_count(days, day_marks, hr),
-                    certificate=rules.certificate(days, day_marks, hr),
-                )
+                {
+                    "session_id": s.pk,
+                    "person_id": person_id,
+                    "township_id": township_id,
+                    "village_id": village_id,
+                    "post_name": post_name,
+                    "hours_credited": rules.credited_hours(days, day_marks, hr, s.hours_override),
+                    "missed": rules.missed_count(days, day_marks, hr),
+                    "certificate": rules.certificate(days, day_marks, hr),
+                }
             )
             marks.append(day_marks)
-    bulk_create_with_history(enrollments, Enrollment, batch_size=2000, default_change_reason=REASON)
-    ids = {
-        (s, p): pk
-        for pk, s, p in Enrollment.objects.filter(session_id__in=by_code.values()).values_list("pk", "session_id", "person_id")
-    }
+    # COPY with one history row each (core.fastwrite): at prefecture scale these are the seed's
+    # largest tables, and bulk_create spent most of the training seed preparing them.
+    ids = insert_with_history(Enrollment, enrollments, user=None, reason=REASON)
     attendance = [
-        Attendance(enrollment_id=ids[(e.session_id, e.person_id)], date=day, status=status)
-        for e, day_marks in zip(enrollments, marks, strict=True)
+        {"enrollment_id": pk, "date": day, "status": status}
+        for pk, day_marks in zip(ids, marks, strict=True)
         for day, status in day_marks.items()
     ]
-    bulk_create_with_history(attendance, Attendance, batch_size=5000, default_change_reason=REASON)
+    insert_with_history(Attendance, attendance, user=None, reason=REASON)
 
     upgrades = []
     rule = section["education"]
