@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history
 
 from cadres import choices as cc
 from cadres.models import Appointment
+from core.fastwrite import insert_objects_with_history
 
 from . import services
 from .choices import Phase, RaterGroup, ResultStatus
@@ -132,7 +133,7 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
             )
             reviews[-1]._profile = profile
         if reviews:
-            bulk_create_with_history(reviews, AnnualReview, batch_size=BATCH, default_change_reason=REASON)
+            insert_objects_with_history(reviews, user=None, reason=REASON)
             meetings = (campaign.report_deadline + datetime.timedelta(days=1), campaign.ballot_deadline)
             tallies = [
                 _tally(rng, r, group, r._profile, meetings)
@@ -140,7 +141,7 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
                 for group in (RaterGroup.TOWNSHIP, RaterGroup.MEMBERS)
                 if rng.random() > 0.01  # a few ballots still missing
             ]
-            bulk_create_with_history(tallies, BallotTally, batch_size=BATCH, default_change_reason=REASON)
+            insert_objects_with_history(tallies, user=None, reason=REASON)
         if campaign.phase in (Phase.REPORT, Phase.BALLOT, Phase.GRADE):
             services.review_year_rollup(year=year)
         if year != last and campaign.phase != Phase.ARCHIVE:

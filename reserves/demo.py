@@ -21,6 +21,7 @@ from cadres import demo_names as names
 from cadres.choices import Education, PoliticalStatus, Role, VettingResult
 from cadres.idcard import make_id_number
 from cadres.models import DepartmentVerdict, Person, QualificationReview, User, Village
+from core.fastwrite import insert_objects_with_history
 from core.policy import policy_for_year, post_info
 
 from . import rules
@@ -302,7 +303,7 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
         QualificationReview.objects.filter(pk__in=[r.pk for r in b.reviews if r.outcome != VettingResult.PENDING]).update(
             concluded_at=now
         )
-        bulk_create_with_history(verdicts, DepartmentVerdict, batch_size=BATCH, default_change_reason=REASON)
+        insert_objects_with_history(verdicts, user=None, reason=REASON)
         for c in b.candidates:
             c.person_id, c.village_id = c.person.pk, c.village.pk
             c.qualification_review_id = c.qualification_review.pk if c.qualification_review else None
