@@ -2,6 +2,8 @@
 
 from core.policy import Column, Group, Section, Table, register_section
 
+from .choices import FirstSecretaryGrade
+
 POST_CLASSES = (("principal", "主职"), ("deputy", "副职"), ("general", "一般干部"))
 POST_BODIES = (
     ("party", "村党组织"),
@@ -53,6 +55,15 @@ register_section(
                     Column("term_months", "默认任期（月）", kind="int", min_value=1, max_value=120),
                     Column("expiry_warning_days", "期满提前提醒（天）", kind="int", min_value=1, max_value=365),
                 ),
+            ),
+            Table(
+                key="spot_check_caps",
+                label="第一书记抽查缺勤与年度考核等次",
+                columns=(
+                    Column("absences", "年度内无故缺勤达到（次）", kind="int", min_value=1, max_value=366),
+                    Column("max_grade", "考核等次最高为", kind="choice", choices=tuple(FirstSecretaryGrade.choices)),
+                ),
+                unique_key="absences",
             ),
         ),
     )
