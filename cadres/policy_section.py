@@ -1,6 +1,6 @@
 """The register's section of the yearly policy profile."""
 
-from core.policy import Column, Group, Section, Table, register_section
+from core.policy import Column, Group, Section, Table, policy_for_year, register_section
 
 from .choices import FirstSecretaryGrade
 
@@ -68,3 +68,8 @@ register_section(
         ),
     )
 )
+
+
+def spot_check_caps(year: int) -> list[dict]:
+    """The year's thresholds of unexcused spot-check absences → best grade (rules.capped_grade)."""
+    return list(policy_for_year(year).section("register").get("spot_check_caps") or [])

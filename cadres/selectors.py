@@ -204,8 +204,8 @@ def first_secretary_grade_list(*, user) -> QuerySet[FirstSecretaryGrade]:
 def first_secretary_year_summary(*, posting: FirstSecretary, checks: list[SpotCheck]) -> list[dict]:
     """Per year of the posting's checks and grades: checks, unexcused absences, the cap the policy
     sets and the grade with its reason (newest year first)."""
+    from .policy_section import spot_check_caps
     from .rules import grade_label, spot_check_cap
-    from .services.spot_checks import spot_check_caps
 
     grades = {g.year: g for g in posting.grades.all()}
     years = sorted({c.date.year for c in checks} | set(grades), reverse=True)

@@ -487,7 +487,9 @@ class SpotCheckInput(serializers.Serializer):
 class FirstSecretaryGradeSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="posting.person.name", read_only=True)
     village_name = serializers.CharField(source="posting.village.name", read_only=True)
+    proposed = serializers.CharField(read_only=True, help_text="excellent / competent / basic / incompetent")
     proposed_display = serializers.CharField(source="get_proposed_display", read_only=True)
+    grade = serializers.CharField(read_only=True, help_text="excellent / competent / basic / incompetent（抽查缺勤限定后）")
     grade_display = serializers.CharField(source="get_grade_display", read_only=True)
     reason = serializers.CharField(read_only=True, help_text="等次说明，如：因抽查缺勤2次，等次不高于基本称职")
 

@@ -56,7 +56,6 @@ from .spot_checks import (  # noqa: F401
     absences_in_year,
     first_secretary_grade_set,
     first_secretary_regrade,
-    spot_check_caps,
     spot_check_errors,
     spot_check_record,
     spot_check_record_bulk,

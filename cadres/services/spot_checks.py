@@ -11,20 +11,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core import dates as core_dates
-from core.policy import policy_for_year
 from core.services import model_save, require_perm, require_scope
 
 from .. import rules
 from ..choices import FirstSecretaryGrade as Grade
 from ..choices import SpotCheckResult
 from ..models import FirstSecretary, FirstSecretaryGrade, SpotCheck, User
+from ..policy_section import spot_check_caps
 
 RECORD = "cadres.add_spotcheck"  # county staff (clerks read their township's checks)
 GRADE = "cadres.add_firstsecretarygrade"
-
-
-def spot_check_caps(year: int) -> list[dict]:
-    return list(policy_for_year(year).section("register").get("spot_check_caps") or [])
 
 
 def spot_check_errors(*, posting: FirstSecretary, date: datetime.date, result: str, excused: bool, checker: str) -> dict:
