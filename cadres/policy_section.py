@@ -19,6 +19,8 @@ register_section(
         key="register",
         label="干部名册：联审部门、负面清单、职务、第一书记",
         app_label="cadres",
+        # the first secretaries' grades follow the spot-check thresholds (spot_check_caps)
+        on_change="cadres.tasks.first_secretary_regrade_task",
         parts=(
             Table(
                 key="vetting_departments",

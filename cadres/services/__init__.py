@@ -56,6 +56,7 @@ from .spot_checks import (  # noqa: F401
     absences_in_year,
     first_secretary_grade_set,
     first_secretary_regrade,
+    first_secretary_regrade_from_year,
     spot_check_errors,
     spot_check_record,
     spot_check_record_bulk,

@@ -122,3 +122,18 @@ def first_secretary_regrade(*, posting: FirstSecretary, year: int, by: User | No
     if (entry.grade, entry.absences, entry.reason) != before:
         model_save(entry, by=by, update_fields=["grade", "absences", "reason"])
     return entry
+
+
+@transaction.atomic
+def first_secretary_regrade_from_year(*, year: int, by: User | None = None) -> int:
+    """Cap every annual grade from ``year`` on again (after the policy of ``year`` changed: a
+    profile holds for the later years that have none of their own). Idempotent; returns how many
+    grades changed."""
+    changed = 0
+    for entry in FirstSecretaryGrade.objects.filter(year__gte=year).select_related("posting").select_for_update(of=("self",)):
+        before = (entry.grade, entry.absences, entry.reason)
+        _apply_cap(entry, entry.posting)
+        if (entry.grade, entry.absences, entry.reason) != before:
+            model_save(entry, by=by, update_fields=["grade", "absences", "reason"])
+            changed += 1
+    return changed

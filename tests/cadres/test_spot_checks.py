@@ -200,3 +200,44 @@ def test_the_admin_adds_a_check_through_the_same_rules(client, admin_user, count
     check = SpotCheck.objects.get()
     assert (check.recorded_by, check.history.get().history_user) == (admin_user, admin_user)
     assert _grade(posting).grade == "competent"
+
+
+def test_the_thresholds_are_edited_on_the_policy_page_and_the_grade_follows(
+    client, county_user, posting, django_capture_on_commit_callbacks
+):
+    import re
+
+    from core import dates as core_dates
+    from core import services as core_services
+    from core.policy import SECTIONS
+    from core.policy_forms import SectionEditor
+    from tests.policy_post import editor_post
+
+    year = core_dates.today().year
+    profile = core_services.policy_profile_create(by=county_user, year=year)
+    client.force_login(county_user)
+    page = client.get(reverse("core:policy_detail", args=[year])).content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "第一书记抽查缺勤与年度考核等次" in text and "年度内无故缺勤达到（次）" in text
+    assert "依据驻村第一书记管理办法：年度内抽查无故缺勤1次的不得评为优秀" in text
+    table = text[text.index("第一书记抽查缺勤与年度考核等次") : text.index("依据驻村第一书记管理办法")]
+    assert " 1 称职 2 基本称职 3 不称职 " in table  # grades by name, not by code
+    assert "competent" not in table and "basic" not in table
+    url = reverse("core:policy_section_edit", args=[year, "register"])
+    edit = client.get(url).content.decode()
+    assert re.search(r'<input type="number" name="spot_check_caps-0-absences" value="1"', edit)
+
+    services.spot_check_record(posting=posting, by=county_user, date=datetime.date(year, 4, 2), result="absent", checker="李明")
+    services.first_secretary_grade_set(posting=posting, year=year, proposed="excellent", by=county_user)
+    assert _grade(posting, year).grade == "competent"
+    # this county: one unexcused absence already means at most 基本称职
+    editor = SectionEditor(SECTIONS["register"], profile.section("register"), profile_data=profile.data)
+    data = editor_post(editor)
+    data["spot_check_caps-0-max_grade"] = "basic"
+    with django_capture_on_commit_callbacks(execute=True):  # the grades are capped again at once
+        response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    grade = _grade(posting, year)
+    assert (grade.grade, grade.reason) == ("basic", "因抽查缺勤1次，等次不高于基本称职（拟定优秀）")
+    assert grade.history.count() == 2  # set, then capped again by the policy change
+    assert services.first_secretary_regrade_from_year(year=year) == 0  # a second run changes nothing
