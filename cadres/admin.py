@@ -28,6 +28,7 @@ from .models import (
     FamilyMember,
     FilingEvent,
     FirstSecretary,
+    FirstSecretaryGrade,
     ImportBatch,
     Person,
     PersonRecord,
@@ -35,6 +36,7 @@ from .models import (
     PresenceMonth,
     QualificationReview,
     ResumeEntry,
+    SpotCheck,
     Township,
     User,
     Village,
@@ -294,6 +296,65 @@ class PresenceMonthAdmin(RegisterExportOnlyAdmin):
     search_fields = ["first_secretary__person__name"]
     autocomplete_fields = ["first_secretary"]
     list_select_related = ["first_secretary__person", "first_secretary__village"]
+
+
+class SpotCheckAdminForm(forms.ModelForm):
+    """The admin's spot-check form runs the same rules as the page, the API and the import."""
+
+    class Meta:
+        model = SpotCheck
+        fields = ["posting", "date", "result", "excused", "checker", "note"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("posting") and data.get("date") and data.get("result"):
+            errors = services.spot_check_errors(
+                posting=data["posting"],
+                date=data["date"],
+                result=data["result"],
+                excused=data.get("excused", False),
+                checker=data.get("checker", ""),
+            )
+            for field, message in errors.items():
+                if field not in self.errors:
+                    self.add_error(field, message)
+        return data
+
+
+@admin.register(SpotCheck)
+class SpotCheckAdmin(NoHistoryRevertMixin, LoggedExportMixin, HistoryExportOnlyAdmin):
+    """Spot checks are added here as on the first-secretary page (through the service, which caps
+    the year's grade again); a recorded check is kept as it is: no change, no delete."""
+
+    form = SpotCheckAdminForm
+    export_only_note = "抽查记录可在此新增（与第一书记页面、接口和表格导入同一规则），已登记的记录不能修改或删除。"
+    list_display = ["posting", "date", "result", "excused", "checker", "recorded_by"]
+    list_filter = ["result", "excused", "posting__village__township"]
+    search_fields = ["posting__person__name", "checker"]
+    autocomplete_fields = ["posting"]
+    list_select_related = ["posting__person", "posting__village", "recorded_by"]
+    date_hierarchy = "date"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data.get(f) for f in ("posting", "date", "result", "excused", "checker", "note")}
+        saved = services.spot_check_record(by=request.user, **{**data, "note": data["note"] or ""})
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+
+@admin.register(FirstSecretaryGrade)
+class FirstSecretaryGradeAdmin(RegisterExportOnlyAdmin):
+    export_only_note = WORKFLOW_NOTE.format(what="第一书记年度考核等次", rules="抽查缺勤限定等次")
+    list_display = ["posting", "year", "proposed", "grade", "absences", "reason"]
+    list_filter = ["year", "grade"]
+    search_fields = ["posting__person__name"]
+    list_select_related = ["posting__person", "posting__village"]
 
 
 @admin.register(PolicyProfile)

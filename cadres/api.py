@@ -247,6 +247,38 @@ class FirstSecretaryViewSet(ApiViewSet):
         return Response(s.PresenceMonthSerializer(row).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
 
+@extend_schema_view(list=extend_schema(summary="第一书记抽查记录列表"), retrieve=extend_schema(summary="抽查记录详情"))
+class SpotCheckViewSet(ApiViewSet):
+    """Spot checks of first secretaries: clerks read their township's, county staff record them
+    (the year's annual grade is capped again at once)."""
+
+    serializer_class = s.SpotCheckSerializer
+    ordering_fields = ["date"]
+    http_method_names = ["get", "post", "head", "options"]
+    write_permissions = {"create": (("cadres.add_spotcheck",), "抽查记录由县委组织部登记。")}
+
+    def get_queryset(self):
+        return selectors.spot_check_list(user=self.request.user).order_by("-date", "-id")
+
+    @extend_schema(summary="登记抽查结果", request=s.SpotCheckInput, responses={201: s.SpotCheckSerializer})
+    def create(self, request):
+        data = self._input(s.SpotCheckInput)
+        check = services.spot_check_record(by=request.user, **data)
+        return self._output(check, status_code=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="第一书记年度考核等次列表（含等次说明）"), retrieve=extend_schema(summary="年度考核等次详情")
+)
+class FirstSecretaryGradeViewSet(ApiViewSet):
+    serializer_class = s.FirstSecretaryGradeSerializer
+    ordering_fields = ["year"]
+    http_method_names = ["get", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.first_secretary_grade_list(user=self.request.user).order_by("-year", "id")
+
+
 # ---------------------------------------------------------------------------------------------
 # Headline figures (主要指标): the home page's and 统计报表's values and 口径
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ router.register("people", views.PersonViewSet, basename="person")
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
 router.register("qualification-reviews", views.QualificationReviewViewSet, basename="qualification-review")
 router.register("first-secretaries", views.FirstSecretaryViewSet, basename="first-secretary")
+router.register("spot-checks", views.SpotCheckViewSet, basename="spot-check")
+router.register("first-secretary-grades", views.FirstSecretaryGradeViewSet, basename="first-secretary-grade")
 
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="api_token"),

@@ -18,6 +18,8 @@ def _register_roles() -> None:
         "departmentverdict",
         "firstsecretary",
         "presencemonth",
+        "spotcheck",
+        "firstsecretarygrade",
         "policyprofile",
     ]
     view_all = [f"view_{m}" for m in register]
@@ -113,3 +115,23 @@ class CadresConfig(AppConfig):
         )
         # An import is not undone when rows it wrote were changed or referenced since.
         register_rollback_guard(sheets.touched_since)
+        from .person_sections import register_person_history
+
+        register_person_history("第一书记抽查", _spot_check_history)
+        register_person_history("第一书记年度考核", _grade_history)
+
+
+def _spot_check_history(*, user, person):
+    from core.scope import scoped
+
+    from .models import SpotCheck
+
+    return SpotCheck.history.filter(posting__person_id=person.pk, id__in=scoped(user, SpotCheck).values("id"))
+
+
+def _grade_history(*, user, person):
+    from core.scope import scoped
+
+    from .models import FirstSecretaryGrade
+
+    return FirstSecretaryGrade.history.filter(posting__person_id=person.pk, id__in=scoped(user, FirstSecretaryGrade).values("id"))

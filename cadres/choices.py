@@ -120,3 +120,19 @@ class FirstSecretaryStatus(models.TextChoices):
     ACTIVE = "active", "在岗"
     EXPIRED = "expired", "期满"
     RECALLED = "recalled", "召回"
+
+
+class SpotCheckResult(models.TextChoices):
+    """What an unannounced spot check (抽查) found."""
+
+    PRESENT = "present", "在岗"
+    ABSENT = "absent", "缺勤"
+
+
+class FirstSecretaryGrade(models.TextChoices):
+    """The county's annual grade of a first secretary, best first (the order caps compare by)."""
+
+    EXCELLENT = "excellent", "优秀"
+    COMPETENT = "competent", "称职"
+    BASIC = "basic", "基本称职"
+    INCOMPETENT = "incompetent", "不称职"

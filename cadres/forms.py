@@ -250,6 +250,19 @@ class PresenceForm(Form):
     note = forms.CharField(label="说明", required=False, max_length=200)
 
 
+class SpotCheckForm(Form):
+    date = forms.DateField(label="抽查日期")
+    result = forms.ChoiceField(label="抽查结果", choices=[("", "请选择"), *choices.SpotCheckResult.choices])
+    excused = forms.BooleanField(label="请假已报备（不计入缺勤次数）", required=False)
+    checker = forms.CharField(label="检查人", max_length=50)
+    note = forms.CharField(label="备注", required=False, max_length=200)
+
+
+class FirstSecretaryGradeForm(Form):
+    year = forms.IntegerField(label="考核年度", min_value=2000, max_value=2100)
+    proposed = forms.ChoiceField(label="拟定等次", choices=[("", "请选择"), *choices.FirstSecretaryGrade.choices])
+
+
 class FirstSecretaryEndForm(Form):
     status = forms.ChoiceField(
         label="离村方式",

@@ -1,6 +1,8 @@
 """The register's section of the yearly policy profile."""
 
-from core.policy import Column, Group, Section, Table, register_section
+from core.policy import Column, Group, Section, Table, policy_for_year, register_section
+
+from .choices import FirstSecretaryGrade
 
 POST_CLASSES = (("principal", "主职"), ("deputy", "副职"), ("general", "一般干部"))
 POST_BODIES = (
@@ -17,6 +19,8 @@ register_section(
         key="register",
         label="干部名册：联审部门、负面清单、职务、第一书记",
         app_label="cadres",
+        # the first secretaries' grades follow the spot-check thresholds (spot_check_caps)
+        on_change="cadres.tasks.first_secretary_regrade_task",
         parts=(
             Table(
                 key="vetting_departments",
@@ -54,6 +58,20 @@ register_section(
                     Column("expiry_warning_days", "期满提前提醒（天）", kind="int", min_value=1, max_value=365),
                 ),
             ),
+            Table(
+                key="spot_check_caps",
+                label="第一书记抽查缺勤与年度考核等次",
+                columns=(
+                    Column("absences", "年度内无故缺勤达到（次）", kind="int", min_value=1, max_value=366),
+                    Column("max_grade", "考核等次最高为", kind="choice", choices=tuple(FirstSecretaryGrade.choices)),
+                ),
+                unique_key="absences",
+            ),
         ),
     )
 )
+
+
+def spot_check_caps(year: int) -> list[dict]:
+    """The year's thresholds of unexcused spot-check absences → best grade (rules.capped_grade)."""
+    return list(policy_for_year(year).section("register").get("spot_check_caps") or [])

@@ -103,6 +103,21 @@ class PresenceMonthQuerySet(ScopedQuerySet):
     township_path = "first_secretary__village__township_id"
 
 
+class SpotCheckQuerySet(ScopedQuerySet):
+    township_path = "posting__village__township_id"
+
+    def with_related(self):
+        return self.select_related("posting__person", "posting__village__township", "recorded_by")
+
+    def counted(self):
+        """Unexcused absences: what the yearly policy counts (请假已报备 is not counted)."""
+        return self.filter(result=choices.SpotCheckResult.ABSENT, excused=False)
+
+
+class FirstSecretaryGradeQuerySet(ScopedQuerySet):
+    township_path = "posting__village__township_id"
+
+
 class ImportBatchQuerySet(ScopedQuerySet):
     township_path = "township_id"
 

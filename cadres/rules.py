@@ -9,7 +9,7 @@ import shows the same text without it, after the row and column.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,3 +184,37 @@ def one_shoulder_warning(*, claimed: bool | None, posts: list[str]) -> str:
     if claimed is True and not {choices.SECRETARY, choices.CHAIR} <= set(posts):
         return "填了“一肩挑”，但现任职务中没有同时包含书记和主任"
     return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# First secretaries: spot-check absences cap the annual grade (register.spot_check_caps)
+# ---------------------------------------------------------------------------------------------
+
+GRADE_ORDER = tuple(choices.FirstSecretaryGrade.values)  # best first
+
+
+def grade_label(code: str) -> str:
+    return choices.FirstSecretaryGrade(code).label
+
+
+def spot_check_cap(*, absences: int, caps: Iterable[Mapping[str, Any]]) -> str | None:
+    """The best grade a first secretary with ``absences`` unexcused absences in the year may get:
+    the strictest row of the policy whose threshold is reached; None when no row is reached."""
+    reached = [str(row["max_grade"]) for row in caps if absences >= int(row["absences"]) and row["max_grade"] in GRADE_ORDER]
+    return max(reached, key=GRADE_ORDER.index) if reached else None
+
+
+def capped_grade(*, proposed: str, absences: int, caps: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
+    """(grade, reason): the proposed grade, lowered to the cap the absences reach. The reason is
+    shown wherever the grade is: ``因抽查缺勤2次，等次不高于基本称职``."""
+    cap = spot_check_cap(absences=absences, caps=caps)
+    if cap is None:
+        return proposed, ""
+    worst = cap == GRADE_ORDER[-1]
+    if GRADE_ORDER.index(proposed) < GRADE_ORDER.index(cap):
+        if worst:
+            return cap, f"因抽查缺勤{absences}次，定为{grade_label(cap)}（拟定{grade_label(proposed)}）"
+        return cap, f"因抽查缺勤{absences}次，等次不高于{grade_label(cap)}（拟定{grade_label(proposed)}）"
+    if worst:
+        return proposed, f"抽查缺勤{absences}次，按规定定为{grade_label(cap)}"
+    return proposed, f"抽查缺勤{absences}次，等次不高于{grade_label(cap)}"

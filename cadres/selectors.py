@@ -34,10 +34,12 @@ from .models import (
     DepartmentVerdict,
     FilingEvent,
     FirstSecretary,
+    FirstSecretaryGrade,
     Person,
     PersonRecord,
     PresenceMonth,
     QualificationReview,
+    SpotCheck,
     Township,
     User,
     Village,
@@ -183,6 +185,46 @@ def first_secretaries_expiring(*, user, within_days: int | None = None) -> Query
     return first_secretary_list(user=user).filter(
         status=choices.FirstSecretaryStatus.ACTIVE, term_end__lte=today + datetime.timedelta(days=within_days)
     )
+
+
+def spot_check_list(*, user) -> QuerySet[SpotCheck]:
+    """Spot checks of the first secretaries in the user's scope (API, exports)."""
+    return scoped(user, SpotCheck).with_related()
+
+
+def spot_checks_of(*, posting: FirstSecretary) -> list[SpotCheck]:
+    """A posting's checks, newest first (the posting itself was fetched through the scope)."""
+    return list(posting.spot_checks.select_related("recorded_by").order_by("-date", "-id"))
+
+
+def first_secretary_grade_list(*, user) -> QuerySet[FirstSecretaryGrade]:
+    return scoped(user, FirstSecretaryGrade).select_related("posting__person", "posting__village__township")
+
+
+def first_secretary_year_summary(*, posting: FirstSecretary, checks: list[SpotCheck]) -> list[dict]:
+    """Per year of the posting's checks and grades: checks, unexcused absences, the cap the policy
+    sets and the grade with its reason (newest year first)."""
+    from .policy_section import spot_check_caps
+    from .rules import grade_label, spot_check_cap
+
+    grades = {g.year: g for g in posting.grades.all()}
+    years = sorted({c.date.year for c in checks} | set(grades), reverse=True)
+    out = []
+    for year in years:
+        of_year = [c for c in checks if c.date.year == year]
+        absences = sum(1 for c in of_year if c.counted)
+        cap = spot_check_cap(absences=absences, caps=spot_check_caps(year))
+        out.append(
+            {
+                "year": year,
+                "checks": len(of_year),
+                "absences": absences,
+                "excused": sum(1 for c in of_year if c.excused),
+                "cap_label": grade_label(cap) if cap else "",
+                "grade": grades.get(year),
+            }
+        )
+    return out
 
 
 def presence_months(*, posting: FirstSecretary) -> list[PresenceMonth]:

@@ -17,9 +17,11 @@ from cadres.models import (
     Appointment,
     DepartmentVerdict,
     FirstSecretary,
+    FirstSecretaryGrade,
     Person,
     PresenceMonth,
     QualificationReview,
+    SpotCheck,
     Township,
     Village,
     VillageFlag,
@@ -445,6 +447,67 @@ class FirstSecretaryCreateInput(serializers.Serializer):
     term_end = serializers.DateField(required=False, allow_null=True, help_text="不填则按当年政策的任期月数计算")
     original_title = serializers.CharField(max_length=100, required=False, allow_blank=True)
     batch = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+
+class SpotCheckSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="posting.person.name", read_only=True)
+    village_name = serializers.CharField(source="posting.village.name", read_only=True)
+    township_name = serializers.CharField(source="posting.village.township.name", read_only=True)
+    result = serializers.CharField(read_only=True, help_text="present（在岗）/ absent（缺勤）")
+    result_display = serializers.CharField(source="get_result_display", read_only=True)
+    counted = serializers.BooleanField(read_only=True, help_text="计入年度缺勤次数（缺勤且未请假报备）")
+
+    class Meta:
+        model = SpotCheck
+        fields = [
+            "id",
+            "posting",
+            "person_name",
+            "village_name",
+            "township_name",
+            "date",
+            "result",
+            "result_display",
+            "excused",
+            "counted",
+            "checker",
+            "note",
+        ]
+
+
+class SpotCheckInput(serializers.Serializer):
+    posting = ScopedPrimaryKeyRelatedField(FirstSecretary, help_text="驻村第一书记（选派记录）编号")
+    date = serializers.DateField()
+    result = serializers.ChoiceField(choices=choices.SpotCheckResult.choices)
+    excused = serializers.BooleanField(required=False, default=False)
+    checker = serializers.CharField(max_length=50)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class FirstSecretaryGradeSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="posting.person.name", read_only=True)
+    village_name = serializers.CharField(source="posting.village.name", read_only=True)
+    proposed = serializers.CharField(read_only=True, help_text="excellent / competent / basic / incompetent")
+    proposed_display = serializers.CharField(source="get_proposed_display", read_only=True)
+    grade = serializers.CharField(read_only=True, help_text="excellent / competent / basic / incompetent（抽查缺勤限定后）")
+    grade_display = serializers.CharField(source="get_grade_display", read_only=True)
+    reason = serializers.CharField(read_only=True, help_text="等次说明，如：因抽查缺勤2次，等次不高于基本称职")
+
+    class Meta:
+        model = FirstSecretaryGrade
+        fields = [
+            "id",
+            "posting",
+            "person_name",
+            "village_name",
+            "year",
+            "proposed",
+            "proposed_display",
+            "grade",
+            "grade_display",
+            "absences",
+            "reason",
+        ]
 
 
 class PresenceInput(serializers.Serializer):

@@ -57,7 +57,15 @@ class Action:
     message: str = NO_PERMISSION
 
 
-ACTIONS: dict[str, Action] = {SCOPE: Action(SCOPE, message=OUT_OF_SCOPE)}
+# Uploading a spreadsheet: county staff and clerks (the sheet type's own permission is asked too,
+# see core.imports.batches.import_allowed).
+IMPORT_SHEET = "core.import_sheet"
+IMPORT_REFUSED = "您没有导入数据的权限。"
+
+ACTIONS: dict[str, Action] = {
+    SCOPE: Action(SCOPE, message=OUT_OF_SCOPE),
+    IMPORT_SHEET: Action(IMPORT_SHEET, roles=WRITERS, message=IMPORT_REFUSED),
+}
 
 
 def register_action(

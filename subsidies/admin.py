@@ -71,7 +71,7 @@ class PayRunAdmin(ReadOnlyMixin, LoggedExportMixin, ReadableHistoryAdmin):
 
 @admin.register(PayRunLine)
 class PayRunLineAdmin(ReadOnlyMixin, LoggedExportMixin, admin.ModelAdmin):
-    list_display = ["run", "person", "township", "entry_type", "amount"]
+    list_display = ["run", "person", "township", "entry_type", "amount", "zero_reason"]
     list_filter = ["entry_type", "township"]
     search_fields = ["person__name", "explanation"]
     list_select_related = ["run__period", "person", "township"]

@@ -20,7 +20,7 @@ from . import selectors, services
 from .access import APPROVE, PAY, RETURN
 from .choices import EntryType, RunKind
 from .filters import LedgerEntryFilter, PayRunFilter
-from .models import LedgerEntry, PayAccount, PayPeriod, PayRun
+from .models import LedgerEntry, PayAccount, PayPeriod, PayRun, PayRunLine
 
 # --- output serializers -----------------------------------------------------------------------
 
@@ -66,6 +66,36 @@ class PayRunSerializer(serializers.ModelSerializer):
             "approved_at",
             "paid_at",
             "bank_batch_ref",
+        ]
+
+
+class PayRunLineSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    township_name = serializers.CharField(source="township.name", read_only=True)
+    village_name = serializers.CharField(source="village.name", read_only=True, default="")
+    entry_type_display = serializers.CharField(source="get_entry_type_display", read_only=True)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    zero_reason = serializers.CharField(read_only=True, help_text="金额为0时的未发放原因（如：未参保、未到龄、该职务不享受）")
+
+    class Meta:
+        model = PayRunLine
+        fields = [
+            "id",
+            "person",
+            "person_name",
+            "township",
+            "township_name",
+            "village",
+            "village_name",
+            "entry_type",
+            "entry_type_display",
+            "amount",
+            "zero_reason",
+            "rule",
+            "inputs",
+            "explanation",
+            "source_ref",
+            "warning",
         ]
 
 
@@ -199,6 +229,13 @@ class PayRunViewSet(ApiViewSet):
         township = get_scoped_or_404(request.user, Township, pk=data["township"]) if data.get("township") else None
         run = services.payrun_create(by=request.user, kind=data["kind"], period_code=data["period"], township=township)
         return self._output(run, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="批次明细（含金额为0的行及未发放原因）", responses={200: PayRunLineSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=KeysetPagination)
+    def lines(self, request, pk=None):
+        qs = selectors.run_lines(user=request.user, run=self.get_object()).order_by("id")
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(PayRunLineSerializer(page, many=True).data)
 
     @extend_schema(summary="乡镇确认", request=None, responses={200: PayRunSerializer})
     @action(detail=True, methods=["post"])

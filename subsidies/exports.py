@@ -1,4 +1,5 @@
-"""Exports of the pay ledger: bank disbursement sheet, county summary, a person's pay history.
+"""Exports of the pay ledger: a pay run's lines, bank disbursement sheet, county summary, a
+person's pay history.
 
 Rows come from scoped selectors; bank card numbers are masked unless the user holds
 ``subsidies.view_bank_account``; every export is logged (core.exports.log_export). Amounts are
@@ -57,6 +58,39 @@ def _workbook(title: str, headers: list[str], rows: list[list], money_cols: set[
     ws.freeze_panes(2, 0)
     wb.close()
     return buf.getvalue()
+
+
+def run_lines(*, user, run):
+    """批次明细: every line of a run (the previewed lines; after approval the same amounts are the
+    ledger's), the ¥0 lines with their 未发放原因, and the total of the amounts."""
+    labels = dict(EntryType.choices)
+    lines = list(selectors.run_lines(user=user, run=run).order_by("township__sort_order", "village_id", "person_id", "id"))
+    rows = [
+        [
+            i,
+            line.person.name,
+            id_number_for(user, line.person.id_number),
+            line.township.name,
+            line.village.name if line.village_id else "",
+            labels.get(line.entry_type, line.entry_type),
+            line.amount,
+            line.zero_reason,
+            line.explanation,
+        ]
+        for i, line in enumerate(lines, start=1)
+    ]
+    total = sum((line.amount for line in lines), Decimal("0.00"))
+    paid = len({line.person_id for line in lines if line.amount})
+    data = _workbook(
+        f"{run}批次明细",
+        ["序号", "姓名", "身份证号", "乡镇(街道)", "村(社区)", "类型", "金额（元）", "未发放原因", "计算说明"],
+        rows,
+        {6},
+        ["合计", f"{paid}人", "", "", "", "", total, "", ""],
+        widths=[6, 10, 22, 12, 12, 16, 14, 20, 60],
+    )
+    log_export(user=user, what=f"发放批次明细 {run.pk}", filters={"run": run.pk}, rows=len(rows))
+    return xlsx_response(data, f"{run.period.code}{run.get_kind_display()}批次明细")
 
 
 def bank_sheet(*, user, township, period, pay_run=None):

@@ -241,6 +241,9 @@ class PayRunLine(models.Model):
     explanation = models.CharField("计算说明", max_length=500)
     source_ref = models.CharField("来源记录", max_length=60, blank=True)
     warning = models.CharField("提示", max_length=300, blank=True)
+    # A ¥0 line says why (subsidies.rules.ZeroReason): 未参保, 未到龄, 该职务不享受 … It stays in
+    # the preview and the run's record; the ledger takes only the lines with an amount.
+    zero_reason = models.CharField("未发放原因", max_length=100, blank=True)
 
     objects = PayRunLineQuerySet.as_manager()
 

@@ -79,9 +79,51 @@ class Calc:
     explanation: str
     rule: str
     inputs: dict = field(default_factory=dict)
+    # Why the amount is ¥0, in the department's words (ZeroReason); empty when something is paid.
+    zero_reason: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "inputs", _json(self.inputs))
+
+
+class ZeroReason:
+    """Why a person gets ¥0 for an item: the short words shown on the pay line (the explanation
+    beside it says the detail). Rules may add their own (``年度考核不称职`` names the grade)."""
+
+    NOT_INSURED = "未参保"
+    BELOW_STANDARD = "低于标准"
+    NOT_MET = "未达发放条件"
+    POST_NOT_ELIGIBLE = "该职务不享受"
+    UNDER_AGE = "未到龄"
+    SHORT_SERVICE = "任职年限不足"
+    ABNORMAL_DEPARTURE = "非正常离任"
+    STILL_SERVING = "仍在任"
+    STOPPED = "已终止发放"
+    NO_REVIEW = "无年度考核结果"
+    GRADE_NOT_SET = "考核等次未设发放比例"
+    POINTS_USED_UP = "考核扣分扣完"
+    NO_POST = "年度内无在任职务"
+
+    @staticmethod
+    def review_grade(grade_label: str) -> str:
+        """A grade whose multiplier is 0 %: ``年度考核不称职``."""
+        return f"年度考核{grade_label}"
+
+
+def no_amount(*, reason: str, detail: str, rule: str, inputs: dict | None = None) -> Calc:
+    """A ¥0 result with its reason: ``¥0（detail）``."""
+    return Calc(ZERO, f"{fmt_yuan(ZERO)}（{detail}）", rule, inputs or {}, zero_reason=reason)
+
+
+def post_not_eligible(*, item: str, posts: Sequence[str]) -> Calc:
+    """The person's posts do not carry this item (e.g. the pension subsidy is for secretaries)."""
+    names = "、".join(posts) or "所任职务"
+    return no_amount(
+        reason=ZeroReason.POST_NOT_ELIGIBLE,
+        detail=f"{names}不享受{item}",
+        rule="post_not_eligible",
+        inputs={"item": item, "posts": list(posts)},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,6 +295,10 @@ def performance_by_grade(*, pool, grade_label: str, grade_percent, category_labe
         text += f" × {fmt_pct(c)}（{category_label}）"
         inputs.update(category=category_label, category_percent=c)
     amount = money(amount)
+    if amount == ZERO and g == 0:
+        return Calc(
+            amount, f"{fmt_yuan(amount)} = {text}", "performance_grade", inputs, zero_reason=ZeroReason.review_grade(grade_label)
+        )
     return Calc(amount, f"{fmt_yuan(amount)} = {text}", "performance_grade", inputs)
 
 
@@ -267,15 +313,22 @@ def performance_by_points(*, pool, score, full_score=900, per_point=5) -> Calc:
     text = f"{fmt_yuan(amount)} = {fmt_yuan(base)} − {fmt_num(short)} 分 × {fmt_yuan(step)}"
     if amount == ZERO:
         text += "（扣完为止）"
+        return Calc(amount, text, "performance_points", inputs, zero_reason=ZeroReason.POINTS_USED_UP)
     return Calc(amount, text, "performance_points", inputs)
 
 
-def pension_subsidy(*, amount, insured: bool, paying_at_standard: bool) -> Calc | None:
-    """Seed 002: secretaries in basic pension insurance paying at the standard get ¥2,000/yr."""
-    if not (insured and paying_at_standard):
-        return None
+def pension_subsidy(*, amount, insured: bool, paying_at_standard: bool) -> Calc:
+    """Seed 002: secretaries in basic pension insurance paying at the standard get ¥2,000/yr;
+    otherwise ¥0, 未参保 or 低于标准 (insured, but paying below the standard)."""
     a = money(amount)
-    return Calc(a, f"{fmt_yuan(a)}（参加基本养老保险并按标准缴费）", "pension_subsidy", {"amount": a})
+    inputs = {"amount": a, "insured": insured, "paying_at_standard": paying_at_standard}
+    if not insured:
+        return no_amount(reason=ZeroReason.NOT_INSURED, detail="未参加基本养老保险", rule="pension_subsidy", inputs=inputs)
+    if not paying_at_standard:
+        return no_amount(
+            reason=ZeroReason.BELOW_STANDARD, detail="已参保，但缴费低于补贴标准", rule="pension_subsidy", inputs=inputs
+        )
+    return Calc(a, f"{fmt_yuan(a)}（参加基本养老保险并按标准缴费）", "pension_subsidy", inputs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,7 +387,7 @@ def age_on(birth_date: datetime.date, on: datetime.date) -> int:
     return years - 1 if (on.month, on.day) < (birth_date.month, birth_date.day) else years
 
 
-def living_ineligibility(
+def living_refusals(
     *,
     sex: str,
     birth_date: datetime.date,
@@ -347,25 +400,46 @@ def living_ineligibility(
     min_cumulative_years: int,
     age_male: int,
     age_female: int,
-) -> list[str]:
-    """Reasons the person is not (yet) eligible; an empty list means eligible."""
+) -> list[tuple[str, str]]:
+    """Why the person is not (yet) eligible, as (ZeroReason, detail) pairs; empty means eligible."""
     reasons = []
     if still_serving:
-        reasons.append("仍在任村干部")
+        reasons.append((ZeroReason.STILL_SERVING, "仍在任村干部"))
     if not normal_departure:
-        reasons.append("非正常离任（免职、罢免等）")
+        reasons.append((ZeroReason.ABNORMAL_DEPARTURE, "非正常离任（免职、罢免等）"))
     if not held_eligible_post:
-        reasons.append("未担任过享受补贴的职务")
+        reasons.append((ZeroReason.POST_NOT_ELIGIBLE, "未担任过享受补贴的职务"))
     if service.continuous_years < min_continuous_years and service.cumulative_years < min_cumulative_years:
         reasons.append(
-            f"任职年限不足：连续 {service.continuous_years} 年（须满 {min_continuous_years} 年）、"
-            f"累计 {service.cumulative_years} 年（须满 {min_cumulative_years} 年）"
+            (
+                ZeroReason.SHORT_SERVICE,
+                f"任职年限不足：连续 {service.continuous_years} 年（须满 {min_continuous_years} 年）、"
+                f"累计 {service.cumulative_years} 年（须满 {min_cumulative_years} 年）",
+            )
         )
     threshold = age_male if sex == "M" else age_female
     age = age_on(birth_date, on)
     if age < threshold:
-        reasons.append(f"未到年龄：{age} 岁（{'男' if sex == 'M' else '女'}性须满 {threshold} 岁）")
+        reasons.append((ZeroReason.UNDER_AGE, f"未到年龄：{age} 岁（{'男' if sex == 'M' else '女'}性须满 {threshold} 岁）"))
     return reasons
+
+
+def living_ineligibility(**kwargs) -> list[str]:
+    """Reasons the person is not (yet) eligible, in full; an empty list means eligible."""
+    return [detail for _, detail in living_refusals(**kwargs)]
+
+
+def living_not_payable(**kwargs) -> Calc | None:
+    """The ¥0 living-subsidy result of an ineligible departed cadre, every reason named (short
+    reasons joined on the line: ``未到龄、任职年限不足``); None when eligible."""
+    refusals = living_refusals(**kwargs)
+    if not refusals:
+        return None
+    return no_amount(
+        reason="、".join(reason for reason, _ in refusals),
+        detail="；".join(detail for _, detail in refusals),
+        rule="living_ineligible",
+    )
 
 
 def payable_in_year(*, year: int, stop_date: datetime.date | None) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from cadres.models import Person, Township
 from core.access import can
@@ -59,6 +59,22 @@ def run_lines(*, user, run: PayRun) -> QuerySet[PayRunLine]:
     )
 
 
+def run_zero_lines(*, user, run: PayRun) -> QuerySet[PayRunLine]:
+    """The run's ¥0 lines, each with its reason (they stay on the run; the ledger has no zeros)."""
+    return run_lines(user=user, run=run).filter(amount=0)
+
+
+def person_zero_lines(*, user, person: Person, limit: int = 30) -> list[PayRunLine]:
+    """The person's ¥0 lines in runs that are not cancelled, newest first (person page)."""
+    return list(
+        scoped(user, PayRunLine)
+        .filter(person=person, amount=0)
+        .exclude(run__status=RunStatus.CANCELLED)
+        .select_related("run__period")
+        .order_by("-run__period__year", "-run__period__month", "-id")[:limit]
+    )
+
+
 def run_totals_by_township(*, user, run: PayRun) -> list[dict]:
     """Totals by township: from the ledger once posted, from the preview lines before."""
     if run.status in (RunStatus.APPROVED, RunStatus.PAID):
@@ -67,7 +83,11 @@ def run_totals_by_township(*, user, run: PayRun) -> list[dict]:
         qs = scoped(user, PayRunLine).filter(run=run)
     rows = (
         qs.values("township_id", "township__name", "township__sort_order")
-        .annotate(people=Count("person_id", distinct=True), lines=Count("id"), total=Sum("amount"))
+        .annotate(
+            people=Count("person_id", distinct=True, filter=~Q(amount=0)),
+            lines=Count("id", filter=~Q(amount=0)),
+            total=Sum("amount"),
+        )
         .order_by("township__sort_order", "township_id")
     )
     return list(rows)
@@ -82,7 +102,9 @@ def run_totals_by_type(*, user, run: PayRun) -> list[dict]:
     labels = dict(EntryType.choices)
     return [
         {**row, "label": labels.get(row["entry_type"], row["entry_type"])}
-        for row in qs.values("entry_type").annotate(lines=Count("id"), total=Sum("amount")).order_by("entry_type")
+        for row in qs.values("entry_type")
+        .annotate(lines=Count("id", filter=~Q(amount=0)), zero_lines=Count("id", filter=Q(amount=0)), total=Sum("amount"))
+        .order_by("entry_type")
     ]
 
 
@@ -207,6 +229,7 @@ def person_section_context(*, user, person: Person) -> dict:
         "account_number": account_number_for(user, account.account_number) if account else "",
         "account_history": account_history,
         "entries": entries,
+        "zero_lines": person_zero_lines(user=user, person=person),
         "years": person_totals_by_year(user=user, person=person),
         "benefits": list(scoped(user, BenefitRecord).filter(person=person).order_by("-year", "kind")),
         "stops": list(scoped(user, LivingSubsidyStop).filter(person=person).order_by("-date")),

@@ -186,6 +186,9 @@ class RunCreateView(ObjectFormView):
         return reverse("subsidies:run_detail", args=[run.pk])
 
 
+ZERO_LINES_SHOWN = 200
+
+
 class RunDetailView(PageView):
     template_name = "subsidies/run_detail.html"
 
@@ -199,6 +202,9 @@ class RunDetailView(PageView):
         # posted township by township, village by village), and a bounded count.
         page = keyset_page(qs, ("id",), after=request.GET.get("after", ""), before=request.GET.get("before", ""))
         page.count = list_count(qs)
+        # Posted: the ledger lists what was paid; the ¥0 lines stay on the run, listed with their
+        # reasons below (one query, at most ZERO_LINES_SHOWN rows; the export has them all).
+        zero_lines = list(selectors.run_zero_lines(user=user, run=run)[: ZERO_LINES_SHOWN + 1]) if posted else []
         may_approve = refusal(user, APPROVE, run) if run.status == RunStatus.PREPARED else NO_PERMISSION
         actions = {
             "can_prepare": run.status == RunStatus.PREVIEW and can(user, "subsidies.prepare_payrun", run),
@@ -215,6 +221,8 @@ class RunDetailView(PageView):
                 "posted": posted,
                 "page_obj": page,
                 "rows": page.object_list,
+                "zero_lines": zero_lines[:ZERO_LINES_SHOWN],
+                "zero_more": len(zero_lines) > ZERO_LINES_SHOWN,
                 "by_township": selectors.run_totals_by_township(user=user, run=run),
                 "by_type": selectors.run_totals_by_type(user=user, run=run),
                 "reason_form": forms.ReasonForm(),
@@ -297,6 +305,16 @@ class RunActionView(PageView):
         else:
             messages.success(request, ok)
         return redirect("subsidies:run_detail", pk=run.pk)
+
+
+class RunLinesExportView(PageView):
+    """批次明细 (.xlsx): every line of the run with its amount, ¥0 lines with their reason."""
+
+    def get(self, request, pk):
+        user = request.user
+        _need(user, "subsidies.view_payrun")
+        run = selectors.run_get(user=user, pk=pk)
+        return exports.run_lines(user=user, run=run)
 
 
 class RunBankSheetView(PageView):

@@ -100,7 +100,8 @@ class World:
 
 def _extras(world: World) -> None:
     """Rows the demo does not make, in both townships: an uploaded roster (with one bad row), a
-    述职 file, a consequence proposal and a township pay run approved into the ledger."""
+    述职 file, a consequence proposal, a first secretary's spot check and annual grade, and a
+    township pay run approved into the ledger."""
     from django.core.files.base import ContentFile
 
     from assessments.choices import ProposalKind
@@ -157,6 +158,16 @@ def _extras(world: World) -> None:
         item.file.save(f"{review.year}-{review.pk}-door.txt", ContentFile(f"{review.person.name}述职报告".encode()), save=False)
         item.size = item.file.size
         item.save()
+
+        # a spot check and an annual grade of one of the township's first secretaries
+        from cadres import services as register
+        from cadres.models import FirstSecretary
+
+        today = dates.today()
+        posting = FirstSecretary.objects.filter(village__township=township, term_start__lt=today).order_by("pk").first()
+        day = min(today, posting.ended_on or posting.term_end)
+        register.spot_check_record(posting=posting, by=county, date=day, result="absent", checker="县委组织部")
+        register.first_secretary_grade_set(posting=posting, year=day.year, proposed="excellent", by=county)
 
         run = PayRun.objects.filter(township=township, kind=RunKind.BASE_MONTHLY, period__code=month).first()
         with TestCase.captureOnCommitCallbacks(execute=True):

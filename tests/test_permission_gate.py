@@ -232,3 +232,38 @@ def test_scope_is_read_off_loaded_relations_without_a_query(clerk_a, village_a, 
     with django_assert_num_queries(0):
         assert can(clerk, "reserves.maintain", candidate)
         assert not can(clerk, "reserves.maintain", other)
+
+
+def test_import_permission_is_asked_at_the_gate(county_user, clerk_a, auditor, monkeypatch):
+    """Who may upload which sheet type is the gate's answer (core.access.can), not a has_perm of its own."""
+    from core.access import can
+    from core.imports import batches
+    from core.imports.pipeline import REGISTRY
+
+    roster = REGISTRY["cadres"]
+    assert batches.import_allowed(county_user, roster) and batches.import_allowed(clerk_a, roster)
+    assert not batches.import_allowed(auditor, roster)  # auditors read only
+    asked = []
+    monkeypatch.setattr(batches, "can", lambda user, action, obj=None: asked.append(action) or can(user, action, obj))
+    assert batches.import_allowed(clerk_a, roster)
+    assert asked == ["core.import_sheet", roster.permission]
+    # A gate that refuses the sheet type's permission refuses the upload.
+    monkeypatch.setattr(batches, "can", lambda user, action, obj=None: action != roster.permission)
+    assert not batches.import_allowed(county_user, roster)
+
+
+def test_no_business_permission_is_asked_outside_the_gate():
+    """``user.has_perm(...)`` appears in core/access.py only: every other door asks ``can``."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    skip = {".venv", "node_modules", "tests", "migrations", "static", "bench"}
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if not skip & set(path.relative_to(root).parts)
+        and path.relative_to(root).as_posix() != "core/access.py"
+        and re.search(r"\.has_perm\(", path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

@@ -52,6 +52,15 @@ from .people import (  # noqa: F401
     validate_party_fields,
     validate_person,
 )
+from .spot_checks import (  # noqa: F401
+    absences_in_year,
+    first_secretary_grade_set,
+    first_secretary_regrade,
+    first_secretary_regrade_from_year,
+    spot_check_errors,
+    spot_check_record,
+    spot_check_record_bulk,
+)
 from .users import (  # noqa: F401
     user_set_role,
 )

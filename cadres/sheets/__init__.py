@@ -1,4 +1,4 @@
-"""The register's sheet types on the shared pipeline: 两委成员花名册 and 第一书记花名册."""
+"""The register's sheet types on the shared pipeline: 两委成员花名册, 第一书记花名册 and 第一书记抽查记录表."""
 
 from .first_secretaries import (  # noqa: F401
     FS_COLUMNS,
@@ -18,3 +18,4 @@ from .roster import (  # noqa: F401
     clean_identity,
     touched_since,
 )
+from .spot_checks import SPOT_CHECK_COLUMNS, SpotCheckSheet  # noqa: F401

@@ -27,9 +27,11 @@ from .first_secretaries import (  # noqa: F401
     FirstSecretaryCreateView,
     FirstSecretaryDetailView,
     FirstSecretaryEndView,
+    FirstSecretaryGradeView,
     FirstSecretaryListView,
     PostingActionView,
     PresenceRecordView,
+    SpotCheckRecordView,
     _posting_context,
 )
 from .people import (  # noqa: F401

@@ -78,6 +78,7 @@ class FirstSecretaryDetailView(PageView):
 def _posting_context(request, posting, **bound) -> dict:
     rule = policy_for_year().section("register")["first_secretary"]
     today = core_dates.today()
+    checks = selectors.spot_checks_of(posting=posting)
     context = {
         "posting": posting,
         "months": selectors.presence_months(posting=posting),
@@ -86,6 +87,10 @@ def _posting_context(request, posting, **bound) -> dict:
         "days_left": posting.days_to_expiry(today),
         "is_active": posting.status == choices.FirstSecretaryStatus.ACTIVE,
         "presence_form": forms.PresenceForm(prefix="presence", initial={"month": today.replace(day=1)}),
+        "spot_checks": checks,
+        "years": selectors.first_secretary_year_summary(posting=posting, checks=checks),
+        "spot_check_form": forms.SpotCheckForm(prefix="check", initial={"date": today}),
+        "grade_form": forms.FirstSecretaryGradeForm(prefix="grade", initial={"year": today.year - 1}),
         "end_form": forms.FirstSecretaryEndForm(prefix="end", initial={"ended_on": today}),
         "title": f"第一书记：{posting.person.name}",
     }
@@ -145,3 +150,27 @@ class FirstSecretaryEndView(PostingActionView):
 
     def perform(self, form):
         services.first_secretary_end(posting=self.posting, by=self.request.user, **form.cleaned_data)
+
+
+class SpotCheckRecordView(PostingActionView):
+    """抽查 (county staff): a clerk reads the checks of the own township, never records them."""
+
+    permission = "cadres.add_spotcheck"
+    form_class = forms.SpotCheckForm
+    prefix = "check"
+    context_name = "spot_check_form"
+    success_message = "已登记抽查结果。"
+
+    def perform(self, form):
+        services.spot_check_record(posting=self.posting, by=self.request.user, **form.cleaned_data)
+
+
+class FirstSecretaryGradeView(PostingActionView):
+    permission = "cadres.add_firstsecretarygrade"
+    form_class = forms.FirstSecretaryGradeForm
+    prefix = "grade"
+    context_name = "grade_form"
+    success_message = "已确定年度考核等次。"
+
+    def perform(self, form):
+        services.first_secretary_grade_set(posting=self.posting, by=self.request.user, **form.cleaned_data)

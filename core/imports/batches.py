@@ -21,6 +21,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Max, ProtectedError, RestrictedError
 from django.utils import timezone
 
+from core.access import IMPORT_SHEET, can
 from core.conf import import_batch_model
 from core.jobs import JobQueueUnavailable, enqueue
 from core.models import RUNNING_STATUSES, AbstractImportBatch, BatchStatus
@@ -55,10 +56,11 @@ MAX_MESSAGES = 5000
 
 
 def import_allowed(user, sheet_type) -> bool:
-    """May ``user`` upload ``sheet_type``? County staff or clerks, holding the sheet type's permission."""
-    if not (user.is_authenticated and not user.is_auditor and (user.is_county or user.is_clerk)):
+    """May ``user`` upload ``sheet_type``? County staff or clerks, holding the sheet type's
+    permission: both asked at the one gate (core.access.can)."""
+    if not can(user, IMPORT_SHEET):
         return False
-    return not sheet_type.permission or user.has_perm(sheet_type.permission)
+    return not sheet_type.permission or can(user, sheet_type.permission)
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 
 from .headers import Col, HeaderMatch, find_header, is_footer_or_blank
 from .normalize import CellError, NotedText, display, is_blank
-from .reader import Sheet, read_workbook
+from .reader import Sheet, fill_down_merged, read_workbook
 
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
 BLANK_VALUE = "未填写"  # how an empty cell is quoted in a message
@@ -282,6 +282,8 @@ def clean_file(data: bytes, st: SheetType, *, user, township, progress: Callable
     if match.missing_required:
         names = "、".join(st.column(k).label for k in match.missing_required)
         raise ValidationError(f"工作表「{sheet.name}」第{match.row_index + 1}行的表头缺少必需的列：{names}。")
+    # 乡镇/村 merged down over the rows of that village's people: every row gets the value.
+    fill_down_merged(sheet, first_row=match.row_index + 1, columns=match.columns, skip_row=is_footer_or_blank)
     ctx = st.context(user=user, township=township)
     rows: list[RowResult] = []
     memo: dict = {}

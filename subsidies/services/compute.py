@@ -20,13 +20,17 @@ from ..choices import EntryType, RunKind
 from ..models import LedgerEntry, LivingSubsidyStop, PayAccount, PayRun, PayRunLine
 from ..policy_section import code_list, pay_rules
 from ..rules import (
+    Calc,
     Stint,
+    ZeroReason,
     fmt_yuan,
-    living_ineligibility,
+    living_not_payable,
     money,
     monthly_base,
+    no_amount,
     payable_in_year,
     pension_subsidy,
+    post_not_eligible,
     service_years,
 )
 from .periods import _period_bounds
@@ -44,6 +48,27 @@ def compute_lines(*, run: PayRun, by: User, progress: Progress | None = None) ->
     if run.kind == RunKind.PERFORMANCE_YEARLY:
         return _performance_lines(run, by, rules, posts, township_ids, progress)
     return _subsidy_lines(run, by, rules, posts, township_ids, progress)
+
+
+def _zero_line(run: PayRun, *, person_id, township_id, village_id, entry_type, calc: Calc, label: str) -> PayRunLine:
+    """A ¥0 line: the person is listed with the reason the rules gave (calc.zero_reason)."""
+    return PayRunLine(
+        run=run,
+        person_id=person_id,
+        township_id=township_id,
+        village_id=village_id,
+        entry_type=entry_type,
+        amount=calc.amount,
+        rule=calc.rule,
+        inputs=calc.inputs,
+        explanation=f"{label} {calc.explanation}"[:500],
+        zero_reason=calc.zero_reason[:100],
+    )
+
+
+def _post_names(posts_by_code: dict, codes) -> list[str]:
+    """The posts' names from the year's posts table (a post no longer in it is not named)."""
+    return [posts_by_code[c]["name"] for c in dict.fromkeys(codes) if c in posts_by_code]
 
 
 def _village_categories(year: int, township_ids: list[int] | None) -> dict[int, str]:
@@ -110,7 +135,22 @@ def _base_lines(run, by, rules, posts, township_ids, progress):
     for person_id, items in held.items():
         progress.tick()
         top = _top_post(rules, posts_by_code, items, categories, post_cache)
-        if top is None:
+        if top is None:  # none of the posts held is paid (the posts table of the year)
+            _, village_id, township_id, _, _ = items[0]
+            if township_ids and township_id not in township_ids:
+                continue
+            calc = post_not_eligible(item="村干部报酬", posts=_post_names(posts_by_code, [i[0] for i in items]))
+            lines.append(
+                _zero_line(
+                    run,
+                    person_id=person_id,
+                    township_id=township_id,
+                    village_id=village_id,
+                    entry_type=EntryType.BASE,
+                    calc=calc,
+                    label="基本报酬",
+                )
+            )
             continue
         _, village_id, township_id = top
         if township_ids and township_id not in township_ids:
@@ -189,8 +229,11 @@ def _performance_lines(run, by, rules, posts, township_ids, progress):
             notes.append(f"人员{pid}：{year}年度绩效报酬已入账，跳过。")
             continue
         items = [i for i in held.get(pid, []) if i[0] in posts_by_code]
+        where = {"person_id": pid, "township_id": r.get("township_id"), "village_id": r.get("village_id")}
         if not items:
-            notes.append(f"人员{pid}：{year}年度无在任职务记录，未计发绩效报酬。")
+            if where["township_id"]:
+                calc = no_amount(reason=ZeroReason.NO_POST, detail=f"{year}年度无在任职务记录", rule="performance_no_post")
+                lines.append(_zero_line(run, **where, entry_type=EntryType.PERFORMANCE, calc=calc, label="绩效报酬"))
             continue
         category = r.get("village_category") or None
         std = standards.person_standard(rules, posts, [(p, category) for p, *_ in items])
@@ -203,11 +246,17 @@ def _performance_lines(run, by, rules, posts, township_ids, progress):
             category=category,
             scale=scale,
         )
+        where["township_id"] = where["township_id"] or items[0][2]
+        where["village_id"] = where["village_id"] or items[0][1]
         if calc is None:
-            notes.append(f"人员{pid}：考核等次“{r.get('grade_label') or r.get('grade')}”未配置发放比例，未计发。")
-            continue
+            grade = r.get("grade_label") or r.get("grade")
+            calc = (
+                no_amount(reason=ZeroReason.GRADE_NOT_SET, detail=f"考核等次“{grade}”未设发放比例", rule="performance_grade")
+                if grade
+                else no_amount(reason=ZeroReason.NO_REVIEW, detail=f"{year}年度无考核等次或得分", rule="performance_no_review")
+            )
         if calc.amount == 0:
-            notes.append(f"人员{pid}：{calc.explanation}，不计发。")
+            lines.append(_zero_line(run, **where, entry_type=EntryType.PERFORMANCE, calc=calc, label="绩效报酬"))
             continue
         names = "、".join(posts_by_code[p]["name"] for p in std.posts)
         annual = fmt_yuan(std.annual.amount)
@@ -215,8 +264,8 @@ def _performance_lines(run, by, rules, posts, township_ids, progress):
             PayRunLine(
                 run=run,
                 person_id=pid,
-                township_id=r.get("township_id") or items[0][2],
-                village_id=r.get("village_id") or items[0][1],
+                township_id=where["township_id"],
+                village_id=where["village_id"],
                 entry_type=EntryType.PERFORMANCE,
                 amount=calc.amount,
                 rule=calc.rule,
@@ -233,7 +282,9 @@ def _subsidy_lines(run, by, rules, posts, township_ids, progress):
     lines += _pension_lines(run, by, rules, township_ids, notes, progress)
     lines += _living_lines(run, by, rules, township_ids, notes, progress)
     lines += _education_lines(run, by, township_ids, notes, progress)
-    return lines, [*notes, f"{year}年度补贴：共 {len(lines)} 笔。"]
+    paying = sum(1 for line in lines if line.amount)
+    zero = f"，另有 {len(lines) - paying} 笔为¥0（原因见明细）" if paying < len(lines) else ""
+    return lines, [*notes, f"{year}年度补贴：共 {paying} 笔{zero}。"]
 
 
 def _pension_lines(run, by, rules, township_ids, notes, progress):
@@ -241,9 +292,27 @@ def _pension_lines(run, by, rules, township_ids, notes, progress):
     pension_posts = set(code_list(rules["pension"].get("posts")))
     held = _held_posts(by, township_ids, first, last)
     eligible = {pid: items for pid, items in held.items() if any(i[0] in pension_posts for i in items)}
-    accounts = {a.person_id: a for a in PayAccount.objects.filter(person_id__in=list(eligible))}
+    accounts = {a.person_id: a for a in PayAccount.objects.filter(person_id__in=list(held))}
+    posts_by_code = {p["code"]: p for p in post_table(run.policy_year)}
     paid = _already_posted(run, EntryType.PENSION)
     out = []
+    # Insured cadres whose posts carry no pension subsidy: listed at ¥0, 该职务不享受.
+    for pid, items in held.items():
+        acct = accounts.get(pid)
+        if pid in eligible or not (acct and acct.pension_insured) or (township_ids and items[0][2] not in township_ids):
+            continue
+        calc = post_not_eligible(item="养老保险补贴", posts=_post_names(posts_by_code, [i[0] for i in items]))
+        out.append(
+            _zero_line(
+                run,
+                person_id=pid,
+                township_id=items[0][2],
+                village_id=items[0][1],
+                entry_type=EntryType.PENSION,
+                calc=calc,
+                label="养老保险补贴",
+            )
+        )
     progress.start("计算养老保险补贴（人）", len(eligible))
     for pid, items in eligible.items():
         progress.tick()
@@ -256,7 +325,18 @@ def _pension_lines(run, by, rules, township_ids, notes, progress):
             insured=bool(acct and acct.pension_insured),
             paying_at_standard=bool(acct and acct.pension_at_standard),
         )
-        if calc is None:
+        if calc.amount == 0:
+            out.append(
+                _zero_line(
+                    run,
+                    person_id=pid,
+                    township_id=item[2],
+                    village_id=item[1],
+                    entry_type=EntryType.PENSION,
+                    calc=calc,
+                    label="养老保险补贴",
+                )
+            )
             continue
         if (pid, "") in paid:
             notes.append(f"人员{pid}：养老保险补贴已入账，跳过。")
@@ -317,9 +397,12 @@ def _living_lines(run, by, rules, township_ids, notes, progress):
         township_id, village_id = last[5], last[4]
         if township_ids and township_id not in township_ids:
             continue
+        if pid in serving:
+            continue  # not a departed cadre: the living subsidy does not concern them yet
+        where = {"person_id": pid, "township_id": township_id, "village_id": village_id}
         stints = [Stint(post=r[0], start=r[1], end=r[2]) for r in rows]
         service = service_years([s for s in stints if s.post in eligible_posts], on=on)
-        reasons = living_ineligibility(
+        refused = living_not_payable(
             sex=person.sex,
             birth_date=person.birth_date,
             on=on,
@@ -332,14 +415,25 @@ def _living_lines(run, by, rules, township_ids, notes, progress):
             age_male=int(living["age_male"]),
             age_female=int(living["age_female"]),
         )
-        if reasons:
+        if refused is not None:
+            out.append(_zero_line(run, **where, entry_type=EntryType.LIVING, calc=refused, label="离任生活补贴"))
             continue
         if not payable_in_year(year=year, stop_date=stops.get(pid)):
-            notes.append(f"{person.name}：生活补贴已于{stops[pid].year}年终止，自{stops[pid].year + 1}年起停发。")
+            stop = stops[pid].year
+            calc = no_amount(
+                reason=ZeroReason.STOPPED, detail=f"生活补贴已于{stop}年终止，自{stop + 1}年起停发", rule="living_stopped"
+            )
+            out.append(_zero_line(run, **where, entry_type=EntryType.LIVING, calc=calc, label="离任生活补贴"))
             continue
         top_post = "secretary" if any(s.post == "secretary" for s in stints) else last[0]
         calc = standards.living_amount(rules, stints=stints, service=service, on=on, top_post=top_post, extra=pid in extras)
         if calc is None or calc.amount == 0:
+            calc = no_amount(
+                reason=ZeroReason.NOT_MET,
+                detail=f"连续任职 {service.continuous_years} 年、累计 {service.cumulative_years} 年，未达最低发放档",
+                rule="living_below_first_step",
+            )
+            out.append(_zero_line(run, **where, entry_type=EntryType.LIVING, calc=calc, label="离任生活补贴"))
             continue
         if (pid, "") in paid:
             notes.append(f"{person.name}：{year}年度生活补贴已入账，跳过。")

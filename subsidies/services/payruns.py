@@ -97,7 +97,8 @@ def payrun_compute(*, run: PayRun, by: User) -> PayRun:
             _set_status(run, RunStatus.FAILED, by=by, message="；".join(exc.messages))
         return run
     with transaction.atomic():
-        agg = PayRunLine.objects.filter(run=run).aggregate(t=Sum("amount"), n=Count("person_id", distinct=True))
+        # 人数: the people paid something (the ¥0 lines, with their reasons, are listed but not counted)
+        agg = PayRunLine.objects.filter(run=run).exclude(amount=0).aggregate(t=Sum("amount"), n=Count("person_id", distinct=True))
         _set_status(
             run,
             RunStatus.PREVIEW,
@@ -124,6 +125,7 @@ LINE_FIELDS = [
     "explanation",
     "source_ref",
     "warning",
+    "zero_reason",
 ]
 
 
@@ -227,8 +229,9 @@ def payrun_post(*, run: PayRun, by: User) -> PayRun:
 
 
 def _double_pay(run: PayRun) -> list[str]:
-    lines = PayRunLine.objects.filter(run=run).values_list("person_id", "entry_type", "source_ref").order_by()
-    types = set(PayRunLine.objects.filter(run=run).values_list("entry_type", flat=True).distinct().order_by())
+    paying = PayRunLine.objects.filter(run=run).exclude(amount=0)
+    lines = paying.values_list("person_id", "entry_type", "source_ref").order_by()
+    types = set(paying.values_list("entry_type", flat=True).distinct().order_by())
     existing: set[tuple] = set()
     for t in types:
         existing |= {(pid, t, ref) for pid, ref in _already_posted(run, t)}
@@ -237,7 +240,8 @@ def _double_pay(run: PayRun) -> list[str]:
 
 
 def _copy_lines_to_ledger(run: PayRun, by: User) -> int:
-    """The run's lines become ledger entries, and each entry gets its '+' history row, in two
+    """The run's lines with an amount become ledger entries (a ¥0 line stays on the run with its
+    reason: the ledger holds no zero entry), and each entry gets its '+' history row, in two
     INSERT … SELECT statements inside the caller's transaction (no row passes through Python:
     50,000 entries post in seconds). Values are exactly the previewed ones."""
     now = timezone.now()
@@ -251,7 +255,7 @@ def _copy_lines_to_ledger(run: PayRun, by: User) -> int:
     with connection.cursor() as cur:
         cur.execute(
             f"INSERT INTO {entry_table} ({', '.join(q(c) for c in cols)}) "  # noqa: S608 (names from model meta)
-            f"SELECT {', '.join(select)} FROM {line_table} WHERE {q('run_id')} = %s ORDER BY {q('id')}",
+            f"SELECT {', '.join(select)} FROM {line_table} WHERE {q('run_id')} = %s AND {q('amount')} <> 0 ORDER BY {q('id')}",
             [*params, run.pk],
         )
         count = cur.rowcount

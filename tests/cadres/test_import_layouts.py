@@ -294,8 +294,9 @@ def test_an_empty_village_is_not_filled_in_and_an_unknown_one_is_named(village_a
 
 
 def _merged_village_file():
-    """赵德明 and 王芳 share one merged 村(社区) cell (rows 6–7) holding an unknown village: the
-    error of row 6 is on the range's top-left cell, that of row 7 on a covered (merged) cell."""
+    """赵德明 and 王芳 share one merged 村(社区) cell (rows 6–7) holding an unknown village: both
+    rows read it (the merge is filled down), and the error of row 7, on a covered (merged) cell,
+    is marked on the range's top-left cell with that of row 6."""
     zhao, wang = [*ZHAO], [*WANG]
     zhao[1] = "丙九村"
     return real_roster_xlsx([LI, zhao, wang], merge_village=(1, 2), notes=("merged_block", "beside"))
@@ -306,13 +307,12 @@ def _assert_marked_on_top_left(ws):
     assert isinstance(ws.cell(7, VILLAGE_COL), MergedCell)
     assert top_left.fill.start_color.rgb.endswith("FFC7CE")
     assert top_left.comment.text == (
-        "「村(社区)」：丙九村 — 甲镇没有这个村(社区)，请核对名称\n"
-        "第7行「村(社区)」：未填写 — 未填写村(社区)，请填写所在村(社区)的名称"
+        "「村(社区)」：丙九村 — 甲镇没有这个村(社区)，请核对名称\n第7行「村(社区)」：丙九村 — 甲镇没有这个村(社区)，请核对名称"
     )
     note_col = ws.max_column
     assert ws.cell(4, note_col).value == "错误说明"
     assert "没有这个村(社区)" in ws.cell(6, note_col).value
-    assert "未填写村(社区)" in ws.cell(7, note_col).value
+    assert "没有这个村(社区)" in ws.cell(7, note_col).value
     assert "错误" not in ws.cell(5, note_col).value  # 李建国 has only a 提示 (待备案)
 
 
@@ -340,7 +340,7 @@ def test_import_sheet_command_writes_the_error_workbook_for_merged_cells(tmp_pat
         call_command("import_sheet", str(path), "--type", "cadres", "--township", "甲镇", "--user", "admin_t", stdout=out)
     assert exc.value.code == 1
     lines = out.getvalue().strip().splitlines()
-    assert "第7行「村(社区)」：未填写 — 未填写村(社区)，请填写所在村(社区)的名称" in lines
+    assert "第7行「村(社区)」：丙九村 — 甲镇没有这个村(社区)，请核对名称" in lines
     assert lines[-1] == "created=1 updated=0 unchanged=0 errors=2"
     marked = tmp_path / "两委成员.错误标注.xlsx"
     _assert_marked_on_top_left(openpyxl.load_workbook(marked).active)
@@ -374,3 +374,85 @@ def test_the_preview_page_shows_the_header_message_once(client, village_a, clerk
     assert page.count("缺少“任职时间”列") == 1
     assert "须填写任职时间" in page and "共1处" in page
     assert "确认导入" not in page
+
+
+# --- 乡镇/村 merged down over the people of a village -------------------------------------
+
+
+def _village_merged_down_file():
+    """Title, 填报单位 line, two-row header (rows 3–4), three people of 甲一村 (rows 5–7) whose 乡镇
+    and 村(社区) cells are each one cell merged down over the three rows, a 学历 cell merged across
+    全日制/在职 in 李建国's row, and the 注意事项 box merged over the width at the bottom."""
+    wang, zhao = [*WANG], [*ZHAO]
+    for row in (wang, zhao):
+        row[0] = row[1] = ""
+    wb = openpyxl.load_workbook(io.BytesIO(real_roster_xlsx([LI, wang, zhao], notes=("merged_block",))))
+    ws = wb.active
+    township_col = VILLAGE_COL - 1
+    for col in (township_col, VILLAGE_COL):
+        ws.merge_cells(start_row=5, start_column=col, end_row=7, end_column=col)
+    fulltime = VILLAGE_COL + 8  # 学历·全日制教育, then 在职教育
+    assert (ws.cell(4, fulltime).value, ws.cell(4, fulltime + 1).value) == ("全日制教育", "在职教育")
+    ws.merge_cells(start_row=5, start_column=fulltime, end_row=5, end_column=fulltime + 1)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_village_merged_down_is_every_rows_village_in_preview_and_apply(village_a, clerk_a):
+    data = _village_merged_down_file()
+    p = preview(data, clerk_a)
+    assert [(r.number, r.raw["name"], r.raw["township"], r.raw["village"]) for r in p.rows] == [
+        (5, "李建国", "甲镇", "甲一村"),
+        (6, "王芳", "甲镇", "甲一村"),
+        (7, "赵德明", "甲镇", "甲一村"),
+    ]
+    assert [r.values["village"] for r in p.rows] == [village_a] * 3
+    assert not [m for m in p.messages(ST) if "错误" in m or "未填写" in m]
+    # a merge across columns inside a data row stays as it is: 全日制 高中, 在职 empty
+    assert p.rows[0].raw["education_fulltime"] == "高中" and p.rows[0].raw["education_inservice"] in (None, "")
+    batch = upload(clerk_a, data)
+    assert batch.status == ImportBatch.Status.PREVIEWED, batch.summary["errors"]
+    assert Person.objects.count() == 0  # the preview writes nothing
+    batch = import_batch_apply(batch=batch, by=clerk_a)
+    assert batch.counts["created"] == 3
+    assert set(Appointment.objects.values_list("person__name", "village__name")) == {
+        ("李建国", "甲一村"),
+        ("王芳", "甲一村"),
+        ("赵德明", "甲一村"),
+    }
+
+
+def test_only_single_column_merges_below_the_header_in_mapped_columns_are_filled_down():
+    from core.imports.reader import Sheet, fill_down_merged
+
+    rows = [
+        ["序号", "村", "姓名", "备注"],  # 0: header, 序号 merged down over rows 0–1
+        ["", "", "", ""],
+        [1, "甲一村", "李建国", "党员"],  # 2: 村 merged down over 2–4
+        [2, "", "王芳", ""],
+        [3, "", "赵德明", ""],
+        ["注意事项：身份证号码请设置为文本格式", "", "", ""],  # 5: a box merged over 5–6, all columns
+        ["", "", "", ""],
+        ["说明：", "", "", ""],  # 7: an instruction line whose cell is merged down over 7–8
+        ["", "", "", ""],
+    ]
+    merged = [
+        ((0, 0), (1, 0)),
+        ((2, 1), (4, 1)),
+        ((2, 3), (3, 3)),  # 备注 merged down over two people, column 3 not mapped
+        ((3, 2), (3, 3)),  # across 姓名/备注 in one data row
+        ((5, 0), (6, 3)),
+        ((7, 0), (8, 0)),
+    ]
+    sheet = Sheet(name="花名册", rows=[list(r) for r in rows], merged=merged)
+    filled = fill_down_merged(sheet, first_row=2, columns=[0, 1, 2], skip_row=is_footer_or_blank)
+    assert filled == 2
+    assert [r[1] for r in sheet.rows[2:5]] == ["甲一村", "甲一村", "甲一村"]
+    assert sheet.rows[1] == ["", "", "", ""]  # the header's merge is not the data area
+    assert sheet.rows[3][3] == "" and sheet.rows[6] == ["", "", "", ""] and sheet.rows[8] == ["", "", "", ""]
+    assert len(sheet.rows) == 9
+    # a range drawn further down than the rows the file holds adds no row
+    short = Sheet(name="花名册", rows=[["村", "姓名"], ["甲一村", "李建国"], ["", "王芳"]], merged=[((1, 0), (9, 0))])
+    assert fill_down_merged(short, first_row=1, columns=[0, 1]) == 1
+    assert short.rows == [["村", "姓名"], ["甲一村", "李建国"], ["甲一村", "王芳"]]

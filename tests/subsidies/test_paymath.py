@@ -125,9 +125,117 @@ def test_floor_warning_when_below_multiple_of_rural_income():
 
 
 def test_pension_subsidy_only_when_insured_and_paying_at_standard():
-    assert rules.pension_subsidy(amount=D("2000"), insured=True, paying_at_standard=True).amount == D("2000.00")
-    assert rules.pension_subsidy(amount=D("2000"), insured=True, paying_at_standard=False) is None
-    assert rules.pension_subsidy(amount=D("2000"), insured=False, paying_at_standard=True) is None
+    paid = rules.pension_subsidy(amount=D("2000"), insured=True, paying_at_standard=True)
+    assert (paid.amount, paid.zero_reason) == (D("2000.00"), "")
+
+
+# --- every ¥0 says why ----------------------------------------------------------------------------
+
+ZR = rules.ZeroReason
+LIVING_OK = {
+    "sex": "M",
+    "birth_date": datetime.date(1960, 6, 1),
+    "on": datetime.date(2025, 12, 31),
+    "normal_departure": True,
+    "still_serving": False,
+    "held_eligible_post": True,
+    "service": rules.Service(cumulative_months=9 * 12, continuous_months=9 * 12),
+    "min_continuous_years": 6,
+    "min_cumulative_years": 9,
+    "age_male": 60,
+    "age_female": 55,
+}
+
+
+def _living(**overrides):
+    return rules.living_not_payable(**{**LIVING_OK, **overrides})
+
+
+@pytest.mark.parametrize(
+    ("calc", "reason", "explanation"),
+    [
+        (
+            lambda: rules.pension_subsidy(amount=D("2000"), insured=False, paying_at_standard=False),
+            "未参保",
+            "¥0（未参加基本养老保险）",
+        ),
+        (
+            lambda: rules.pension_subsidy(amount=D("2000"), insured=False, paying_at_standard=True),
+            "未参保",
+            "¥0（未参加基本养老保险）",
+        ),
+        (
+            lambda: rules.pension_subsidy(amount=D("2000"), insured=True, paying_at_standard=False),
+            "低于标准",
+            "¥0（已参保，但缴费低于补贴标准）",
+        ),
+        (
+            lambda: rules.post_not_eligible(item="养老保险补贴", posts=["村党组织委员"]),
+            "该职务不享受",
+            "¥0（村党组织委员不享受养老保险补贴）",
+        ),
+        (lambda: rules.post_not_eligible(item="村干部报酬", posts=[]), "该职务不享受", "¥0（所任职务不享受村干部报酬）"),
+        (
+            lambda: _living(birth_date=datetime.date(1966, 1, 1)),
+            "未到龄",
+            "¥0（未到年龄：59 岁（男性须满 60 岁））",
+        ),
+        (
+            lambda: _living(sex="F", birth_date=datetime.date(1971, 1, 1)),
+            "未到龄",
+            "¥0（未到年龄：54 岁（女性须满 55 岁））",
+        ),
+        (
+            lambda: _living(service=rules.Service(cumulative_months=8 * 12 + 11, continuous_months=5 * 12)),
+            "任职年限不足",
+            "¥0（任职年限不足：连续 5 年（须满 6 年）、累计 8 年（须满 9 年））",
+        ),
+        (lambda: _living(normal_departure=False), "非正常离任", "¥0（非正常离任（免职、罢免等））"),
+        (lambda: _living(still_serving=True), "仍在任", "¥0（仍在任村干部）"),
+        (
+            lambda: _living(normal_departure=False, birth_date=datetime.date(1966, 1, 1)),
+            "非正常离任、未到龄",
+            "¥0（非正常离任（免职、罢免等）；未到年龄：59 岁（男性须满 60 岁））",
+        ),
+        (
+            lambda: rules.performance_by_grade(pool=D("18000"), grade_label="不称职", grade_percent=0),
+            "年度考核不称职",
+            "¥0 = ¥18,000 × 0%（不称职）",
+        ),
+        (
+            lambda: rules.performance_by_points(pool=D("1000"), score=D("0"), full_score=900, per_point=5),
+            "考核扣分扣完",
+            "¥0 = ¥1,000 − 900 分 × ¥5（扣完为止）",
+        ),
+        (
+            lambda: rules.no_amount(reason=ZR.STOPPED, detail="生活补贴已于2024年终止，自2025年起停发", rule="living_stopped"),
+            "已终止发放",
+            "¥0（生活补贴已于2024年终止，自2025年起停发）",
+        ),
+    ],
+)
+def test_every_zero_result_names_its_reason(calc, reason, explanation):
+    result = calc()
+    assert result.amount == D("0.00")
+    assert result.zero_reason == reason
+    assert result.explanation == explanation
+
+
+@pytest.mark.parametrize(
+    "calc",
+    [
+        lambda: rules.pension_subsidy(amount=D("2000"), insured=True, paying_at_standard=True),
+        lambda: rules.performance_by_grade(pool=D("18000"), grade_label="称职", grade_percent=70),
+        lambda: rules.performance_by_points(pool=D("5000"), score=D("872"), full_score=900, per_point=5),
+        lambda: rules.performance_by_grade(pool=D("0"), grade_label="优秀", grade_percent=100),  # no pool: no grade reason
+    ],
+)
+def test_a_result_that_is_not_a_refusal_has_no_zero_reason(calc):
+    assert calc().zero_reason == ""
+
+
+def test_an_eligible_departed_cadre_has_no_living_refusal():
+    assert _living() is None
 
 
 # --- service years --------------------------------------------------------------------------

@@ -340,8 +340,12 @@ def test_performance_pay_from_grades(run_job, clerk_a, village_a, monkeypatch):
     run = run_job(services.payrun_create, by=clerk_a, kind="performance_yearly", period_code="2025")
     amounts = dict(PayRunLine.objects.filter(run=run).values_list("person_id", "amount"))
     # pools: ¥45,000 − ¥27,000 = ¥18,000; deputy ¥36,000 × 40 % = ¥14,400 × 90 % = ¥12,960
-    assert amounts == {sec.person_id: D("18000.00"), dep.person_id: D("12960.00")}
-    assert "不计发" in run.message
+    assert amounts == {sec.person_id: D("18000.00"), dep.person_id: D("12960.00"), bad.person_id: D("0.00")}
+    zero = PayRunLine.objects.get(run=run, person_id=bad.person_id)
+    assert zero.zero_reason == "年度考核不称职" and "× 0%（不称职）" in zero.explanation
+    # 人数 and the total count the people paid; the ¥0 line is listed, not counted
+    assert (run.line_count, run.total_amount) == (2, D("30960.00"))
+    assert PayRunLine.objects.filter(run=run).exclude(amount=0).values_list("zero_reason", flat=True).distinct().get() == ""
     line = PayRunLine.objects.get(run=run, person_id=dep.person_id)
     assert "¥12,960 = ¥14,400 × 90%（称职）" in line.explanation
 
@@ -416,7 +420,8 @@ def test_yearly_subsidies_pension_living_and_education(run_job, clerk_a, village
     run = run_job(services.payrun_create, by=clerk_a, kind="subsidy_yearly", period_code="2025")
     lines = {(line.person_id, line.entry_type): line for line in PayRunLine.objects.filter(run=run)}
     assert lines[(sec.person_id, EntryType.PENSION)].amount == D("2000.00")
-    assert (uninsured.person_id, EntryType.PENSION) not in lines
+    not_at_standard = lines[(uninsured.person_id, EntryType.PENSION)]
+    assert (not_at_standard.amount, not_at_standard.zero_reason) == (D("0.00"), "低于标准")
     assert lines[(sec.person_id, EntryType.EDUCATION)].amount == D("1500.00")
     assert lines[(sec.person_id, EntryType.EDUCATION)].source_ref == "training:7:tuition"
     living = lines[(old.pk, EntryType.LIVING)]
@@ -427,19 +432,21 @@ def test_yearly_subsidies_pension_living_and_education(run_job, clerk_a, village
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "paid"),
+    ("kwargs", "paid", "reason"),
     [
-        ({}, True),
-        ({"reason": "removed"}, False),  # dismissed: not a normal departure
-        ({"born": datetime.date(1970, 3, 1)}, False),  # 55, a man: too young
-        ({"born": datetime.date(1970, 3, 1), "male": False}, True),  # 55, a woman
-        ({"start": datetime.date(2010, 1, 1)}, False),  # 5 years only
+        ({}, True, ""),
+        ({"reason": "removed"}, False, "非正常离任"),  # dismissed: not a normal departure
+        ({"born": datetime.date(1970, 3, 1)}, False, "未到龄"),  # 55, a man: too young
+        ({"born": datetime.date(1970, 3, 1), "male": False}, True, ""),  # 55, a woman
+        ({"start": datetime.date(2010, 1, 1)}, False, "任职年限不足"),  # 5 years only
     ],
 )
-def test_living_subsidy_eligibility(run_job, clerk_a, village_a, kwargs, paid):
+def test_living_subsidy_eligibility(run_job, clerk_a, village_a, kwargs, paid, reason):
     person = _departed(village_a, **kwargs)
     run = run_job(services.payrun_create, by=clerk_a, kind="subsidy_yearly", period_code="2025")
-    assert PayRunLine.objects.filter(run=run, person=person, entry_type=EntryType.LIVING).exists() is paid
+    line = PayRunLine.objects.get(run=run, person=person, entry_type=EntryType.LIVING)
+    assert (line.amount > 0) is paid
+    assert line.zero_reason == reason
 
 
 def test_living_subsidy_stop_takes_effect_next_year(run_job, clerk_a, county_user, village_a):
@@ -447,9 +454,10 @@ def test_living_subsidy_stop_takes_effect_next_year(run_job, clerk_a, county_use
     services.living_subsidy_stop_add(person=person, by=clerk_a, date=datetime.date(2025, 6, 1), reason=StopReason.DISCIPLINE)
     run_2025 = run_job(services.payrun_create, by=clerk_a, kind="subsidy_yearly", period_code="2025")
     run_2026 = run_job(services.payrun_create, by=clerk_a, kind="subsidy_yearly", period_code="2026")
-    assert PayRunLine.objects.filter(run=run_2025, person=person).exists()
-    assert not PayRunLine.objects.filter(run=run_2026, person=person).exists()
-    assert "2026年起停发" in run_2026.message
+    assert PayRunLine.objects.get(run=run_2025, person=person).amount > 0
+    stopped = PayRunLine.objects.get(run=run_2026, person=person)
+    assert (stopped.amount, stopped.zero_reason) == (D("0.00"), "已终止发放")
+    assert "2026年起停发" in stopped.explanation
 
 
 def test_living_subsidy_service_years_count_overlaps_once(run_job, clerk_a, village_a):
