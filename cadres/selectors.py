@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
 
 from core import dates as core_dates
 from core.access import can
@@ -149,6 +150,41 @@ def filing_queue(*, user) -> QuerySet[Appointment]:
     if can(user, "cadres.file_appointment"):
         return qs.filter(status__in=[choices.FilingStatus.DRAFT, choices.FilingStatus.TOWNSHIP_APPROVED])
     return qs.filter(status=choices.FilingStatus.DRAFT)
+
+
+# Batch work: what a batch may pick up (批量备案, 批量离任, the 联审 grid)
+BATCH_ACTIONS = ("file", "end")
+
+
+def batch_candidates(*, user, action: str, query: str = "") -> QuerySet[Appointment]:
+    """Every row of the appointment list (its tab and filters, given as the list's query string)
+    that the batch ``action`` can take: township-approved rows for 批量备案, current posts for
+    批量离任."""
+    params = QueryDict(query)
+    qs = filing_queue(user=user) if params.get("tab", "queue") != "all" else appointment_list(user=user, filters=params)
+    if action == "file":
+        return qs.filter(status=choices.FilingStatus.TOWNSHIP_APPROVED)
+    return qs.filter(appointment_current_q())
+
+
+def batch_appointments(*, user, ids) -> QuerySet[Appointment]:
+    """The chosen rows, scoped (an id of another township is simply not there)."""
+    return scoped(user, Appointment).with_related().filter(pk__in=ids)
+
+
+def pending_reviews(*, user, township_id: int | None = None) -> QuerySet[QualificationReview]:
+    """Reviews still waiting for departments, oldest first (the 联审 grid's rows)."""
+    qs = scoped(user, QualificationReview).with_related().filter(outcome=choices.VettingResult.PENDING)
+    if township_id:
+        qs = qs.filter(village__township_id=township_id)
+    return qs.order_by("requested_at", "id")
+
+
+def grid_verdicts(*, user, review_ids) -> QuerySet[DepartmentVerdict]:
+    """The department rows of these reviews in one query (the grid's cells)."""
+    if not can(user, "cadres.view_vetting_details"):
+        return DepartmentVerdict.objects.none()
+    return scoped(user, DepartmentVerdict).filter(review_id__in=review_ids).order_by("review_id", "sort", "id")
 
 
 def qualification_review_list(*, user, filters=None, request=None) -> QuerySet[QualificationReview]:
