@@ -253,7 +253,8 @@ class ReviewGridView(PageView):
             try:
                 result = services.department_verdict_record_bulk(entries=entries, by=user)
             except services.BatchRefused as exc:
-                failures, error = exc.failures, exc.messages[0]
+                failures = exc.failures
+                error = f"共有{len(failures)}条审查意见不符合规定，本次提交的意见均未保存。"
                 for failure in exc.failures:
                     bound[failure.pk].add_error(None, failure.reason)
             except ValidationError as exc:

@@ -310,7 +310,7 @@ def test_grid_with_an_incomplete_cell_saves_nothing_and_marks_it(client, county_
     verdicts = list(review.verdicts.all())
     data = {"cells": [v.pk for v in verdicts], f"v{verdicts[0].pk}-result": "pass", f"v{verdicts[1].pk}-result": "fail"}
     html = client.post(reverse("cadres:review_grid"), data).content.decode()
-    assert "共有1条审查意见未通过校验" in html and "本批次未办理任何一条" in html
+    assert "共有1条审查意见不符合规定，本次提交的意见均未保存。" in html and "table-danger" in html
     assert "陈五（甲一村 村党组织书记）县委组织部：审查不通过须选择负面清单情形。" in html
     assert DepartmentVerdict.objects.exclude(result="pending").count() == 0
     data[f"v{verdicts[2].pk}-note"] = "有意见但未选结果"
