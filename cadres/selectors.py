@@ -265,8 +265,24 @@ def person_history(*, user, person: Person) -> list[dict]:
     entries = []
     for qs, label in sources:
         entries.extend(_diffs(qs.select_related("history_user").order_by("id", "history_date"), label, skip))
+    entries += _verdict_history(user=user, person=person)
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
+
+
+def _verdict_history(*, user, person: Person) -> list[dict]:
+    """Each department's verdict on the person's reviews as it was entered (who, when; also from
+    the 联审 grid), for users who may see the details (a township sees the review's outcome).
+    Opening the verdict rows is the review's own 新增 entry, so only the entries are listed."""
+    if not can(user, "cadres.view_vetting_details"):
+        return []
+    rows = (
+        DepartmentVerdict.history.filter(review_id__in=QualificationReview.objects.filter(person_id=person.pk).values("id"))
+        .select_related("history_user")
+        .order_by("id", "history_date")
+    )
+    skip = {"id", "review", "sort", "department_code", "negative_item_code", "reviewed_by", "reviewed_at"}
+    return [e for e in _diffs(rows, "部门审查意见", skip) if e["action"] != "新增"]
 
 
 def village_history(*, user, village: Village) -> list[dict]:

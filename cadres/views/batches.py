@@ -19,6 +19,7 @@ from django.urls import reverse
 from core import dates as core_dates
 from core.access import can
 from core.policy import policy_for_year
+from core.scope import scoped
 from core.views import PageView, is_confirmed
 
 from .. import choices, forms, selectors, services
@@ -235,7 +236,12 @@ class ReviewGridView(PageView):
             .select_related("review")
         )
         if len(verdicts) != len(ids):
-            raise Http404  # another township's candidate, or one concluded since the page was opened
+            missing = set(ids) - {v.pk for v in verdicts}
+            if scoped(user, DepartmentVerdict).filter(pk__in=missing).count() != len(missing):
+                raise Http404  # another township's candidate, or a missing row
+            context = self._context(request)
+            context["error"] = "页面打开后，部分人选的联审已经办结，本次提交的意见均未保存。请核对下表后重新录入。"
+            return self.render(context)
         negative_lists: dict[int, list] = {}
         bound, entries, invalid = {}, [], False
         for v in verdicts:

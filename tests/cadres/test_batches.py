@@ -133,7 +133,7 @@ def test_clerk_cannot_end_another_townships_posts_in_a_batch(clerk_a, village_a,
 
 
 def _pending_review(clerk, village, name):
-    person = PersonFactory(name=name, born=datetime.date(1984, 3, 3))
+    person = PersonFactory(name=name, born=datetime.date(1984, 3, 3), registered_township=village.township)
     return services.qualification_review_request(by=clerk, person=person, village=village, post=choices.SECRETARY)
 
 
@@ -396,3 +396,34 @@ def test_admin_action_files_through_the_batch_service_after_confirmation(client,
     response = client.post(url, {**data, "confirmed": "yes"}, follow=True)
     assert "已办理县级备案2条。" in response.content.decode()
     assert _statuses(two_approved) == [FILED, FILED]
+
+
+def test_verdicts_entered_in_the_grid_show_on_the_person_page_for_county_staff_only(client, county_user, clerk_a, village_a):
+    review = _pending_review(clerk_a, village_a, "韩八")
+    cell = review.verdicts.get(department_code="d05")
+    client.force_login(county_user)
+    client.post(
+        reverse("cadres:review_grid"), {"cells": [cell.pk], f"v{cell.pk}-result": "pass", f"v{cell.pk}-note": "无违法记录"}
+    )
+    url = reverse("cadres:person_detail", args=[review.person_id])
+    history = client.get(url).content.decode().split('id="history"')[1]
+    assert f"<td>{county_user}</td><td>修改</td><td>部门审查意见：公安局：通过</td>" in history
+    assert '审查意见：<del class="text-muted">（空）</del> → <strong>无违法记录</strong>' in history
+    assert "部门审查意见：纪委监委" not in history  # opened, not yet answered: the review's own entry says so
+    client.force_login(clerk_a)
+    assert "部门审查意见" not in client.get(url).content.decode().split('id="history"')[1]
+
+
+def test_grid_submit_after_a_review_concluded_elsewhere_saves_nothing_and_says_why(client, county_user, clerk_a, village_a):
+    first, second = _pending_review(clerk_a, village_a, "杨九"), _pending_review(clerk_a, village_a, "杨十")
+    client.force_login(county_user)
+    stale = first.verdicts.get(department_code="d01")
+    # another officer fails 杨九 meanwhile: the review concludes and leaves the grid
+    services.department_verdict_record(
+        verdict=first.verdicts.get(department_code="d02"), by=county_user, result="fail", negative_item_code="n03"
+    )
+    fresh = second.verdicts.get(department_code="d01")
+    data = {"cells": [stale.pk, fresh.pk], f"v{stale.pk}-result": "pass", f"v{fresh.pk}-result": "pass"}
+    response = client.post(reverse("cadres:review_grid"), data)
+    assert response.status_code == 200 and "部分人选的联审已经办结，本次提交的意见均未保存" in response.content.decode()
+    assert DepartmentVerdict.objects.filter(result="pass").count() == 0
