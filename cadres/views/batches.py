@@ -111,6 +111,7 @@ class AppointmentBatchView(PageView):
                     "mode": "refused",
                     "form": form,
                     "failures": exc.failures,
+                    "failing_ids": failing,
                     "passing_ids": [pk for pk in ids if pk not in failing],
                 }
             )
@@ -118,7 +119,6 @@ class AppointmentBatchView(PageView):
             forms.add_service_errors(form, exc)
             return self.render({**context, "mode": "confirm", "form": form})
         done = {a.pk: a for a in selectors.batch_appointments(user=request.user, ids=ids)}
-        messages.success(request, f"已{self.verb}{len(ids)}条任职。")
         return self.render({**context, "mode": "done", "rows": [done[pk] for pk in ids]})
 
 
@@ -178,7 +178,14 @@ class ReviewGridView(PageView):
     def _context(self, request, bound: dict | None = None) -> dict:
         user = request.user
         township_id, department = self._params(request)
-        departments = policy_for_year(core_dates.today().year).section("register")["vetting_departments"]
+        registers: dict[int, dict] = {}  # the year's register section, read once per year
+
+        def register(year: int) -> dict:
+            if year not in registers:
+                registers[year] = policy_for_year(year).section("register")
+            return registers[year]
+
+        departments = register(core_dates.today().year)["vetting_departments"]
         reviews = selectors.pending_reviews(user=user, township_id=township_id)
         if department:
             reviews = reviews.filter(verdicts__department_code=department, verdicts__result=choices.VettingResult.PENDING)
@@ -190,21 +197,18 @@ class ReviewGridView(PageView):
         columns: dict[str, str] = {}
         for v in sorted(verdicts, key=lambda v: (v.sort, v.pk)):
             columns.setdefault(v.department_code, v.department_name)
-        negative_lists: dict[int, list] = {}
         bound = bound or {}
         by_review: dict[int, dict[str, DepartmentVerdict]] = {}
         for v in verdicts:
             by_review.setdefault(v.review_id, {})[v.department_code] = v
         cell_ids = []
         for review in rows:
-            year = review.requested_at.year
-            if year not in negative_lists:
-                negative_lists[year] = policy_for_year(year).section("register")["negative_list"]
+            negative_list = register(review.requested_at.year)["negative_list"]
             review.cells = []
             for code in columns:
                 v = by_review.get(review.pk, {}).get(code)
                 if v is not None and v.result == choices.VettingResult.PENDING:
-                    v.form = bound.get(v.pk) or forms.GridVerdictForm(prefix=f"v{v.pk}", negative_list=negative_lists[year])
+                    v.form = bound.get(v.pk) or forms.GridVerdictForm(prefix=f"v{v.pk}", negative_list=negative_list)
                     cell_ids.append(v.pk)
                 review.cells.append(v)
         return {
