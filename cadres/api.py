@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -121,10 +121,53 @@ class AppointmentViewSet(ApiViewSet):
         "file": (("cadres.file_appointment",), "只有县委组织部可以办理县级备案。"),
         "reject": (("cadres.approve_appointment", "cadres.file_appointment"), None),
         "end": (("cadres.change_appointment",), None),
+        "bulk_file": (("cadres.file_appointment",), "只有县委组织部可以办理县级备案。"),
+        "bulk_end": (("cadres.change_appointment",), None),
     }
 
     def get_queryset(self):
         return selectors.appointment_list(user=self.request.user)
+
+    def _bulk(self, run, ids: list[int]) -> Response:
+        """A batch: ids outside the user's scope answer 404 like missing rows; a refused batch
+        answers 400 with every failing row, and nothing is written."""
+        ids = list(dict.fromkeys(ids))
+        if selectors.batch_appointments(user=self.request.user, ids=ids).count() != len(ids):
+            raise NotFound("所选任职中有记录不存在。")
+        try:
+            run(ids)
+        except services.BatchRefused as exc:
+            failures = s.BatchFailureSerializer(exc.failures, many=True).data
+            return Response({"non_field_errors": exc.messages, "failures": failures}, status=status.HTTP_400_BAD_REQUEST)
+        rows = {a.pk: a for a in self.get_queryset().filter(pk__in=ids)}
+        return Response(self.get_serializer([rows[pk] for pk in ids], many=True).data)
+
+    @extend_schema(
+        summary="批量县级备案（全部通过才办理）",
+        request=s.AppointmentBulkFileInput,
+        responses={200: s.AppointmentSerializer(many=True)},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-file")
+    def bulk_file(self, request):
+        data = self._input(s.AppointmentBulkFileInput)
+        return self._bulk(
+            lambda ids: services.appointment_file_bulk(ids=ids, by=request.user, note=data.get("note", "")), data["ids"]
+        )
+
+    @extend_schema(
+        summary="批量离任（全部通过才办理）",
+        request=s.AppointmentBulkEndInput,
+        responses={200: s.AppointmentSerializer(many=True)},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-end")
+    def bulk_end(self, request):
+        data = self._input(s.AppointmentBulkEndInput)
+        return self._bulk(
+            lambda ids: services.appointment_end_bulk(
+                ids=ids, by=request.user, end_date=data["end_date"], end_reason=data["end_reason"], note=data.get("note", "")
+            ),
+            data["ids"],
+        )
 
     @extend_schema(summary="录入任职", request=s.AppointmentCreateInput, responses={201: s.AppointmentSerializer})
     def create(self, request):

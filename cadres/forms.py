@@ -220,6 +220,45 @@ class VerdictForm(Form):
         self._bootstrap()
 
 
+class GridVerdictForm(VerdictForm):
+    """One cell of the 联审 grid (candidates × departments). A cell left at “未录入” is not saved."""
+
+    result = forms.ChoiceField(
+        label="审查结果",
+        required=False,
+        choices=[("", "未录入"), (choices.VettingResult.PASS, "通过"), (choices.VettingResult.FAIL, "不通过")],
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("result") and any(data.get(f) for f in ("negative_item_code", "warning_text", "note")):
+            self.add_error("result", "已填写意见，请选择“通过”或“不通过”。")
+        return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch work (批量备案, 批量离任)
+# ---------------------------------------------------------------------------------------------
+
+
+class BatchSelectionForm(Form):
+    """The rows chosen on the appointment list: ticked ids, or every row matching the list's
+    filter (``all_matching`` with the list's query string)."""
+
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    all_matching = forms.BooleanField(required=False)
+    query = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # ids are checked against the user's scope by the view, not against a fixed list
+        self.fields["ids"].valid_value = lambda value: str(value).isdigit()
+
+
+class BatchFileForm(Form):
+    note = forms.CharField(label="备案意见", required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 # ---------------------------------------------------------------------------------------------
 # First secretaries
 # ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
 
 from core import dates as core_dates
 from core.access import can
@@ -153,6 +154,41 @@ def filing_queue(*, user) -> QuerySet[Appointment]:
     return qs.filter(status=choices.FilingStatus.DRAFT)
 
 
+# Batch work: what a batch may pick up (批量备案, 批量离任, the 联审 grid)
+BATCH_ACTIONS = ("file", "end")
+
+
+def batch_candidates(*, user, action: str, query: str = "") -> QuerySet[Appointment]:
+    """Every row of the appointment list (its tab and filters, given as the list's query string)
+    that the batch ``action`` can take: township-approved rows for 批量备案, current posts for
+    批量离任."""
+    params = QueryDict(query)
+    qs = filing_queue(user=user) if params.get("tab", "queue") != "all" else appointment_list(user=user, filters=params)
+    if action == "file":
+        return qs.filter(status=choices.FilingStatus.TOWNSHIP_APPROVED)
+    return qs.filter(appointment_current_q())
+
+
+def batch_appointments(*, user, ids) -> QuerySet[Appointment]:
+    """The chosen rows, scoped (an id of another township is simply not there)."""
+    return scoped(user, Appointment).with_related().filter(pk__in=ids)
+
+
+def pending_reviews(*, user, township_id: int | None = None) -> QuerySet[QualificationReview]:
+    """Reviews still waiting for departments, oldest first (the 联审 grid's rows)."""
+    qs = scoped(user, QualificationReview).with_related().filter(outcome=choices.VettingResult.PENDING)
+    if township_id:
+        qs = qs.filter(village__township_id=township_id)
+    return qs.order_by("requested_at", "id")
+
+
+def grid_verdicts(*, user, review_ids) -> QuerySet[DepartmentVerdict]:
+    """The department rows of these reviews in one query (the grid's cells)."""
+    if not can(user, "cadres.view_vetting_details"):
+        return DepartmentVerdict.objects.none()
+    return scoped(user, DepartmentVerdict).filter(review_id__in=review_ids).order_by("review_id", "sort", "id")
+
+
 def qualification_review_list(*, user, filters=None, request=None) -> QuerySet[QualificationReview]:
     qs = scoped(user, QualificationReview).with_related()
     return _filtered(QualificationReviewFilter, qs, filters, request)
@@ -271,8 +307,24 @@ def person_history(*, user, person: Person) -> list[dict]:
     entries = []
     for qs, label in sources:
         entries.extend(_diffs(qs.select_related("history_user").order_by("id", "history_date"), label, skip))
+    entries += _verdict_history(user=user, person=person)
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
+
+
+def _verdict_history(*, user, person: Person) -> list[dict]:
+    """Each department's verdict on the person's reviews as it was entered (who, when; also from
+    the 联审 grid), for users who may see the details (a township sees the review's outcome).
+    Opening the verdict rows is the review's own 新增 entry, so only the entries are listed."""
+    if not can(user, "cadres.view_vetting_details"):
+        return []
+    rows = (
+        DepartmentVerdict.history.filter(review_id__in=QualificationReview.objects.filter(person_id=person.pk).values("id"))
+        .select_related("history_user")
+        .order_by("id", "history_date")
+    )
+    skip = {"id", "review", "sort", "department_code", "negative_item_code", "reviewed_by", "reviewed_at"}
+    return [e for e in _diffs(rows, "部门审查意见", skip) if e["action"] != "新增"]
 
 
 def village_history(*, user, village: Village) -> list[dict]:

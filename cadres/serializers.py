@@ -431,6 +431,31 @@ class AppointmentEndInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
+class AppointmentBulkIds(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=500,
+        help_text="任职 id 列表（一次最多 500 条）",
+        error_messages={"min_length": "请至少选择一条任职。", "max_length": "一次最多办理500条，请分批办理。"},
+    )
+
+
+class AppointmentBulkFileInput(AppointmentBulkIds):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300, help_text="备案意见（整批共用）")
+
+
+class AppointmentBulkEndInput(AppointmentBulkIds, AppointmentEndInput):
+    pass
+
+
+class BatchFailureSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="在本批中的序号（从1起）")
+    id = serializers.IntegerField(source="pk")
+    label = serializers.CharField(help_text="人员（村 职务）")
+    reason = serializers.CharField()
+
+
 class QualificationReviewCreateInput(serializers.Serializer):
     person = ScopedPrimaryKeyRelatedField(Person)
     village = ScopedPrimaryKeyRelatedField(Village)

@@ -22,6 +22,18 @@ from .appointments import (  # noqa: F401
     current_posts_of,
     validate_appointment,
 )
+from .batches import (  # noqa: F401
+    BATCH_MAX,
+    BatchFailure,
+    BatchRefused,
+    VerdictBatchResult,
+    VerdictEntry,
+    appointment_end_bulk,
+    appointment_file_bulk,
+    appointment_label,
+    department_verdict_record_bulk,
+    verdict_label,
+)
 from .first_secretaries import (  # noqa: F401
     FIRST_SECRETARY_EARLIEST,
     FIRST_SECRETARY_MAX_YEARS,

@@ -23,6 +23,11 @@ from .base import (  # noqa: F401
     _township_options,
     _village_options,
 )
+from .batches import (  # noqa: F401
+    AppointmentBatchEndView,
+    AppointmentBatchFileView,
+    ReviewGridView,
+)
 from .first_secretaries import (  # noqa: F401
     FirstSecretaryCreateView,
     FirstSecretaryDetailView,

@@ -46,7 +46,17 @@ class AppointmentListView(ListPageView):
         return selectors.appointment_list(user=user, filters=self.request.GET, request=self.request)
 
     def extra_context(self):
-        return {"tab": self.tab}
+        user = self.request.user
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        params["tab"] = self.tab
+        return {
+            "tab": self.tab,
+            # 批量办理: county staff file township-approved rows; whoever may end a post ends current ones
+            "batch_file": can(user, "cadres.file_appointment"),
+            "batch_end": can(user, "cadres.change_appointment"),
+            "list_query": params.urlencode(),
+        }
 
 
 class AppointmentCreateView(ObjectFormView):

@@ -16,6 +16,14 @@ document.addEventListener("DOMContentLoaded", function () {
       window.bootstrap.Modal.getOrCreateInstance(dialog).show();
     });
   });
+  // Batch lists: "全选本页" ticks every row checkbox of its form.
+  document.querySelectorAll("[data-check-all]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var form = document.querySelector(box.dataset.checkAll);
+      if (!form) { return; }
+      form.querySelectorAll("input[type=checkbox][name=ids]").forEach(function (row) { row.checked = box.checked; });
+    });
+  });
   // Open the collapsed panel that holds a form with errors.
   document.querySelectorAll(".collapse .is-invalid, .collapse .alert-danger").forEach(function (el) {
     var panel = el.closest(".collapse");
