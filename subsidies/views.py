@@ -313,6 +313,60 @@ class RunBankSheetView(PageView):
         return exports.bank_sheet(user=user, township=township, period=run.period, pay_run=run)
 
 
+class RunPaySheetView(PageView):
+    """报酬代发表 of a posted run (``fmt``: "pdf", A4 landscape, or "xlsx"): one row per payee
+    with the amount of every item, page/township/grand totals in figures and capitals, and the
+    signature lines. Card numbers in full only for finance (财务); every download is logged."""
+
+    fmt = "pdf"
+
+    def get(self, request, pk):
+        from django.utils import timezone
+
+        from core.exports import log_export, xlsx_response
+        from core.pdf import pdf_download
+
+        from .official_forms import SIGNATURES, pay_sheet_layout, pay_sheet_xlsx
+
+        user = request.user
+        _need(user, "subsidies.view_ledgerentry")
+        run = selectors.run_get(user=user, pk=pk)
+        if run.status not in (RunStatus.APPROVED, RunStatus.PAID):
+            messages.error(request, "批次审批入账后才能打印报酬代发表。")
+            return redirect("subsidies:run_detail", pk=run.pk)
+        layout = pay_sheet_layout(selectors.run_pay_sheet_rows(user=user, run=run))
+        title = "村干部报酬代发表"
+        subtitle = f"{run.period} {run.get_kind_display()}（{run.scope_label}）批次号{run.pk}"
+        filename = f"{run.scope_label}{run.period.code}报酬代发表"
+        masked = not selectors.can_see_bank_account(user)
+        what = f"报酬代发表{'PDF' if self.fmt == 'pdf' else 'Excel'}：{subtitle}"
+        filters = {"run": run.pk}
+        if self.fmt == "xlsx":
+            data = pay_sheet_xlsx(title=title, subtitle=subtitle, layout=layout)
+            log_export(user=user, what=what, filters=filters, rows=layout["people"])
+            return xlsx_response(data, filename)
+        context = {
+            "run": run,
+            "layout": layout,
+            "form_title": title,
+            "signatures": SIGNATURES,
+            "masked": masked,
+            "landscape": True,
+            "printed_by": user,
+            "printed_at": timezone.now(),
+            "title": f"{subtitle} {title}",
+        }
+        return pdf_download(
+            request=request,
+            template_name="subsidies/forms/pay_sheet.html",
+            context=context,
+            filename=filename,
+            what=what,
+            filters=filters,
+            rows=layout["people"],
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # Ledger
 # ---------------------------------------------------------------------------------------------
