@@ -221,3 +221,22 @@ def test_review_page_links_both_forms_and_a_user_without_the_view_permission_get
     nobody.groups.clear()
     assert _get(client, nobody, "cadres:review_form_pdf", vetted.pk).status_code == 403
     assert ExportLog.objects.count() == 0
+
+
+def test_a_chair_filing_prints_as_the_general_filing_form(client, county_user, village_a):
+    chair = AppointmentFactory(person=PersonFactory(name="周明"), village=village_a, post=choices.CHAIR, cohort=None)
+    text = pdf_text(_get(client, county_user, "cadres:appointment_filing_pdf", chair.pk).content)
+    assert "村（社区）干部任职备案表" in text and "村党组织书记备案表" not in text
+    assert "村民委员会主任" in text and "是否一肩挑否" in text and "未关联资格联审" in text
+    assert ExportLog.objects.get().what == "备案表PDF：周明 甲一村村民委员会主任"
+
+
+def test_a_failed_department_shows_the_negative_list_item_it_cites(client, clerk_a, county_user, candidate, village_a):
+    review = services.qualification_review_request(by=clerk_a, person=candidate, village=village_a, post=choices.SECRETARY)
+    verdict = review.verdicts.order_by("sort").first()
+    services.department_verdict_record(
+        verdict=verdict, by=county_user, result=choices.VettingResult.FAIL, negative_item_code="n01", note="经核实"
+    )
+    text = pdf_text(_get(client, county_user, "cadres:review_form_pdf", review.pk).content)
+    assert f"{verdict.department_name}不通过政治上不合格、对党不忠诚、搞“两面派”经核实" in text
+    assert "联审结论不通过" in text
