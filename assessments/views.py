@@ -17,10 +17,12 @@ from cadres.models import Person, Township, Village
 from core import dates as core_dates
 from core.access import can, require
 from core.exports import ExportColumn, choice_label, export_queryset
+from core.pdf import pdf_download
 from core.scope import get_scoped_or_404, scoped
 from core.views import ObjectFormView, PageView, confirmation_page, is_confirmed
 
 from . import deadlines, forms, selectors, services
+from . import official_forms as of
 from .choices import PHASE_ORDER, ItemKind, Phase, ProposalKind, ProposalStatus, RaterGroup, ResultStatus, ReviewEntryStatus
 from .filters import ProposalFilter, ResultFilter, ReviewFilter
 from .models import AnnualReview
@@ -713,10 +715,6 @@ class MeetingFormView(PageView):
     scope = "village"
 
     def get(self, request, year, pk):
-        from core.pdf import pdf_download
-
-        from . import official_forms as of
-
         user = request.user
         campaign = selectors.campaign_get(user=user, year=year)
         place = get_scoped_or_404(user, Village if self.scope == "village" else Township, pk=pk)

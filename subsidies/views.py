@@ -10,14 +10,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from cadres import selectors as cadres_selectors
 from cadres.models import PolicyProfile, Township
 from core import dates as core_dates
 from core.access import NO_PERMISSION, can, refusal, require
-from core.exports import ExportColumn, choice_label
+from core.exports import ExportColumn, choice_label, log_export, xlsx_response
 from core.forms import add_service_errors
 from core.paging import keyset_page, list_count
+from core.pdf import pdf_download
 from core.policy import policy_for_year, post_table, section_sources
 from core.scope import get_scoped_or_404
 from core.views import ListPageView, ObjectFormView, PageView, confirmation_page, is_confirmed
@@ -27,6 +29,7 @@ from .access import APPROVE, PAY, RETURN
 from .choices import CrossPostMode, LivingModel, PerformanceMode, RunStatus, StandardBasis
 from .filters import LedgerEntryFilter, PayPeriodFilter, PayRunFilter
 from .models import PayPeriod
+from .official_forms import SIGNATURES, pay_sheet_layout, pay_sheet_xlsx
 from .policy_section import KEY, pay_rules
 from .reconcile import reconcile_pay_sheet
 
@@ -321,13 +324,6 @@ class RunPaySheetView(PageView):
     fmt = "pdf"
 
     def get(self, request, pk):
-        from django.utils import timezone
-
-        from core.exports import log_export, xlsx_response
-        from core.pdf import pdf_download
-
-        from .official_forms import SIGNATURES, pay_sheet_layout, pay_sheet_xlsx
-
         user = request.user
         _need(user, "subsidies.view_ledgerentry")
         run = selectors.run_get(user=user, pk=pk)

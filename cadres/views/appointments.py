@@ -8,7 +8,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from core import dates as core_dates
-from core.access import can
+from core.access import can, require
+from core.pdf import pdf_download
 from core.policy import post_choices
 from core.views import ObjectFormView, PageView, confirmation_page, is_confirmed
 
@@ -16,6 +17,7 @@ from .. import choices, forms, selectors, services
 from ..filters import (
     AppointmentFilter,
 )
+from ..official_forms import filing_form_context, filing_form_title
 from .base import (
     ListPageView,
     _village_options,
@@ -232,11 +234,6 @@ class AppointmentFilingFormView(PageView):
     """村党组织书记备案表 (任职备案表 for other posts) of one filing, as an A4 PDF; logged."""
 
     def get(self, request, pk):
-        from core.access import require
-        from core.pdf import pdf_download
-
-        from ..official_forms import filing_form_context, filing_form_title
-
         appointment = selectors.appointment_get(user=request.user, pk=pk)
         require(request.user, "cadres.view_appointment", appointment)
         context = filing_form_context(user=request.user, appointment=appointment)

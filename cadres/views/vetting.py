@@ -7,7 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from core.access import can
+from core.access import can, require
+from core.exports import log_export, xlsx_response
+from core.pdf import pdf_download
 from core.policy import policy_for_year, post_choices
 from core.scope import get_scoped_or_404
 from core.views import ObjectFormView, PageView
@@ -17,6 +19,7 @@ from ..filters import (
     QualificationReviewFilter,
 )
 from ..models import DepartmentVerdict
+from ..official_forms import vetting_form_context, vetting_form_xlsx
 from .base import (
     ListPageView,
     _people_options,
@@ -132,12 +135,6 @@ class ReviewFormView(PageView):
     fmt = "pdf"
 
     def get(self, request, pk):
-        from core.access import require
-        from core.exports import log_export, xlsx_response
-        from core.pdf import pdf_download
-
-        from ..official_forms import vetting_form_context, vetting_form_xlsx
-
         review = selectors.qualification_review_get(user=request.user, pk=pk)
         require(request.user, "cadres.view_qualificationreview", review)
         context = vetting_form_context(user=request.user, review=review)
