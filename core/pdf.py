@@ -39,14 +39,25 @@ def inline_css(*paths: str) -> str:
     return "\n".join(_static_text(p) for p in paths)
 
 
+@functools.cache
+def _no_fetcher():
+    """WeasyPrint's fetcher of external resources, refusing every URL: everything a form needs is
+    inline, so the renderer never reaches the network or the disk. A refused image or style sheet
+    is left out with a warning. (WeasyPrint 70 takes a ``URLFetcher``; a plain function that
+    raises made it fail with AttributeError instead of leaving the resource out.)"""
+    from weasyprint.urls import URLFetcher
+
+    class NoFetch(URLFetcher):
+        def fetch(self, url, headers=None):
+            raise ValueError(f"外部资源不可用：{url}")
+
+    return NoFetch()
+
+
 def html_to_pdf(html: str) -> bytes:
     import weasyprint
 
-    def no_fetch(url, *args, **kwargs):
-        # Everything the PDF needs is inline: never let the renderer reach the network.
-        raise ValueError(f"外部资源不可用：{url}")
-
-    return weasyprint.HTML(string=html, url_fetcher=no_fetch).write_pdf()
+    return weasyprint.HTML(string=html, url_fetcher=_no_fetcher()).write_pdf()
 
 
 def render_pdf(template_name: str, context: dict, *, request=None, css: tuple[str, ...] = (PRINT_CSS,)) -> bytes:
