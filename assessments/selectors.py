@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from cadres.models import Person, Township, Village
 from core.scope import get_scoped_or_404, scoped
@@ -256,3 +256,33 @@ def review_results_for_pay(*, year: int, township_ids: list[int] | None = None) 
             "person_id", "village_id", "township_id", "grade", "grade_label", "score", "village_category", "stars"
         )
     ]
+
+
+def meeting_reviews(*, user, year: int, village: Village | None = None, township: Township | None = None) -> list[AnnualReview]:
+    """The people reviewed at a village's 测评 meeting (or at every village of a township) in a
+    year, with their entered ballot tallies, ordered by village and name: two queries."""
+    qs = scoped(user, AnnualReview).filter(year=year).select_related("person", "village__township")
+    if village is not None:
+        qs = qs.filter(village=village)
+    if township is not None:
+        qs = qs.filter(township=township)
+    tallies = scoped(user, BallotTally).order_by("group")
+    return list(qs.prefetch_related(Prefetch("tallies", queryset=tallies)).order_by("village__code", "person__name", "pk"))
+
+
+def meeting_villages(*, user, year: int) -> list[dict]:
+    """Per township (in order), the villages that have someone to review in the year: the
+    campaign page's links to the ballots and tally sheets. One query."""
+    rows = (
+        scoped(user, AnnualReview)
+        .filter(year=year)
+        .values("township_id", "township__name", "village_id", "village__name", "village__code")
+        .annotate(people=Count("id"))
+        .order_by("township__sort_order", "township__code", "village__code")
+    )
+    out: list[dict] = []
+    for r in rows:
+        if not out or out[-1]["township_id"] != r["township_id"]:
+            out.append({"township_id": r["township_id"], "name": r["township__name"], "villages": []})
+        out[-1]["villages"].append({"pk": r["village_id"], "name": r["village__name"], "people": r["people"]})
+    return out

@@ -16,6 +16,18 @@ urlpatterns = [
     path("<int:year>/reviews/export/", views.ReviewListView.as_view(), {"export": True}, name="review_export"),
     path("<int:year>/results/", views.ResultListView.as_view(), name="result_list"),
     path("<int:year>/results/export/", views.ResultListView.as_view(), {"export": True}, name="result_export"),
+    path("<int:year>/villages/<int:pk>/ballots.pdf", views.MeetingFormView.as_view(), name="village_ballots_pdf"),
+    path("<int:year>/villages/<int:pk>/tally.pdf", views.MeetingFormView.as_view(kind="tally"), name="village_tally_pdf"),
+    path(
+        "<int:year>/townships/<int:pk>/ballots.pdf",
+        views.MeetingFormView.as_view(scope="township"),
+        name="township_ballots_pdf",
+    ),
+    path(
+        "<int:year>/townships/<int:pk>/tally.pdf",
+        views.MeetingFormView.as_view(kind="tally", scope="township"),
+        name="township_tally_pdf",
+    ),
     path("rollups/<int:pk>/", views.RollupDetailView.as_view(), name="rollup_detail"),
     path("reviews/<int:pk>/", views.ReviewDetailView.as_view(), name="review_detail"),
     path("reviews/<int:pk>/edit/", views.ReviewEditView.as_view(), name="review_edit"),

@@ -17,10 +17,12 @@ from cadres.models import Person, Township, Village
 from core import dates as core_dates
 from core.access import can, require
 from core.exports import ExportColumn, choice_label, export_queryset
+from core.pdf import pdf_download
 from core.scope import get_scoped_or_404, scoped
 from core.views import ObjectFormView, PageView, confirmation_page, is_confirmed
 
 from . import deadlines, forms, selectors, services
+from . import official_forms as of
 from .choices import PHASE_ORDER, ItemKind, Phase, ProposalKind, ProposalStatus, RaterGroup, ResultStatus, ReviewEntryStatus
 from .filters import ProposalFilter, ResultFilter, ReviewFilter
 from .models import AnnualReview
@@ -217,6 +219,9 @@ class CampaignDetailView(PageView):
                 "runs": runs,
                 "scheduled_date": services.rollup_scheduled_date(year),
                 "open_proposals": selectors.open_proposal_count(user=request.user),
+                "meetings": selectors.meeting_villages(user=request.user, year=year)
+                if can(request.user, "assessments.view_annualreview")
+                else [],
                 "advance": _advance_statement(campaign),
                 "title": f"{year}年度双述双评",
             }
@@ -693,3 +698,60 @@ class ProposalActionView(ObjectFormView):
         else:
             services.reballot_record(proposal=self.object, by=user, **data)
         return reverse("assessments:proposal_list")
+
+
+# ---------------------------------------------------------------------------------------------
+# Official forms: 测评票 and 汇总表 of a village's meeting, or of every village of a township
+# ---------------------------------------------------------------------------------------------
+
+
+class MeetingFormView(PageView):
+    """The ballots (``kind="ballots"``, ``?copies=N`` per village, A4 portrait, one ballot a page)
+    or the tally sheet (``kind="tally"``, A4 landscape, 计票人/监票人 lines) of one village
+    (``scope="village"``) or of every village of a township with someone to review
+    (``scope="township"``), as one PDF; logged."""
+
+    kind = "ballots"
+    scope = "village"
+
+    def get(self, request, year, pk):
+        user = request.user
+        campaign = selectors.campaign_get(user=user, year=year)
+        place = get_scoped_or_404(user, Village if self.scope == "village" else Township, pk=pk)
+        require(user, "assessments.view_annualreview", place)
+        village = place if self.scope == "village" else None
+        township = place if self.scope == "township" else None
+        reviews = selectors.meeting_reviews(user=user, year=year, village=village, township=township)
+        blocks = of.by_village(reviews)
+        copies = 1
+        if self.kind == "ballots":
+            try:
+                copies = of.parse_copies(request.GET.get("copies"), villages=max(1, len(blocks)))
+            except ValidationError as exc:
+                messages.error(request, "；".join(exc.messages))
+                return redirect("assessments:campaign_detail", year=year)
+        options = of.ballot_options(year)
+        where = f"{place.township.name}{place.name}" if village else place.name
+        form = "测评票" if self.kind == "ballots" else "测评票汇总表"
+        context = {
+            "campaign": campaign,
+            "year": year,
+            "options": options,
+            "empty_text": f"{where}{year}年度没有考核对象。",
+            "title": f"{year}年度{where}双述双评{form}",
+        }
+        if self.kind == "ballots":
+            context |= {"blocks": blocks, "copy_range": range(copies), "instructions": of.INSTRUCTIONS}
+            template = "assessments/forms/ballots.html"
+        else:
+            context |= {"blocks": of.tally_blocks(reviews, [o["code"] for o in options]), "landscape": True}
+            template = "assessments/forms/tally.html"
+        return pdf_download(
+            request=request,
+            template_name=template,
+            context=context,
+            filename=f"{year}年度{where}{form}",
+            what=f"双述双评{form}PDF：{year}年度{where}" + (f"，每村{copies}份" if self.kind == "ballots" else ""),
+            filters={"year": year, self.scope: place.pk, **({"copies": copies} if self.kind == "ballots" else {})},
+            rows=len(reviews),
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
 
 from cadres.models import Person, Township
 from core.access import can
@@ -243,3 +243,79 @@ def periods_with_runs(*, user) -> QuerySet[PayPeriod]:
 
 def account_list(*, user) -> QuerySet[PayAccount]:
     return scoped(user, PayAccount).select_related("person").order_by("person__name", "pk")
+
+
+def period_last_day(period: PayPeriod):
+    """The last day of a month period, or 31 December of a year period."""
+    import calendar
+    import datetime
+
+    month = period.month or 12
+    return datetime.date(period.year, month, calendar.monthrange(period.year, month)[1])
+
+
+def run_pay_sheet_rows(*, user, run: PayRun) -> list[dict]:
+    """报酬代发表 rows of a posted run: one per payee (and township), the amount of every entry
+    type, the posts the payee held in the village on the period's last day, and the bank account,
+    the card number masked unless the user has the finance permission. Ordered by township,
+    village, name. Four queries, however many payees: the sums, the payees with their accounts,
+    the posts, the villages/townships."""
+    from cadres.models import Appointment, Village
+
+    sums = (
+        scoped(user, LedgerEntry)
+        .filter(pay_run=run)
+        .values("township_id", "person_id", "entry_type")
+        .annotate(total=Sum("amount"), village=Min("village_id"))
+        .order_by()
+    )
+    payees: dict[tuple[int, int], dict] = {}
+    for s in sums:
+        row = payees.setdefault((s["township_id"], s["person_id"]), {"amounts": {}, "village_id": s["village"]})
+        row["amounts"][s["entry_type"]] = row["amounts"].get(s["entry_type"], Decimal("0.00")) + s["total"]
+        if row["village_id"] is None:
+            row["village_id"] = s["village"]
+    person_ids = {pid for _, pid in payees}
+    people = {
+        p.pk: p
+        for p in Person.objects.filter(pk__in=person_ids)
+        .select_related("pay_account")
+        .only("pk", "name", "pay_account__bank_name", "pay_account__account_number", "pay_account__account_holder")
+    }
+    posts: dict[tuple[int, int], list[str]] = {}
+    held = (
+        scoped(user, Appointment)
+        .filter(person_id__in=person_ids)
+        .current(period_last_day(run.period))
+        .order_by("person_id", "post", "pk")
+        .values_list("person_id", "village_id", "post_name")
+    )
+    for person_id, village_id, post_name in held:
+        posts.setdefault((person_id, village_id), []).append(post_name)
+    village_ids = {r["village_id"] for r in payees.values() if r["village_id"]}
+    villages = dict(Village.objects.filter(pk__in=village_ids).values_list("pk", "name"))
+    townships = {
+        t.pk: t for t in Township.objects.filter(pk__in={tid for tid, _ in payees}).only("pk", "name", "sort_order", "code")
+    }
+    full = can_see_bank_account(user)
+    rows = []
+    for (township_id, person_id), data in payees.items():
+        person, township = people[person_id], townships[township_id]
+        account = getattr(person, "pay_account", None)
+        number = account.account_number if account else ""
+        rows.append(
+            {
+                "township": township,
+                "person_id": person_id,
+                "name": person.name,
+                "village": villages.get(data["village_id"], ""),
+                "post": "、".join(posts.get((person_id, data["village_id"]), [])),
+                "bank_name": account.bank_name if account else "",
+                "holder": (account.account_holder if account and account.account_holder else person.name),
+                "account_number": number if full else mask_account(number),
+                "amounts": data["amounts"],
+                "total": sum(data["amounts"].values(), Decimal("0.00")),
+            }
+        )
+    rows.sort(key=lambda r: (r["township"].sort_order, r["township"].code, r["village"], r["name"], r["person_id"]))
+    return rows

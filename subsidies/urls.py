@@ -14,6 +14,8 @@ urlpatterns = [
     path("runs/<int:pk>/progress/", views.RunProgressView.as_view(), name="run_progress"),
     path("runs/<int:pk>/bank-sheet/", views.RunBankSheetView.as_view(), name="run_bank_sheet"),
     path("runs/<int:pk>/lines-export/", views.RunLinesExportView.as_view(), name="run_lines_export"),
+    path("runs/<int:pk>/pay-sheet.pdf", views.RunPaySheetView.as_view(fmt="pdf"), name="run_pay_sheet_pdf"),
+    path("runs/<int:pk>/pay-sheet.xlsx", views.RunPaySheetView.as_view(fmt="xlsx"), name="run_pay_sheet_xlsx"),
     path("runs/<int:pk>/<slug:action>/", views.RunActionView.as_view(), name="run_action"),
     path("entries/", views.EntryListView.as_view(), name="entry_list"),
     path("entries/export/", views.EntryListView.as_view(export=True), name="entry_export"),

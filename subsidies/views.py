@@ -10,14 +10,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from cadres import selectors as cadres_selectors
 from cadres.models import PolicyProfile, Township
 from core import dates as core_dates
 from core.access import NO_PERMISSION, can, refusal, require
-from core.exports import ExportColumn, choice_label
+from core.exports import ExportColumn, choice_label, log_export, xlsx_response
 from core.forms import add_service_errors
 from core.paging import keyset_page, list_count
+from core.pdf import pdf_download
 from core.policy import policy_for_year, post_table, section_sources
 from core.scope import get_scoped_or_404
 from core.views import ListPageView, ObjectFormView, PageView, confirmation_page, is_confirmed
@@ -27,6 +29,7 @@ from .access import APPROVE, PAY, RETURN
 from .choices import CrossPostMode, LivingModel, PerformanceMode, RunStatus, StandardBasis
 from .filters import LedgerEntryFilter, PayPeriodFilter, PayRunFilter
 from .models import PayPeriod
+from .official_forms import SIGNATURES, pay_sheet_layout, pay_sheet_xlsx
 from .policy_section import KEY, pay_rules
 from .reconcile import reconcile_pay_sheet
 
@@ -329,6 +332,53 @@ class RunBankSheetView(PageView):
             return redirect("subsidies:run_detail", pk=run.pk)
         township = run.township or get_scoped_or_404(user, Township, pk=request.GET.get("township") or 0)
         return exports.bank_sheet(user=user, township=township, period=run.period, pay_run=run)
+
+
+class RunPaySheetView(PageView):
+    """报酬代发表 of a posted run (``fmt``: "pdf", A4 landscape, or "xlsx"): one row per payee
+    with the amount of every item, page/township/grand totals in figures and capitals, and the
+    signature lines. Card numbers in full only for finance (财务); every download is logged."""
+
+    fmt = "pdf"
+
+    def get(self, request, pk):
+        user = request.user
+        _need(user, "subsidies.view_ledgerentry")
+        run = selectors.run_get(user=user, pk=pk)
+        if run.status not in (RunStatus.APPROVED, RunStatus.PAID):
+            messages.error(request, "批次审批入账后才能打印报酬代发表。")
+            return redirect("subsidies:run_detail", pk=run.pk)
+        layout = pay_sheet_layout(selectors.run_pay_sheet_rows(user=user, run=run))
+        title = "村干部报酬代发表"
+        subtitle = f"{run.period} {run.get_kind_display()}（{run.scope_label}）批次号{run.pk}"
+        filename = f"{run.scope_label}{run.period.code}报酬代发表"
+        masked = not selectors.can_see_bank_account(user)
+        what = f"报酬代发表{'PDF' if self.fmt == 'pdf' else 'Excel'}：{subtitle}"
+        filters = {"run": run.pk}
+        if self.fmt == "xlsx":
+            data = pay_sheet_xlsx(title=title, subtitle=subtitle, layout=layout)
+            log_export(user=user, what=what, filters=filters, rows=layout["people"])
+            return xlsx_response(data, filename)
+        context = {
+            "run": run,
+            "layout": layout,
+            "form_title": title,
+            "signatures": SIGNATURES,
+            "masked": masked,
+            "landscape": True,
+            "printed_by": user,
+            "printed_at": timezone.now(),
+            "title": f"{subtitle} {title}",
+        }
+        return pdf_download(
+            request=request,
+            template_name="subsidies/forms/pay_sheet.html",
+            context=context,
+            filename=filename,
+            what=what,
+            filters=filters,
+            rows=layout["people"],
+        )
 
 
 # ---------------------------------------------------------------------------------------------

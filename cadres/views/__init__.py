@@ -13,6 +13,7 @@ from .appointments import (  # noqa: F401
     AppointmentDetailView,
     AppointmentEndView,
     AppointmentFileView,
+    AppointmentFilingFormView,
     AppointmentListView,
     AppointmentRejectView,
     _appointment_context,
@@ -48,11 +49,11 @@ from .people import (  # noqa: F401
     PersonPrintView,
     PersonRecordAddView,
     PersonUpdateView,
-    _html_to_pdf,
     person_file_context,
 )
 from .vetting import (  # noqa: F401
     ReviewDetailView,
+    ReviewFormView,
     ReviewListView,
     ReviewRequestView,
     VerdictRecordView,

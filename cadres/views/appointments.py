@@ -8,7 +8,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from core import dates as core_dates
-from core.access import can
+from core.access import can, require
+from core.pdf import pdf_download
 from core.policy import post_choices
 from core.views import ObjectFormView, PageView, confirmation_page, is_confirmed
 
@@ -16,6 +17,7 @@ from .. import choices, forms, selectors, services
 from ..filters import (
     AppointmentFilter,
 )
+from ..official_forms import filing_form_context, filing_form_title
 from .base import (
     ListPageView,
     _village_options,
@@ -236,3 +238,22 @@ class AppointmentAttachReviewView(AppointmentActionView):
 
     def perform(self, form):
         services.appointment_attach_review(appointment=self.appointment, by=self.request.user, review=form.cleaned_data["review"])
+
+
+class AppointmentFilingFormView(PageView):
+    """村党组织书记备案表 (任职备案表 for other posts) of one filing, as an A4 PDF; logged."""
+
+    def get(self, request, pk):
+        appointment = selectors.appointment_get(user=request.user, pk=pk)
+        require(request.user, "cadres.view_appointment", appointment)
+        context = filing_form_context(user=request.user, appointment=appointment)
+        name = f"{appointment.person.name}{filing_form_title(appointment)}"
+        return pdf_download(
+            request=request,
+            template_name="cadres/forms/filing_form.html",
+            context=context,
+            filename=name,
+            what=f"备案表PDF：{appointment.person.name} {appointment.village.name}{appointment.post_name}",
+            filters={"appointment": appointment.pk},
+            rows=1,
+        )

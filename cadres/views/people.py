@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from core import dates as core_dates
 from core.masking import can_see_personal
 from core.policy import post_choices
 from core.views import ObjectFormView, PageView
@@ -197,32 +196,16 @@ class PersonPdfView(PageView):
     template_name = "cadres/person_print.html"
 
     def get(self, request, pk):
-        from urllib.parse import quote
-
-        from django.contrib.staticfiles import finders
-        from django.http import HttpResponse
-        from django.template.loader import render_to_string
-
-        from core.exports import log_export
+        from core.pdf import PRINT_CSS, pdf_download
 
         person = selectors.person_get(user=request.user, pk=pk)
-        context = {**person_file_context(request.user, person), "pdf": True}
-        with open(finders.find("css/print.css"), encoding="utf-8") as fh:
-            context["inline_css"] = fh.read()
-        html = render_to_string(self.template_name, context, request=request)
-        pdf = _html_to_pdf(html)
-        log_export(user=request.user, what=f"一人一档PDF：{person.name}", filters={"person": person.pk}, rows=1)
-        response = HttpResponse(pdf, content_type="application/pdf")
-        stamp = core_dates.today().strftime("%Y%m%d")
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(person.name + '-一人一档')}-{stamp}.pdf"
-        return response
-
-
-def _html_to_pdf(html: str) -> bytes:
-    import weasyprint
-
-    def no_fetch(url, *args, **kwargs):
-        # Everything the PDF needs is inline: never let the renderer reach the network.
-        raise ValueError(f"外部资源不可用：{url}")
-
-    return weasyprint.HTML(string=html, url_fetcher=no_fetch).write_pdf()
+        return pdf_download(
+            request=request,
+            template_name=self.template_name,
+            context=person_file_context(request.user, person),
+            filename=f"{person.name}-一人一档",
+            what=f"一人一档PDF：{person.name}",
+            filters={"person": person.pk},
+            rows=1,
+            css=(PRINT_CSS,),
+        )

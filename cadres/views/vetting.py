@@ -7,7 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from core.access import can
+from core.access import can, require
+from core.exports import log_export, xlsx_response
+from core.pdf import pdf_download
 from core.policy import policy_for_year, post_choices
 from core.scope import get_scoped_or_404
 from core.views import ObjectFormView, PageView
@@ -17,6 +19,7 @@ from ..filters import (
     QualificationReviewFilter,
 )
 from ..models import DepartmentVerdict
+from ..official_forms import vetting_form_context, vetting_form_xlsx
 from .base import (
     ListPageView,
     _people_options,
@@ -123,3 +126,32 @@ class VerdictRecordView(PageView):
         context = _review_context(request, self.review, bound={self.verdict.pk: form})
         context["failed_verdict"] = self.verdict.pk
         return self.render(context)
+
+
+class ReviewFormView(PageView):
+    """资格联审表 of one candidate, as an A4 PDF (``fmt="pdf"``) or a worksheet (``fmt="xlsx"``);
+    the township's copy carries the overall result only. Every download is logged."""
+
+    fmt = "pdf"
+
+    def get(self, request, pk):
+        review = selectors.qualification_review_get(user=request.user, pk=pk)
+        require(request.user, "cadres.view_qualificationreview", review)
+        context = vetting_form_context(user=request.user, review=review)
+        filename = f"{review.person.name}资格联审表"
+        what = f"资格联审表{'PDF' if self.fmt == 'pdf' else 'Excel'}：{review.person.name}"
+        filters = {"review": review.pk}
+        rows = len(context["rows"]) or 1
+        if self.fmt == "pdf":
+            return pdf_download(
+                request=request,
+                template_name="cadres/forms/vetting_form.html",
+                context=context,
+                filename=filename,
+                what=what,
+                filters=filters,
+                rows=rows,
+            )
+        data = vetting_form_xlsx(context)
+        log_export(user=request.user, what=what, filters=filters, rows=rows)
+        return xlsx_response(data, filename)

@@ -3,7 +3,7 @@
 from django import template
 
 from subsidies.choices import RunStatus
-from subsidies.rules import fmt_yuan
+from subsidies.rules import fmt_yuan, money
 
 register = template.Library()
 
@@ -26,6 +26,15 @@ def yuan(value) -> str:
     if value is None or value == "":
         return "—"
     return fmt_yuan(value)
+
+
+@register.filter
+def money2(value) -> str:
+    """4,860.00 — an amount on a printed form: two decimals, thousands separated, no ¥."""
+    if value is None or value == "":
+        return ""
+    d = money(value)
+    return f"{'−' if d < 0 else ''}{abs(d):,.2f}"
 
 
 @register.filter

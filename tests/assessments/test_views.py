@@ -145,8 +145,8 @@ def _build(township, n):
         # session, user, campaign, COUNT, 2× policy (grades, categories), 2× permissions, townships, page of results
         ("assessments:result_list", 10),
         # session, user, campaign, 2× policy (quota rules), townships, progress aggregate, runs,
-        # 2× policy (schedule), open proposals, 2× permissions
-        ("assessments:campaign_detail", 13),
+        # 2× policy (schedule), open proposals, villages with reviews (测评票 links), 2× permissions
+        ("assessments:campaign_detail", 14),
     ],
 )
 def test_list_pages_have_constant_query_counts(
