@@ -22,6 +22,7 @@ from core.filters import (  # noqa: F401  (the shared filters, re-exported for t
     BoundedIntegerFilter,
     IdFilter,
     TownshipScopedChoiceFilter,
+    TownshipVillageFilterSet,
     YearFilter,
     bounded_integer_field,
     bounded_integer_messages,
@@ -119,7 +120,7 @@ def highest_education_q(value: str, prefix: str = "") -> Q:
     return (Q(**{ft: value}) | Q(**{ins: value})) & ~(Q(**{f"{ft}__gt": value}) | Q(**{f"{ins}__gt": value}))
 
 
-class PersonFilter(df.FilterSet):
+class PersonFilter(TownshipVillageFilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/身份证号")
     township = TownshipScopedChoiceFilter(method="filter_township", label="乡镇(街道)")
     # Set by links (village page, dashboard drill-through), not typed: hidden in the filter form.
@@ -183,7 +184,7 @@ class PersonFilter(df.FilterSet):
         return qs.filter(age_max_q(value, core_dates.today()))
 
 
-class AppointmentFilter(df.FilterSet):
+class AppointmentFilter(TownshipVillageFilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/村名")
     township = TownshipScopedChoiceFilter(field_name="village__township", label="乡镇(街道)")
     village = IdFilter(field_name="village_id", label="村(社区)")

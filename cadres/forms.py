@@ -66,6 +66,17 @@ class PersonCreateForm(PersonUpdateForm):
         self._bootstrap()
 
 
+class PersonPhotoForm(Form):
+    """The 一寸照 upload: the file is judged by content in the service (cadres.photos)."""
+
+    photo = forms.FileField(
+        label="一寸照",
+        help_text="免冠正面证件照，JPG 或 PNG，不超过 2 MB；系统自动裁成一寸（25×35毫米）并去除拍摄信息。",
+        error_messages={"required": "请选择要上传的照片。", "empty": "所选文件为空，请重新选择照片。"},
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+
+
 class PersonRecordForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

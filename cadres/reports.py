@@ -11,11 +11,14 @@ from decimal import Decimal
 from itertools import groupby
 
 from django import forms as djforms
+from django.contrib import messages
+from django.shortcuts import redirect
 
 from core import dates as core_dates
 from core.dashboard import format_number
 from core.exports import ExportColumn as C
 from core.exports import export_queryset, log_export, xlsx_response
+from core.filters import VillageSelect, scoped_villages, village_mismatch
 from core.imports.workbooks import write_xlsx
 from core.policy import policy_for_year
 from core.scope import get_scoped_or_404, scoped
@@ -176,10 +179,11 @@ class ReportForm(djforms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = scoped(user, Township)
-        self.fields["village"].queryset = (
-            scoped(user, Village).select_related("township").order_by("township__sort_order", "code")
-        )
+        self.fields["township"].queryset = scoped(user, Township).order_by("sort_order", "code")
+        self.fields["township"].empty_label = "全部"
+        villages = scoped_villages(user)
+        self.fields["village"].queryset = villages
+        self.fields["village"].widget = VillageSelect(villages, empty_label="全部")  # narrowed by the township
         for f in self.fields.values():
             f.widget.attrs["class"] = "form-select"
 
@@ -283,6 +287,10 @@ class RosterExportView(PageView):
 
     def get(self, request):
         village = township = None
+        mismatch = village_mismatch(request.user, request.GET.get("township"), request.GET.get("village"))
+        if mismatch:
+            messages.error(request, f"未导出花名册：{mismatch}")
+            return redirect("cadres:reports")
         if request.GET.get("village"):
             village = get_scoped_or_404(request.user, Village.objects.select_related("township"), pk=request.GET["village"])
             name = f"{village.township.name}{village.name}村两委成员花名册"

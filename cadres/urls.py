@@ -56,6 +56,9 @@ urlpatterns = [
     path("reports/roster/", reports.RosterExportView.as_view(), name="roster_export"),
     path("people/<int:pk>/print/", views.PersonPrintView.as_view(), name="person_print"),
     path("people/<int:pk>/pdf/", views.PersonPdfView.as_view(), name="person_pdf"),
+    path("people/<int:pk>/photo/", views.PersonPhotoView.as_view(), name="person_photo"),
+    path("people/<int:pk>/photo/upload/", views.PersonPhotoUploadView.as_view(), name="person_photo_upload"),
+    path("people/<int:pk>/photo/remove/", views.PersonPhotoRemoveView.as_view(), name="person_photo_remove"),
     # 系统管理 → 用户管理
     path("system/users/", user_views.UserListView.as_view(), name="user_list"),
     path("system/users/new/", user_views.UserCreateView.as_view(), name="user_create"),

@@ -194,6 +194,7 @@ AUTH_USER_MODEL = "cadres.User"
 # The models the frame (core) works with, kept in the register app (see core.conf).
 TOUYAN_MODELS = {
     "township": "cadres.Township",
+    "village": "cadres.Village",
     "person": "cadres.Person",
     "policy_profile": "cadres.PolicyProfile",
     "import_batch": "cadres.ImportBatch",

@@ -3,6 +3,7 @@
 ``settings.TOUYAN_MODELS`` maps a role to an ``"app_label.ModelName"``:
 
 - ``township``: the unit of data scope (a clerk sees one township);
+- ``village``: the unit under a township, with a ``township`` foreign key (村/社区);
 - ``policy_profile``: the yearly policy profile (a subclass of :class:`core.models.AbstractPolicyProfile`);
 - ``import_batch``: one uploaded file (:class:`core.models.AbstractImportBatch`);
 - ``export_log``: one download (:class:`core.models.AbstractExportLog`).
@@ -23,6 +24,11 @@ def _model(role: str):
 
 def township_model():
     return _model("township")
+
+
+def village_model():
+    """The unit under a township (村/社区): ``township`` is its foreign key to the township model."""
+    return _model("village")
 
 
 def policy_profile_model():

@@ -1,12 +1,14 @@
 """Filters shared by every app's FilterSets and query forms: bounded numbers with Chinese errors
-(years, ids), 全部 as the "any" option, the township choice limited to the user's scope."""
+(years, ids), 全部 as the "any" option, the township choice limited to the user's scope, and the
+village choice narrowed by the chosen township (:class:`VillageSelect`,
+:class:`TownshipVillageFilterSet`)."""
 
 from __future__ import annotations
 
 import django_filters as df
 from django import forms
 
-from .conf import township_model
+from .conf import township_model, village_model
 from .scope import scoped
 
 ANY = "全部"
@@ -101,3 +103,104 @@ class AnyBooleanFilter(df.BooleanFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", AnyBooleanWidget)
         super().__init__(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# 村(社区) narrowed by 乡镇(街道)
+# ---------------------------------------------------------------------------------------------
+
+
+def village_label(village) -> str:
+    """A village with its township, so equal names stay apart: 华润社区（城关街道）."""
+    return f"{village.name}（{village.township.name}）"
+
+
+def scoped_villages(user):
+    """The villages ``user`` may choose (core.scope), in the register's order, one query."""
+    return (
+        scoped(user, village_model())
+        .select_related("township")
+        .only("id", "name", "code", "township__id", "township__name", "township__sort_order", "township__code")
+        .order_by("township__sort_order", "township__code", "code")
+    )
+
+
+class VillageSelect(forms.Select):
+    """A 村(社区) drop-down whose options carry their township (``data-township``, and the plain
+    name in ``data-name``): static/js/villages.js narrows it to the township chosen in the same
+    form's ``township`` select and then shows plain names; without a township (or without
+    JavaScript) every option reads 名称（乡镇）."""
+
+    def __init__(self, villages=(), *, empty_label: str = ANY, attrs=None):
+        attrs = {"data-village-select": "", **(attrs or {})}
+        super().__init__(attrs)
+        self.source, self.empty_label, self.villages = villages, empty_label, None
+
+    def get_context(self, name, value, attrs):
+        if self.villages is None:  # read when rendered (one query), not when the form is built
+            self.villages = {v.pk: v for v in self.source}
+            self.choices = [("", self.empty_label), *((v.pk, village_label(v)) for v in self.villages.values())]
+        return super().get_context(name, value, attrs)
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        village = self.villages.get(getattr(value, "value", value))
+        if village is not None:
+            option["attrs"].update({"data-township": str(village.township_id), "data-name": village.name})
+        return option
+
+
+def village_mismatch(user, township, village_id) -> str:
+    """The message when the chosen village is not in the chosen township ("" when it is, when
+    either is blank, or when the village is outside the user's scope: that is a missing row)."""
+    try:
+        township_id = int(getattr(township, "pk", township) or 0)
+        village_id = int(getattr(village_id, "pk", village_id) or 0)
+    except (TypeError, ValueError):  # not an id: the field's own check answers that
+        return ""
+    if not (0 < township_id <= MAX_ID and 0 < village_id <= MAX_ID):
+        return ""
+    village = scoped(user, village_model()).select_related("township").filter(pk=village_id).first()
+    if village is None or village.township_id == township_id:
+        return ""
+    chosen = township if hasattr(township, "name") else scoped(user, township_model()).filter(pk=township_id).first()
+    where = f"“{chosen.name}”" if chosen is not None else "所选乡镇(街道)"
+    return f"村(社区)“{village.name}”属于{village.township.name}，不在{where}内：请重新选择村(社区)，或把乡镇(街道)改为“全部”。"
+
+
+class _VillageInTownshipForm(forms.Form):
+    scope_user = None
+
+    def clean(self):
+        data = super().clean()
+        message = village_mismatch(self.scope_user, data.get("township"), data.get("village"))
+        if message:
+            self.add_error("village", message)
+        return data
+
+
+class TownshipVillageFilterSet(df.FilterSet):
+    """A FilterSet with a ``township`` and a ``village`` filter: a village outside the chosen
+    township is a field error naming both (the HTML list shows it above the results, the API
+    answers 400), never a silently empty list. The HTML filter form offers the villages of the
+    user's scope in a :class:`VillageSelect` (see :func:`narrow_village_field`)."""
+
+    def get_form_class(self):
+        base = super().get_form_class()
+        return type(base.__name__, (_VillageInTownshipForm, base), {})
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            form.scope_user = getattr(self.request, "user", None)
+        return self._form
+
+
+def narrow_village_field(form: forms.Form, user) -> None:
+    """On an HTML form with a ``township`` and a visible ``village`` field, offer the user's
+    villages as a :class:`VillageSelect` (one query)."""
+    field = form.fields.get("village")
+    if field is None or "township" not in form.fields or field.widget.is_hidden:
+        return
+    field.widget = VillageSelect(scoped_villages(user))

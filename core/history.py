@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from django.db.models import FileField
+
 from .access import can
 from .conf import user_model
 
@@ -26,6 +28,8 @@ def _display(instance, field) -> str:
     value = getattr(instance, field.attname)
     if value in (None, ""):
         return "（空）"
+    if isinstance(field, FileField):
+        return "已上传"  # never the stored file's name
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
@@ -43,7 +47,10 @@ def _entry(row, prev, label_prefix, skip):
                 continue
             old, new = getattr(prev, field.attname), getattr(row, field.attname)
             if old != new:
-                changes.append((str(field.verbose_name), _display(prev, field), _display(row, field)))
+                before, after = _display(prev, field), _display(row, field)
+                if isinstance(field, FileField) and old and new:
+                    before, after = "已上传", "已更换"
+                changes.append((str(field.verbose_name), before, after))
     action = {"+": "新增", "~": "修改", "-": "删除"}[row.history_type]
     return {
         "when": row.history_date,

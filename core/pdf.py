@@ -40,24 +40,19 @@ def inline_css(*paths: str) -> str:
 
 
 @functools.cache
-def _no_fetcher():
-    """WeasyPrint's fetcher of external resources, refusing every URL: everything a form needs is
-    inline, so the renderer never reaches the network or the disk. A refused image or style sheet
-    is left out with a warning. (WeasyPrint 70 takes a ``URLFetcher``; a plain function that
-    raises made it fail with AttributeError instead of leaving the resource out.)"""
+def _data_only_fetcher():
+    """WeasyPrint's fetcher of external resources, reading ``data:`` URIs (the person's photo)
+    and refusing every other URL: everything a form needs is inline, so the renderer never
+    reaches the network or the disk. A refused image or style sheet is left out with a warning."""
     from weasyprint.urls import URLFetcher
 
-    class NoFetch(URLFetcher):
-        def fetch(self, url, headers=None):
-            raise ValueError(f"外部资源不可用：{url}")
-
-    return NoFetch()
+    return URLFetcher(allowed_protocols={"data"})
 
 
 def html_to_pdf(html: str) -> bytes:
     import weasyprint
 
-    return weasyprint.HTML(string=html, url_fetcher=_no_fetcher()).write_pdf()
+    return weasyprint.HTML(string=html, url_fetcher=_data_only_fetcher()).write_pdf()
 
 
 def render_pdf(template_name: str, context: dict, *, request=None, css: tuple[str, ...] = (PRINT_CSS,)) -> bytes:

@@ -19,6 +19,7 @@ from django.views import View
 from .access import can
 from .dates import today
 from .exports import export_queryset, log_export, xlsx_response
+from .filters import narrow_village_field
 from .forms import BootstrapMixin, Form, add_service_errors
 from .imports.workbooks import write_xlsx
 
@@ -89,6 +90,7 @@ class ListPageView(PageView):
         if self.filterset_class is not None:
             filter_form = self.filterset_class(request.GET, queryset=qs.none(), request=request).form
             self.tune_filter_form(filter_form)
+            narrow_village_field(filter_form, request.user)
             BootstrapMixin._bootstrap(filter_form)
         return self.render(
             {"page_obj": page, "rows": page.object_list, "filter_form": filter_form, "sort": self.sort, **self.extra_context()}

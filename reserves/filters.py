@@ -5,13 +5,22 @@ from django import forms
 from django.db.models import Q
 
 from core import dates as core_dates
-from core.filters import MAX_ID, YEAR_MAX, YEAR_MIN, IdFilter, TownshipScopedChoiceFilter, YearFilter, bounded_integer_field
+from core.filters import (
+    MAX_ID,
+    YEAR_MAX,
+    YEAR_MIN,
+    IdFilter,
+    TownshipScopedChoiceFilter,
+    TownshipVillageFilterSet,
+    YearFilter,
+    bounded_integer_field,
+)
 
 from .choices import Status
 from .models import ReserveCandidate
 
 
-class ReserveCandidateFilter(df.FilterSet):
+class ReserveCandidateFilter(TownshipVillageFilterSet):
     q = df.CharFilter(method="filter_q", label="姓名/身份证号")
     township = TownshipScopedChoiceFilter(field_name="village__township", label="乡镇(街道)")
     village = IdFilter(field_name="village_id", label="村(社区)")

@@ -41,15 +41,25 @@ from .plan import (
     EDU_FIRST_SEC,
     EDU_GROUP,
     EDU_MEMBER,
+    EDU_PREVIOUS_MEMBER,
+    EDU_PREVIOUS_SECRETARY,
     EDU_SECRETARY,
     ELECTION_YEAR,
     END_REASONS_MIDTERM,
+    END_REASONS_PREVIOUS_MIDTERM,
     FEMALE_SHARE,
     ID_AREA,
     MEMBER_SHARE,
     PARTY_POSTS,
     POST_NAMES,
+    PREVIOUS_AGE,
     PREVIOUS_COHORT,
+    PREVIOUS_CONTINUING_SHARE,
+    PREVIOUS_CROSS_POST_SHARE,
+    PREVIOUS_FEMALE_SHARE,
+    PREVIOUS_MIDTERM_SHARE,
+    PREVIOUS_SHARE,
+    PREVIOUS_YIJIANTIAO_SHARE,
     REASON,
     REF,
     Stats,
@@ -111,10 +121,12 @@ class DemoCounty:
         age: tuple[int, int, int],
         member_by: datetime.date | None,
         edu=None,
+        female_share: float | None = None,
     ) -> Person:
         """One person. ``age`` = (low, high, mode) at REF; ``member_by``: must be a Party member
-        by this date (None → member with the post's usual probability)."""
-        male = rng.random() >= FEMALE_SHARE.get(role, 0.2)
+        by this date (None → member with the post's usual probability); ``female_share``
+        replaces the post's usual share of women."""
+        male = rng.random() >= (FEMALE_SHARE.get(role, 0.2) if female_share is None else female_share)
         low, high, mode = age
         years = round(rng.triangular(low, high, mode))
         birth = add_years(REF, -years) - datetime.timedelta(days=rng.randrange(365))
@@ -369,8 +381,9 @@ class DemoCounty:
             plan.yijiantiao = True
         for plan in quota(rng, seated, 0.12):
             plan.midterm = True
-        for plan in quota(rng, self.plans, 0.35):
+        for plan in quota(rng, self.plans, PREVIOUS_SHARE):
             plan.previous = True
+        previous_rng = self.rng("previous")
 
         sec_age = (35, 59, 48)
         for plan in self.plans:
@@ -378,30 +391,6 @@ class DemoCounty:
             plan.party_start = datetime.date(ELECTION_YEAR, 1, 8) + datetime.timedelta(days=rng.randint(0, 40))
             plan.committee_start = plan.party_start + datetime.timedelta(days=rng.randint(14, 45))
             ps, cs = plan.party_start, plan.committee_start
-
-            # previous term's secretary (history: 换届离任)
-            if plan.previous:
-                old = self.person(rng, role="secretary", township=t, age=(55, 72, 63), member_by=datetime.date(2010, 1, 1))
-                start = datetime.date(PREVIOUS_COHORT, rng.randint(1, 3), rng.randint(1, 28))
-                self.appoint(
-                    plan,
-                    old,
-                    "secretary",
-                    start,
-                    cohort=PREVIOUS_COHORT,
-                    end=ps - datetime.timedelta(days=1),
-                    reason=choices.EndReason.ELECTION,
-                )
-                if plan.yijiantiao and rng.random() < 0.4:
-                    self.appoint(
-                        plan,
-                        old,
-                        "chair",
-                        start,
-                        cohort=PREVIOUS_COHORT,
-                        end=cs - datetime.timedelta(days=1),
-                        reason=choices.EndReason.ELECTION,
-                    )
 
             # the 2021 secretary
             young = rng.random() < 0.1
@@ -422,6 +411,8 @@ class DemoCounty:
                 sec_end = datetime.date(rng.randint(2023, 2025), rng.randint(1, 12), rng.randint(1, 28))
                 sec_reason = weighted(rng, END_REASONS_MIDTERM)
             self.appoint(plan, sec, "secretary", ps, end=sec_end, reason=sec_reason)
+            if plan.previous:
+                self._previous_term(previous_rng, plan, successor=sec)
             chair_holder = sec if plan.yijiantiao or (plan.vacant and rng.random() < 0.87) else None
             if chair_holder is None:
                 chair_holder = self.person(rng, role="chair", township=t, age=(30, 58, 46), member_by=None)
@@ -540,6 +531,69 @@ class DemoCounty:
                         end_date=end,
                     )
                 )
+
+    def _previous_term(self, rng: random.Random, plan: VillagePlan, *, successor: Person) -> None:
+        """The village's 两委 of the 2017 换届 (the dashboard's and 统计报表's 上届): its own people,
+        older and less schooled than the 2021 term, fewer women, fewer 一肩挑. Most left at the
+        2021 换届 (换届离任); some members left mid-term (辞职, 到龄退出, 病故 …); some 2021
+        secretaries sat on it as 副书记 or 委员."""
+        t = plan.township
+        ps, cs = plan.party_start, plan.committee_start
+        party_start = datetime.date(PREVIOUS_COHORT, 1, 10) + datetime.timedelta(days=rng.randint(0, 40))
+        committee_start = party_start + datetime.timedelta(days=rng.randint(14, 40))
+        at_election = {True: (ps - datetime.timedelta(days=1), choices.EndReason.ELECTION)}
+        at_election[False] = (cs - datetime.timedelta(days=1), choices.EndReason.ELECTION)
+
+        def left(party: bool) -> tuple[datetime.date, str]:
+            if rng.random() < PREVIOUS_MIDTERM_SHARE:
+                day = datetime.date(rng.randint(2018, 2020), rng.randint(1, 12), rng.randint(1, 28))
+                return day, weighted(rng, END_REASONS_PREVIOUS_MIDTERM)
+            return at_election[party]
+
+        def new_person(key: str, role: str, age: tuple[int, int, int], edu, member_by) -> Person:
+            p = self.person(
+                rng, role=role, township=t, age=age, member_by=member_by, edu=edu, female_share=PREVIOUS_FEMALE_SHARE[key]
+            )
+            p.created_at = aware(datetime.date(PREVIOUS_COHORT, 1, 5))
+            return p
+
+        def appoint(person: Person, post: str, end_reason: tuple[datetime.date, str]) -> None:
+            start = party_start if post in PARTY_POSTS else committee_start
+            self.appoint(plan, person, post, start, cohort=PREVIOUS_COHORT, end=end_reason[0], reason=end_reason[1])
+
+        member_by = party_start - datetime.timedelta(days=180)
+        sec = new_person("secretary", "secretary", PREVIOUS_AGE["secretary"], EDU_PREVIOUS_SECRETARY, datetime.date(2010, 1, 1))
+        appoint(sec, "secretary", at_election[True])
+        if rng.random() < PREVIOUS_YIJIANTIAO_SHARE:
+            appoint(sec, "chair", at_election[False])
+        else:
+            chair = new_person("chair", "chair", PREVIOUS_AGE["chair"], EDU_PREVIOUS_MEMBER, None)
+            appoint(chair, "chair", at_election[False])
+        party_posts = ["deputy_secretary"] if rng.random() < 0.5 else []
+        party_posts += ["party_member"] * (rng.randint(3, 5) - 1 - len(party_posts))
+        committee_posts = ["vice_chair"] if rng.random() < 0.5 else []
+        committee_posts += ["committee_member"] * (rng.randint(3, 5) - 1 - len(committee_posts))
+        continuing = successor if rng.random() < PREVIOUS_CONTINUING_SHARE else None
+        party_people: list[Person] = []
+        first_committee = True
+        for post in [*party_posts, *committee_posts]:
+            party = post in PARTY_POSTS
+            was_member = continuing is not None and continuing.party_join_date and continuing.party_join_date <= member_by
+            if continuing is not None and (post == "committee_member" or (party and was_member)):
+                appoint(continuing, post, at_election[party])  # went on to be the 2021 secretary
+                continuing = None
+                continue
+            if post in ("committee_member", "vice_chair") and party_people and rng.random() < PREVIOUS_CROSS_POST_SHARE:
+                holder = party_people.pop(rng.randrange(len(party_people)))
+            else:
+                key, role = ("party" if party else "committee"), post
+                if post == "committee_member" and first_committee:
+                    key = role = "women_member"
+                    first_committee = False
+                holder = new_person(key, role, PREVIOUS_AGE["member"], EDU_PREVIOUS_MEMBER, member_by if party else None)
+                if party:
+                    party_people.append(holder)
+            appoint(holder, post, left(party))
 
     def _two_committee_stats(self) -> None:
         """The figures the summary prints: distinct current 两委 members, 一肩挑, 交叉任职."""

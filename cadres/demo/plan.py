@@ -55,6 +55,40 @@ EDU_SECRETARY = [(Edu.JUNIOR, 3), (Edu.SENIOR, 27), (Edu.VOCATIONAL, 18), (Edu.C
 EDU_MEMBER = [(Edu.JUNIOR, 18), (Edu.SENIOR, 35), (Edu.VOCATIONAL, 15), (Edu.COLLEGE, 25), (Edu.BACHELOR, 7)]
 EDU_GROUP = [(Edu.PRIMARY, 5), (Edu.JUNIOR, 45), (Edu.SENIOR, 35), (Edu.VOCATIONAL, 10), (Edu.COLLEGE, 5)]
 EDU_FIRST_SEC = [(Edu.COLLEGE, 8), (Edu.BACHELOR, 72), (Edu.POSTGRAD, 20)]
+# The previous term (上届, the 2017 换届): on file for most villages, with its own 两委. Older, less
+# schooled, fewer women and far fewer 一肩挑 than the 2021 term (the 2021 换届 pushed 一肩挑 and
+# younger, better-educated secretaries), so the dashboard's 上届 bars and 统计报表 differ.
+PREVIOUS_SHARE = 0.9  # villages whose 2017 term is on file
+PREVIOUS_YIJIANTIAO_SHARE = 0.45
+PREVIOUS_CROSS_POST_SHARE = 0.3
+PREVIOUS_CONTINUING_SHARE = 0.2  # 2021 secretaries who sat on the 2017 两委 (副书记/委员)
+PREVIOUS_MIDTERM_SHARE = 0.12  # 2017 members who left before the 2021 换届
+PREVIOUS_AGE = {"secretary": (50, 72, 62), "chair": (45, 72, 60), "member": (36, 74, 57)}  # at REF
+PREVIOUS_FEMALE_SHARE = {"secretary": 0.04, "chair": 0.05, "party": 0.15, "committee": 0.22, "women_member": 0.9}
+EDU_PREVIOUS_SECRETARY = [
+    (Edu.PRIMARY, 2),
+    (Edu.JUNIOR, 14),
+    (Edu.SENIOR, 42),
+    (Edu.VOCATIONAL, 16),
+    (Edu.COLLEGE, 21),
+    (Edu.BACHELOR, 5),
+]
+EDU_PREVIOUS_MEMBER = [
+    (Edu.PRIMARY, 7),
+    (Edu.JUNIOR, 36),
+    (Edu.SENIOR, 35),
+    (Edu.VOCATIONAL, 10),
+    (Edu.COLLEGE, 10),
+    (Edu.BACHELOR, 2),
+]
+END_REASONS_PREVIOUS_MIDTERM = [
+    (choices.EndReason.RESIGNED, 35),
+    (choices.EndReason.RETIRED, 25),
+    (choices.EndReason.TRANSFERRED, 15),
+    (choices.EndReason.DECEASED, 10),
+    (choices.EndReason.REMOVED, 10),
+    (choices.EndReason.RECALLED, 5),
+]
 END_REASONS_MIDTERM = [
     (choices.EndReason.PROMOTED, 30),
     (choices.EndReason.RESIGNED, 25),

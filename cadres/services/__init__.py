@@ -57,6 +57,8 @@ from .people import (  # noqa: F401
     person_create,
     person_create_bulk,
     person_new_values,
+    person_photo_remove,
+    person_photo_set,
     person_record_add,
     person_registered_township_id,
     person_update,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from typing import Any
+import uuid
+from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from simple_history.utils import bulk_update_with_history
 
@@ -15,7 +17,7 @@ from core.fastwrite import insert_with_history
 from core.scope import scoped
 from core.services import OUT_OF_SCOPE, model_save, require_perm, require_scope
 
-from .. import choices, rules
+from .. import choices, photos, rules
 from ..idcard import birth_and_sex, parse_id_number
 from ..models import (
     Person,
@@ -141,6 +143,55 @@ def person_update(*, person: Person, by: User, **fields: Any) -> Person:
     for name in changed:
         setattr(person, name, fields[name])
     model_save(person, by=by, update_fields=[*changed, "updated_at"])
+    return person
+
+
+# ---------------------------------------------------------------------------------------------
+# 一寸照 (the person's ID photo, on private storage)
+# ---------------------------------------------------------------------------------------------
+
+
+def _photo_discard_later(name: str) -> None:
+    """Delete a replaced or removed photo file once the change is committed (a rollback keeps it)."""
+    if name:
+        storage = Person._meta.get_field("photo").storage
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def person_photo_set(*, person: Person, by: User, upload: IO[bytes], filename: str = "") -> Person:
+    """Upload or replace the 一寸照: checked by content (JPG/PNG, ≤ 2 MB, pixel bounds) and
+    re-encoded (cadres.photos) before anything is stored; history keeps who and when."""
+    require_perm(by, "cadres.change_person", obj=person)
+    data = upload.read(photos.MAX_BYTES + 1)
+    if len(data) > photos.MAX_BYTES:  # the true size, for the message, without reading it all
+        data += upload.read()
+    try:
+        clean = photos.photo_normalize(data, filename or getattr(upload, "name", ""))
+    except ValidationError as exc:
+        raise ValidationError({"photo": exc.messages}) from None
+    old = person.photo.name
+    person.photo.save(f"{uuid.uuid4().hex}.jpg", ContentFile(clean), save=False)
+    name = person.photo.name
+    try:
+        model_save(person, by=by, update_fields=["photo", "updated_at"])
+    except Exception:
+        person.photo.storage.delete(name)
+        raise
+    _photo_discard_later(old)
+    return person
+
+
+@transaction.atomic
+def person_photo_remove(*, person: Person, by: User) -> Person:
+    """Remove the 一寸照 (the change is kept in the history with who and when)."""
+    require_perm(by, "cadres.change_person", obj=person)
+    old = person.photo.name
+    if not old:
+        return person
+    person.photo = ""
+    model_save(person, by=by, update_fields=["photo", "updated_at"])
+    _photo_discard_later(old)
     return person
 
 

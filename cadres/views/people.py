@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 
 from core.masking import can_see_personal
 from core.policy import post_choices
-from core.views import ObjectFormView, PageView
+from core.views import ObjectFormView, PageView, confirmation_page, is_confirmed
 
 from .. import forms, selectors, services
 from ..filters import (
@@ -74,6 +80,8 @@ class PersonDetailView(PageView):
                 "history": selectors.person_history(user=user, person=person),
                 "person_sections": person_sections_for(user=user, person=person),
                 "record_form": forms.PersonRecordForm(),
+                "photo_url": photo_url(person),
+                "photo_form": forms.PersonPhotoForm(),
                 "title": person.name,
             }
         )
@@ -135,16 +143,121 @@ class PersonRecordAddView(ObjectFormView):
 
 
 # ---------------------------------------------------------------------------------------------
-# Policy profile (政策配置)
+# 一寸照
+# ---------------------------------------------------------------------------------------------
+
+PHOTO_PLACEHOLDER = "img/photo-placeholder.svg"
+
+
+def photo_url(person) -> str:
+    """The photo's address, versioned by the stored file so a replaced photo is fetched anew."""
+    url = reverse("cadres:person_photo", args=[person.pk])
+    if person.photo:
+        url += "?v=" + hashlib.sha256(person.photo.name.encode()).hexdigest()[:12]
+    return url
+
+
+def photo_data_uri(person) -> str:
+    """The photo inline (``data:image/jpeg;base64,…``) for the PDF, which fetches nothing; "" if none."""
+    if not person.photo:
+        return ""
+    try:
+        with person.photo.open("rb") as fh:
+            data = fh.read()
+    except OSError:  # the file went missing on disk: print without it rather than fail
+        return ""
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+
+class PersonPhotoView(PageView):
+    """The 一寸照 from private storage, scoped like the person page (404 across townships);
+    a plain silhouette when none has been uploaded. ``Cache-Control: private``: never kept by a
+    shared proxy."""
+
+    def get(self, request, pk):
+        person = selectors.person_get(user=request.user, pk=pk)
+        if person.photo:
+            try:
+                response = FileResponse(person.photo.open("rb"), content_type="image/jpeg")
+            except OSError:
+                raise Http404("照片文件不存在。") from None
+            patch_cache_control(response, private=True, max_age=3600)
+        else:
+            from django.contrib.staticfiles import finders
+
+            response = FileResponse(open(finders.find(PHOTO_PLACEHOLDER), "rb"), content_type="image/svg+xml")  # noqa: SIM115
+            patch_cache_control(response, private=True, no_cache=True)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Disposition"] = "inline"
+        return response
+
+
+class PersonPhotoUploadView(ObjectFormView):
+    """Upload or replace the 一寸照 (county staff; a clerk for the own township's files)."""
+
+    template_name = "cadres/person_photo_form.html"
+    form_class = forms.PersonPhotoForm
+    permission = "cadres.change_person"
+    title = "上传一寸照"
+    success_message = "已保存一寸照。"
+
+    def get_object(self):
+        return selectors.person_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {"files": self.request.FILES} if self.request.method == "POST" else {}
+
+    def get_context(self, form):
+        return {**super().get_context(form), "person": self.object, "photo_url": photo_url(self.object)}
+
+    def perform(self, form):
+        upload = form.cleaned_data["photo"]
+        services.person_photo_set(person=self.object, by=self.request.user, upload=upload, filename=upload.name)
+        return reverse("cadres:person_detail", args=[self.object.pk])
+
+
+class PersonPhotoRemoveView(ObjectFormView):
+    """Remove the 一寸照: asks for confirmation (the dialog on the person page, or a page)."""
+
+    permission = "cadres.change_person"
+
+    def get_object(self):
+        return selectors.person_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        return redirect("cadres:person_detail", self.object.pk)
+
+    def post(self, request, *args, **kwargs):
+        back = reverse("cadres:person_detail", args=[self.object.pk])
+        if not is_confirmed(request):
+            return confirmation_page(
+                request,
+                title="确认删除一寸照",
+                statement=f"将删除{self.object.name}档案中的一寸照，删除后需重新上传。",
+                button="删除照片",
+                back_url=back,
+            )
+        services.person_photo_remove(person=self.object, by=request.user)
+        messages.success(request, "已删除一寸照。")
+        return redirect(back)
+
+
+# ---------------------------------------------------------------------------------------------
+# The printed dossier (HTML print and PDF)
 # ---------------------------------------------------------------------------------------------
 
 
-def person_file_context(user, person) -> dict:
+def wants_history(request) -> bool:
+    """附：信息变更记录 — off unless the print options ask for it (``?history=1``)."""
+    return request.GET.get("history") == "1"
+
+
+def person_file_context(user, person, *, with_history: bool = False) -> dict:
     """Everything on the person page (一人一档), for the print view and the PDF."""
     from django.utils import timezone
 
     appointments = list(selectors.person_appointments(user=user, person=person))
-    history = selectors.person_history(user=user, person=person)
+    history = selectors.person_history(user=user, person=person) if with_history else []
     current = [a for a in appointments if a.is_current]
     pending = [a for a in appointments if a.is_pending]
     past = [a for a in appointments if not (a.is_current or a.is_pending)]
@@ -159,8 +272,10 @@ def person_file_context(user, person) -> dict:
         "reviews": list(selectors.person_reviews(user=user, person=person).order_by("-requested_at")),
         "postings": list(selectors.person_postings(user=user, person=person).order_by("-term_start")),
         "records": list(selectors.person_records(user=user, person=person)),
+        "with_history": with_history,
         "history": history[:PRINT_HISTORY_ROWS],
         "history_total": len(history),
+        "photo_url": photo_url(person),
         "person_sections": person_sections_for(user=user, person=person),
         "printed_by": user,
         "printed_at": timezone.now(),
@@ -178,7 +293,8 @@ class PersonPrintView(PageView):
 
     def get(self, request, pk):
         person = selectors.person_get(user=request.user, pk=pk)
-        return self.render({**person_file_context(request.user, person), "pdf": False})
+        context = person_file_context(request.user, person, with_history=wants_history(request))
+        return self.render({**context, "pdf": False})
 
 
 class PersonPdfView(PageView):
@@ -202,7 +318,10 @@ class PersonPdfView(PageView):
         return pdf_download(
             request=request,
             template_name=self.template_name,
-            context=person_file_context(request.user, person),
+            context={
+                **person_file_context(request.user, person, with_history=wants_history(request)),
+                "photo_src": photo_data_uri(person),
+            },
             filename=f"{person.name}-一人一档",
             what=f"一人一档PDF：{person.name}",
             filters={"person": person.pk},

@@ -3,9 +3,11 @@
 import io
 import shutil
 import subprocess
+from html.parser import HTMLParser
 
 import pypdf
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from cadres import choices
@@ -72,9 +74,9 @@ def test_print_view_has_all_sections_and_no_navigation(client, clerk_a, secretar
         "驻村第一书记",
         "奖惩及发展去向",
         "测试分区",
-        "变更记录摘要",
     ):
         assert f"<h2>{heading}" in html, heading
+    assert "附：信息变更记录</h2>" not in html  # the change log is an appendix on request only
     assert html.count("村党组织书记") >= 1 and "村民委员会主任" in html
     assert "湖南农业大学 农学" in html
     assert reverse("cadres:person_pdf", args=[secretary.pk]) in html
@@ -120,3 +122,130 @@ def test_anonymous_user_is_sent_to_login(client, secretary, url_name):
     response = client.get(reverse(url_name, args=[secretary.pk]))
     assert response.status_code == 302
     assert "/login/" in response["Location"] or "login" in response["Location"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Paper only: no buttons or navigation on the sheet, the change log as an optional appendix, the
+# 一寸照 at the top right (inline in the PDF)
+# ---------------------------------------------------------------------------------------------
+
+
+class _Sheet(HTMLParser):
+    """Tags inside <main class="sheet"> (what goes on paper) and the classes of what is outside."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.inside: list[str] = []
+        self.outside: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "main":
+            self.depth += 1
+        elif self.depth:
+            self.inside.append(tag)
+        elif tag in ("a", "button", "form", "input", "nav"):
+            self.outside.append((tag, attrs.get("class") or ""))
+
+    def handle_endtag(self, tag):
+        if tag == "main":
+            self.depth -= 1
+
+
+def _sheet(html: str) -> _Sheet:
+    parser = _Sheet()
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture
+def with_photo(secretary, clerk_a, photo_storage):
+    from django.core.files.base import ContentFile
+
+    from cadres import services
+
+    from .photo_files import jpeg
+
+    services.person_photo_set(person=secretary, by=clerk_a, upload=ContentFile(jpeg(), name="a.jpg"))
+    secretary.refresh_from_db()
+    return secretary
+
+
+def test_the_sheet_has_no_buttons_forms_or_navigation(client, clerk_a, secretary, extra_section):
+    client.force_login(clerk_a)
+    html = client.get(reverse("cadres:person_print", args=[secretary.pk])).content.decode()
+    sheet = _sheet(html)
+    assert "h1" in sheet.inside and "table" in sheet.inside  # the parser did read the sheet
+    assert not {"button", "form", "input", "nav", "select", "textarea"} & set(sheet.inside)
+    # The screen toolbar (back, print, PDF) sits outside the sheet and is hidden on paper.
+    assert sheet.outside and all(tag in ("a", "button", "form", "input") for tag, _cls in sheet.outside)
+    assert 'class="print-toolbar no-print"' in html
+    with open(finders.find("css/print.css"), encoding="utf-8") as fh:
+        css = fh.read()
+    assert ".no-print { display: none !important; }" in css.split("@media print {", 1)[1]
+
+
+def test_the_change_log_is_an_appendix_only_when_asked(client, clerk_a, secretary):
+    client.force_login(clerk_a)
+    url = reverse("cadres:person_print", args=[secretary.pk])
+    plain = client.get(url).content.decode()
+    assert "附：信息变更记录" in plain  # the option, in the screen toolbar …
+    assert 'name="history" value="1" onchange' in plain and "checked" not in plain
+    assert "<h2>附：信息变更记录" not in plain  # … but no appendix on the sheet
+    asked = client.get(url + "?history=1").content.decode()
+    assert "<h2>附：信息变更记录" in asked
+    assert 'value="1" checked' in asked
+    assert "人员信息：李文华" in asked  # the creation of the file, with who and when
+
+
+def test_the_change_log_option_is_not_offered_without_the_history_permission(client, secretary):
+    reader = UserFactory(username="reader_h", role=choices.Role.AUDITOR)
+    reader.groups.clear()
+    client.force_login(reader)
+    html = client.get(reverse("cadres:person_print", args=[secretary.pk]) + "?history=1").content.decode()
+    assert "附：信息变更记录" not in html
+
+
+def test_print_shows_the_photo_top_right_or_an_empty_frame(client, clerk_a, secretary, photo_storage):
+    client.force_login(clerk_a)
+    url = reverse("cadres:person_print", args=[secretary.pk])
+    assert '<div class="sheet-photo"><span>照片</span></div>' in client.get(url).content.decode()
+    from django.core.files.base import ContentFile
+
+    from cadres import services
+
+    from .photo_files import jpeg
+
+    services.person_photo_set(person=secretary, by=clerk_a, upload=ContentFile(jpeg(), name="a.jpg"))
+    html = client.get(url).content.decode()
+    assert f'<div class="sheet-photo"><img src="{reverse("cadres:person_photo", args=[secretary.pk])}?v=' in html
+
+
+def test_person_page_offers_the_print_options_with_the_appendix_off(client, clerk_a, secretary):
+    client.force_login(clerk_a)
+    html = client.get(reverse("cadres:person_detail", args=[secretary.pk])).content.decode()
+    assert 'aria-label="打印选项"' in html
+    assert '<input class="form-check-input" type="checkbox" name="history" value="1" id="print-history">' in html
+    assert f'formaction="{reverse("cadres:person_pdf", args=[secretary.pk])}"' in html
+
+
+@needs_cjk_font
+def test_pdf_embeds_the_photo_and_leaves_the_change_log_out_unless_asked(client, clerk_a, with_photo):
+    client.force_login(clerk_a)
+    url = reverse("cadres:person_pdf", args=[with_photo.pk])
+    plain = client.get(url).content
+    first_page = pypdf.PdfReader(io.BytesIO(plain)).pages[0]
+    assert len(first_page.images) == 1
+    assert first_page.images[0].image.size == (295, 413)
+    assert "附：信息变更记录" not in _pdf_text(plain)
+    asked = client.get(url + "?history=1").content
+    assert "附：信息变更记录" in _pdf_text(asked)
+
+
+@needs_cjk_font
+def test_pdf_without_a_photo_has_no_image(client, clerk_a, secretary):
+    client.force_login(clerk_a)
+    content = client.get(reverse("cadres:person_pdf", args=[secretary.pk])).content
+    assert len(pypdf.PdfReader(io.BytesIO(content)).pages[0].images) == 0
+    assert "照片" in _pdf_text(content)

@@ -71,8 +71,9 @@ LIST_CASES = [
     ("cadres:person_list", "", _build_people, 10),
     # appointment_list (queue tab): session, user, 2× permissions (queue depends on perm), COUNT, page = 6
     ("cadres:appointment_list", "", _build_appointments, 6),
-    # appointment_list (all tab): session, user, COUNT, 2× permissions, township options, page = 7
-    ("cadres:appointment_list", "?tab=all", _build_appointments, 7),
+    # appointment_list (all tab): session, user, COUNT, 2× permissions, township options,
+    # village options (+township), page = 8
+    ("cadres:appointment_list", "?tab=all", _build_appointments, 8),
     # review_list: session, user, COUNT, 2× permissions, township options, page (+person, village, township) = 7
     ("cadres:review_list", "", _build_reviews, 7),
     # first_secretary_list: session, user, COUNT, 2× policy profile (warning days), 2× permissions,

@@ -36,9 +36,10 @@ def test_list_page_query_count_does_not_grow(client, county_user, township_a, dj
     for i in range(rows):
         ReserveCandidateFactory(village=villages[i % 3], pooled=i % 2 == 0)
     client.force_login(county_user)
-    # session, user, COUNT, 2× permissions (navigation), township filter options,
-    # page of candidates (person/village/township/review/appointment joined, mentor count as subquery) = 7
-    with django_assert_num_queries(7):
+    # session, user, COUNT, 2× permissions (navigation), township filter options, village filter
+    # options (+township), page of candidates (person/village/township/review/appointment joined,
+    # mentor count as subquery) = 8
+    with django_assert_num_queries(8):
         response = client.get(reverse("reserves:candidate_list"))
     assert len(response.context["rows"]) == rows
 
