@@ -449,13 +449,12 @@ def _check_request(person: Person, values: Mapping[str, Any]) -> None:
 
 def appointment_request_initial(appointment: Appointment) -> dict[str, Any]:
     """A new request prefilled from an appointment: 拟任 = its post at its village."""
+    from ..appointment_form import post_title
+
     village = appointment.village
-    post = appointment.post_name
-    if post.startswith("村党"):  # 甲一村 + 村党组织书记 reads 甲一村党组织书记
-        post = post[1:]
     return {
         "appointment": appointment,
-        "proposed_post": f"{village.township.name}{village.name}{post}",
+        "proposed_post": post_title(village.township.name, village.name, appointment.post_name),
         "filled_on": core_dates.today(),
     }
 

@@ -23,6 +23,20 @@ from .base import (  # noqa: F401
     _township_options,
     _village_options,
 )
+from .dossier import (  # noqa: F401
+    AppointmentFormPdfView,
+    AppointmentRequestAddView,
+    AppointmentRequestDeleteView,
+    AppointmentRequestPdfView,
+    AppointmentRequestUpdateView,
+    FamilyMemberAddView,
+    FamilyMemberDeleteView,
+    FamilyMemberUpdateView,
+    PersonAppointmentFormPdfView,
+    ResumeEntryAddView,
+    ResumeEntryDeleteView,
+    ResumeEntryUpdateView,
+)
 from .first_secretaries import (  # noqa: F401
     FirstSecretaryCreateView,
     FirstSecretaryDetailView,
