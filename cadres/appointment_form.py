@@ -1,6 +1,6 @@
 """The 干部任免审批表 (national A4 form) as text: pure functions from a person's values to what
 each box of the form reads. No ORM; the selector ``appointment_form_data`` gathers the rows and
-the PDF view lays the boxes out (templates/cadres/appointment_form.html).
+the PDF view lays the boxes out (templates/cadres/appointment_form_pdf.html).
 """
 
 from __future__ import annotations

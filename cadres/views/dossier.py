@@ -278,7 +278,7 @@ def appointment_form_pdf(request, *, person: Person, appointment_request=None, w
     from .people import _html_to_pdf
 
     data = selectors.appointment_form_data(user=request.user, person=person, request=appointment_request)
-    html = render_to_string("cadres/appointment_form.html", {"f": data, "title": f"{person.name} 干部任免审批表"})
+    html = render_to_string("cadres/appointment_form_pdf.html", {"f": data, "title": f"{person.name} 干部任免审批表"})
     pdf = _html_to_pdf(html)
     filters = {"person": person.pk}
     if appointment_request is not None and appointment_request.pk:
