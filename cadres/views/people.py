@@ -220,9 +220,9 @@ class PersonPdfView(PageView):
 
 def _html_to_pdf(html: str) -> bytes:
     import weasyprint
+    from weasyprint.urls import URLFetcher
 
-    def no_fetch(url, *args, **kwargs):
-        # Everything the PDF needs is inline: never let the renderer reach the network.
-        raise ValueError(f"外部资源不可用：{url}")
-
-    return weasyprint.HTML(string=html, url_fetcher=no_fetch).write_pdf()
+    # Everything the PDF needs is inline (styles, and images as data: URIs such as the 一寸照):
+    # the renderer may read data: URIs only, never the network or the disk.
+    inline_only = URLFetcher(allowed_protocols={"data"})
+    return weasyprint.HTML(string=html, url_fetcher=inline_only).write_pdf()
