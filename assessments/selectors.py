@@ -181,6 +181,11 @@ def person_results(*, user, person: Person) -> list[ReviewResult]:
     return list(scoped(user, ReviewResult).filter(person=person).select_related("village", "township").order_by("-year"))
 
 
+def person_final_grades(*, user, person: Person) -> list[tuple[int, str]]:
+    """(year, grade label) of the person's published results: 年度考核结果 on the 干部任免审批表."""
+    return list(scoped(user, ReviewResult).final().filter(person=person).order_by("year").values_list("year", "grade_label"))
+
+
 def person_section_context(*, user, person: Person) -> dict:
     """The review section of the person page: results by year, proposals, open reviews."""
     results = person_results(user=user, person=person)

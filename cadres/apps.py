@@ -80,6 +80,21 @@ def _register_badges() -> None:
     )
 
 
+def _register_dossier_sections() -> None:
+    """简历, 家庭成员 and the 干部任免审批表 on the person page, below the register's own sections."""
+    from .person_sections import PersonSection, register_person_section
+    from .views import dossier
+
+    for key, label, order, context in (
+        ("resume", "简历", 1, dossier.resume_section_context),
+        ("family", "家庭主要成员及重要社会关系", 2, dossier.family_section_context),
+        ("appointment_form", "干部任免审批表", 3, dossier.appointment_form_section_context),
+    ):
+        register_person_section(
+            PersonSection(key=key, label=label, order=order, template=f"cadres/_section_{key}.html", context=context)
+        )
+
+
 class CadresConfig(AppConfig):
     """The register: townships, villages, people (一人一档), appointments, joint review, first
     secretaries — and the concrete framework models (user, policy profile, import batch, export log)."""
@@ -115,6 +130,7 @@ class CadresConfig(AppConfig):
         )
         # An import is not undone when rows it wrote were changed or referenced since.
         register_rollback_guard(sheets.touched_since)
+        _register_dossier_sections()
         from .person_sections import register_person_history
 
         register_person_history("第一书记抽查", _spot_check_history)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from core.forms import DATE_INPUT, BootstrapMixin, Form, add_service_errors  # noqa: F401  (shared by the register's forms)
 
 from . import choices
-from .models import Person, PersonRecord
+from .models import AppointmentRequest, FamilyMember, Person, PersonRecord, ResumeEntry
 
 
 def _model_fields(model, names: list[str]) -> dict[str, forms.Field]:
@@ -23,12 +24,19 @@ PERSON_EDIT_FIELDS = [
     "name",
     "ethnicity",
     "native_place",
+    "birthplace",
     "political_status",
     "party_join_date",
     "work_start_date",
+    "health",
     "education_fulltime",
-    "education_inservice",
+    "degree_fulltime",
     "school_major",
+    "education_inservice",
+    "degree_inservice",
+    "school_major_inservice",
+    "professional_title",
+    "specialty",
     "phone",
     "is_veteran",
     "is_returned_graduate",
@@ -84,6 +92,90 @@ class PersonRecordForm(Form):
             _model_fields(PersonRecord, ["kind", "date", "title", "level", "issuer", "document_no", "end_date", "note"])
         )
         self.fields["note"].widget = forms.Textarea(attrs={"rows": 2})
+        self._bootstrap()
+
+
+# ---------------------------------------------------------------------------------------------
+# The dossier's parts (简历, 家庭成员, 任免审批)
+# ---------------------------------------------------------------------------------------------
+
+
+class FamilyMemberForm(Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(_model_fields(FamilyMember, ["relation", "name", "birth_date", "political_status", "work_unit"]))
+        self.fields["relation"].help_text = "如妻子、儿子、父亲、母亲。"
+        self.fields["political_status"].help_text = "如中共党员、群众。"
+        self._bootstrap()
+
+
+class MonthField(forms.Field):
+    """A month of 简历: "2008-09" (the month picker), "2008.09", "2008.9", "200809", "2008年9月" →
+    the first day of that month."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update({"type": "month", "placeholder": "2008.09"})
+
+    def prepare_value(self, value):
+        return f"{value:%Y-%m}" if hasattr(value, "year") else value
+
+    def to_python(self, value):
+        import datetime
+        import re
+
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.date):
+            return value.replace(day=1)
+        text = str(value).strip()
+        match = re.fullmatch(r"(\d{4})\s*(?:[.\-/年]\s*(\d{1,2})|(\d{2}))\s*月?(?:[.\-/]\d{1,2}日?)?", text)
+        month = int(match.group(2) or match.group(3)) if match else 0
+        if not match or not 1 <= month <= 12:
+            raise ValidationError(f"“{text}”不是有效的年月，请按“2008.09”的格式填写。")
+        return datetime.date(int(match.group(1)), month, 1)
+
+
+class ResumeEntryForm(Form):
+    allow_overlap = forms.BooleanField(
+        label="允许与其他经历时间交叉",
+        required=False,
+        help_text="其间兼任或在职学习等与其他经历时间重叠时勾选。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start_date"] = MonthField(label="起始年月")
+        self.fields["end_date"] = MonthField(label="截止年月", required=False, help_text="仍在继续的经历留空（至今）。")
+        self.fields.update(_model_fields(ResumeEntry, ["text"]))
+        self.fields["text"].help_text = "如“在湖南农业大学农学专业学习”“任甲镇甲一村党支部书记”。"
+        self.order_fields(["start_date", "end_date", "text", "allow_overlap"])
+        self._bootstrap()
+
+
+class AppointmentRequestForm(Form):
+    FIELDS = [
+        "appointment",
+        "proposed_post",
+        "proposed_removal",
+        "reason",
+        "reporting_unit",
+        "reporting_opinion",
+        "approval_opinion",
+        "filled_by",
+        "filled_on",
+    ]
+
+    def __init__(self, *args, appointments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(_model_fields(AppointmentRequest, self.FIELDS))
+        self.fields["appointment"].queryset = appointments if appointments is not None else AppointmentRequest.objects.none()
+        self.fields["appointment"].empty_label = "（不对应具体任职）"
+        self.fields["appointment"].label_from_instance = lambda a: f"{a.village.name}{a.post_name}（{a.start_date:%Y.%m}）"
+        for name in ("reason", "reporting_opinion", "approval_opinion"):
+            self.fields[name].widget = forms.Textarea(attrs={"rows": 3})
         self._bootstrap()
 
 

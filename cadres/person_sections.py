@@ -73,3 +73,17 @@ def register_person_history(label: str, source: Callable) -> None:
         source.__wrapped__ = plain
     if all(getattr(s, "__wrapped__", s) is not getattr(source, "__wrapped__", source) for _, s in PERSON_HISTORY_SOURCES):
         PERSON_HISTORY_SOURCES.append((label, source))
+
+
+# 年度考核结果 on the 干部任免审批表: the yearly reviews live in another app, which registers one
+# source ``f(*, user, person) -> [(year, grade label), …]`` (final results only, scoped to ``user``).
+YEARLY_RESULT_SOURCES: list[Callable] = []
+
+
+def register_yearly_results(source: Callable) -> None:
+    if source not in YEARLY_RESULT_SOURCES:
+        YEARLY_RESULT_SOURCES.append(source)
+
+
+def yearly_results(*, user, person) -> list[tuple[int, str]]:
+    return [row for source in YEARLY_RESULT_SOURCES for row in source(user=user, person=person)]

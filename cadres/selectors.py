@@ -32,7 +32,9 @@ from .filters import (
 )
 from .models import (
     Appointment,
+    AppointmentRequest,
     DepartmentVerdict,
+    FamilyMember,
     FilingEvent,
     FirstSecretary,
     FirstSecretaryGrade,
@@ -40,6 +42,7 @@ from .models import (
     PersonRecord,
     PresenceMonth,
     QualificationReview,
+    ResumeEntry,
     SpotCheck,
     Township,
     User,
@@ -123,6 +126,45 @@ def person_appointments(*, user, person: Person) -> QuerySet[Appointment]:
 
 def person_records(*, user, person: Person) -> QuerySet[PersonRecord]:
     return scoped(user, PersonRecord).filter(person=person).order_by("-date")
+
+
+def person_family(*, user, person: Person) -> QuerySet[FamilyMember]:
+    """家庭主要成员及重要社会关系, in the order of the form."""
+    return scoped(user, FamilyMember).filter(person=person).order_by("sort", "id")
+
+
+def person_resume(*, user, person: Person) -> QuerySet[ResumeEntry]:
+    """简历 lines in date order."""
+    return scoped(user, ResumeEntry).filter(person=person).order_by("start_date", "id")
+
+
+def person_appointment_requests(*, user, person: Person) -> QuerySet[AppointmentRequest]:
+    return (
+        scoped(user, AppointmentRequest)
+        .filter(person=person)
+        .select_related("appointment__village", "created_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def family_member_list(*, user) -> QuerySet[FamilyMember]:
+    return scoped(user, FamilyMember).select_related("person").order_by("person_id", "sort", "id")
+
+
+def resume_entry_list(*, user) -> QuerySet[ResumeEntry]:
+    return scoped(user, ResumeEntry).select_related("person").order_by("person_id", "start_date", "id")
+
+
+def family_member_get(*, user, pk: int) -> FamilyMember:
+    return get_scoped_or_404(user, FamilyMember.objects.select_related("person"), pk=pk)
+
+
+def resume_entry_get(*, user, pk: int) -> ResumeEntry:
+    return get_scoped_or_404(user, ResumeEntry.objects.select_related("person"), pk=pk)
+
+
+def appointment_request_get(*, user, pk: int) -> AppointmentRequest:
+    return get_scoped_or_404(user, AppointmentRequest.objects.select_related("person", "appointment__village__township"), pk=pk)
 
 
 def person_reviews(*, user, person: Person) -> QuerySet[QualificationReview]:
@@ -290,7 +332,8 @@ def person_history(*, user, person: Person) -> list[dict]:
     township (the village of the historical row decides)."""
     if not (can(user, "cadres.view_person") and can_view_history(user)):
         return []
-    skip = {"id", "person", "updated_at", "created_at"}
+    # ids of linked rows and sort numbers mean nothing to a reader (the row's own text says what it is)
+    skip = {"id", "person", "updated_at", "created_at", "created_by", "appointment", "sort"}
     appointment_history = Appointment.history.filter(person_id=person.pk)
     if not user.sees_all_townships:
         appointment_history = appointment_history.filter(village_id__in=scoped(user, Village).values("id"))
@@ -300,6 +343,9 @@ def person_history(*, user, person: Person) -> list[dict]:
         (PersonRecord.history.filter(person_id=person.pk), "奖惩/去向"),
         (QualificationReview.history.filter(person_id=person.pk), "资格联审"),
         (FirstSecretary.history.filter(person_id=person.pk), "驻村第一书记"),
+        (ResumeEntry.history.filter(person_id=person.pk), "简历"),
+        (FamilyMember.history.filter(person_id=person.pk), "家庭成员"),
+        (AppointmentRequest.history.filter(person_id=person.pk), "任免审批"),
     ]
     from .person_sections import PERSON_HISTORY_SOURCES
 
@@ -350,3 +396,78 @@ def user_list(*, user, filters=None, request=None) -> QuerySet[User]:
 
 def user_get(*, user, pk: int) -> User:
     return get_scoped_or_404(user, User.objects.select_related("township"), pk=pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# 干部任免审批表 (the national appointment form)
+# ---------------------------------------------------------------------------------------------
+
+
+def _photo_data_uri(person: Person) -> str:
+    """The 一寸照 from private storage as a data: URI ("" when there is none or it cannot be read)."""
+    import base64
+    import mimetypes
+
+    if not person.photo:
+        return ""
+    try:
+        with person.photo.open("rb") as fh:
+            data = fh.read()
+    except (OSError, ValueError):
+        return ""
+    mime = mimetypes.guess_type(person.photo.name)[0] or "image/jpeg"
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def appointment_form_data(*, user, person: Person, request: AppointmentRequest | None = None):
+    """The 干部任免审批表 of ``person`` (for one 任免审批 ``request``, or the person alone: then the
+    latest request's texts when there is one), every box as text; ages on 填表时间 (or today).
+    Every row read goes through the user's scope; ID number masked for masked roles."""
+    from core.masking import can_see_personal, mask_id_number
+
+    from . import appointment_form as af
+    from .person_sections import yearly_results
+
+    if request is None:
+        request = person_appointment_requests(user=user, person=person).first()
+    on = (request.filled_on if request and request.filled_on else None) or core_dates.today()
+    posts = scoped(user, Appointment).current().filter(person=person).select_related("village__township").order_by("start_date")
+    current_posts = "、".join(af.post_title(a.village.township.name, a.village.name, a.post_name) for a in posts)
+    records = person_records(user=user, person=person).values_list("kind", "date", "title", "issuer")
+    family = [
+        af.FamilyRow(m.relation, m.name, af.family_age(m.birth_date, on), m.political_status, m.work_unit)
+        for m in person_family(user=user, person=person)
+    ]
+    text = lambda name: getattr(request, name) if request else ""  # noqa: E731
+    return af.FormData(
+        name=person.name,
+        sex=person.get_sex_display(),
+        birth=af.birth_text(person.birth_date, on),
+        ethnicity=person.ethnicity,
+        native_place=person.native_place,
+        birthplace=person.birthplace,
+        party_join=af.party_join_text(person.get_political_status_display(), person.party_join_date),
+        work_start=af.month_text(person.work_start_date),
+        health=person.health,
+        professional_title=person.professional_title,
+        specialty=person.specialty,
+        fulltime=af.Education("全日制教育", person.get_education_fulltime_display(), person.degree_fulltime, person.school_major),
+        inservice=af.Education(
+            "在职教育", person.get_education_inservice_display(), person.degree_inservice, person.school_major_inservice
+        ),
+        current_posts=current_posts,
+        proposed_post=text("proposed_post"),
+        proposed_removal=text("proposed_removal"),
+        resume_spans=[(af.resume_span(e.start_date, e.end_date), e.text) for e in person_resume(user=user, person=person)],
+        records=af.record_lines(records),
+        assessments=af.assessment_text(yearly_results(user=user, person=person)),
+        reason=text("reason"),
+        family=family,
+        reporting_unit=text("reporting_unit"),
+        reporting_opinion=text("reporting_opinion"),
+        approval_opinion=text("approval_opinion"),
+        filled_by=text("filled_by"),
+        filled_on=f"{request.filled_on:%Y年%m月%d日}" if request and request.filled_on else "",
+        id_number=person.id_number if can_see_personal(user) else mask_id_number(person.id_number),
+        photo=_photo_data_uri(person),
+    )

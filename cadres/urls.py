@@ -59,6 +59,21 @@ urlpatterns = [
     path("people/<int:pk>/photo/", views.PersonPhotoView.as_view(), name="person_photo"),
     path("people/<int:pk>/photo/upload/", views.PersonPhotoUploadView.as_view(), name="person_photo_upload"),
     path("people/<int:pk>/photo/remove/", views.PersonPhotoRemoveView.as_view(), name="person_photo_remove"),
+    # 一人一档: 简历, 家庭成员, 任免审批 and the 干部任免审批表 PDF
+    path("people/<int:pk>/resume/new/", views.ResumeEntryAddView.as_view(), name="resume_entry_add"),
+    path("resume-entries/<int:pk>/edit/", views.ResumeEntryUpdateView.as_view(), name="resume_entry_update"),
+    path("resume-entries/<int:pk>/delete/", views.ResumeEntryDeleteView.as_view(), name="resume_entry_delete"),
+    path("people/<int:pk>/family/new/", views.FamilyMemberAddView.as_view(), name="family_member_add"),
+    path("family-members/<int:pk>/edit/", views.FamilyMemberUpdateView.as_view(), name="family_member_update"),
+    path("family-members/<int:pk>/delete/", views.FamilyMemberDeleteView.as_view(), name="family_member_delete"),
+    path("people/<int:pk>/appointment-requests/new/", views.AppointmentRequestAddView.as_view(), name="appointment_request_add"),
+    path("appointment-requests/<int:pk>/edit/", views.AppointmentRequestUpdateView.as_view(), name="appointment_request_update"),
+    path(
+        "appointment-requests/<int:pk>/delete/", views.AppointmentRequestDeleteView.as_view(), name="appointment_request_delete"
+    ),
+    path("appointment-requests/<int:pk>/pdf/", views.AppointmentRequestPdfView.as_view(), name="appointment_request_pdf"),
+    path("people/<int:pk>/appointment-form/", views.PersonAppointmentFormPdfView.as_view(), name="person_appointment_form"),
+    path("appointments/<int:pk>/appointment-form/", views.AppointmentFormPdfView.as_view(), name="appointment_form_pdf"),
     # 系统管理 → 用户管理
     path("system/users/", user_views.UserListView.as_view(), name="user_list"),
     path("system/users/new/", user_views.UserCreateView.as_view(), name="user_create"),

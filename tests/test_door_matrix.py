@@ -169,6 +169,20 @@ def _extras(world: World) -> None:
         register.spot_check_record(posting=posting, by=county, date=day, result="absent", checker="县委组织部")
         register.first_secretary_grade_set(posting=posting, year=day.year, proposed="excellent", by=county)
 
+        # 一人一档's parts for the 干部任免审批表 (résumé, family, one 任免审批) of a secretary
+        from cadres import services as register
+        from cadres.models import Appointment
+
+        post = Appointment.objects.filter(village=village, post="secretary").select_related("person").order_by("pk").first()
+        secretary = post.person
+        register.resume_replace(
+            person=secretary,
+            rows=[{"start_date": secretary.birth_date.replace(day=1, year=secretary.birth_date.year + 20), "text": "在本村务农"}],
+            by=county,
+        )
+        register.family_members_replace(person=secretary, rows=[{"relation": "配偶", "name": f"家属{side}"}], by=county)
+        register.appointment_request_create(person=secretary, by=county, **register.appointment_request_initial(post))
+
         run = PayRun.objects.filter(township=township, kind=RunKind.BASE_MONTHLY, period__code=month).first()
         with TestCase.captureOnCommitCallbacks(execute=True):
             if run is None:

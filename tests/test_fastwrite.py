@@ -14,9 +14,7 @@ def test_insert_objects_with_history_saves_children_of_a_saved_parent_and_their_
     review = QualificationReview.objects.create(
         person=PersonFactory(), village=village, post="secretary", post_name="村党组织书记"
     )
-    verdicts = [
-        DepartmentVerdict(review=review, department_code=f"d{i}", department_name=f"部门{i}", sort=i) for i in range(3)
-    ]
+    verdicts = [DepartmentVerdict(review=review, department_code=f"d{i}", department_name=f"部门{i}", sort=i) for i in range(3)]
 
     insert_objects_with_history(verdicts, user=None, reason="演示数据初始化")
 

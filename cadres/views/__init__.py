@@ -29,6 +29,20 @@ from .batches import (  # noqa: F401
     AppointmentBatchFileView,
     ReviewGridView,
 )
+from .dossier import (  # noqa: F401
+    AppointmentFormPdfView,
+    AppointmentRequestAddView,
+    AppointmentRequestDeleteView,
+    AppointmentRequestPdfView,
+    AppointmentRequestUpdateView,
+    FamilyMemberAddView,
+    FamilyMemberDeleteView,
+    FamilyMemberUpdateView,
+    PersonAppointmentFormPdfView,
+    ResumeEntryAddView,
+    ResumeEntryDeleteView,
+    ResumeEntryUpdateView,
+)
 from .first_secretaries import (  # noqa: F401
     FirstSecretaryCreateView,
     FirstSecretaryDetailView,
