@@ -7,11 +7,16 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "年度考核"
 
     def ready(self):
-        from cadres.person_sections import PersonSection, register_person_history, register_person_section
+        from cadres.person_sections import (
+            PersonSection,
+            register_annual_results,
+            register_person_history,
+            register_person_section,
+        )
         from core.roles import Role, register_domain_app, register_role_permissions
 
         from . import policy_section, sheets  # noqa: F401  (register the policy section and the sheet type)
-        from .selectors import person_section_context
+        from .selectors import annual_results_text, person_section_context
 
         register_person_section(
             PersonSection(
@@ -22,6 +27,7 @@ class AssessmentsConfig(AppConfig):
                 context=person_section_context,
             )
         )
+        register_annual_results(annual_results_text)  # 年度考核结果 on the 干部任免审批表 (.lrmx)
         register_person_history("年度考核", _review_history)
         register_person_history("考核测评票", _tally_history)
         register_person_history("考核结果", _result_history)

@@ -73,3 +73,24 @@ def register_person_history(label: str, source: Callable) -> None:
         source.__wrapped__ = plain
     if all(getattr(s, "__wrapped__", s) is not getattr(source, "__wrapped__", source) for _, s in PERSON_HISTORY_SOURCES):
         PERSON_HISTORY_SOURCES.append((label, source))
+
+
+# 年度考核结果 on the 干部任免审批表 (.lrmx export), contributed by the yearly reviews:
+# callables ``(*, user, person_ids) -> {person id: text}``, reading through ``user``'s scope in one
+# query for all the people.
+PERSON_ANNUAL_RESULTS: list[Callable] = []
+
+
+def register_annual_results(source: Callable) -> None:
+    if source not in PERSON_ANNUAL_RESULTS:
+        PERSON_ANNUAL_RESULTS.append(source)
+
+
+def annual_results_for(*, user, person_ids: list[int]) -> dict[int, str]:
+    """Each person's 年度考核结果 text from every registered source (joined by "；")."""
+    merged: dict[int, list[str]] = {}
+    for source in PERSON_ANNUAL_RESULTS:
+        for pk, text in source(user=user, person_ids=person_ids).items():
+            if text:
+                merged.setdefault(pk, []).append(text)
+    return {pk: "；".join(texts) for pk, texts in merged.items()}
