@@ -22,6 +22,28 @@ from .appointments import (  # noqa: F401
     current_posts_of,
     validate_appointment,
 )
+from .dossier import (  # noqa: F401
+    Replaced,
+    appointment_request_create,
+    appointment_request_delete,
+    appointment_request_errors,
+    appointment_request_initial,
+    appointment_request_update,
+    family_member_create,
+    family_member_delete,
+    family_member_errors,
+    family_member_update,
+    family_members_replace,
+    month_text,
+    resume_entry_create,
+    resume_entry_delete,
+    resume_entry_update,
+    resume_line_errors,
+    resume_overlaps,
+    resume_replace,
+    resume_rows_errors,
+    span_text,
+)
 from .first_secretaries import (  # noqa: F401
     FIRST_SECRETARY_EARLIEST,
     FIRST_SECRETARY_MAX_YEARS,
