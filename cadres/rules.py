@@ -34,6 +34,13 @@ PERSON_DEFAULTS: dict[str, Any] = {
     "is_veteran": False,
     "is_returned_graduate": False,
     "note": "",
+    "birthplace": "",
+    "health": "",
+    "professional_title": "",
+    "specialty": "",
+    "degree_fulltime": "",
+    "school_major_inservice": "",
+    "degree_inservice": "",
 }
 
 
