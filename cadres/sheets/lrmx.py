@@ -320,6 +320,8 @@ class LrmxSheet(SheetType):
         elif not v["political_status"]:
             v["political_status"] = choices.PoliticalStatus.MASSES
             row.warn("RuDangShiJian", "未填写入党时间，按“群众”建档；如有误请在人员页面修改", value="")
+        if ctx.get("township") is None:
+            row.warn("ShenFenZheng", "新建档人员：上传时未选定乡镇(街道)，档案不属于任何乡镇，任职后才会显示在乡镇名单中")
         new = self.new_person(v, ctx)
         for field, message in services.person_check_new(new).items():
             row.error(FIELD_BOX.get(field, "XingMing"), message.rstrip("。"))
