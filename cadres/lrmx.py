@@ -5,8 +5,10 @@ named in pinyin (``XingMing`` 姓名 …), the family table as ``<JiaTingChengYu
 photo as base64 in ``<ZhaoPian>`` and the form version in ``<Version>``. Dates are ``yyyyMM``
 (出生年月, 入党时间, 参加工作时间, a relative's 出生日期) or ``yyyyMMdd`` (计算年龄时间, 填表时间);
 简历 is one text, its lines joined by CRLF, each ``2008.09--2012.07  在某某大学学习``. The element
-names and their order follow what the software writes (checked against public readers and writers
-of the format, see docs).
+names, their order and the date forms follow what public readers and writers of the format use (a
+Java reader/writer of the form that lists every element in this order and writes Version 3.2.1.x, a
+Django export template writing 计算年龄时间/填表时间 as yyyyMMdd and Version 3.2.1.16, test files
+with a relative's 出生日期 as yyyyMM).
 
 A *document* here is a plain dict: element name → text for the single boxes, ``"JiaTingChengYuan"``
 → list of dicts (``ChengWei`` …), ``"ZhaoPian"`` → the photo's bytes (or ``b""``). Reading is safe

@@ -310,3 +310,21 @@ def test_an_unreadable_file_inside_a_zip_is_named_and_nothing_is_written(county_
     assert batch.status == BatchStatus.INVALID
     assert batch.summary["file_errors"] == ["文件「坏文件.lrmx」" + lrmx.NOT_LRMX]
     assert Person.objects.count() == 0
+
+
+def test_the_import_command_reads_lrmx_and_reports_errors_without_an_error_workbook(county_user, tmp_path):
+    from django.core.management import call_command
+
+    bad = tmp_path / "王芳.lrmx"
+    bad.write_bytes(lrmx.to_xml(document(CanJiaGongZuoShiJian="去年")))
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("import_sheet", str(bad), "--type", "lrmx", "--user", county_user.username, stdout=out)
+    assert "文件「王芳.lrmx」「参加工作时间」：去年 — 不是有效的年月" in out.getvalue()
+    assert not list(tmp_path.glob("*.xlsx"))
+    good = tmp_path / "王芳2.lrmx"
+    good.write_bytes(lrmx.to_xml(document()))
+    out = io.StringIO()
+    call_command("import_sheet", str(good), "--type", "lrmx", "--user", county_user.username, stdout=out)
+    assert out.getvalue().strip().endswith("created=1 updated=0 unchanged=0 errors=0")
+    assert Person.objects.get(id_number=NEW_ID).name == "王芳"
