@@ -51,8 +51,8 @@ urlpatterns = [
     path("people/<int:pk>/pdf/", views.PersonPdfView.as_view(), name="person_pdf"),
     # 干部任免审批表 exchange files (.lrmx): one person, or a village's / township's people as a zip
     path("people/<int:pk>/lrmx/", exchange.PersonLrmxView.as_view(), name="person_lrmx"),
-    path("villages/<int:pk>/lrmx/", exchange.VillageLrmxView.as_view(), name="village_lrmx"),
-    path("townships/<int:pk>/lrmx/", exchange.TownshipLrmxView.as_view(), name="township_lrmx"),
+    path("villages/<int:pk>/lrmx/", exchange.PlaceLrmxView.as_view(place="village"), name="village_lrmx"),
+    path("townships/<int:pk>/lrmx/", exchange.PlaceLrmxView.as_view(place="township"), name="township_lrmx"),
     # 系统管理 → 用户管理
     path("system/users/", user_views.UserListView.as_view(), name="user_list"),
     path("system/users/new/", user_views.UserCreateView.as_view(), name="user_create"),

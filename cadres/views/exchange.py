@@ -71,28 +71,21 @@ class PersonLrmxView(PageView):
         return _attachment(response, lrmx_file_name(person)[:-5] + "-任免审批表", ".lrmx")
 
 
-class _GroupLrmxView(PageView):
-    """The people holding a post in one village or township, one .lrmx each, as one zip."""
+class PlaceLrmxView(PageView):
+    """The people holding a post in one village or township today, one .lrmx each, as one zip."""
 
-    def load(self, request, pk):
-        raise NotImplementedError
+    place = "village"  # or "township"
 
     def get(self, request, pk):
-        place, people, filters = self.load(request, pk)
-        require(request.user, EXPORT_ACTION, place)
-        documents = selectors.lrmx_documents(user=request.user, people=people)
-        log_export(user=request.user, what=f"任免审批表(.lrmx)：{place.name}", filters=filters, rows=len(documents))
+        user = request.user
+        if self.place == "village":
+            place = selectors.village_get(user=user, pk=pk)
+            people = selectors.lrmx_people(user=user, village=place)
+        else:
+            place = selectors.township_get(user=user, pk=pk)
+            people = selectors.lrmx_people(user=user, township=place)
+        require(user, EXPORT_ACTION, place)
+        documents = selectors.lrmx_documents(user=user, people=people)
+        log_export(user=user, what=f"任免审批表(.lrmx)：{place.name}", filters={self.place: place.pk}, rows=len(documents))
         response = HttpResponse(lrmx_zip(documents), content_type=ZIP_CONTENT_TYPE)
         return _attachment(response, f"{place.name}-任免审批表", ".zip")
-
-
-class VillageLrmxView(_GroupLrmxView):
-    def load(self, request, pk):
-        village = selectors.village_get(user=request.user, pk=pk)
-        return village, selectors.lrmx_people(user=request.user, village=village), {"village": village.pk}
-
-
-class TownshipLrmxView(_GroupLrmxView):
-    def load(self, request, pk):
-        township = selectors.township_get(user=request.user, pk=pk)
-        return township, selectors.lrmx_people(user=request.user, township=township), {"township": township.pk}

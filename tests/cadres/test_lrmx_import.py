@@ -328,3 +328,13 @@ def test_the_import_command_reads_lrmx_and_reports_errors_without_an_error_workb
     call_command("import_sheet", str(good), "--type", "lrmx", "--user", county_user.username, stdout=out)
     assert out.getvalue().strip().endswith("created=1 updated=0 unchanged=0 errors=0")
     assert Person.objects.get(id_number=NEW_ID).name == "王芳"
+
+
+def test_the_preview_page_says_no_change_for_a_re_imported_export_and_offers_no_error_workbook(client, county_user, member):
+    batch = upload(county_user, exported(county_user, member), "李建国.lrmx")
+    client.force_login(county_user)
+    page = client.get(reverse("core:import_detail", args=[batch.pk])).content.decode()
+    assert "无变化 1" in page and "修改 0" in page
+    assert "文件「李建国.lrmx」" in page
+    assert reverse("core:import_errors", args=[batch.pk]) not in page
+    assert client.get(reverse("core:import_errors", args=[batch.pk])).status_code == 404
