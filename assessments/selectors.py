@@ -181,9 +181,20 @@ def person_results(*, user, person: Person) -> list[ReviewResult]:
     return list(scoped(user, ReviewResult).filter(person=person).select_related("village", "township").order_by("-year"))
 
 
-def person_final_grades(*, user, person: Person) -> list[tuple[int, str]]:
-    """(year, grade label) of the person's published results: 年度考核结果 on the 干部任免审批表."""
-    return list(scoped(user, ReviewResult).final().filter(person=person).order_by("year").values_list("year", "grade_label"))
+def person_final_grades(*, user, person_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """Each person's published results as (year, grade label), oldest first: 年度考核结果 on the
+    干部任免审批表 (PDF and .lrmx). One query for all the people."""
+    out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    rows = (
+        scoped(user, ReviewResult)
+        .final()
+        .filter(person_id__in=person_ids)
+        .order_by("person_id", "year", "id")
+        .values_list("person_id", "year", "grade_label", "grade")
+    )
+    for person_id, year, label, grade in rows:
+        out[person_id].append((year, label or grade))
+    return dict(out)
 
 
 def person_section_context(*, user, person: Person) -> dict:

@@ -114,6 +114,9 @@ class CadresConfig(AppConfig):
         dictionary.register()  # 数据字典
         _register_roles()
         _register_badges()
+        from .views import exchange
+
+        exchange.register()  # who may download 干部任免审批表 files (.lrmx)
         # Every sheet type's plan reads the register (the preview's fingerprint covers these).
         BASE_READ_MODELS.extend(
             m

@@ -75,8 +75,9 @@ def register_person_history(label: str, source: Callable) -> None:
         PERSON_HISTORY_SOURCES.append((label, source))
 
 
-# 年度考核结果 on the 干部任免审批表: the yearly reviews live in another app, which registers one
-# source ``f(*, user, person) -> [(year, grade label), …]`` (final results only, scoped to ``user``).
+# 年度考核结果 on the 干部任免审批表 (PDF and .lrmx): the yearly reviews live in another app, which
+# registers one source ``f(*, user, person_ids) -> {person id: [(year, grade label), …]}`` (final
+# results only, read through ``user``'s scope in one query for all the people).
 YEARLY_RESULT_SOURCES: list[Callable] = []
 
 
@@ -85,5 +86,9 @@ def register_yearly_results(source: Callable) -> None:
         YEARLY_RESULT_SOURCES.append(source)
 
 
-def yearly_results(*, user, person) -> list[tuple[int, str]]:
-    return [row for source in YEARLY_RESULT_SOURCES for row in source(user=user, person=person)]
+def yearly_results(*, user, person_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    merged: dict[int, list[tuple[int, str]]] = {}
+    for source in YEARLY_RESULT_SOURCES:
+        for pk, rows in source(user=user, person_ids=person_ids).items():
+            merged.setdefault(pk, []).extend(rows)
+    return merged

@@ -251,6 +251,8 @@ def bytes_text(raw: bytes, content_type: str) -> str:
     if kind == "application/zip":
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             return "\n".join(bytes_text(archive.read(name), "") for name in archive.namelist())
+    if kind == "application/xml" or (not kind and raw.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<?xml")):
+        return raw.decode("utf-8")  # a 干部任免审批表 file (.lrmx), alone or inside a zip
     if kind == "text/csv":
         text = raw.decode("utf-8-sig")
         return "\n".join(",".join(row) for row in csv.reader(io.StringIO(text)))

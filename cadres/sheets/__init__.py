@@ -4,6 +4,7 @@ from .first_secretaries import (  # noqa: F401
     FS_COLUMNS,
     FirstSecretaryRosterSheet,
 )
+from .lrmx import LrmxSheet  # noqa: F401
 from .roster import (  # noqa: F401
     _START_SPLIT,
     CHUNK,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 
 from django.contrib import messages
@@ -157,18 +156,6 @@ def photo_url(person) -> str:
     return url
 
 
-def photo_data_uri(person) -> str:
-    """The photo inline (``data:image/jpeg;base64,…``) for the PDF, which fetches nothing; "" if none."""
-    if not person.photo:
-        return ""
-    try:
-        with person.photo.open("rb") as fh:
-            data = fh.read()
-    except OSError:  # the file went missing on disk: print without it rather than fail
-        return ""
-    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
-
-
 class PersonPhotoView(PageView):
     """The 一寸照 from private storage, scoped like the person page (404 across townships);
     a plain silhouette when none has been uploaded. ``Cache-Control: private``: never kept by a
@@ -320,7 +307,7 @@ class PersonPdfView(PageView):
             template_name=self.template_name,
             context={
                 **person_file_context(request.user, person, with_history=wants_history(request)),
-                "photo_src": photo_data_uri(person),
+                "photo_src": selectors.photo_data_uri(person),
             },
             filename=f"{person.name}-一人一档",
             what=f"一人一档PDF：{person.name}",

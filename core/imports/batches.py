@@ -426,8 +426,9 @@ def _summary(preview: Preview, st) -> dict:
             "s": r.status,
             "name": str(r.values.get("name") or r.raw.get("name") or ""),
             "c": "；".join(r.changes),
-            "e": [issue_text(preview.column_label(i.key, st) if i.key else "整行", i) for i in r.errors],
-            "w": [issue_text(preview.column_label(i.key, st) if i.key else "整行", i) for i in r.warnings],
+            "at": st.row_label(r),
+            "e": [issue_text(preview.column_label(i.key, st) if i.key else st.whole_row, i) for i in r.errors],
+            "w": [issue_text(preview.column_label(i.key, st) if i.key else st.whole_row, i) for i in r.warnings],
         }
         for r in preview.rows
     ]
@@ -470,7 +471,7 @@ def _planned(batch: AbstractImportBatch, st, by, progress=None) -> tuple[list[Ro
         fingerprint, cached = pickle.loads(blob)  # noqa: S301 (our own cache, written by import_batch_preview)
         if fingerprint == db_fingerprint(st):
             return [RowResult(number=n, raw={}, values=v, status=s, plan=p) for n, s, v, p in cached], None
-    preview = clean_file(_read(batch), st, user=by, township=batch.township, progress=progress)
+    preview = clean_file(_read(batch), st, user=by, township=batch.township, progress=progress, filename=batch.original_name)
     plan_preview(preview, st, user=by, township=batch.township)
     return preview.rows, preview
 
@@ -535,7 +536,12 @@ def _preview_refused(batch: AbstractImportBatch, messages: list[str]) -> Abstrac
 def _preview(batch: AbstractImportBatch, st) -> AbstractImportBatch:
     fingerprint = db_fingerprint(st)
     preview = clean_file(
-        _read(batch), st, user=batch.uploaded_by, township=batch.township, progress=_progress_saver(batch, 0, 90)
+        _read(batch),
+        st,
+        user=batch.uploaded_by,
+        township=batch.township,
+        progress=_progress_saver(batch, 0, 90),
+        filename=batch.original_name,
     )
     plan_preview(preview, st, user=batch.uploaded_by, township=batch.township)
     if preview.ok:
@@ -543,7 +549,7 @@ def _preview(batch: AbstractImportBatch, st) -> AbstractImportBatch:
     batch.counts = preview.counts
     batch.summary = _summary(preview, st)
     batch.status = Status.PREVIEWED if preview.ok else Status.INVALID
-    batch.message = "" if preview.ok else f"共有{batch.counts['errors']}行存在错误，请修改后重新上传。"
+    batch.message = "" if preview.ok else f"共有{batch.counts['errors']}{st.row_unit}存在错误，请修改后重新上传。"
     previous = (
         import_batch_model()
         .objects.filter(checksum=batch.checksum, status=Status.APPLIED, township=batch.township)

@@ -170,8 +170,8 @@ class Preview:
         out = list(self.file_errors) if not warnings else []
         for r in self.rows:
             for issue in r.warnings if warnings else r.errors:
-                label = self.column_label(issue.key, sheet) if issue.key else "整行"
-                out.append(f"第{r.number}行{issue_text(label, issue)}")
+                label = self.column_label(issue.key, sheet) if issue.key else sheet.whole_row
+                out.append(f"{sheet.row_label(r)}{issue_text(label, issue)}")
         return out
 
 
@@ -190,6 +190,23 @@ class SheetType:
     # Text values this sheet writes to the database: value key → "app.Model.field". A cell longer
     # than the field holds is an error on its column, checked for every row (never cut short).
     text_fields: dict[str, str] = {}
+    # A sheet type that reads its own kind of file (not a spreadsheet: e.g. .lrmx exchange files)
+    # sets this and implements clean_upload() and template_file(); its "rows" are files.
+    own_reader: bool = False
+    whole_row: str = "整行"  # how a problem of the whole row is named
+    row_unit: str = "行"  # what a row is counted as ("共有3行存在错误")
+
+    def row_label(self, row: RowResult) -> str:
+        """Where a row's messages point: "第5行" (the row as Excel numbers it)."""
+        return f"第{row.number}行"
+
+    def clean_upload(self, data: bytes, *, filename: str, user, township, progress=None) -> Preview:
+        """An own-reader type's clean_file: parse and normalise every row; writes nothing."""
+        raise NotImplementedError
+
+    def template_file(self) -> tuple[bytes, str, str]:
+        """An own-reader type's blank template: (content, file name, content type)."""
+        raise NotImplementedError
 
     def text_limits(self) -> dict[str, int]:
         from django.apps import apps
@@ -270,9 +287,19 @@ def _pick_sheet(sheets: list[Sheet], st: SheetType) -> tuple[Sheet, HeaderMatch]
     return (best[0], best[1]) if best else None
 
 
-def clean_file(data: bytes, st: SheetType, *, user, township, progress: Callable[[int, int], None] | None = None) -> Preview:
+def clean_file(
+    data: bytes,
+    st: SheetType,
+    *,
+    user,
+    township,
+    progress: Callable[[int, int], None] | None = None,
+    filename: str = "",
+) -> Preview:
     """Parse, map headers and normalise every row (no database comparison yet); writes nothing.
     The result can be cached and planned again later (plan_preview) against the current database."""
+    if st.own_reader:
+        return st.clean_upload(data, filename=filename, user=user, township=township, progress=progress)
     _, sheets = read_workbook(data)
     picked = _pick_sheet(sheets, st)
     if picked is None:
@@ -369,9 +396,17 @@ def report_absent_columns(preview: Preview, st: SheetType) -> None:
         )
 
 
-def build_preview(data: bytes, st: SheetType, *, user, township, progress: Callable[[int, int], None] | None = None) -> Preview:
+def build_preview(
+    data: bytes,
+    st: SheetType,
+    *,
+    user,
+    township,
+    progress: Callable[[int, int], None] | None = None,
+    filename: str = "",
+) -> Preview:
     """Parse, map, normalise, validate and compare; writes nothing."""
-    preview = clean_file(data, st, user=user, township=township, progress=progress)
+    preview = clean_file(data, st, user=user, township=township, progress=progress, filename=filename)
     plan_preview(preview, st, user=user, township=township)
     if progress:
         progress(1, 1)

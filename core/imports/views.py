@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -43,7 +43,7 @@ from .batches import (
 from .pipeline import REGISTRY, STATUS_LABELS, get_sheet_type
 from .workbooks import error_workbook, template_workbook
 
-ACCEPT = ".xlsx,.xls,.ods,.csv"
+ACCEPT = ".xlsx,.xls,.ods,.csv,.lrmx,.zip"
 
 
 class UploadForm(djforms.Form):
@@ -56,7 +56,7 @@ class UploadForm(djforms.Form):
     )
     file = djforms.FileField(
         label="表格文件",
-        help_text="支持 .xlsx、.xls、.ods、.csv（UTF-8 或 GBK）。",
+        help_text="支持 .xlsx、.xls、.ods、.csv（UTF-8 或 GBK）；干部任免审批表为 .lrmx 文件，多人可打包为一个 .zip。",
         widget=djforms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
@@ -163,6 +163,11 @@ class ImportListView(PageView):
 class ImportTemplateView(PageView):
     def get(self, request, key):
         st = get_sheet_type(key)
+        if st.own_reader:  # e.g. a blank 干部任免审批表 (.lrmx)
+            content, name, content_type = st.template_file()
+            response = HttpResponse(content, content_type=content_type)
+            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+            return response
         return xlsx_response(template_workbook(st), f"{st.label}模板".replace("“", "").replace("”", ""))
 
 
@@ -325,6 +330,10 @@ def _download(request, pk: int, kind: str) -> tuple[AbstractImportBatch, bytes]:
 
 class ImportErrorsView(PageView):
     def get(self, request, pk):
+        batch = get_scoped_or_404(request.user, import_batch_model(), pk=pk)
+        st = REGISTRY.get(batch.sheet_type)
+        if st is None or st.own_reader:
+            raise Http404("该类文件没有错误标注文件，请查看页面上列出的错误。")
         batch, data = _download(request, pk, "导入错误标注文件")
         stem = batch.original_name.rsplit(".", 1)[0]
         return xlsx_response(error_workbook(data, batch.summary), f"{stem}-错误标注")

@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from core.conf import township_model, user_model
 from core.imports.batches import import_batch_apply, import_batch_create, import_batch_preview
-from core.imports.pipeline import REGISTRY
+from core.imports.pipeline import REGISTRY, get_sheet_type
 from core.imports.workbooks import error_workbook
 from core.models import BatchStatus
 
@@ -78,7 +78,7 @@ class Command(BaseCommand):
                 raise SystemExit(1) from None
             c = batch.counts
         if batch.status == BatchStatus.INVALID:
-            if summary.get("rows"):
+            if summary.get("rows") and not get_sheet_type(opts["type"]).own_reader:  # .lrmx: the messages say it all
                 out = path.with_name(path.stem + ".错误标注.xlsx")
                 out.write_bytes(error_workbook(path.read_bytes(), batch.summary))
                 self.stdout.write(f"错误标注文件：{out}")
