@@ -52,7 +52,12 @@ def test_upload_the_photo_and_print_the_dossier(page, site, photo_storage):
     page.get_by_label("附：信息变更记录").check()  # reloads the preview with the appendix
     expect(sheet.get_by_role("heading", name="附：信息变更记录")).to_be_visible()
     page.emulate_media(media="print")
-    expect(page.locator("button:visible, a:visible, input:visible, nav:visible")).to_have_count(0)
+    expect(page.locator("button:visible, input:visible, select:visible, nav:visible")).to_have_count(0)
+    # links left on paper are table content (a session's title), printed as plain text; the
+    # sections' action links (列入后备力量, 登记补贴终止 …) and the toolbar are gone
+    outside = page.locator("a:visible").evaluate_all("els => els.filter(e => !e.closest('td, th')).length")
+    assert outside == 0
+    expect(page.get_by_text("登记补贴终止")).to_be_hidden()
     expect(sheet.get_by_role("img", name="一寸照")).to_be_visible()
     shot(page, "person-print-photo", full_page=True)
     page.emulate_media(media="screen")

@@ -37,6 +37,8 @@ def test_choosing_a_township_narrows_the_villages(page, site):
     assert "华润社区" in narrowed and "金井村" not in narrowed
     assert all("（" not in label for label in narrowed)  # plain names under one township
     expect(village).to_have_value("")  # 金井镇's 华润社区 is not in 白沙镇: back to 全部
+    form.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -120)")
     shot(page, "reports-village-filter")
 
     township.select_option(label="金井镇")
