@@ -9,14 +9,14 @@ class AssessmentsConfig(AppConfig):
     def ready(self):
         from cadres.person_sections import (
             PersonSection,
-            register_annual_results,
             register_person_history,
             register_person_section,
+            register_yearly_results,
         )
         from core.roles import Role, register_domain_app, register_role_permissions
 
         from . import policy_section, sheets  # noqa: F401  (register the policy section and the sheet type)
-        from .selectors import annual_results_text, person_section_context
+        from .selectors import person_final_grades, person_section_context
 
         register_person_section(
             PersonSection(
@@ -27,7 +27,7 @@ class AssessmentsConfig(AppConfig):
                 context=person_section_context,
             )
         )
-        register_annual_results(annual_results_text)  # 年度考核结果 on the 干部任免审批表 (.lrmx)
+        register_yearly_results(person_final_grades)  # 年度考核结果 on the 干部任免审批表
         register_person_history("年度考核", _review_history)
         register_person_history("考核测评票", _tally_history)
         register_person_history("考核结果", _result_history)

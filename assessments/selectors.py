@@ -181,6 +181,11 @@ def person_results(*, user, person: Person) -> list[ReviewResult]:
     return list(scoped(user, ReviewResult).filter(person=person).select_related("village", "township").order_by("-year"))
 
 
+def person_final_grades(*, user, person: Person) -> list[tuple[int, str]]:
+    """(year, grade label) of the person's published results: 年度考核结果 on the 干部任免审批表."""
+    return list(scoped(user, ReviewResult).final().filter(person=person).order_by("year").values_list("year", "grade_label"))
+
+
 def person_section_context(*, user, person: Person) -> dict:
     """The review section of the person page: results by year, proposals, open reviews."""
     results = person_results(user=user, person=person)
@@ -256,19 +261,3 @@ def review_results_for_pay(*, year: int, township_ids: list[int] | None = None) 
             "person_id", "village_id", "township_id", "grade", "grade_label", "score", "village_category", "stars"
         )
     ]
-
-
-def annual_results_text(*, user, person_ids: list[int]) -> dict[int, str]:
-    """年度考核结果 for the 干部任免审批表 (.lrmx): the published (locked) grades of each person,
-    oldest year first — "2023年度：称职；2024年度：优秀". One query for all the people."""
-    out: dict[int, list[str]] = defaultdict(list)
-    rows = (
-        scoped(user, ReviewResult)
-        .final()
-        .filter(person_id__in=person_ids)
-        .order_by("person_id", "year", "id")
-        .values_list("person_id", "year", "grade_label", "grade")
-    )
-    for person_id, year, label, grade in rows:
-        out[person_id].append(f"{year}年度：{label or grade}")
-    return {pk: "；".join(texts) for pk, texts in out.items()}

@@ -75,22 +75,15 @@ def register_person_history(label: str, source: Callable) -> None:
         PERSON_HISTORY_SOURCES.append((label, source))
 
 
-# 年度考核结果 on the 干部任免审批表 (.lrmx export), contributed by the yearly reviews:
-# callables ``(*, user, person_ids) -> {person id: text}``, reading through ``user``'s scope in one
-# query for all the people.
-PERSON_ANNUAL_RESULTS: list[Callable] = []
+# 年度考核结果 on the 干部任免审批表: the yearly reviews live in another app, which registers one
+# source ``f(*, user, person) -> [(year, grade label), …]`` (final results only, scoped to ``user``).
+YEARLY_RESULT_SOURCES: list[Callable] = []
 
 
-def register_annual_results(source: Callable) -> None:
-    if source not in PERSON_ANNUAL_RESULTS:
-        PERSON_ANNUAL_RESULTS.append(source)
+def register_yearly_results(source: Callable) -> None:
+    if source not in YEARLY_RESULT_SOURCES:
+        YEARLY_RESULT_SOURCES.append(source)
 
 
-def annual_results_for(*, user, person_ids: list[int]) -> dict[int, str]:
-    """Each person's 年度考核结果 text from every registered source (joined by "；")."""
-    merged: dict[int, list[str]] = {}
-    for source in PERSON_ANNUAL_RESULTS:
-        for pk, text in source(user=user, person_ids=person_ids).items():
-            if text:
-                merged.setdefault(pk, []).append(text)
-    return {pk: "；".join(texts) for pk, texts in merged.items()}
+def yearly_results(*, user, person) -> list[tuple[int, str]]:
+    return [row for source in YEARLY_RESULT_SOURCES for row in source(user=user, person=person)]

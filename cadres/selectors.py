@@ -276,14 +276,14 @@ def lrmx_people(
 
 
 def lrmx_documents(*, user, people: QuerySet[Person]) -> list[tuple[Person, dict]]:
-    """(person, .lrmx document) for each of ``people`` (already scoped), in a fixed number of
-    queries whatever their count: people, current posts, family, 简历, 奖惩, the latest 任免 request
-    and the yearly results. The photo is read from storage."""
+    """(person, .lrmx document) for each of ``people`` (already scoped): one query each for the
+    people, current posts, family, 简历, 奖惩 and the latest 任免 request whatever their count, and
+    the yearly results from their app's source (one query a person). The photo is read from storage."""
     from django.db.models import Prefetch
 
     from . import lrmx
     from .dossier_models import AppointmentRequest
-    from .person_sections import annual_results_for
+    from .person_sections import yearly_results
 
     people = list(
         people.prefetch_related(
@@ -308,10 +308,17 @@ def lrmx_documents(*, user, people: QuerySet[Person]) -> list[tuple[Person, dict
             ),
         )
     )
-    results = annual_results_for(user=user, person_ids=[p.pk for p in people])
     today = core_dates.today()
     filler = (user.full_name or user.username) if user.is_authenticated else ""
-    return [(p, _lrmx_document(p, results=results.get(p.pk, ""), today=today, filler=filler, lrmx=lrmx)) for p in people]
+    return [
+        (p, _lrmx_document(p, results=_results_text(yearly_results(user=user, person=p)), today=today, filler=filler, lrmx=lrmx))
+        for p in people
+    ]
+
+
+def _results_text(rows: list[tuple[int, str]]) -> str:
+    """年度考核结果: "2023年度：称职；2024年度：优秀" (oldest first)."""
+    return "；".join(f"{year}年度：{label}" for year, label in sorted(rows))
 
 
 def _lrmx_document(person: Person, *, results: str, today: datetime.date, filler: str, lrmx) -> dict:

@@ -34,18 +34,17 @@ PERSON_FIELDS = [
     "education_fulltime",
     "education_inservice",
     "school_major",
-    "phone",
-    "is_veteran",
-    "is_returned_graduate",
-    "note",
-    # the 干部任免审批表 boxes (.lrmx)
+    "degree_fulltime",
+    "school_major_inservice",
+    "degree_inservice",
     "birthplace",
     "health",
     "professional_title",
     "specialty",
-    "degree_fulltime",
-    "school_major_inservice",
-    "degree_inservice",
+    "phone",
+    "is_veteran",
+    "is_returned_graduate",
+    "note",
 ]
 
 
