@@ -490,9 +490,9 @@ def lrmx_people(
 
 
 def lrmx_documents(*, user, people: QuerySet[Person]) -> list[tuple[Person, dict]]:
-    """(person, .lrmx document) for each of ``people`` (already scoped), in a fixed number of
-    queries whatever their count: people, current posts, family, 简历, 奖惩, the latest 任免 request
-    and the yearly results. The photo is read from storage."""
+    """(person, .lrmx document) for each of ``people`` (already scoped): one query each for the
+    people, current posts, family, 简历, 奖惩 and the latest 任免 request whatever their count, and
+    the yearly results from their app's source (one query a person). The photo is read from storage."""
     from django.db.models import Prefetch
 
     from . import appointment_form as af

@@ -47,14 +47,6 @@ PERSON_FIELDS = [
     "is_veteran",
     "is_returned_graduate",
     "note",
-    # the 干部任免审批表 boxes (.lrmx)
-    "birthplace",
-    "health",
-    "professional_title",
-    "specialty",
-    "degree_fulltime",
-    "school_major_inservice",
-    "degree_inservice",
 ]
 
 
