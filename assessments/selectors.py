@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from cadres.models import Person, Township, Village
 from core.scope import get_scoped_or_404, scoped
@@ -57,7 +58,14 @@ def review_list(*, user, year: int | None = None, filters=None) -> QuerySet[Annu
     qs = qs.annotate(
         has_township_ballot=Exists(BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.TOWNSHIP)),
         has_members_ballot=Exists(BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.MEMBERS)),
-        file_count=Count("files", distinct=True),
+        # a subquery, not Count("files"): a JOIN + GROUP BY over every review of the year would
+        # run before the page's LIMIT; the subquery runs for the page's rows only
+        file_count=Coalesce(
+            Subquery(
+                ReviewFile.objects.filter(review=OuterRef("pk")).order_by().values("review").annotate(n=Count("pk")).values("n")
+            ),
+            0,
+        ),
     )
     return _filtered(ReviewFilter, qs, filters).order_by("township__sort_order", "village__code", "id")
 

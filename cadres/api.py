@@ -115,6 +115,9 @@ class AppointmentViewSet(ApiViewSet):
     serializer_class = s.AppointmentSerializer
     filterset_class = AppointmentFilter
     ordering_fields = ["start_date", "end_date", "post", "status", "created_at"]
+    # Without ?ordering=: as the 任职备案 page, by entry (index cadres_appt_created); the model's
+    # order (township, village, post) sorts every appointment of a prefecture for each page.
+    ordering = ["created_at", "id"]
     write_permissions = {
         "create": (("cadres.add_appointment",), None),
         "approve": (("cadres.approve_appointment",), None),

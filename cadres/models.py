@@ -157,6 +157,9 @@ class Township(models.Model):
         verbose_name = "乡镇(街道)"
         verbose_name_plural = "乡镇(街道)"
         ordering = ["sort_order", "code"]
+        # Lists in the register's order (township, then village) walk the townships in this
+        # index and stop at the page's last row instead of sorting every row of a prefecture.
+        indexes = [models.Index(fields=["sort_order", "code"], name="cadres_township_order")]
 
     def __str__(self) -> str:
         return self.name
@@ -502,6 +505,9 @@ class Appointment(models.Model):
             models.Index(fields=["village", "status", "end_date"], name="cadres_appt_village_current"),
             models.Index(fields=["person", "status", "end_date"], name="cadres_appt_person_current"),
             models.Index(fields=["post", "status", "end_date"], name="cadres_appt_post_current"),
+            # The 任职备案 page's and the API list's default order (录入先后): a page of 50 is read
+            # from the index instead of sorting every appointment of a prefecture.
+            models.Index(fields=["created_at", "id"], name="cadres_appt_created"),
         ]
 
     def __str__(self) -> str:
@@ -591,6 +597,8 @@ class QualificationReview(models.Model):
             ("view_vetting_details", "查看各部门联审意见明细"),
         ]
         ordering = ["-requested_at", "-id"]
+        # The list page's and the API's order, read backwards: a page without sorting every review.
+        indexes = [models.Index(fields=["requested_at", "id"], name="cadres_qr_requested")]
 
     def __str__(self) -> str:
         return f"{self.person} 拟任 {self.village}{self.post_name}"

@@ -13,12 +13,14 @@ from itertools import groupby
 from django import forms as djforms
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.safestring import mark_safe
 
 from core import dates as core_dates
 from core.dashboard import format_number
 from core.exports import ExportColumn as C
 from core.exports import export_queryset, log_export, xlsx_response
 from core.filters import VillageSelect, scoped_villages, village_mismatch
+from core.forms import escape
 from core.imports.workbooks import write_xlsx
 from core.policy import policy_for_year
 from core.scope import get_scoped_or_404, scoped
@@ -91,7 +93,10 @@ def structure_table(
     flag = "sec" if secretaries_only else "member"
     per_township = figures.structure_by_township(scope)
     townships = list(scoped(user, Township).order_by("sort_order", "code").values_list("id", "name"))
-    result = [_row(name, [r for r in per_township if r["tw"] == pk], flag) for pk, name in townships]
+    rows_of: dict[int, list[dict]] = {}
+    for r in per_township:
+        rows_of.setdefault(r["tw"], []).append(r)
+    result = [_row(name, rows_of.get(pk, []), flag) for pk, name in townships]
     result.append(_row("合计", figures.holder_rows(scope), flag))
     return result
 
@@ -174,8 +179,12 @@ def roster_rows(appointments: Iterable, *, on: datetime.date | None = None) -> I
 
 
 class ReportForm(djforms.Form):
-    township = djforms.ModelChoiceField(label="乡镇(街道)", queryset=Township.objects.none(), required=False)
-    village = djforms.ModelChoiceField(label="村(社区)", queryset=Village.objects.none(), required=False)
+    """The roster export's choice of township or village (rendered only; the export view reads
+    ``?township=`` / ``?village=`` itself). Options come from two value queries, villages grouped
+    under their township: a prefecture has 5,000 villages, too many to load as objects for a menu."""
+
+    township = djforms.ChoiceField(label="乡镇(街道)", choices=(), required=False)
+    village = djforms.ChoiceField(label="村(社区)", choices=(), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -229,6 +238,41 @@ def headline_rows(*, user, on: datetime.date, memo: dict | None = None) -> list[
     ]
 
 
+REPORT_CACHE_SECONDS = 6 * 3600
+
+
+def report_figures(*, user, on: datetime.date, secretaries_only: bool) -> tuple[list[dict], list[dict]]:
+    """(structure table, headline rows) of the page, cached per scope, statistics day, group and
+    data version: the holders of a prefecture are two aggregates over ~100,000 posts (~1 s), and
+    the page is opened far more often than the register changes. The version is the home page's
+    (core.dashboard.version_token over every provider's tables): any write that could move a
+    figure moves it, so the page never shows figures older than the data."""
+    from django.core.cache import cache
+
+    from core.dashboard import PROVIDERS, version_token
+
+    scope = f"{user.role}:{user.township_id or 0}:{int(user.sees_all_townships)}:{int(user.is_superuser)}"
+    key = f"cadres:reports:{scope}:{on.isoformat()}:{int(secretaries_only)}:{version_token(PROVIDERS.values())}"
+    found = cache.get(key)
+    if found is None:
+        memo: dict = {}
+        table = structure_table(user=user, on=on, secretaries_only=secretaries_only, memo=memo)
+        found = (table, headline_rows(user=user, on=on, memo=memo))
+        cache.set(key, found, REPORT_CACHE_SECONDS)
+    return found
+
+
+def structure_body_html(table: list[dict]) -> str:
+    """The structure table's <tbody> rows, built here rather than in the template (a prefecture's
+    360 townships × 16 columns; template loops cost ~10× more per cell). The last row is the total."""
+    rows = []
+    for i, r in enumerate(table):
+        css = "fw-bold table-light" if i == len(table) - 1 else ""
+        cells = "".join(f'<td>{n} <span class="text-muted">({escape(share)})</span></td>' for n, share in r["cells"])
+        rows.append(f'<tr class="{css}"><th scope="row">{escape(r["township"])}</th><td>{r["total"]}</td>{cells}\n  </tr>')
+    return mark_safe("".join(rows))
+
+
 class ReportsView(PageView):
     template_name = "cadres/reports.html"
     title = "统计报表"
@@ -249,9 +293,8 @@ class ReportsView(PageView):
             )
             log_export(user=request.user, what="主要指标", filters=request.GET.dict(), rows=len(rows))
             return xlsx_response(data, "村干部队伍主要指标")
-        memo: dict = {}
-        table = structure_table(user=request.user, on=on, secretaries_only=secretaries_only, memo=memo)
         if export == "structure":
+            table = structure_table(user=request.user, on=on, secretaries_only=secretaries_only)
             data = write_xlsx(
                 ["乡镇(街道)", "人数", *[f"{k}（人）" for k in STRUCTURE_KEYS], *[f"{k}（占比）" for k in STRUCTURE_KEYS]],
                 (
@@ -268,12 +311,14 @@ class ReportsView(PageView):
             )
             log_export(user=request.user, what="结构分析表", filters=request.GET.dict(), rows=len(table))
             return xlsx_response(data, "村两委成员结构分析表")
+        table, headline = report_figures(user=request.user, on=on, secretaries_only=secretaries_only)
         return self.render(
             {
                 "table": table,
                 "keys": STRUCTURE_KEYS,
                 "structure_notes": STRUCTURE_NOTES,
-                "headline": headline_rows(user=request.user, on=on, memo=memo),
+                "headline": headline,
+                "table_body": structure_body_html(table),
                 "on": on,
                 "date_form": date_form if date_form.is_bound else StatDateForm(initial={"on": on}),
                 "form": ReportForm(user=request.user),

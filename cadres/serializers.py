@@ -7,6 +7,8 @@ the rules live in cadres.services, whose ValidationError dicts come back as fiel
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -34,9 +36,22 @@ from core.masking import id_number_for, phone_for
 # ---------------------------------------------------------------------------------------------
 
 
+class ChoiceLabelField(serializers.CharField):
+    """The Chinese label of a choice field: ``get_<field>_display()`` called directly. DRF's
+    callable ``source`` inspects the method's signature on every row (~0.1 ms each; a page of
+    reviews with their verdicts has 650 labels)."""
+
+    def __init__(self, field_name: str, **kwargs):
+        self.method = f"get_{field_name}_display"
+        super().__init__(source=self.method, read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return getattr(instance, self.method)()
+
+
 def _label(field_name: str) -> serializers.CharField:
     """The Chinese label of a choice field (``get_<field>_display``)."""
-    return serializers.CharField(source=f"get_{field_name}_display", read_only=True)
+    return ChoiceLabelField(field_name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -296,7 +311,12 @@ class QualificationReviewSerializer(serializers.ModelSerializer):
         if not self.context.get("can_view_vetting_details"):
             return None
         # ``verdicts`` is prefetched by the view for users who may see it.
-        return DepartmentVerdictSerializer(obj.verdicts.all(), many=True, context=self.context).data
+        return self._verdicts.to_representation(obj.verdicts.all())
+
+    @cached_property
+    def _verdicts(self) -> serializers.ListSerializer:
+        """One verdict serializer for every row of a page (its fields are built once, not per row)."""
+        return DepartmentVerdictSerializer(many=True, context=self.context)
 
 
 class PresenceMonthSerializer(serializers.ModelSerializer):

@@ -109,6 +109,9 @@ TEMPLATES = [
     },
 ]
 
+# Select widgets written in Python (core.forms.FormRenderer); everything else as Django renders it.
+FORM_RENDERER = "core.forms.FormRenderer"
+
 WSGI_APPLICATION = "config.wsgi.application"
 
 # --- Database -------------------------------------------------------------------------------

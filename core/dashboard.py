@@ -77,6 +77,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from html import escape as _escape
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -84,7 +85,6 @@ from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from . import dates
@@ -164,15 +164,16 @@ class DataTable:
         tables have thousands of cells, and template loops cost ~10× more per cell."""
 
         def cell(i: int, text: str, link: str) -> str:
-            inner = format_html('<a href="{}">{}</a>', link, text) if link else escape(text)
-            return format_html('<th scope="row">{}</th>', inner) if i == 0 else format_html('<td class="text-end">{}</td>', inner)
+            # html.escape (what django's escape calls) without its lazy-string wrapper: ~5,000 cells
+            inner = f'<a href="{_escape(link)}">{_escape(text)}</a>' if link else _escape(text)
+            return f'<th scope="row">{inner}</th>' if i == 0 else f'<td class="text-end">{inner}</td>'
 
         rows = []
         for row_link, cells in self.rows_with_links():
             rendered = [cell(0, cells[0][0], row_link)] if cells else []
             rendered += [cell(j, text, link) for j, (text, link) in enumerate(cells) if j > 0]
             rows.append("<tr>" + "".join(rendered) + "</tr>")
-        return mark_safe("".join(rows))  # every piece was escaped by format_html/escape above
+        return mark_safe("".join(rows))  # every piece was escaped above
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from html import escape as _escape
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 DATE_INPUT = {"type": "date"}
 
@@ -51,3 +56,60 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         form.add_error(None, exc)
     if isinstance(form, BootstrapMixin):
         form._bootstrap()
+
+
+# ---------------------------------------------------------------------------------------------
+# Select widgets rendered in Python
+# ---------------------------------------------------------------------------------------------
+
+SELECT_TEMPLATE = "django/forms/widgets/select.html"
+OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+
+
+def escape(value) -> str:
+    """django.utils.html.escape without its lazy-string wrapper (the same html.escape), for the
+    thousands of option values of one select."""
+    return _escape(str(value))
+
+
+def _attrs_html(attrs: dict) -> str:
+    """Django's ``attrs.html``: `` name="value"``; True → bare name; False → left out."""
+    out = []
+    for name, value in attrs.items():
+        if value is True:
+            out.append(f" {escape(name)}")
+        elif value is not False:
+            out.append(f' {escape(name)}="{escape(value)}"')
+    return "".join(out)
+
+
+def _label(label) -> str:
+    return conditional_escape(label) if hasattr(label, "__html__") else _escape(str(label))
+
+
+def select_html(widget: dict) -> str:
+    """The HTML of Django's ``select.html`` for a widget context, built in Python: the same
+    markup, ~20× faster than including ``select_option.html`` once per option (a township select
+    of a prefecture has 360 options)."""
+    parts = [f'<select name="{escape(widget["name"])}"{_attrs_html(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{escape(group_name)}">')
+        for option in options:
+            value = "" if option["value"] is None else option["value"]
+            parts.append(f'\n  <option value="{escape(value)}"{_attrs_html(option["attrs"])}>{_label(option["label"])}</option>')
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+class FormRenderer(DjangoTemplates):
+    """Django's form renderer (settings.FORM_RENDERER), except select widgets, whose options are
+    written in Python (:func:`select_html`) instead of one template include per option."""
+
+    def render(self, template_name, context, request=None):
+        widget = context.get("widget") if template_name == SELECT_TEMPLATE else None
+        if widget is not None and all(o["template_name"] == OPTION_TEMPLATE for _, g, _ in widget["optgroups"] for o in g):
+            return mark_safe(select_html(widget))
+        return super().render(template_name, context, request)

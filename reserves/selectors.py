@@ -195,9 +195,15 @@ def village_coverage(*, user, cohort: int, township_id: int | None = None) -> Qu
     ).order_by("township__sort_order", "township__code", "code")
 
 
-def coverage(*, user, cohort: int, target: int | None = None, township_id: int | None = None) -> dict:
-    """Per village, per township and county: pool members against the target (2 queries)."""
+def coverage(*, user, cohort: int, target: int | None = None, township_id: int | None = None, villages: bool = True) -> dict:
+    """Per village, per township and county: pool members against the target (2 queries).
+
+    ``villages=False``: the township and county figures only (``villages`` and ``below`` empty),
+    from one count per village without loading the villages — the county's first screen (a
+    prefecture has 5,000 villages; their table is in the export and on each township's page)."""
     target = target_per_village() if target is None else target
+    if not villages:
+        return _coverage_by_township(user=user, cohort=cohort, target=target, township_id=township_id)
     villages = list(village_coverage(user=user, cohort=cohort, township_id=township_id))
     by_township: dict[int, list[Village]] = defaultdict(list)
     for v in villages:
@@ -219,6 +225,23 @@ def coverage(*, user, cohort: int, target: int | None = None, township_id: int |
         "townships": townships,
         "county": rules.coverage_summary((v.pool_count for v in villages), target),
         "below": [v for v in villages if not v.meets],
+    }
+
+
+def _coverage_by_township(*, user, cohort: int, target: int, township_id: int | None) -> dict:
+    counts: dict[int, list[int]] = defaultdict(list)
+    for tid, pool_count in village_coverage(user=user, cohort=cohort, township_id=township_id).values_list(
+        "township_id", "pool_count"
+    ):
+        counts[tid].append(pool_count)
+    townships = scoped(user, Township).filter(pk__in=list(counts)).order_by("sort_order", "code")
+    return {
+        "cohort": cohort,
+        "target": target,
+        "villages": [],
+        "townships": [{"township": t, **rules.coverage_summary(counts[t.pk], target)} for t in townships],
+        "county": rules.coverage_summary((c for rows in counts.values() for c in rows), target),
+        "below": [],
     }
 
 

@@ -284,10 +284,13 @@ class CoverageView(PageView):
         cohort = _cohort(request)
         township = _coverage_township(request)
         township_id = township.pk if township else None
-        data = selectors.coverage(user=request.user, cohort=cohort, township_id=township_id)
+        # The county's first screen is by township; each village of one township (or the export).
+        by_village = township is not None or not request.user.sees_all_townships
+        data = selectors.coverage(user=request.user, cohort=cohort, township_id=township_id, villages=by_village)
         return self.render(
             {
                 **data,
+                "by_village": by_village,
                 "township": township,
                 "township_options": scoped(request.user, Township).order_by("sort_order", "code"),
                 "cohort_form": forms.CohortForm(initial={"cohort": cohort}),

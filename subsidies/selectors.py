@@ -75,37 +75,67 @@ def person_zero_lines(*, user, person: Person, limit: int = 30) -> list[PayRunLi
     )
 
 
+RUN_TOTALS_CACHE_SECONDS = 6 * 3600
+
+
+def _posted_totals(user, run: PayRun, what: str, compute):
+    """A posted run's totals, cached: they are sums over the run's ledger entries (a prefecture's
+    monthly run has ~90,000), and the ledger is append-only — the key holds the ledger's latest
+    entry id, so any new entry (a correction, a reversal) computes them afresh. Preview totals
+    (lines replaced on every preview) are always computed."""
+    if run.status not in (RunStatus.APPROVED, RunStatus.PAID):
+        return compute()
+    from django.core.cache import cache
+
+    if not hasattr(run, "_ledger_latest"):  # one read for both totals of the page
+        run._ledger_latest = LedgerEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    latest = run._ledger_latest
+    scope = f"{user.role}:{user.township_id or 0}:{int(user.sees_all_townships)}:{int(user.is_superuser)}"
+    key = f"subsidies:run-totals:{what}:{scope}:{run.pk}:{run.status}:{latest}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, RUN_TOTALS_CACHE_SECONDS)
+    return found
+
+
+def _run_rows(user, run: PayRun) -> QuerySet:
+    if run.status in (RunStatus.APPROVED, RunStatus.PAID):
+        return scoped(user, LedgerEntry).filter(pay_run=run)
+    return scoped(user, PayRunLine).filter(run=run)
+
+
 def run_totals_by_township(*, user, run: PayRun) -> list[dict]:
     """Totals by township: from the ledger once posted, from the preview lines before."""
-    if run.status in (RunStatus.APPROVED, RunStatus.PAID):
-        qs = scoped(user, LedgerEntry).filter(pay_run=run)
-    else:
-        qs = scoped(user, PayRunLine).filter(run=run)
-    rows = (
-        qs.values("township_id", "township__name", "township__sort_order")
-        .annotate(
-            people=Count("person_id", distinct=True, filter=~Q(amount=0)),
-            lines=Count("id", filter=~Q(amount=0)),
-            total=Sum("amount"),
+
+    def compute():
+        return list(
+            _run_rows(user, run)
+            .values("township_id", "township__name", "township__sort_order")
+            .annotate(
+                people=Count("person_id", distinct=True, filter=~Q(amount=0)),
+                lines=Count("id", filter=~Q(amount=0)),
+                total=Sum("amount"),
+            )
+            .order_by("township__sort_order", "township_id")
         )
-        .order_by("township__sort_order", "township_id")
-    )
-    return list(rows)
+
+    return _posted_totals(user, run, "township", compute)
 
 
 def run_totals_by_type(*, user, run: PayRun) -> list[dict]:
-    qs = (
-        scoped(user, LedgerEntry).filter(pay_run=run)
-        if run.status in (RunStatus.APPROVED, RunStatus.PAID)
-        else scoped(user, PayRunLine).filter(run=run)
-    )
     labels = dict(EntryType.choices)
-    return [
-        {**row, "label": labels.get(row["entry_type"], row["entry_type"])}
-        for row in qs.values("entry_type")
-        .annotate(lines=Count("id", filter=~Q(amount=0)), zero_lines=Count("id", filter=Q(amount=0)), total=Sum("amount"))
-        .order_by("entry_type")
-    ]
+
+    def compute():
+        rows = (
+            _run_rows(user, run)
+            .values("entry_type")
+            .annotate(lines=Count("id", filter=~Q(amount=0)), zero_lines=Count("id", filter=Q(amount=0)), total=Sum("amount"))
+            .order_by("entry_type")
+        )
+        return [{**row, "label": labels.get(row["entry_type"], row["entry_type"])} for row in rows]
+
+    return _posted_totals(user, run, "type", compute)
 
 
 # --- ledger -----------------------------------------------------------------------------------
@@ -210,7 +240,14 @@ def person_account(*, user, person: Person) -> PayAccount | None:
 def person_section_context(*, user, person: Person) -> dict:
     """The 报酬与补贴 section of the person page (permission-gated by the registration)."""
     account = person_account(user=user, person=person)
-    entries = list(person_entries(user=user, person=person).order_by("-period__year", "-period__month", "-id")[:60])
+    # only what the section shows (period, who entered it): the list's seven joins cost the
+    # planner more than the few rows cost to read
+    entries = list(
+        scoped(user, LedgerEntry)
+        .filter(person=person)
+        .select_related("period", "created_by")
+        .order_by("-period__year", "-period__month", "-id")[:60]
+    )
     account_history = []
     if account is not None:
         account_history = [

@@ -23,7 +23,7 @@ from core.forms import add_service_errors
 from core.imports.workbooks import write_xlsx
 from core.policy import policy_for_year, post_choices
 from core.scope import scoped
-from core.views import ListPageView, PageView
+from core.views import PAGE_SIZE, ListPageView, PageView
 
 from . import forms, selectors, services
 from .access import MAINTAIN
@@ -153,9 +153,18 @@ class SessionUpdateView(SessionFormMixin, PageView):
         return self.render({"form": form, "session": self.session, "title": f"修改培训班 {self.session.code}"})
 
 
+# Rows of the attendance grid on one page: a county session of a prefecture holds ~900 people ×
+# 5 days of mark selectors (2 MB); the page shows them 50 at a time, as every list (the whole roster
+# is on the sign-in sheet and its .xlsx). Marks are saved per field: saving one page leaves the others.
+ROSTER_PAGE_SIZE = PAGE_SIZE
+
+
 def _session_context(request, session, **bound) -> dict:
     user = request.user
-    roster = list(selectors.session_roster(user=user, session=session))
+    page = Paginator(selectors.session_roster(user=user, session=session), ROSTER_PAGE_SIZE).get_page(
+        request.GET.get("page") or request.POST.get("page")
+    )
+    roster = list(page.object_list)
     profile = policy_for_year(session.start_date.year)  # one profile read for the whole page
     section = profile.section("training")
     hr = hour_rules(section)
@@ -169,6 +178,8 @@ def _session_context(request, session, **bound) -> dict:
         "days": days,
         "grid": selectors.roster_grid(session=session, roster=roster),
         "roster": roster,
+        "page_obj": page,
+        "roster_count": page.paginator.count,
         "session_hours": session_hours(days, hr, session.hours_override),
         "rules": hr,
         "topic_labels": [topics.get(t, t) for t in session.topics],
@@ -181,10 +192,16 @@ def _session_context(request, session, **bound) -> dict:
             prefix="bypost", townships=scoped(user, Township), posts=posts, clerk=user.is_clerk
         ),
         "title": f"培训班 {session.code}",
-        "full": len(roster) if session.capacity else None,
+        "full": page.paginator.count if session.capacity else None,
     }
     context.update(bound)
     return context
+
+
+def _roster_page_redirect(pk: int, page: str | None):
+    """Back to the session page, on the roster page the user was on."""
+    url = reverse("training:session_detail", args=[pk])
+    return redirect(f"{url}?page={int(page)}" if page and page.isdigit() and int(page) > 1 else url)
 
 
 class SessionDetailView(PageView):
@@ -260,7 +277,7 @@ class SessionAttendanceView(SessionActionView):
         except ValidationError as exc:
             return self.render(_session_context(request, self.session, attendance_errors=exc.messages), status=400)
         messages.success(request, f"已保存考勤（{changed}项变化），学时和结业证书已重新计算。")
-        return redirect("training:session_detail", pk=pk)
+        return _roster_page_redirect(pk, request.POST.get("page"))
 
 
 class EnrollmentRemoveView(PageView):

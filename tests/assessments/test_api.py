@@ -114,3 +114,17 @@ def test_review_and_result_filters_still_filter(county_user, village_a, village_
     results = client.get(f"{BASE}/results/?year={YEAR}&township={village_a.township_id}").json()["results"]
     assert [r["review"] for r in results] == [mine.pk]
     assert client.get(f"{BASE}/proposals/?year={YEAR}&status=proposed").status_code == 200
+
+
+def test_review_list_counts_each_reviews_files_by_subquery(county_user, township_a):
+    """file_count (the 述职 mark of the list and its export) per review, without a GROUP BY over
+    the year's reviews."""
+    from assessments import selectors
+    from assessments.models import ReviewFile
+
+    with_files = ReviewFactory(village=VillageFactory(township=township_a))
+    without = ReviewFactory(village=VillageFactory(township=township_a))
+    for name in ("述职报告.docx", "述廉报告.docx"):
+        ReviewFile.objects.create(review=with_files, file="reviews/x.docx", original_name=name, uploaded_by=county_user)
+    counts = {r.pk: r.file_count for r in selectors.review_list(user=county_user)}
+    assert counts == {with_files.pk: 2, without.pk: 0}

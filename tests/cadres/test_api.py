@@ -193,6 +193,17 @@ def test_appointment_list_query_count_is_constant(rows, township_a, county_user,
     assert row["qualification_review_outcome"] == "pending"
 
 
+def test_appointment_list_is_in_entry_order_by_default_as_the_filing_page(county_user):
+    """Without ?ordering= the API lists as the 任职备案 page: by entry (index cadres_appt_created),
+    not by township and village (a sort of every appointment of a prefecture for each page)."""
+    first_in_order, second_in_order = make_township(), make_township()  # sort_order ascending
+    entered = [AppointmentFactory(village=make_village(t)) for t in (second_in_order, first_in_order, second_in_order)]
+    body = client_for(county_user).get("/api/v1/appointments/").json()
+    assert [r["id"] for r in body["results"]] == [a.pk for a in entered]
+    by_start = client_for(county_user).get("/api/v1/appointments/?ordering=-start_date").json()
+    assert len(by_start["results"]) == 3  # ?ordering= still applies
+
+
 @pytest.mark.parametrize("rows", ROWS)
 def test_first_secretary_list_query_count_is_constant(rows, township_a, county_user, django_assert_num_queries):
     for _ in range(rows):
@@ -228,6 +239,13 @@ def test_qualification_review_list_query_count_is_constant(rows, township_a, cou
     body = response.json()
     assert_page_shape(body, count=rows)
     assert len(body["results"][0]["verdicts"]) == DepartmentVerdict.objects.filter(review_id=body["results"][0]["id"]).count()
+    # every row's verdicts through one serializer: labels as the model gives them
+    for row in body["results"]:
+        verdicts = DepartmentVerdict.objects.filter(review_id=row["id"]).order_by("sort", "id")
+        assert [(v["department_name"], v["result_display"]) for v in row["verdicts"]] == [
+            (v.department_name, v.get_result_display()) for v in verdicts
+        ]
+    assert body["results"][0]["outcome_display"] == "待审查"
 
 
 @pytest.mark.parametrize("rows", ROWS)

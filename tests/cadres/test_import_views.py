@@ -289,3 +289,35 @@ def test_import_list_query_count_does_not_grow_with_rows(client, county_user, to
     with django_assert_num_queries(8):
         response = client.get(reverse("core:import_list") + f"?errors=1&township={township_a.pk}")
     assert len(response.context["rows"]) == n
+
+
+def _structure_rows(html: str) -> list[str]:
+    body = html.split('id="structure-table"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        row.split("</th>", 1)[0].rsplit(">", 1)[1] + ":" + row.split("<td>", 2)[1].split("</td>", 1)[0]
+        for row in body.split("<tr")[1:]
+    ]
+
+
+def test_reports_page_figures_are_cached_until_the_register_changes(
+    client, county_user, village_a, village_b, django_assert_max_num_queries
+):
+    AppointmentFactory(village=village_a, post="secretary")
+    client.force_login(county_user)
+    first = client.get(reverse("cadres:reports")).content.decode()
+    assert _structure_rows(first) == ["甲镇:1", "乙镇:0", "合计:1"]
+    assert 'class="fw-bold table-light"><th scope="row">合计</th>' in first
+    # cached: session, user, the data version, 2× permissions (nav), the roster form's townships and villages
+    with django_assert_max_num_queries(7):
+        client.get(reverse("cadres:reports"))
+    AppointmentFactory(village=village_b, post="secretary")  # a write moves the data version
+    again = client.get(reverse("cadres:reports"))
+    assert _structure_rows(again.content.decode()) == ["甲镇:1", "乙镇:1", "合计:2"]
+    assert [f["value"] for f in again.context["headline"] if f["key"] == "secretaries"] == [2]
+
+
+def test_roster_form_groups_the_villages_under_their_township(client, county_user, village_a, village_b):
+    client.force_login(county_user)
+    html = client.get(reverse("cadres:reports")).content.decode()
+    assert f'<optgroup label="甲镇">\n  <option value="{village_a.pk}">{village_a.name}</option>' in html
+    assert f'<optgroup label="乙镇">\n  <option value="{village_b.pk}">{village_b.name}</option>' in html

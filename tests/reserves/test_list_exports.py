@@ -125,3 +125,39 @@ def test_candidate_export_query_count_does_not_grow_with_rows(client, county_use
             assert client.get(reverse("reserves:candidate_export")).status_code == 200
         counts.append(len(ctx))
     assert counts[0] == counts[1], counts
+
+
+def test_county_coverage_page_is_by_township_with_the_same_figures(client, county_user, township_a, pool):
+    """The county's first screen: the township table and county totals, no village rows (those
+    are on each township's page and in the export); figures equal the per-village computation."""
+    from reserves import selectors
+
+    client.force_login(county_user)
+    response = client.get(reverse("reserves:coverage") + "?cohort=2026")
+    assert response.status_code == 200 and response.context["by_village"] is False
+    assert response.context["villages"] == [] and response.context["below"] == []
+    full = selectors.coverage(user=county_user, cohort=2026)
+    assert response.context["county"] == full["county"]
+    assert response.context["townships"] == full["townships"]
+    html = response.content.decode()
+    assert "全县3个村(社区)中3个未达目标" in html and "各村(社区)</h2>" not in html
+    assert f"?cohort=2026&amp;township={township_a.pk}" in html  # each township opens its villages
+
+
+def test_clerk_coverage_page_lists_the_villages_of_the_own_township(client, clerk_a, pool):
+    client.force_login(clerk_a)
+    response = client.get(reverse("reserves:coverage") + "?cohort=2026")
+    assert response.context["by_village"] is True
+    assert [v.name for v in response.context["villages"]] == ["甲一村", "甲二村"]
+
+
+def test_county_coverage_page_query_count_does_not_grow_with_villages(
+    client, county_user, township_a, django_assert_max_num_queries
+):
+    for i in range(30):
+        VillageFactory(township=township_a, code=f"43012210{i + 100:04d}")
+    client.force_login(county_user)
+    # session, user, policy ×2, per-village counts, townships, 2× permissions (nav), township options, proposals
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("reserves:coverage") + "?cohort=2026")
+    assert response.context["county"]["villages"] == 30

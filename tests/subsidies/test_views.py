@@ -227,6 +227,39 @@ def test_run_detail_query_count_does_not_grow(client, run_job, county_user, town
     assert len(response.context["rows"]) == rows
 
 
+def test_posted_run_totals_are_cached_until_the_ledger_grows(
+    client, run_job, county_user, county_approver, village_a, django_assert_num_queries
+):
+    """A posted run's totals are sums over its ledger entries (append-only): cached, keyed by the
+    ledger's latest entry, so a new entry (here one added to the run) shows at once."""
+    cadre(village_a)
+    run = run_job(services.payrun_create, by=county_user, kind="base_monthly", period_code="2025-03")
+    run = run_job(services.payrun_approve, run=services.payrun_prepare(run=run, by=county_user), by=county_approver)
+    assert run.status == RunStatus.APPROVED
+    client.force_login(county_user)
+    url = reverse("subsidies:run_detail", args=[run.pk])
+    first = client.get(url).context
+    (row,) = first["by_township"]
+    assert (row["township__name"], row["lines"]) == ("甲镇", 1)
+    # cached: session, user, permissions (2), run, count, the page of entries and its reversals,
+    # the ledger's latest id
+    with django_assert_num_queries(9):
+        assert client.get(url).context["by_township"] == first["by_township"]
+    entry = LedgerEntry.objects.get(pay_run=run)
+    LedgerEntryFactory(
+        person=entry.person,
+        village=village_a,
+        period=entry.period,
+        pay_run=run,
+        source_ref="补发",
+        amount=D("10.00"),
+        created_by=county_user,
+    )
+    (row,) = client.get(url).context["by_township"]
+    assert row["lines"] == 2 and row["total"] == entry.amount + D("10.00")
+    assert sum(t["lines"] for t in client.get(url).context["by_type"]) == 2
+
+
 # --- masking and the person page ----------------------------------------------------------------
 
 

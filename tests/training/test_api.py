@@ -9,7 +9,7 @@ from cadres import choices
 from training.choices import Level
 from training.models import Attendance, Enrollment, TrainingSession
 
-from ..factories import AppointmentFactory, PersonFactory
+from ..factories import AppointmentFactory, PersonFactory, VillageFactory
 from .factories import EducationUpgradeFactory, EnrollmentFactory, TrainingSessionFactory
 
 
@@ -130,6 +130,39 @@ def test_coverage_api(api, clerk_a, data, township_b):
     assert [r["person_id"] for r in body["county"]["not_trained"]] == [data["li"].pk]
     assert api.get(f"/api/v1/training/coverage/?year=2025&township={township_b.pk}").status_code == 404
     assert api.get("/api/v1/training/coverage/").status_code == 400
+
+
+def test_coverage_api_is_grouped_by_township_with_the_names_in_pages_of_fifty(
+    api, county_user, village_a, village_b, django_assert_max_num_queries
+):
+    """Per township the counts; for the report's scope the names, 50 a page (``?p_<list>=``)."""
+    for i in range(51):
+        village = VillageFactory(township=village_a.township)
+        AppointmentFactory(village=village, post=choices.SECRETARY, person=PersonFactory(name=f"书记{i:02d}"))
+    AppointmentFactory(village=village_b, post=choices.SECRETARY)
+    api.force_authenticate(county_user)
+    body = api.get("/api/v1/training/coverage/?year=2025").json()
+    assert body["page_size"] == 50
+    assert [(t["name"], t["secretaries"], t["counts"]["not_trained"]) for t in body["townships"]] == [
+        ("甲镇", 51, 51),
+        ("乙镇", 1, 1),
+    ]
+    assert all("not_trained" not in t for t in body["townships"])  # the names are the report scope's
+    county = body["county"]
+    assert county["secretaries"] == 52 and county["counts"] == {
+        "not_trained": 52,
+        "trained": 0,
+        "short_of_hours": 52,
+        "induction_overdue": 0,
+    }
+    assert len(county["not_trained"]) == 50 and county["pages"]["not_trained"] == {"page": 1, "pages": 2}
+    second = api.get("/api/v1/training/coverage/?year=2025&p_not_trained=2").json()["county"]
+    assert len(second["not_trained"]) == 2 and second["pages"]["not_trained"] == {"page": 2, "pages": 2}
+    names = {r["person_id"] for r in county["not_trained"]} | {r["person_id"] for r in second["not_trained"]}
+    assert len(names) == 52
+    # the report is cached by its data version: a repeat is the session, the user and the version
+    with django_assert_max_num_queries(3):
+        api.get("/api/v1/training/coverage/?year=2025")
 
 
 @pytest.mark.parametrize("rows", [1, 50])

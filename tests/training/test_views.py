@@ -214,11 +214,39 @@ def test_session_page_query_count_does_not_grow(client, county_user, django_asse
         e = Enrollment.objects.create(session=session, person=person, township=village_a.township, village=village_a)
         Attendance.objects.create(enrollment=e, date=D(2025, 3, 3), status=A.PRESENT)
     client.force_login(county_user)
-    # session, user, training session, roster (person/village/township joined), attendance prefetch,
-    # policy profile ×2 (year, fallback), 2× permissions (nav), township options of the enrol form
-    with django_assert_num_queries(10):
+    # session, user, training session, roster COUNT (pages of 50), the page's roster (person/village/
+    # township joined), attendance prefetch, policy profile ×2 (year, fallback), 2× permissions (nav),
+    # township options of the enrol form
+    with django_assert_num_queries(11):
         response = client.get(reverse("training:session_detail", args=[session.pk]))
     assert len(response.context["roster"]) == rows
+
+
+def test_session_roster_pages_by_fifty_and_saving_marks_stays_on_the_page(client, county_user, village_a):
+    session = TrainingSessionFactory()
+    enrollments = [
+        Enrollment.objects.create(
+            session=session, person=PersonFactory(name=f"学员{i:02d}"), township=village_a.township, village=village_a
+        )
+        for i in range(51)
+    ]
+    client.force_login(county_user)
+    url = reverse("training:session_detail", args=[session.pk])
+    first = client.get(url)
+    assert len(first.context["roster"]) == 50 and first.context["roster_count"] == 51
+    html = first.content.decode()
+    assert "培训名单与考勤（51人，每页50人，本页第1—50人；全部名单见签到表）" in html
+    assert "学员00" in html and "学员50" not in html
+    second = client.get(url + "?page=2")
+    assert [e.person.name for e in second.context["roster"]] == ["学员50"]
+    assert "<td>51</td>" in second.content.decode()  # numbering goes on from the first page
+    last = enrollments[-1]
+    saved = client.post(
+        reverse("training:session_attendance", args=[session.pk]), {"page": "2", f"m_{last.pk}_20250303": "present"}
+    )
+    assert saved.status_code == 302 and saved.url == url + "?page=2"
+    assert Attendance.objects.filter(enrollment=last, status=A.PRESENT).count() == 1
+    assert Attendance.objects.filter(enrollment=enrollments[0]).count() == 0  # the other page is untouched
 
 
 @pytest.mark.parametrize("rows", [1, 50])
