@@ -80,7 +80,6 @@ class PersonDetailView(PageView):
                 "person_sections": person_sections_for(user=user, person=person),
                 "record_form": forms.PersonRecordForm(),
                 "photo_url": photo_url(person),
-                "photo_form": forms.PersonPhotoForm(),
                 "title": person.name,
             }
         )
