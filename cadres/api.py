@@ -25,6 +25,7 @@ from cadres.filters import (
     AppointmentFilter,
     FirstSecretaryFilter,
     PersonFilter,
+    PersonPartFilter,
     QualificationReviewFilter,
     TownshipFilter,
     VillageFilter,
@@ -87,7 +88,13 @@ class PersonViewSet(ApiViewSet):
     }
 
     def get_queryset(self):
-        return selectors.person_list(user=self.request.user)
+        qs = selectors.person_list(user=self.request.user)
+        if self.action == "retrieve":  # the 干部任免审批表's lists: two prefetches, whatever their length
+            qs = qs.prefetch_related("family_members", "resume_entries")
+        return qs
+
+    def get_serializer_class(self):
+        return s.PersonDetailSerializer if self.action == "retrieve" else s.PersonSerializer
 
     @extend_schema(summary="新建人员档案", request=s.PersonCreateInput, responses={201: s.PersonCreatedSerializer})
     def create(self, request):
@@ -103,6 +110,71 @@ class PersonViewSet(ApiViewSet):
         data = self._input(s.PersonUpdateInput, partial=True)
         person = services.person_update(person=person, by=request.user, **data)
         return self._output(person)
+
+
+# ---------------------------------------------------------------------------------------------
+# The dossier's parts: 家庭主要成员及重要社会关系, 简历 (whoever may edit the person writes them)
+# ---------------------------------------------------------------------------------------------
+
+_EDIT_PERSON = (("cadres.change_person",), None)
+
+
+@extend_schema_view(list=extend_schema(summary="家庭成员列表（?person= 某人）"), retrieve=extend_schema(summary="家庭成员详情"))
+class FamilyMemberViewSet(ApiViewSet):
+    serializer_class = s.FamilyMemberSerializer
+    filterset_class = PersonPartFilter
+    ordering_fields = ["sort", "name"]
+    write_permissions = {"create": _EDIT_PERSON, "partial_update": _EDIT_PERSON, "destroy": _EDIT_PERSON}
+
+    def get_queryset(self):
+        return selectors.family_member_list(user=self.request.user)
+
+    @extend_schema(summary="新增家庭成员", request=s.FamilyMemberCreateInput, responses={201: s.FamilyMemberSerializer})
+    def create(self, request):
+        data = dict(self._input(s.FamilyMemberCreateInput))
+        member = services.family_member_create(person=data.pop("person"), by=request.user, **data)
+        return self._output(member, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="修改家庭成员", request=s.FamilyMemberUpdateInput, responses={200: s.FamilyMemberSerializer})
+    def partial_update(self, request, pk=None):
+        member = self.get_object()
+        data = self._input(s.FamilyMemberUpdateInput, partial=True)
+        return self._output(services.family_member_update(member=member, by=request.user, **data))
+
+    @extend_schema(summary="删除家庭成员", request=None, responses={204: None})
+    def destroy(self, request, pk=None):
+        services.family_member_delete(member=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(list=extend_schema(summary="简历列表（?person= 某人）"), retrieve=extend_schema(summary="简历详情"))
+class ResumeEntryViewSet(ApiViewSet):
+    serializer_class = s.ResumeEntrySerializer
+    filterset_class = PersonPartFilter
+    ordering_fields = ["start_date"]
+    write_permissions = {"create": _EDIT_PERSON, "partial_update": _EDIT_PERSON, "destroy": _EDIT_PERSON}
+
+    def get_queryset(self):
+        return selectors.resume_entry_list(user=self.request.user)
+
+    @extend_schema(summary="新增简历", request=s.ResumeEntryCreateInput, responses={201: s.ResumeEntrySerializer})
+    def create(self, request):
+        data = dict(self._input(s.ResumeEntryCreateInput))
+        entry = services.resume_entry_create(person=data.pop("person"), by=request.user, **data)
+        return self._output(entry, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="修改简历", request=s.ResumeEntryUpdateInput, responses={200: s.ResumeEntrySerializer})
+    def partial_update(self, request, pk=None):
+        entry = self.get_object()
+        data = dict(self._input(s.ResumeEntryUpdateInput, partial=True))
+        allow_overlap = data.pop("allow_overlap", False)
+        entry = services.resume_entry_update(entry=entry, by=request.user, allow_overlap=allow_overlap, **data)
+        return self._output(entry)
+
+    @extend_schema(summary="删除简历", request=None, responses={204: None})
+    def destroy(self, request, pk=None):
+        services.resume_entry_delete(entry=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # ---------------------------------------------------------------------------------------------

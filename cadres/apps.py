@@ -133,6 +133,7 @@ class CadresConfig(AppConfig):
         )
         # An import is not undone when rows it wrote were changed or referenced since.
         register_rollback_guard(sheets.touched_since)
+        register_rollback_guard(sheets.dossier_touched_since)  # 家庭成员 / 简历 lists changed since
         _register_dossier_sections()
         from .person_sections import register_person_history
 

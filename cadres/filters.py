@@ -303,3 +303,9 @@ class UserFilter(df.FilterSet):
     def filter_q(self, qs, name, value):
         value = value.strip()
         return qs.filter(Q(username__icontains=value) | Q(full_name__icontains=value) | Q(phone__startswith=value))
+
+
+class PersonPartFilter(df.FilterSet):
+    """家庭成员 / 简历 lines of one person (the API lists)."""
+
+    person = IdFilter(field_name="person_id", label="人员")

@@ -18,11 +18,13 @@ from cadres.idcard import parse_id_number
 from cadres.models import (
     Appointment,
     DepartmentVerdict,
+    FamilyMember,
     FirstSecretary,
     FirstSecretaryGrade,
     Person,
     PresenceMonth,
     QualificationReview,
+    ResumeEntry,
     SpotCheck,
     Township,
     Village,
@@ -175,6 +177,13 @@ class PersonSerializer(serializers.ModelSerializer):
             "highest_education",
             "highest_education_display",
             "school_major",
+            "birthplace",
+            "health",
+            "degree_fulltime",
+            "school_major_inservice",
+            "degree_inservice",
+            "professional_title",
+            "specialty",
             "phone",
             "is_veteran",
             "is_returned_graduate",
@@ -191,6 +200,31 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def get_phone(self, obj: Person) -> str:
         return phone_for(getattr(self.context.get("request"), "user", None), obj.phone)
+
+
+class FamilyMemberSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FamilyMember
+        fields = ["id", "person", "relation", "name", "birth_date", "political_status", "work_unit", "sort"]
+
+
+class ResumeEntrySerializer(serializers.ModelSerializer):
+    end_date = serializers.DateField(read_only=True, allow_null=True, help_text="截止时间；null 表示至今")
+
+    class Meta:
+        model = ResumeEntry
+        fields = ["id", "person", "start_date", "end_date", "text"]
+
+
+class PersonDetailSerializer(PersonSerializer):
+    """One person (一人一档) with the 干部任免审批表's lists, read-only: write them through
+    /api/v1/family-members/ and /api/v1/resume-entries/."""
+
+    family_members = FamilyMemberSerializer(many=True, read_only=True, help_text="家庭主要成员及重要社会关系（按表内顺序）")
+    resume_entries = ResumeEntrySerializer(many=True, read_only=True, help_text="简历（按起始时间）")
+
+    class Meta(PersonSerializer.Meta):
+        fields = [*PersonSerializer.Meta.fields, "family_members", "resume_entries"]
 
 
 class PersonCreatedSerializer(PersonSerializer):
@@ -393,6 +427,13 @@ class PersonUpdateInput(serializers.Serializer):
     education_fulltime = serializers.ChoiceField(choices=choices.Education.choices, allow_blank=True)
     education_inservice = serializers.ChoiceField(choices=choices.Education.choices, allow_blank=True)
     school_major = serializers.CharField(max_length=100, allow_blank=True)
+    degree_fulltime = serializers.CharField(max_length=30, allow_blank=True)
+    school_major_inservice = serializers.CharField(max_length=100, allow_blank=True)
+    degree_inservice = serializers.CharField(max_length=30, allow_blank=True)
+    birthplace = serializers.CharField(max_length=50, allow_blank=True)
+    health = serializers.CharField(max_length=30, allow_blank=True)
+    professional_title = serializers.CharField(max_length=50, allow_blank=True)
+    specialty = serializers.CharField(max_length=100, allow_blank=True)
     phone = serializers.CharField(max_length=20, allow_blank=True)
     is_veteran = serializers.BooleanField()
     is_returned_graduate = serializers.BooleanField()
@@ -422,6 +463,13 @@ class PersonCreateInput(serializers.Serializer):
     education_fulltime = serializers.ChoiceField(choices=choices.Education.choices, required=False, allow_blank=True)
     education_inservice = serializers.ChoiceField(choices=choices.Education.choices, required=False, allow_blank=True)
     school_major = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    degree_fulltime = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    school_major_inservice = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    degree_inservice = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    birthplace = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    health = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    professional_title = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    specialty = serializers.CharField(max_length=100, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     is_veteran = serializers.BooleanField(required=False)
     is_returned_graduate = serializers.BooleanField(required=False)
@@ -560,3 +608,33 @@ class PresenceInput(serializers.Serializer):
     days_in_village = serializers.IntegerField(min_value=0, max_value=31)
     leave_days = serializers.IntegerField(min_value=0, max_value=31, required=False, default=0)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Input: the dossier's parts (家庭成员, 简历)
+# ---------------------------------------------------------------------------------------------
+
+
+class FamilyMemberUpdateInput(serializers.Serializer):
+    relation = serializers.CharField(max_length=20, help_text="称谓，如妻子、儿子")
+    name = serializers.CharField(max_length=30)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    political_status = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    work_unit = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="工作单位及职务")
+
+
+class FamilyMemberCreateInput(FamilyMemberUpdateInput):
+    person = ScopedPrimaryKeyRelatedField(Person, help_text="人员编号（须在您的数据范围内）")
+
+
+class ResumeEntryUpdateInput(serializers.Serializer):
+    start_date = serializers.DateField(help_text="起始时间（按月，如 2008-09-01）")
+    end_date = serializers.DateField(required=False, allow_null=True, help_text="截止时间；null 或不填表示至今")
+    text = serializers.CharField(max_length=200, help_text="经历，如“在某某大学某某专业学习”")
+    allow_overlap = serializers.BooleanField(
+        required=False, default=False, help_text="允许与其他经历时间交叉（其间兼任、在职学习）"
+    )
+
+
+class ResumeEntryCreateInput(ResumeEntryUpdateInput):
+    person = ScopedPrimaryKeyRelatedField(Person, help_text="人员编号（须在您的数据范围内）")

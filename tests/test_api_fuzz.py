@@ -15,6 +15,7 @@ Survey mode: ``TOUYAN_FUZZ_LOG=/tmp/fuzz.jsonl pytest tests/test_api_fuzz.py`` l
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 from urllib.parse import urlencode
@@ -38,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cadres import choices
+from cadres import services as cadre_services
 from config.wsgi import application
 
 from .assessments.factories import CampaignFactory, ReviewFactory
@@ -104,6 +106,12 @@ def county_data(township_a, township_b, village_a, village_b, county_user):
         objects.setdefault("enrollments", []).append(enrollment.pk)
         objects.setdefault("upgrades", []).append(EducationUpgradeFactory(person=person, township=village.township).pk)
         objects.setdefault("reviews", []).append(ReviewFactory(person=person, village=village).pk)
+        member = cadre_services.family_member_create(person=person, by=county_user, relation="妻子", name="王芳")
+        objects.setdefault("family_members", []).append(member.pk)
+        line = cadre_services.resume_entry_create(
+            person=person, by=county_user, start_date=datetime.date(2015, 3, 1), text="任村党支部书记"
+        )
+        objects.setdefault("resume_entries", []).append(line.pk)
         LedgerEntryFactory(person=person, village=village, created_by=county_user)
         PayAccountFactory(person=person)
     objects.setdefault("sessions", []).append(TrainingSessionFactory().pk)

@@ -88,6 +88,14 @@ PERSON_COLUMNS = [
         width=10,
     ),
     Col("school_major", "毕业院校及专业", ("毕业院校", "毕业学校及专业", "毕业院校系及专业", "全日制毕业院校及专业"), width=20),
+    # The 干部任免审批表's identity boxes (optional)
+    Col("degree_fulltime", "全日制学位", ("全日制教育学位",), example="农学学士", width=10),
+    Col("school_major_inservice", "在职教育毕业院校及专业", ("在职毕业院校及专业", "在职教育毕业院校系及专业"), width=20),
+    Col("degree_inservice", "在职学位", ("在职教育学位",), width=10),
+    Col("birthplace", "出生地", (), example="湖南宁乡", width=10),
+    Col("health", "健康状况", ("健康",), example="健康", width=8),
+    Col("professional_title", "专业技术职务", ("职称", "专业技术职称"), example="农艺师", width=12),
+    Col("specialty", "熟悉专业有何专长", ("专长", "熟悉专业及专长"), example="水稻种植", width=16),
     Col(
         "posts",
         "现任职务",
@@ -120,6 +128,17 @@ PERSON_COLUMNS = [
 PERSON_ERROR_COLUMNS = {"political_status": "political_status", "party_join_date": "party_join_date", "ethnicity": "ethnicity"}
 POST_ERROR_COLUMNS = {"start_date": "start_date", "post": "posts", "qualification_review": "posts", "person": "id_number"}
 
+# The 干部任免审批表's identity boxes: optional text columns, written like 毕业院校及专业.
+DOSSIER_TEXTS = [
+    "degree_fulltime",
+    "school_major_inservice",
+    "degree_inservice",
+    "birthplace",
+    "health",
+    "professional_title",
+    "specialty",
+]
+
 UPDATABLE = [
     "name",
     "ethnicity",
@@ -130,6 +149,7 @@ UPDATABLE = [
     "education_fulltime",
     "education_inservice",
     "school_major",
+    *DOSSIER_TEXTS,
     "phone",
     "is_veteran",
     "is_returned_graduate",
@@ -230,6 +250,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         "name": "cadres.Person.name",
         "native_place": "cadres.Person.native_place",
         "school_major": "cadres.Person.school_major",
+        **{f: f"cadres.Person.{f}" for f in DOSSIER_TEXTS},
     }
     label = "村“两委”成员花名册"
     app_label = "cadres"
@@ -262,6 +283,8 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         v["education_fulltime"] = row.parse("education_fulltime", n.parse_education)
         v["education_inservice"] = row.parse("education_inservice", n.parse_education)
         v["school_major"] = n.text(row.raw.get("school_major"))
+        for name in DOSSIER_TEXTS:
+            v[name] = n.text(row.raw.get(name))
         v["phone"] = row.parse("phone", n.parse_phone)
         for flag in ("is_veteran", "is_returned_graduate"):
             v[flag] = row.parse(flag, n.parse_bool) if not n.is_blank(row.raw.get(flag)) else None

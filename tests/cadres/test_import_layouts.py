@@ -208,6 +208,8 @@ def test_member_sheet_maps_its_grouped_46_columns(village_a, clerk_a):
         "id_number": "公民身份号码",
         "birth_date": "出生日期",
         "native_place": "籍贯",
+        "birthplace": "出生地",  # the 干部任免审批表's boxes are optional roster columns
+        "health": "健康状况",
         "education_fulltime": "全日制教育",
         "education_inservice": "在职教育",
         "school_major": "毕业院校及专业",
