@@ -167,97 +167,6 @@ def qualification_review_verdicts(*, user, review: QualificationReview) -> Query
     return review.verdicts.select_related("reviewed_by")
 
 
-def first_secretary_list(*, user, filters=None, request=None) -> QuerySet[FirstSecretary]:
-    qs = scoped(user, FirstSecretary).with_related()
-    return _filtered(FirstSecretaryFilter, qs, filters, request)
-
-
-def first_secretary_get(*, user, pk: int) -> FirstSecretary:
-    return get_scoped_or_404(user, scoped(user, FirstSecretary).with_related(), pk=pk)
-
-
-def first_secretaries_expiring(*, user, within_days: int | None = None) -> QuerySet[FirstSecretary]:
-    if within_days is None:
-        within_days = int(policy_for_year().section("register")["first_secretary"]["expiry_warning_days"])
-    today = core_dates.today()
-    return first_secretary_list(user=user).filter(
-        status=choices.FirstSecretaryStatus.ACTIVE, term_end__lte=today + datetime.timedelta(days=within_days)
-    )
-
-
-def presence_months(*, posting: FirstSecretary) -> list[PresenceMonth]:
-    """Months with the shortfall flag of the rule in force in that month's year."""
-    rows = list(posting.presence.order_by("-month"))
-    minimums: dict[int, int] = {}
-    for row in rows:
-        if row.month.year not in minimums:
-            minimums[row.month.year] = int(
-                policy_for_year(row.month.year).section("register")["first_secretary"]["min_days_per_month"]
-            )
-        row.min_days = minimums[row.month.year]
-        row.shortfall = row.days_in_village < row.min_days
-    return rows
-
-
-# ---------------------------------------------------------------------------------------------
-# History shown on the person page (一人一档)
-# ---------------------------------------------------------------------------------------------
-
-
-def person_history(*, user, person: Person) -> list[dict]:
-    """Every change to the person and the records hanging off the person, newest first.
-
-    Appointments are collected from the history table by person id, so a deleted appointment
-    still shows (删除, with who and when); a clerk sees only appointments in villages of the own
-    township (the village of the historical row decides)."""
-    if not (can(user, "cadres.view_person") and can_view_history(user)):
-        return []
-    skip = {"id", "person", "updated_at", "created_at"}
-    appointment_history = Appointment.history.filter(person_id=person.pk)
-    if not user.sees_all_townships:
-        appointment_history = appointment_history.filter(village_id__in=scoped(user, Village).values("id"))
-    sources = [
-        (Person.history.filter(id=person.pk), "人员信息"),
-        (appointment_history, "任职"),
-        (PersonRecord.history.filter(person_id=person.pk), "奖惩/去向"),
-        (QualificationReview.history.filter(person_id=person.pk), "资格联审"),
-        (FirstSecretary.history.filter(person_id=person.pk), "驻村第一书记"),
-    ]
-    from .person_sections import PERSON_HISTORY_SOURCES
-
-    sources += [(source(user=user, person=person), label) for label, source in PERSON_HISTORY_SOURCES]
-    entries = []
-    for qs, label in sources:
-        entries.extend(_diffs(qs.select_related("history_user").order_by("id", "history_date"), label, skip))
-    entries.sort(key=lambda e: e["when"], reverse=True)
-    return entries
-
-
-def village_history(*, user, village: Village) -> list[dict]:
-    if not can_view_history(user):
-        return []
-    skip = {"id", "village"}
-    entries = _diffs(Village.history.filter(id=village.pk).select_related("history_user"), "村(社区)信息", skip)
-    entries += _diffs(VillageFlag.history.filter(village_id=village.pk).select_related("history_user"), "村类型", skip)
-    entries.sort(key=lambda e: e["when"], reverse=True)
-    return entries
-
-
-# ---------------------------------------------------------------------------------------------
-# Users (系统管理 → 用户管理; the views admit system administrators only)
-# ---------------------------------------------------------------------------------------------
-
-
-def user_list(*, user, filters=None, request=None) -> QuerySet[User]:
-    """Accounts in the user's scope (a clerk's scope holds the own township's accounts only)."""
-    qs = scoped(user, User).select_related("township").order_by("-is_active", "role", "township__sort_order", "username")
-    return _filtered(UserFilter, qs, filters, request)
-
-
-def user_get(*, user, pk: int) -> User:
-    return get_scoped_or_404(user, User.objects.select_related("township"), pk=pk)
-
-
 # ---------------------------------------------------------------------------------------------
 # The 干部任免审批表 exchange file (.lrmx)
 # ---------------------------------------------------------------------------------------------
@@ -386,6 +295,11 @@ def _lrmx_document(person: Person, *, results: str, today: datetime.date, filler
     }
 
 
+def _post_name(appt: Appointment) -> str:
+    """甲一村 + 村党组织书记 reads 甲一村党组织书记 (as on the 任免审批表)."""
+    return appt.post_name[1:] if appt.post_name.startswith("村党") else appt.post_name
+
+
 def _photo_bytes(person: Person) -> bytes:
     """The person's photo as stored ("" when none, or when the file is missing from storage)."""
     if not person.photo:
@@ -395,3 +309,94 @@ def _photo_bytes(person: Person) -> bytes:
             return fh.read()
     except OSError:
         return b""
+
+
+def first_secretary_list(*, user, filters=None, request=None) -> QuerySet[FirstSecretary]:
+    qs = scoped(user, FirstSecretary).with_related()
+    return _filtered(FirstSecretaryFilter, qs, filters, request)
+
+
+def first_secretary_get(*, user, pk: int) -> FirstSecretary:
+    return get_scoped_or_404(user, scoped(user, FirstSecretary).with_related(), pk=pk)
+
+
+def first_secretaries_expiring(*, user, within_days: int | None = None) -> QuerySet[FirstSecretary]:
+    if within_days is None:
+        within_days = int(policy_for_year().section("register")["first_secretary"]["expiry_warning_days"])
+    today = core_dates.today()
+    return first_secretary_list(user=user).filter(
+        status=choices.FirstSecretaryStatus.ACTIVE, term_end__lte=today + datetime.timedelta(days=within_days)
+    )
+
+
+def presence_months(*, posting: FirstSecretary) -> list[PresenceMonth]:
+    """Months with the shortfall flag of the rule in force in that month's year."""
+    rows = list(posting.presence.order_by("-month"))
+    minimums: dict[int, int] = {}
+    for row in rows:
+        if row.month.year not in minimums:
+            minimums[row.month.year] = int(
+                policy_for_year(row.month.year).section("register")["first_secretary"]["min_days_per_month"]
+            )
+        row.min_days = minimums[row.month.year]
+        row.shortfall = row.days_in_village < row.min_days
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# History shown on the person page (一人一档)
+# ---------------------------------------------------------------------------------------------
+
+
+def person_history(*, user, person: Person) -> list[dict]:
+    """Every change to the person and the records hanging off the person, newest first.
+
+    Appointments are collected from the history table by person id, so a deleted appointment
+    still shows (删除, with who and when); a clerk sees only appointments in villages of the own
+    township (the village of the historical row decides)."""
+    if not (can(user, "cadres.view_person") and can_view_history(user)):
+        return []
+    skip = {"id", "person", "updated_at", "created_at"}
+    appointment_history = Appointment.history.filter(person_id=person.pk)
+    if not user.sees_all_townships:
+        appointment_history = appointment_history.filter(village_id__in=scoped(user, Village).values("id"))
+    sources = [
+        (Person.history.filter(id=person.pk), "人员信息"),
+        (appointment_history, "任职"),
+        (PersonRecord.history.filter(person_id=person.pk), "奖惩/去向"),
+        (QualificationReview.history.filter(person_id=person.pk), "资格联审"),
+        (FirstSecretary.history.filter(person_id=person.pk), "驻村第一书记"),
+    ]
+    from .person_sections import PERSON_HISTORY_SOURCES
+
+    sources += [(source(user=user, person=person), label) for label, source in PERSON_HISTORY_SOURCES]
+    entries = []
+    for qs, label in sources:
+        entries.extend(_diffs(qs.select_related("history_user").order_by("id", "history_date"), label, skip))
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries
+
+
+def village_history(*, user, village: Village) -> list[dict]:
+    if not can_view_history(user):
+        return []
+    skip = {"id", "village"}
+    entries = _diffs(Village.history.filter(id=village.pk).select_related("history_user"), "村(社区)信息", skip)
+    entries += _diffs(VillageFlag.history.filter(village_id=village.pk).select_related("history_user"), "村类型", skip)
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries
+
+
+# ---------------------------------------------------------------------------------------------
+# Users (系统管理 → 用户管理; the views admit system administrators only)
+# ---------------------------------------------------------------------------------------------
+
+
+def user_list(*, user, filters=None, request=None) -> QuerySet[User]:
+    """Accounts in the user's scope (a clerk's scope holds the own township's accounts only)."""
+    qs = scoped(user, User).select_related("township").order_by("-is_active", "role", "township__sort_order", "username")
+    return _filtered(UserFilter, qs, filters, request)
+
+
+def user_get(*, user, pk: int) -> User:
+    return get_scoped_or_404(user, User.objects.select_related("township"), pk=pk)
