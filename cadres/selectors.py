@@ -237,7 +237,8 @@ def _lrmx_document(person: Person, *, results: str, today: datetime.date, filler
     for appt in sorted(person.lrmx_posts, key=order):
         posts.setdefault(appt.village_id, []).append(appt)
     current = "；".join(
-        f"{appts[0].village.township.name}{appts[0].village.name}{'、'.join(a.post_name for a in appts)}"
+        f"{appts[0].village.township.name}{appts[0].village.name}{_post_name(appts[0])}"
+        + "".join(f"、{a.post_name}" for a in appts[1:])
         for appts in posts.values()
     )
     request = person.lrmx_requests[0] if person.lrmx_requests else None
