@@ -247,6 +247,145 @@ def qualification_review_verdicts(*, user, review: QualificationReview) -> Query
     return review.verdicts.select_related("reviewed_by")
 
 
+# ---------------------------------------------------------------------------------------------
+# The 干部任免审批表 exchange file (.lrmx)
+# ---------------------------------------------------------------------------------------------
+
+
+def lrmx_people(
+    *, user, person: Person | None = None, village: Village | None = None, township: Township | None = None
+) -> QuerySet[Person]:
+    """The people a .lrmx download holds: one person, or those holding a post in a village or a
+    township today; within ``user``'s scope, by name."""
+    if person is not None:
+        return scoped(user, Person).filter(pk=person.pk)
+    held = Appointment.objects.current()
+    held = held.filter(village=village) if village is not None else held.filter(village__township=township)
+    return scoped(user, Person).filter(pk__in=held.order_by().values("person_id")).order_by("name", "id")
+
+
+def lrmx_documents(*, user, people: QuerySet[Person]) -> list[tuple[Person, dict]]:
+    """(person, .lrmx document) for each of ``people`` (already scoped): one query each for the
+    people, current posts, family, 简历, 奖惩 and the latest 任免 request whatever their count, and
+    the yearly results (one query for all). The photo is read from storage."""
+    from django.db.models import Prefetch
+
+    from . import appointment_form as af
+    from . import lrmx
+    from .dossier_models import AppointmentRequest
+    from .person_sections import yearly_results
+
+    people = list(
+        people.prefetch_related(
+            Prefetch(
+                "appointments",
+                queryset=Appointment.objects.current()
+                .select_related("village__township")
+                .order_by("village_id", "start_date", "post"),
+                to_attr="lrmx_posts",
+            ),
+            "family_members",
+            "resume_entries",
+            Prefetch(
+                "records",
+                queryset=PersonRecord.objects.exclude(kind=choices.RecordKind.CAREER).order_by("date", "id"),
+                to_attr="lrmx_records",
+            ),
+            Prefetch(
+                "appointment_requests",
+                queryset=AppointmentRequest.objects.order_by("-created_at", "-id"),
+                to_attr="lrmx_requests",
+            ),
+        )
+    )
+    today = core_dates.today()
+    filler = (user.full_name or user.username) if user.is_authenticated else ""
+    results = {pk: af.assessment_text(rows) for pk, rows in yearly_results(user=user, person_ids=[p.pk for p in people]).items()}
+    return [(p, _lrmx_document(p, results=results.get(p.pk, ""), today=today, filler=filler, lrmx=lrmx)) for p in people]
+
+
+def _lrmx_document(person: Person, *, results: str, today: datetime.date, filler: str, lrmx) -> dict:
+    posts: dict[int, list[Appointment]] = {}
+    # 书记 first, then 主任, then the rest by start: "甲一村党组织书记、村民委员会主任"
+    order = lambda a: (a.post != choices.SECRETARY, a.post != choices.CHAIR, a.start_date, a.post)  # noqa: E731
+    for appt in sorted(person.lrmx_posts, key=order):
+        posts.setdefault(appt.village_id, []).append(appt)
+    current = "；".join(
+        f"{appts[0].village.township.name}{appts[0].village.name}{_post_name(appts[0])}"
+        + "".join(f"、{a.post_name}" for a in appts[1:])
+        for appts in posts.values()
+    )
+    request = person.lrmx_requests[0] if person.lrmx_requests else None
+    records = "\r\n".join(f"{r.date:%Y.%m} {r.title}" + (f"（{r.issuer}）" if r.issuer else "") for r in person.lrmx_records)
+    party = lrmx.month_text(person.party_join_date)
+    if not party and person.political_status in (choices.PoliticalStatus.LEAGUE, choices.PoliticalStatus.DEMOCRATIC):
+        party = person.get_political_status_display()
+    education = {
+        key: choices.Education(getattr(person, key)).label if getattr(person, key) else ""
+        for key in ("education_fulltime", "education_inservice")
+    }
+    return {
+        "XingMing": person.name,
+        "XingBie": person.get_sex_display(),
+        "ChuShengNianYue": lrmx.month_text(person.birth_date),
+        "MinZu": person.ethnicity,
+        "JiGuan": person.native_place,
+        "ChuShengDi": person.birthplace,
+        "RuDangShiJian": party,
+        "CanJiaGongZuoShiJian": lrmx.month_text(person.work_start_date),
+        "JianKangZhuangKuang": person.health,
+        "ZhuanYeJiShuZhiWu": person.professional_title,
+        "ShuXiZhuanYeYouHeZhuanChang": person.specialty,
+        "QuanRiZhiJiaoYu_XueLi": education["education_fulltime"],
+        "QuanRiZhiJiaoYu_XueWei": person.degree_fulltime,
+        "QuanRiZhiJiaoYu_XueLi_BiYeYuanXiaoXi": person.school_major,
+        "QuanRiZhiJiaoYu_XueWei_BiYeYuanXiaoXi": person.school_major if person.degree_fulltime else "",
+        "ZaiZhiJiaoYu_XueLi": education["education_inservice"],
+        "ZaiZhiJiaoYu_XueWei": person.degree_inservice,
+        "ZaiZhiJiaoYu_XueLi_BiYeYuanXiaoXi": person.school_major_inservice,
+        "ZaiZhiJiaoYu_XueWei_BiYeYuanXiaoXi": person.school_major_inservice if person.degree_inservice else "",
+        "XianRenZhiWu": current,
+        "NiRenZhiWu": request.proposed_post if request else "",
+        "NiMianZhiWu": request.proposed_removal if request else "",
+        "JianLi": lrmx.resume_text([lrmx.ResumeLine(e.start_date, e.end_date, e.text) for e in person.resume_entries.all()]),
+        "JiangChengQingKuang": records,
+        "NianDuKaoHeJieGuo": results,
+        "RenMianLiYou": request.reason if request else "",
+        lrmx.FAMILY: [
+            {
+                "ChengWei": m.relation,
+                "XingMing": m.name,
+                "ChuShengRiQi": lrmx.month_text(m.birth_date),
+                "ZhengZhiMianMao": m.political_status,
+                "GongZuoDanWeiJiZhiWu": m.work_unit,
+            }
+            for m in person.family_members.all()
+        ],
+        "ChengBaoDanWei": request.reporting_unit if request else "",
+        "JiSuanNianLingShiJian": lrmx.day_text(today),
+        "TianBiaoShiJian": lrmx.day_text(request.filled_on if request and request.filled_on else today),
+        "TianBiaoRen": request.filled_by if request and request.filled_by else filler,
+        "ShenFenZheng": person.id_number,
+        lrmx.PHOTO: _photo_bytes(person),
+    }
+
+
+def _post_name(appt: Appointment) -> str:
+    """甲一村 + 村党组织书记 reads 甲一村党组织书记 (as on the 任免审批表)."""
+    return appt.post_name[1:] if appt.post_name.startswith("村党") else appt.post_name
+
+
+def _photo_bytes(person: Person) -> bytes:
+    """The person's photo as stored ("" when none, or when the file is missing from storage)."""
+    if not person.photo:
+        return b""
+    try:
+        with person.photo.open("rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
+
+
 def first_secretary_list(*, user, filters=None, request=None) -> QuerySet[FirstSecretary]:
     qs = scoped(user, FirstSecretary).with_related()
     return _filtered(FirstSecretaryFilter, qs, filters, request)
@@ -470,136 +609,3 @@ def appointment_form_data(*, user, person: Person, request: AppointmentRequest |
         id_number=person.id_number if can_see_personal(user) else mask_id_number(person.id_number),
         photo=photo_data_uri(person),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# The 干部任免审批表 exchange file (.lrmx)
-# ---------------------------------------------------------------------------------------------
-
-
-def lrmx_people(
-    *, user, person: Person | None = None, village: Village | None = None, township: Township | None = None
-) -> QuerySet[Person]:
-    """The people a .lrmx download holds: one person, or those holding a post in a village or a
-    township today; within ``user``'s scope, by name."""
-    if person is not None:
-        return scoped(user, Person).filter(pk=person.pk)
-    held = Appointment.objects.current()
-    held = held.filter(village=village) if village is not None else held.filter(village__township=township)
-    return scoped(user, Person).filter(pk__in=held.order_by().values("person_id")).order_by("name", "id")
-
-
-def lrmx_documents(*, user, people: QuerySet[Person]) -> list[tuple[Person, dict]]:
-    """(person, .lrmx document) for each of ``people`` (already scoped): one query each for the
-    people, current posts, family, 简历, 奖惩 and the latest 任免 request whatever their count, and
-    the yearly results from their app's source (one query a person). The photo is read from storage."""
-    from django.db.models import Prefetch
-
-    from . import appointment_form as af
-    from . import lrmx
-    from .dossier_models import AppointmentRequest
-    from .person_sections import yearly_results
-
-    people = list(
-        people.prefetch_related(
-            Prefetch(
-                "appointments",
-                queryset=Appointment.objects.current()
-                .select_related("village__township")
-                .order_by("village_id", "start_date", "post"),
-                to_attr="lrmx_posts",
-            ),
-            "family_members",
-            "resume_entries",
-            Prefetch(
-                "records",
-                queryset=PersonRecord.objects.exclude(kind=choices.RecordKind.CAREER).order_by("date", "id"),
-                to_attr="lrmx_records",
-            ),
-            Prefetch(
-                "appointment_requests",
-                queryset=AppointmentRequest.objects.order_by("-created_at", "-id"),
-                to_attr="lrmx_requests",
-            ),
-        )
-    )
-    results = {pk: af.assessment_text(rows) for pk, rows in yearly_results(user=user, person_ids=[p.pk for p in people]).items()}
-    today = core_dates.today()
-    filler = (user.full_name or user.username) if user.is_authenticated else ""
-    return [(p, _lrmx_document(p, results=results.get(p.pk, ""), today=today, filler=filler, lrmx=lrmx)) for p in people]
-
-
-def _lrmx_document(person: Person, *, results: str, today: datetime.date, filler: str, lrmx) -> dict:
-    posts: dict[int, list[Appointment]] = {}
-    # 书记 first, then 主任, then the rest by start: "甲一村党组织书记、村民委员会主任"
-    order = lambda a: (a.post != choices.SECRETARY, a.post != choices.CHAIR, a.start_date, a.post)  # noqa: E731
-    for appt in sorted(person.lrmx_posts, key=order):
-        posts.setdefault(appt.village_id, []).append(appt)
-    current = "；".join(
-        f"{appts[0].village.township.name}{appts[0].village.name}{'、'.join(a.post_name for a in appts)}"
-        for appts in posts.values()
-    )
-    request = person.lrmx_requests[0] if person.lrmx_requests else None
-    records = "\r\n".join(f"{r.date:%Y.%m} {r.title}" + (f"（{r.issuer}）" if r.issuer else "") for r in person.lrmx_records)
-    party = lrmx.month_text(person.party_join_date)
-    if not party and person.political_status in (choices.PoliticalStatus.LEAGUE, choices.PoliticalStatus.DEMOCRATIC):
-        party = person.get_political_status_display()
-    education = {
-        key: choices.Education(getattr(person, key)).label if getattr(person, key) else ""
-        for key in ("education_fulltime", "education_inservice")
-    }
-    return {
-        "XingMing": person.name,
-        "XingBie": person.get_sex_display(),
-        "ChuShengNianYue": lrmx.month_text(person.birth_date),
-        "MinZu": person.ethnicity,
-        "JiGuan": person.native_place,
-        "ChuShengDi": person.birthplace,
-        "RuDangShiJian": party,
-        "CanJiaGongZuoShiJian": lrmx.month_text(person.work_start_date),
-        "JianKangZhuangKuang": person.health,
-        "ZhuanYeJiShuZhiWu": person.professional_title,
-        "ShuXiZhuanYeYouHeZhuanChang": person.specialty,
-        "QuanRiZhiJiaoYu_XueLi": education["education_fulltime"],
-        "QuanRiZhiJiaoYu_XueWei": person.degree_fulltime,
-        "QuanRiZhiJiaoYu_XueLi_BiYeYuanXiaoXi": person.school_major,
-        "QuanRiZhiJiaoYu_XueWei_BiYeYuanXiaoXi": person.school_major if person.degree_fulltime else "",
-        "ZaiZhiJiaoYu_XueLi": education["education_inservice"],
-        "ZaiZhiJiaoYu_XueWei": person.degree_inservice,
-        "ZaiZhiJiaoYu_XueLi_BiYeYuanXiaoXi": person.school_major_inservice,
-        "ZaiZhiJiaoYu_XueWei_BiYeYuanXiaoXi": person.school_major_inservice if person.degree_inservice else "",
-        "XianRenZhiWu": current,
-        "NiRenZhiWu": request.proposed_post if request else "",
-        "NiMianZhiWu": request.proposed_removal if request else "",
-        "JianLi": lrmx.resume_text([lrmx.ResumeLine(e.start_date, e.end_date, e.text) for e in person.resume_entries.all()]),
-        "JiangChengQingKuang": records,
-        "NianDuKaoHeJieGuo": results,
-        "RenMianLiYou": request.reason if request else "",
-        lrmx.FAMILY: [
-            {
-                "ChengWei": m.relation,
-                "XingMing": m.name,
-                "ChuShengRiQi": lrmx.month_text(m.birth_date),
-                "ZhengZhiMianMao": m.political_status,
-                "GongZuoDanWeiJiZhiWu": m.work_unit,
-            }
-            for m in person.family_members.all()
-        ],
-        "ChengBaoDanWei": request.reporting_unit if request else "",
-        "JiSuanNianLingShiJian": lrmx.day_text(today),
-        "TianBiaoShiJian": lrmx.day_text(request.filled_on if request and request.filled_on else today),
-        "TianBiaoRen": request.filled_by if request and request.filled_by else filler,
-        "ShenFenZheng": person.id_number,
-        lrmx.PHOTO: _photo_bytes(person),
-    }
-
-
-def _photo_bytes(person: Person) -> bytes:
-    """The person's photo as stored ("" when none, or when the file is missing from storage)."""
-    if not person.photo:
-        return b""
-    try:
-        with person.photo.open("rb") as fh:
-            return fh.read()
-    except OSError:
-        return b""

@@ -20,6 +20,10 @@ urlpatterns = [
     path("villages/<int:pk>/edit/", views.VillageUpdateView.as_view(), name="village_update"),
     path("villages/<int:pk>/flags/new/", views.VillageFlagAddView.as_view(), name="village_flag_add"),
     path("villages/<int:pk>/flags/<int:flag_pk>/end/", views.VillageFlagEndView.as_view(), name="village_flag_end"),
+    # 干部任免审批表 exchange files (.lrmx): one person, or a village's / township's people as a zip
+    path("people/<int:pk>/lrmx/", exchange.PersonLrmxView.as_view(), name="person_lrmx"),
+    path("villages/<int:pk>/lrmx/", exchange.PlaceLrmxView.as_view(place="village"), name="village_lrmx"),
+    path("townships/<int:pk>/lrmx/", exchange.PlaceLrmxView.as_view(place="township"), name="township_lrmx"),
     path("people/", views.PersonListView.as_view(), name="person_list"),
     path("people/export/", views.PersonListView.as_view(export=True), name="person_export"),
     path("people/new/", views.PersonCreateView.as_view(), name="person_create"),
@@ -75,10 +79,6 @@ urlpatterns = [
     path("appointment-requests/<int:pk>/pdf/", views.AppointmentRequestPdfView.as_view(), name="appointment_request_pdf"),
     path("people/<int:pk>/appointment-form/", views.PersonAppointmentFormPdfView.as_view(), name="person_appointment_form"),
     path("appointments/<int:pk>/appointment-form/", views.AppointmentFormPdfView.as_view(), name="appointment_form_pdf"),
-    # 干部任免审批表 exchange files (.lrmx): one person, or a village's / township's people as a zip
-    path("people/<int:pk>/lrmx/", exchange.PersonLrmxView.as_view(), name="person_lrmx"),
-    path("villages/<int:pk>/lrmx/", exchange.PlaceLrmxView.as_view(place="village"), name="village_lrmx"),
-    path("townships/<int:pk>/lrmx/", exchange.PlaceLrmxView.as_view(place="township"), name="township_lrmx"),
     # 系统管理 → 用户管理
     path("system/users/", user_views.UserListView.as_view(), name="user_list"),
     path("system/users/new/", user_views.UserCreateView.as_view(), name="user_create"),

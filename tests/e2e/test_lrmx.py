@@ -29,7 +29,7 @@ def test_county_downloads_a_cadres_lrmx_and_imports_it_back_changed(page, site, 
     download.value.save_as(path)
     doc = lrmx.from_xml(path.read_bytes())
     assert (doc["XingMing"], doc["ShenFenZheng"], doc["RuDangShiJian"]) == ("李建国", person.id_number, "200807")
-    assert doc["XianRenZhiWu"] == "甲镇甲一村村党组织书记"
+    assert doc["XianRenZhiWu"] == "甲镇甲一村党组织书记"
 
     doc["JiGuan"] = "湖南浏阳"
     path.write_bytes(lrmx.to_xml(doc))
