@@ -152,11 +152,10 @@ def _admin_data(status, join, **over):
         "ethnicity": "汉族",
         "political_status": status,
         "party_join_date": _join(join).isoformat() if join else "",
-        "records-TOTAL_FORMS": "0",
-        "records-INITIAL_FORMS": "0",
-        "records-MIN_NUM_FORMS": "0",
-        "records-MAX_NUM_FORMS": "1000",
     }
+    for inline in ("records", "family_members", "resume_entries"):  # the person's inline tables, left empty
+        data.update({f"{inline}-TOTAL_FORMS": "0", f"{inline}-INITIAL_FORMS": "0"})
+        data.update({f"{inline}-MIN_NUM_FORMS": "0", f"{inline}-MAX_NUM_FORMS": "1000"})
     data.update(over)
     return data
 
