@@ -118,7 +118,9 @@ RESULT_FIELDS = [
 
 
 def rollup_request(*, year: int, by: User, township: Township | None = None) -> RollupRun:
-    """Open a run and start the Celery task after commit (eager in tests and on the default setup)."""
+    """Open a run and start the Celery task after commit (eager in tests and on the default setup).
+    A run of the year (and township) still going is returned as it is; the last one, when it has
+    failed, is run again (it continues from the townships it did not finish)."""
     require_perm(by, "assessments.run_rollup", "只有县委组织部可以运行年度汇总。")
     campaign = ReviewCampaign.objects.filter(year=year).first()
     if campaign is None:
@@ -128,8 +130,14 @@ def rollup_request(*, year: int, by: User, township: Township | None = None) -> 
     running = RollupRun.objects.filter(year=year, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
     if running is not None:
         return running
+    latest = RollupRun.objects.filter(year=year, township=township).order_by("-created_at", "-id").first()
     with transaction.atomic():
-        run = RollupRun.objects.create(year=year, township=township, requested_by=by)
+        if latest is not None and latest.status == RunStatus.FAILED:
+            # run the failed run again: it continues from the townships not yet written
+            run = latest
+            _progress(run, status=RunStatus.QUEUED, requested_by=by, message="", finished_at=None)
+        else:
+            run = RollupRun.objects.create(year=year, township=township, requested_by=by)
         transaction.on_commit(lambda: enqueue("assessments.tasks.review_rollup_year_task", run_id=run.pk))
     return run
 
