@@ -29,7 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
 
-from cadres.models import Appointment, Township, User
+from cadres.models import Township, User
 from core.access import refusal
 from core.jobs import enqueue, enqueue_fan_out, township_progress_label
 from core.services import require_perm, require_scope
@@ -39,7 +39,7 @@ from ..choices import PartStatus, RunStatus
 from ..models import LedgerEntry, PayRun, PayRunLine, PayRunPart
 from . import payruns
 from .compute import compute_lines
-from .periods import _period_bounds, _require_open
+from .periods import _require_open
 
 TASKS = "subsidies.tasks"
 COMPUTE_STEP = "计算预览"
@@ -70,13 +70,11 @@ def _part_progress(run_id: int, step: str, status: str) -> None:
 
 
 def _townships(run: PayRun) -> list[int]:
-    """The townships of a run: its own, or every township where someone holds a post in the
-    period (nobody else can be paid)."""
+    """The townships of a run: its own, or every township of the county (a township where nobody
+    holds a post may still owe departed cadres their living subsidy)."""
     if run.township_id:
         return [run.township_id]
-    first, last = _period_bounds(run.period)
-    held = Appointment.objects.held_between(first, last).values("village__township_id")
-    return sorted(Township.objects.filter(pk__in=held).values_list("pk", flat=True))
+    return list(Township.objects.order_by("pk").values_list("pk", flat=True))
 
 
 # ---------------------------------------------------------------------------------------------

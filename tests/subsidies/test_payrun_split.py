@@ -7,6 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from subsidies import services
 from subsidies.choices import PartStatus, RunStatus
@@ -227,3 +228,62 @@ def test_progress_counts_townships_done(county, county_user, county_approver, mo
     run.refresh_from_db()
     assert (run.status, run.progress_done, run.progress_total) == (RunStatus.PREVIEW, 3, 3)
     assert D(run.total_amount) > 0
+
+
+def test_the_run_page_offers_resume_to_an_approver_and_asks_for_confirmation(
+    client, county, county_user, county_approver, monkeypatch, django_capture_on_commit_callbacks
+):
+    run = new_run(county_user)
+    payrun_compute_task.apply(kwargs={"run_id": run.pk, "user_id": county_user.pk})
+    south = county[1]
+    original = payruns._copy_lines_to_ledger
+
+    def broken(run, by, township_id=None):
+        if township_id == south.pk:
+            raise RuntimeError("连接中断")
+        return original(run, by, township_id=township_id)
+
+    monkeypatch.setattr(payruns, "_copy_lines_to_ledger", broken)
+    run.refresh_from_db()
+    services.payrun_prepare(run=run, by=county_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payrun_approve(run=run, by=county_approver)
+    monkeypatch.setattr(payruns, "_copy_lines_to_ledger", original)
+    url = reverse("subsidies:run_detail", args=[run.pk])
+    action = reverse("subsidies:run_action", args=[run.pk, "resume"])
+
+    client.force_login(county_user)  # created and confirmed the run: separation of duties
+    page = client.get(url).content.decode()
+    assert "入账未完成，待继续入账" in page and "confirm-resume" not in page
+    client.force_login(county_approver)
+    page = client.get(url).content.decode()
+    assert 'data-confirm-modal="#confirm-resume">继续入账</button>' in page and "南镇：连接中断" in page
+
+    asked = client.post(action)  # without the confirmation nothing happens
+    assert asked.status_code == 200 and "确认继续入账" in asked.content.decode()
+    assert PayRun.objects.get(pk=run.pk).status == RunStatus.POST_FAILED
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(action, {"confirmed": "yes"})
+    run.refresh_from_db()
+    assert run.status == RunStatus.APPROVED
+    assert LedgerEntry.objects.filter(pay_run=run).total() == run.total_amount
+
+
+def test_county_yearly_subsidies_reach_a_township_where_nobody_holds_a_post_now(county, county_user, township_b):
+    """A departed secretary's living subsidy is paid in the township of the last post, even when
+    nobody serves there any more: every township of the county gets its part."""
+    from .test_services import _departed
+
+    old = _departed(VillageFactory(township=township_b))
+    run = PayRun.objects.create(
+        kind="subsidy_yearly", period=services.period_get_or_create(code="2025"), policy_year=2025, created_by=county_user
+    )
+    single = services.payrun_compute(run=run, by=county_user)
+    expected, expected_total = lines(run), single.total_amount
+    PayRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED)
+    payrun_compute_task.apply(kwargs={"run_id": run.pk, "user_id": county_user.pk})
+    run.refresh_from_db()
+    assert run.status == RunStatus.PREVIEW
+    assert lines(run) == expected and run.total_amount == expected_total
+    assert PayRunLine.objects.get(run=run, person=old).township_id == township_b.pk
+    assert PayRunPart.objects.filter(run=run).count() == 4
