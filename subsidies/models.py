@@ -275,6 +275,9 @@ class PayRunLine(models.Model):
         verbose_name = "发放明细（预览）"
         verbose_name_plural = "发放明细（预览）"
         ordering = ["run", "township", "person_id", "id"]
+        # One township's lines of a run: computed, replaced and posted township by township
+        # (services/payrun_parts.py) — without it each township scans the whole run's 50,000 lines.
+        indexes = [models.Index(fields=["run", "township"], name="subsidies_line_run_twp")]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.amount}"
