@@ -148,9 +148,13 @@ def _scored_progress(run_id: int) -> None:
     _part_progress(run_id, SCORE_STEP, (PartStatus.SCORED, PartStatus.DONE))
 
 
-def _part_failed(part: RollupRunPart, exc: Exception) -> None:
+def _error_text(exc: Exception) -> str:
     text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc) or type(exc).__name__
-    RollupRunPart.objects.filter(pk=part.pk).update(status=PartStatus.FAILED, message=text[:500], updated_at=timezone.now())
+    return text[:500]
+
+
+def _part_failed(part: RollupRunPart, exc: Exception) -> None:
+    RollupRunPart.objects.filter(pk=part.pk).update(status=PartStatus.FAILED, message=_error_text(exc), updated_at=timezone.now())
 
 
 def _failed_message(run: RollupRun, step: str) -> str:
@@ -216,27 +220,30 @@ def rollup_rank(*, run_id: int) -> RollupRun:
 
 def rollup_township_write(*, run_id: int, township_id: int) -> str:
     """Step 3 for one township: evaluated again (it must match the standing the ranking used),
-    with its assigned grades and ranks; stars, proposals and results written in one transaction.
-    Idempotent (a township already written is skipped, unchanged rows are not written); never
-    raises (a failure is kept on the part)."""
-    part = RollupRunPart.objects.select_related("run").get(run_id=run_id, township_id=township_id)
-    if part.status != PartStatus.SCORED:
-        return part.status
-    run = part.run
+    with its assigned grades and ranks; stars, proposals, results and the part's status written
+    in one transaction. Idempotent (a township already written is skipped, a second delivery
+    waits for the first on the part's row lock, unchanged rows are not written); never raises
+    (a failure is kept on the part)."""
     try:
-        rules = rules_for_year(run.year)
-        rows = single._evaluate_township(year=run.year, township_id=township_id, rules=rules)
-        if _standing(rows) != part.standing:
-            raise ValidationError("计算期间本乡镇的考核数据有变动，请重新运行年度汇总。")
-        for r in rows:
-            for f, value in zip(ASSIGNED, part.assigned[str(r.review_id)], strict=True):
-                setattr(r, f, value)
-        counts = single._write_township(year=run.year, rows=rows, rules=rules, by=run.requested_by)
-        RollupRunPart.objects.filter(pk=part.pk, status=PartStatus.SCORED).update(
-            status=PartStatus.DONE, counts=dict(counts), message="", updated_at=timezone.now()
+        with transaction.atomic():
+            part = RollupRunPart.objects.select_for_update().select_related("run").get(run_id=run_id, township_id=township_id)
+            if part.status != PartStatus.SCORED:
+                return part.status
+            run = part.run
+            rules = rules_for_year(run.year)
+            rows = single._evaluate_township(year=run.year, township_id=township_id, rules=rules)
+            if _standing(rows) != part.standing:
+                raise ValidationError("计算期间本乡镇的考核数据有变动，请重新运行年度汇总。")
+            for r in rows:
+                for f, value in zip(ASSIGNED, part.assigned[str(r.review_id)], strict=True):
+                    setattr(r, f, value)
+            counts = single._write_township(year=run.year, rows=rows, rules=rules, by=run.requested_by)
+            part.status, part.counts, part.message = PartStatus.DONE, dict(counts), ""
+            part.save(update_fields=["status", "counts", "message", "updated_at"])
+    except Exception as exc:  # the township's transaction is rolled back: none of its results changed
+        RollupRunPart.objects.filter(run_id=run_id, township_id=township_id).update(
+            status=PartStatus.FAILED, message=_error_text(exc), updated_at=timezone.now()
         )
-    except Exception as exc:
-        _part_failed(part, exc)
         return PartStatus.FAILED
     _part_progress(run_id, WRITE_STEP, (PartStatus.DONE,))
     return PartStatus.DONE
