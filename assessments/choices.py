@@ -75,6 +75,15 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "失败"
 
 
+class PartStatus(models.TextChoices):
+    """One township's share of a split rollup run (RollupRunPart)."""
+
+    PENDING = "pending", "待计算"
+    SCORED = "scored", "已计算得分"
+    DONE = "done", "已保存结果"
+    FAILED = "failed", "失败"
+
+
 # Full marks of the composite score (the policy's "scoring" group): stored as text in the profile.
 SCORE_SCALES = (("100", "百分制（满分100分）"), ("1000", "千分制（满分1000分）"))
 

@@ -473,3 +473,28 @@ class RollupRun(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (choices.RunStatus.QUEUED, choices.RunStatus.RUNNING)
+
+
+class RollupRunPart(models.Model):
+    """One township's share of a rollup run, computed by its own Celery task: first its scores
+    (``standing``, what the county-wide quota and ranking need), then, after the final step has
+    ranked every township, its results (``assigned`` → ReviewResult rows, one transaction).
+    A re-run of a failed run does again only the townships not yet done."""
+
+    run = models.ForeignKey(RollupRun, verbose_name="汇总计算", on_delete=models.CASCADE, related_name="parts")
+    township = models.ForeignKey(Township, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=20, choices=choices.PartStatus.choices, default=choices.PartStatus.PENDING)
+    standing = models.JSONField("得分和等次（排名前）", default=list, blank=True)
+    assigned = models.JSONField("名额和排名结果", default=dict, blank=True)
+    counts = models.JSONField("统计", default=dict, blank=True)
+    message = models.CharField("说明", max_length=500, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "年度汇总计算（乡镇）"
+        verbose_name_plural = "年度汇总计算（乡镇）"
+        ordering = ["run", "township_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "township"], name="assessments_rolluprunpart_once_per_township")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.township_id} {self.get_status_display()}"

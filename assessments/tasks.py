@@ -13,13 +13,39 @@ from . import services
 
 @shared_task(name="assessments.tasks.review_rollup_year_task", acks_late=True)
 def review_rollup_year_task(run_id: int) -> str:
-    """The year rollup of one RollupRun. acks_late: a worker that dies mid-run leaves the message
-    for another worker; each township is written in its own transaction and unchanged rows are
-    skipped, so running it again finishes the work without changing anything twice."""
+    """The year rollup of one RollupRun, split by township over every worker (a chord per step,
+    services/rollup_parts.py). Returns the run's status: eager (the embedded default) the whole
+    run has finished by then; with a broker it is still running. acks_late: a worker that dies
+    leaves the message for another; every step is idempotent and a run already done is left
+    alone, so running it again finishes the work without changing anything twice."""
     from .models import RollupRun
 
-    run = RollupRun.objects.get(pk=run_id)
-    return services.review_year_rollup(year=run.year, township_id=run.township_id, run=run).status
+    services.rollup_start(run=RollupRun.objects.get(pk=run_id))
+    return RollupRun.objects.get(pk=run_id).status
+
+
+@shared_task(name="assessments.tasks.review_rollup_township_score_task", acks_late=True)
+def review_rollup_township_score_task(run_id: int, township_id: int) -> str:
+    """Step 1 of a rollup run for one township (never raises: a failure is kept on its part)."""
+    return services.rollup_township_score(run_id=run_id, township_id=township_id)
+
+
+@shared_task(name="assessments.tasks.review_rollup_rank_task", acks_late=True)
+def review_rollup_rank_task(run_id: int) -> str:
+    """Step 2: the county-wide quota and ranking, once every township is scored."""
+    return services.rollup_rank(run_id=run_id).status
+
+
+@shared_task(name="assessments.tasks.review_rollup_township_write_task", acks_late=True)
+def review_rollup_township_write_task(run_id: int, township_id: int) -> str:
+    """Step 3 of a rollup run for one township: its results in one transaction."""
+    return services.rollup_township_write(run_id=run_id, township_id=township_id)
+
+
+@shared_task(name="assessments.tasks.review_rollup_finish_task", acks_late=True)
+def review_rollup_finish_task(run_id: int) -> str:
+    """The final step: done when every township is written, otherwise failed and re-runnable."""
+    return services.rollup_finish(run_id=run_id).status
 
 
 @shared_task(name="assessments.tasks.review_rollup_scheduled_task")

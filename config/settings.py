@@ -158,6 +158,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_TIME_LIMIT = 30 * 60
+# The rollup and the pay run are split into one task per township (a chord): a worker takes one
+# task at a time, so that a second worker shares the townships instead of finding them reserved.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Publishing a job when the broker is down fails fast (the page says so) instead of hanging.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}

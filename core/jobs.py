@@ -68,3 +68,33 @@ def enqueue(task_name: str, **kwargs):
         raise JobQueueUnavailable from exc
     _broker.ok()
     return result
+
+
+def enqueue_fan_out(parts: list[tuple[str, dict]], final: tuple[str, dict]):
+    """Queue one task per part (e.g. one per township) as a Celery group with a final step that
+    runs once every part has finished (a chord), so that the parts spread over all workers.
+
+    Part tasks must not raise: each records its own failure (in its part row) and returns, so the
+    final step always runs and decides (run done, or failed and re-runnable). With no parts the
+    final step alone is queued. Eager (the embedded default and the tests) the parts and then the
+    final step run here, in order. A broker outage raises :class:`JobQueueUnavailable` as
+    :func:`enqueue` does."""
+    from celery import chord
+
+    final_sig = task_by_name(final[0]).si(**final[1])
+    header = [task_by_name(name).si(**kwargs) for name, kwargs in parts]
+    if current_app.conf.task_always_eager:
+        return chord(header)(final_sig) if header else final_sig.delay()
+    errors = _queue_errors()
+    try:
+        result = chord(header)(final_sig) if header else final_sig.delay()
+    except errors as exc:
+        _broker.failed(exc)
+        raise JobQueueUnavailable from exc
+    _broker.ok()
+    return result
+
+
+def township_progress_label(step: str, done: int, total: int) -> str:
+    """The progress line of a run split by township: ``保存结果（已完成 12/25 个乡镇）``."""
+    return f"{step}（已完成 {done}/{total} 个乡镇）"

@@ -47,7 +47,17 @@ class RunStatus(models.TextChoices):
     APPROVED = "approved", "县级已审批入账，待发放"
     PAID = "paid", "已发放"
     FAILED = "failed", "计算失败"
+    POST_FAILED = "post_failed", "入账未完成，待继续入账"
     CANCELLED = "cancelled", "已作废"
+
+
+class PartStatus(models.TextChoices):
+    """One township's share of a pay run, computed and posted as its own task (PayRunPart)."""
+
+    PENDING = "pending", "待计算"
+    COMPUTED = "computed", "已计算"
+    POSTED = "posted", "已入账"
+    FAILED = "failed", "失败"
 
 
 # A run in one of these states blocks another run of the same kind, period and township.
@@ -60,6 +70,7 @@ OPEN_RUN_STATUSES = (
     RunStatus.APPROVED,
     RunStatus.PAID,
     RunStatus.FAILED,
+    RunStatus.POST_FAILED,
 )
 
 

@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from cadres.models import Person, ScopedQuerySet, Township, Village
 
-from .choices import BenefitKind, EntrySource, EntryType, PeriodKind, RunKind, RunStatus, StopReason
+from .choices import BenefitKind, EntrySource, EntryType, PartStatus, PeriodKind, RunKind, RunStatus, StopReason
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -217,6 +217,33 @@ class PayRun(models.Model):
         return self.status in (RunStatus.QUEUED, RunStatus.COMPUTING, RunStatus.POSTING)
 
 
+class PayRunPart(models.Model):
+    """One township's share of a pay run: its preview lines are computed, and later posted to the
+    ledger, by its own Celery task (in one transaction each), so that the work spreads over all
+    workers. The run is previewed (posted) only when every part is computed (posted); a re-run
+    after a failure does again only the parts not done."""
+
+    run = models.ForeignKey(PayRun, verbose_name="发放批次", on_delete=models.CASCADE, related_name="parts")
+    township = models.ForeignKey(Township, verbose_name="乡镇(街道)", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=20, choices=PartStatus.choices, default=PartStatus.PENDING)
+    line_count = models.PositiveIntegerField("明细笔数", default=0)
+    total_amount = models.DecimalField("预览合计", default=Decimal("0.00"), **MONEY)
+    posted_count = models.PositiveIntegerField("入账笔数", default=0)
+    posted_amount = models.DecimalField("入账合计", default=Decimal("0.00"), **MONEY)
+    notes = models.JSONField("提示", default=list, blank=True)
+    message = models.CharField("说明", max_length=500, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "发放批次（乡镇）"
+        verbose_name_plural = "发放批次（乡镇）"
+        ordering = ["run", "township_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "township"], name="subsidies_payrunpart_once_per_township")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.township_id} {self.get_status_display()}"
+
+
 class PayRunLineQuerySet(ScopedQuerySet):
     township_path = "township_id"
 
@@ -251,6 +278,9 @@ class PayRunLine(models.Model):
         verbose_name = "发放明细（预览）"
         verbose_name_plural = "发放明细（预览）"
         ordering = ["run", "township", "person_id", "id"]
+        # One township's lines of a run: computed, replaced and posted township by township
+        # (services/payrun_parts.py) — without it each township scans the whole run's 50,000 lines.
+        indexes = [models.Index(fields=["run", "township"], name="subsidies_line_run_twp")]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.amount}"

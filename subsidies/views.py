@@ -208,11 +208,12 @@ class RunDetailView(PageView):
         # Posted: the ledger lists what was paid; the ¥0 lines stay on the run, listed with their
         # reasons below (one query, at most ZERO_LINES_SHOWN rows; the export has them all).
         zero_lines = list(selectors.run_zero_lines(user=user, run=run)[: ZERO_LINES_SHOWN + 1]) if posted else []
-        may_approve = refusal(user, APPROVE, run) if run.status == RunStatus.PREPARED else NO_PERMISSION
+        may_approve = refusal(user, APPROVE, run) if run.status in (RunStatus.PREPARED, RunStatus.POST_FAILED) else NO_PERMISSION
         actions = {
             "can_prepare": run.status == RunStatus.PREVIEW and can(user, "subsidies.prepare_payrun", run),
             "can_recompute": run.status in (RunStatus.PREVIEW, RunStatus.FAILED) and can(user, "subsidies.add_payrun", run),
-            "can_approve": may_approve is None,
+            "can_approve": may_approve is None and run.status == RunStatus.PREPARED,
+            "can_resume": may_approve is None and run.status == RunStatus.POST_FAILED,
             "can_return": run.status == RunStatus.PREPARED and can(user, RETURN, run),
             "can_pay": run.status == RunStatus.APPROVED and can(user, PAY, run),
             "can_cancel": run.status in (RunStatus.QUEUED, RunStatus.PREVIEW, RunStatus.FAILED, RunStatus.PREPARED)
@@ -234,6 +235,7 @@ class RunDetailView(PageView):
                 # Why a county user who may approve runs may not approve this one (separation of duties).
                 "approve_refusal": may_approve if may_approve and can(user, RETURN, run) else "",
                 "approve_statement": _approve_statement(run),
+                "resume_statement": _resume_statement(run),
                 "pay_statement": PAY_STATEMENT,
                 "no_action": not any(actions.values()) and not (posted and run.township_id),
                 "title": str(run),
@@ -245,6 +247,13 @@ def _approve_statement(run) -> str:
     return (
         f"审批后，本批次（{run.period} {run.get_kind_display()}，{run.scope_label}）{run.line_count}人、"
         f"合计{run.total_amount}元将记入报酬补贴台账。入账后不能撤销，如有错误只能在台账中做冲销更正。"
+    )
+
+
+def _resume_statement(run) -> str:
+    return (
+        f"本批次（{run.period} {run.get_kind_display()}，{run.scope_label}）部分乡镇已入账。继续入账将把其余乡镇的明细"
+        "记入报酬补贴台账，已入账的乡镇不会重复入账。入账后不能撤销，如有错误只能在台账中做冲销更正。"
     )
 
 
@@ -268,7 +277,7 @@ class RunProgressView(PageView):
 
 
 class RunActionView(PageView):
-    """POST-only: prepare / approve / return / recompute / cancel / pay."""
+    """POST-only: prepare / approve / resume (继续入账) / return / recompute / cancel / pay."""
 
     template_name = "subsidies/run_detail.html"
     ACTIONS = {
@@ -276,6 +285,7 @@ class RunActionView(PageView):
         "approve": (lambda run, by, data: services.payrun_approve(run=run, by=by), "已审批，正在记账。"),
         "return": (lambda run, by, data: services.payrun_return(run=run, by=by, reason=data.get("reason", "")), "已退回乡镇。"),
         "recompute": (lambda run, by, data: services.payrun_recompute(run=run, by=by), "已重新排队计算。"),
+        "resume": (lambda run, by, data: services.payrun_post_resume(run=run, by=by), "正在继续入账未完成的乡镇。"),
         "cancel": (lambda run, by, data: services.payrun_cancel(run=run, by=by), "批次已作废。"),
         "pay": (
             lambda run, by, data: services.payrun_mark_paid(run=run, by=by, bank_batch_ref=data.get("bank_batch_ref", "")),
@@ -289,11 +299,14 @@ class RunActionView(PageView):
             raise PermissionDenied("未知操作。")
         func, ok = self.ACTIONS[action]
         blank_ref = action == "pay" and not request.POST.get("bank_batch_ref", "").strip()  # the service says so
-        if action in ("approve", "pay") and not blank_ref and not is_confirmed(request):
+        if action in ("approve", "resume", "pay") and not blank_ref and not is_confirmed(request):
             # Irreversible: without the confirmation nothing happens; the page says what would.
             if action == "approve":
                 require(request.user, APPROVE, run)
                 title, statement, button = "确认审批并入账", _approve_statement(run), "确认审批并入账"
+            elif action == "resume":
+                require(request.user, APPROVE, run)
+                title, statement, button = "确认继续入账", _resume_statement(run), "确认继续入账"
             else:
                 require(request.user, PAY, run)
                 ref = request.POST.get("bank_batch_ref", "").strip()

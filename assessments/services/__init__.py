@@ -9,6 +9,7 @@ One module per concern; callers use ``from assessments import services`` and ``s
 * campaigns  — the campaign and its phases (entering 公示 locks the results)
 * entry      — reviews generated per secretary, reports, scores, items, files, ballot counts
 * rollup     — the annual rollup (Celery task, schedule, rerun after a policy change)
+* rollup_parts — the same rollup split by township over every Celery worker (the task's path)
 * results    — tie decisions, manual overrides, amendments after 公示
 * proposals  — consequence proposals: confirm, dismiss, re-ballot
 
@@ -38,6 +39,7 @@ from .rollup import (
     rollup_request,
     rollup_scheduled_date,
 )
+from .rollup_parts import rollup_finish, rollup_rank, rollup_start, rollup_township_score, rollup_township_write
 
 __all__ = [
     "AMENDABLE",
@@ -63,7 +65,12 @@ __all__ = [
     "review_update",
     "review_year_rollup",
     "reviews_generate",
+    "rollup_finish",
+    "rollup_rank",
     "rollup_request",
     "rollup_scheduled_date",
+    "rollup_start",
+    "rollup_township_score",
+    "rollup_township_write",
     "validate_tally",
 ]

@@ -118,7 +118,9 @@ RESULT_FIELDS = [
 
 
 def rollup_request(*, year: int, by: User, township: Township | None = None) -> RollupRun:
-    """Open a run and start the Celery task after commit (eager in tests and on the default setup)."""
+    """Open a run and start the Celery task after commit (eager in tests and on the default setup).
+    A run of the year (and township) still going is returned as it is; the last one, when it has
+    failed, is run again (it continues from the townships it did not finish)."""
     require_perm(by, "assessments.run_rollup", "只有县委组织部可以运行年度汇总。")
     campaign = ReviewCampaign.objects.filter(year=year).first()
     if campaign is None:
@@ -128,8 +130,14 @@ def rollup_request(*, year: int, by: User, township: Township | None = None) -> 
     running = RollupRun.objects.filter(year=year, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
     if running is not None:
         return running
+    latest = RollupRun.objects.filter(year=year, township=township).order_by("-created_at", "-id").first()
     with transaction.atomic():
-        run = RollupRun.objects.create(year=year, township=township, requested_by=by)
+        if latest is not None and latest.status == RunStatus.FAILED:
+            # run the failed run again: it continues from the townships not yet written
+            run = latest
+            _progress(run, status=RunStatus.QUEUED, requested_by=by, message="", finished_at=None)
+        else:
+            run = RollupRun.objects.create(year=year, township=township, requested_by=by)
         transaction.on_commit(lambda: enqueue("assessments.tasks.review_rollup_year_task", run_id=run.pk))
     return run
 
@@ -479,15 +487,17 @@ def rollup_scheduled_date(year: int) -> datetime.date:
 
 def review_rollup_scheduled(*, today: datetime.date) -> list[int]:
     """Daily (Celery beat): run the rollup of every open campaign whose configured date has come
-    and which has not been rolled up by schedule yet. Returns the run ids started (idempotent)."""
+    and which has not been rolled up by schedule yet (nor is being). Returns the run ids started
+    (idempotent); the runs go on township by township on the workers."""
     started = []
     for campaign in ReviewCampaign.objects.exclude(phase__in=LOCKED_PHASES).order_by("year"):
         if today < rollup_scheduled_date(campaign.year):
             continue
-        if RollupRun.objects.filter(year=campaign.year, scheduled=True, status=RunStatus.DONE).exists():
+        begun = [RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.DONE]
+        if RollupRun.objects.filter(year=campaign.year, scheduled=True, status__in=begun).exists():
             continue
         run = RollupRun.objects.create(year=campaign.year, scheduled=True)
-        review_year_rollup(year=campaign.year, run=run)
+        _split_rollup(run)
         started.append(run.pk)
     return started
 
@@ -500,5 +510,12 @@ def review_policy_changed(*, year: int) -> int | None:
     if campaign is None or campaign.is_locked or not ReviewResult.objects.filter(year=year).exists():
         return None
     run = RollupRun.objects.create(year=year, message="政策配置已修改，重新计算")
-    review_year_rollup(year=year, run=run)
+    _split_rollup(run)
     return run.pk
+
+
+def _split_rollup(run: RollupRun) -> None:
+    """The rollup of ``run`` township by township over every worker (rollup_parts)."""
+    from .rollup_parts import rollup_start
+
+    rollup_start(run=run)

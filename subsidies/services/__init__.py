@@ -6,6 +6,7 @@ LedgerEntry — corrections are reversing entries with a reason.
 
 - ``periods``: pay periods (parse, open, lock, unlock)
 - ``payruns``: the pay-run workflow (create → compute → prepare → approve → post → mark paid)
+- ``payrun_parts``: computing and posting a run township by township over every Celery worker
 - ``compute``: what a run would pay (preview lines per run kind)
 - ``progress``: progress of a run's computation
 - ``ledger``: reversals, manual and imported entries, awards
@@ -19,6 +20,15 @@ from __future__ import annotations
 from .accounts import ACCOUNT_FIELDS, benefit_record_add, living_subsidy_stop_add, pay_account_save
 from .compute import compute_lines
 from .ledger import award_post, ledger_entry_add, ledger_entry_reverse
+from .payrun_parts import (
+    payrun_compute_finish,
+    payrun_compute_start,
+    payrun_compute_township,
+    payrun_post_finish,
+    payrun_post_resume,
+    payrun_post_start,
+    payrun_post_township,
+)
 from .payruns import (
     payrun_approve,
     payrun_cancel,
@@ -51,10 +61,17 @@ __all__ = [
     "payrun_approve",
     "payrun_cancel",
     "payrun_compute",
+    "payrun_compute_finish",
+    "payrun_compute_start",
+    "payrun_compute_township",
     "payrun_create",
     "payrun_mark_paid",
     "payrun_post",
     "payrun_post_failed",
+    "payrun_post_finish",
+    "payrun_post_resume",
+    "payrun_post_start",
+    "payrun_post_township",
     "payrun_prepare",
     "payrun_recompute",
     "payrun_return",

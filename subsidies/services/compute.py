@@ -37,11 +37,17 @@ from .periods import _period_bounds
 from .progress import Progress, _NoProgress
 
 
-def compute_lines(*, run: PayRun, by: User, progress: Progress | None = None) -> tuple[list[PayRunLine], list[str]]:
-    """The lines a run would post, and notes for the preview (nothing written but progress)."""
+def compute_lines(
+    *, run: PayRun, by: User, progress: Progress | None = None, township_id: int | None = None
+) -> tuple[list[PayRunLine], list[str]]:
+    """The lines a run would post, and notes for the preview (nothing written but progress).
+    ``township_id``: only the lines paid in that township (one part of a county-wide run); a
+    person is paid in exactly one township, so the parts add up to the whole run."""
     rules = pay_rules(run.policy_year)
     posts = post_table(run.policy_year)
-    township_ids = [run.township_id] if run.township_id else None
+    if township_id is not None and run.township_id not in (None, township_id):
+        return [], []
+    township_ids = [township_id] if township_id is not None else [run.township_id] if run.township_id else None
     progress = progress or _NoProgress()
     if run.kind == RunKind.BASE_MONTHLY:
         return _base_lines(run, by, rules, posts, township_ids, progress)
@@ -100,12 +106,17 @@ def _held_posts(by: User, township_ids, first: datetime.date, last: datetime.dat
         Appointment.objects.held_between(first, last)
         .filter(person_id__in=person_ids)
         .values_list("person_id", "post", "village_id", "village__township_id", "start_date", "end_date")
-        .order_by()
+        .order_by("person_id", "start_date", "id")  # the same first post whichever township asks
     )
     held: dict[int, list] = defaultdict(list)
     for person_id, post, village_id, township_id, start, end in rows:
         held[person_id].append((post, village_id, township_id, start, end))
     return held
+
+
+def _people(by_person: dict, township_ids) -> list[int] | None:
+    """The people whose postings a township-limited computation checks (None: the whole period)."""
+    return sorted(by_person) if township_ids else None
 
 
 def _top_post(rules, posts_by_code, held, categories, cache: dict):
@@ -128,7 +139,7 @@ def _base_lines(run, by, rules, posts, township_ids, progress):
     posts_by_code = {p["code"]: p for p in posts}
     categories = _village_categories(run.period.year, township_ids)
     held = _held_posts(by, township_ids, first, last)
-    paid = _already_posted(run, EntryType.BASE)
+    paid = _already_posted(run, EntryType.BASE, _people(held, township_ids))
     lines, notes, cache, post_cache = [], [], {}, {}
     pct = rules["standards"]["base_percent"]
     progress.start("计算基本报酬（人）", len(held))
@@ -191,14 +202,13 @@ def _base_lines(run, by, rules, posts, township_ids, progress):
     return lines, notes
 
 
-def _already_posted(run: PayRun, entry_type: str) -> set[tuple[int, str]]:
-    """(person, source_ref) pairs with a net non-zero amount of this type in this period."""
-    rows = (
-        LedgerEntry.objects.filter(period=run.period, entry_type=entry_type)
-        .values("person_id", "source_ref")
-        .annotate(net=Sum("amount"))
-        .order_by()
-    )
+def _already_posted(run: PayRun, entry_type: str, person_ids=None) -> set[tuple[int, str]]:
+    """(person, source_ref) pairs with a net non-zero amount of this type in this period, posted
+    by other runs or by hand (``person_ids``: only these people, e.g. one township's)."""
+    entries = LedgerEntry.objects.filter(period=run.period, entry_type=entry_type).exclude(pay_run=run)
+    if person_ids is not None:
+        entries = entries.filter(person_id__in=person_ids)
+    rows = entries.values("person_id", "source_ref").annotate(net=Sum("amount")).order_by()
     return {(r["person_id"], r["source_ref"]) for r in rows if r["net"]}
 
 
@@ -217,7 +227,7 @@ def _performance_lines(run, by, rules, posts, township_ids, progress):
     allowed = set(scoped(by, Person).filter(pk__in=[r["person_id"] for r in results]).values_list("pk", flat=True))
     held = _held_posts(by, township_ids, first, last)
     posts_by_code = {p["code"]: p for p in posts}
-    paid = _already_posted(run, EntryType.PERFORMANCE)
+    paid = _already_posted(run, EntryType.PERFORMANCE, sorted(allowed) if township_ids else None)
     lines, notes = [], []
     progress.start("计算绩效报酬（人）", len(results))
     for r in results:
@@ -294,7 +304,7 @@ def _pension_lines(run, by, rules, township_ids, notes, progress):
     eligible = {pid: items for pid, items in held.items() if any(i[0] in pension_posts for i in items)}
     accounts = {a.person_id: a for a in PayAccount.objects.filter(person_id__in=list(held))}
     posts_by_code = {p["code"]: p for p in post_table(run.policy_year)}
-    paid = _already_posted(run, EntryType.PENSION)
+    paid = _already_posted(run, EntryType.PENSION, _people(eligible, township_ids))
     out = []
     # Insured cadres whose posts carry no pension subsidy: listed at ¥0, 该职务不享受.
     for pid, items in held.items():
@@ -383,7 +393,7 @@ def _living_lines(run, by, rules, township_ids, notes, progress):
     for pid, date in LivingSubsidyStop.objects.filter(person_id__in=candidates).values_list("person_id", "date"):
         stops[pid] = min(date, stops.get(pid, date))
     extras = set(PayAccount.objects.filter(person_id__in=candidates, living_extra=True).values_list("person_id", flat=True))
-    paid = _already_posted(run, EntryType.LIVING)
+    paid = _already_posted(run, EntryType.LIVING, sorted(candidates) if township_ids else None)
     out = []
     progress.start("计算离任生活补贴（人）", len(candidates))
     for pid in sorted(candidates):
@@ -466,7 +476,7 @@ def _education_lines(run, by, township_ids, notes, progress):
     except (ImportError, AttributeError):
         return []
     allowed = set(scoped(by, Person).filter(pk__in=[r["person_id"] for r in rows]).values_list("pk", flat=True))
-    paid = _already_posted(run, EntryType.EDUCATION)
+    paid = _already_posted(run, EntryType.EDUCATION, sorted(allowed) if township_ids else None)
     out = []
     progress.start("计算学历提升补贴（笔）", len(rows))
     for r in rows:

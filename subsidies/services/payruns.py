@@ -25,8 +25,8 @@ from core.services import model_save, require_perm, require_scope
 
 from ..access import APPROVE, PAY, RETURN
 from ..choices import RUN_PERIOD_KIND, EntrySource, PeriodKind, RunKind, RunStatus
-from ..models import LedgerEntry, PayPeriod, PayRun, PayRunLine
-from . import progress
+from ..models import LedgerEntry, PayPeriod, PayRun, PayRunLine, PayRunPart
+from . import progress as _progress_module
 from .compute import _already_posted, compute_lines
 from .periods import _require_open, parse_period_code, period_get_or_create
 
@@ -88,8 +88,9 @@ def payrun_compute(*, run: PayRun, by: User) -> PayRun:
         require_scope(by, run)
         _set_status(run, RunStatus.COMPUTING, by=by, message="", progress_done=0, progress_total=0, progress_step="读取任职记录")
         PayRunLine.objects.filter(run=run).delete()
+        PayRunPart.objects.filter(run=run).delete()  # this path computes the whole run at once
     try:
-        lines, notes = compute_lines(run=run, by=by, progress=progress.Progress(run))
+        lines, notes = compute_lines(run=run, by=by, progress=_progress_module.Progress(run))
         _write_lines(run, lines, by)
     except ValidationError as exc:
         with transaction.atomic():
@@ -129,10 +130,13 @@ LINE_FIELDS = [
 ]
 
 
-def _write_lines(run: PayRun, lines: list[PayRunLine], by: User) -> None:
-    """Preview lines in committed chunks (COPY on PostgreSQL) so that progress is visible."""
+def _write_lines(run: PayRun, lines: list[PayRunLine], by: User, *, progress: bool = True) -> None:
+    """Preview lines in committed chunks (COPY on PostgreSQL) so that progress is visible
+    (``progress=False``: one township's lines, inside its transaction; the run's progress
+    counts townships)."""
     total = len(lines)
-    progress._report_progress(run.pk, step="写入预览明细", done=0, total=total)
+    if progress:
+        _progress_module._report_progress(run.pk, step="写入预览明细", done=0, total=total)
     for start in range(0, total, CHUNK):
         chunk = lines[start : start + CHUNK]
         rows = [
@@ -144,17 +148,22 @@ def _write_lines(run: PayRun, lines: list[PayRunLine], by: User) -> None:
         ]
         with transaction.atomic():
             insert_with_history(PayRunLine, rows, user=by, reason="")
-            PayRun.objects.filter(pk=run.pk).update(progress_done=min(start + CHUNK, total))
+            if progress:
+                PayRun.objects.filter(pk=run.pk).update(progress_done=min(start + CHUNK, total))
 
 
 @transaction.atomic
 def payrun_recompute(*, run: PayRun, by: User) -> PayRun:
+    """重新计算预览: a preview is computed again from scratch; a failed run continues from the
+    townships it did not compute."""
     require_perm(by, "subsidies.add_payrun")
     require_scope(by, run)
     run = PayRun.objects.select_for_update().get(pk=run.pk)
     if run.status not in (RunStatus.PREVIEW, RunStatus.FAILED):
         raise ValidationError({"status": f"批次状态为“{run.get_status_display()}”，不能重新计算。"})
     _require_open(run.period)
+    if run.status == RunStatus.PREVIEW:  # computed again from scratch; a failed run continues
+        PayRunPart.objects.filter(run=run).delete()
     _set_status(run, RunStatus.QUEUED, by=by, message="")
     _schedule_compute(run, by)
     return run
@@ -228,22 +237,28 @@ def payrun_post(*, run: PayRun, by: User) -> PayRun:
     return run
 
 
-def _double_pay(run: PayRun) -> list[str]:
-    paying = PayRunLine.objects.filter(run=run).exclude(amount=0)
-    lines = paying.values_list("person_id", "entry_type", "source_ref").order_by()
-    types = set(paying.values_list("entry_type", flat=True).distinct().order_by())
+def _double_pay(run: PayRun, township_ids: list[int] | None = None) -> list[str]:
+    """Names of the people whose lines (of ``township_ids`` only, when given) are already paid
+    in the period by another run or by hand."""
+    own = PayRunLine.objects.filter(run=run).exclude(amount=0)  # a ¥0 line pays nothing
+    if township_ids is not None:
+        own = own.filter(township_id__in=township_ids)
+    lines = own.values_list("person_id", "entry_type", "source_ref").order_by()
+    types = set(own.values_list("entry_type", flat=True).distinct().order_by())
+    people = own.values("person_id") if township_ids is not None else None  # a subquery, not a list of ids
     existing: set[tuple] = set()
     for t in types:
-        existing |= {(pid, t, ref) for pid, ref in _already_posted(run, t)}
+        existing |= {(pid, t, ref) for pid, ref in _already_posted(run, t, people)}
     hits = {pid for pid, t, ref in lines if (pid, t, ref) in existing}
     return list(Person.objects.filter(pk__in=hits).values_list("name", flat=True))
 
 
-def _copy_lines_to_ledger(run: PayRun, by: User) -> int:
-    """The run's lines with an amount become ledger entries (a ¥0 line stays on the run with its
-    reason: the ledger holds no zero entry), and each entry gets its '+' history row, in two
-    INSERT … SELECT statements inside the caller's transaction (no row passes through Python:
-    50,000 entries post in seconds). Values are exactly the previewed ones."""
+def _copy_lines_to_ledger(run: PayRun, by: User, township_id: int | None = None) -> int:
+    """The run's lines (of one township, when given) with an amount become ledger entries (a ¥0
+    line stays on the run with its reason: the ledger holds no zero entry), and each entry gets
+    its '+' history row, in two INSERT … SELECT statements inside the caller's transaction (no
+    row passes through Python: 50,000 entries post in seconds). Values are exactly the previewed
+    ones."""
     now = timezone.now()
     entry_table = connection.ops.quote_name(LedgerEntry._meta.db_table)
     line_table = connection.ops.quote_name(PayRunLine._meta.db_table)
@@ -252,17 +267,22 @@ def _copy_lines_to_ledger(run: PayRun, by: User) -> int:
     cols = [*copied, "period_id", "source", "pay_run_id", "reason", "created_by_id", "created_at"]
     select = [*(q(c) for c in copied), "%s", "%s", "%s", "%s", "%s", "%s"]
     params = [run.period_id, EntrySource.RULE_RUN, run.pk, "", by.pk, now]
+    where, where_params = f"{q('run_id')} = %s AND {q('amount')} <> 0", [run.pk]
+    entry_where, entry_params = f"{q('pay_run_id')} = %s AND {q('reverses_id')} IS NULL", [run.pk]
+    if township_id is not None:
+        where, where_params = f"{where} AND {q('township_id')} = %s", [*where_params, township_id]
+        entry_where, entry_params = f"{entry_where} AND {q('township_id')} = %s", [*entry_params, township_id]
     with connection.cursor() as cur:
         cur.execute(
             f"INSERT INTO {entry_table} ({', '.join(q(c) for c in cols)}) "  # noqa: S608 (names from model meta)
-            f"SELECT {', '.join(select)} FROM {line_table} WHERE {q('run_id')} = %s AND {q('amount')} <> 0 ORDER BY {q('id')}",
-            [*params, run.pk],
+            f"SELECT {', '.join(select)} FROM {line_table} WHERE {where} ORDER BY {q('id')}",
+            [*params, *where_params],
         )
         count = cur.rowcount
     copy_history(
         LedgerEntry,
-        where=f"{q('pay_run_id')} = %s AND {q('reverses_id')} IS NULL",
-        params=[run.pk],
+        where=entry_where,
+        params=entry_params,
         now=now,
         reason=f"发放批次{run.pk}入账",
         user=by,
@@ -288,7 +308,7 @@ def payrun_cancel(*, run: PayRun, by: User) -> PayRun:
     require_perm(by, "subsidies.add_payrun")
     require_scope(by, run)
     run = PayRun.objects.select_for_update().get(pk=run.pk)
-    if run.status in (RunStatus.POSTING, RunStatus.APPROVED, RunStatus.PAID):
+    if run.status in (RunStatus.POSTING, RunStatus.POST_FAILED, RunStatus.APPROVED, RunStatus.PAID):
         raise ValidationError({"status": "已入账的批次不能作废；如有错误请对账目录入冲销更正。"})
     if run.status == RunStatus.CANCELLED:
         return run
@@ -299,8 +319,12 @@ def payrun_cancel(*, run: PayRun, by: User) -> PayRun:
 
 @transaction.atomic
 def payrun_post_failed(*, run: PayRun, by: User, message: str) -> PayRun:
-    """Posting was refused (nothing written): back to 乡镇已确认 with the reason."""
+    """Posting was refused: back to 乡镇已确认 with the reason when nothing of the run is in the
+    ledger; 入账未完成 (继续入账 later) when some townships were posted before."""
     run = PayRun.objects.select_for_update().get(pk=run.pk)
     if run.status == RunStatus.POSTING:
-        _set_status(run, RunStatus.PREPARED, by=by, message=f"入账失败：{message}", approved_by=None, approved_at=None)
+        if LedgerEntry.objects.filter(pay_run=run).exists():
+            _set_status(run, RunStatus.POST_FAILED, by=by, message=f"入账未完成：{message}", progress_step="")
+        else:
+            _set_status(run, RunStatus.PREPARED, by=by, message=f"入账失败：{message}", approved_by=None, approved_at=None)
     return run

@@ -16,6 +16,7 @@ RUN_BADGES = {
     RunStatus.APPROVED: "text-bg-success",
     RunStatus.PAID: "text-bg-dark",
     RunStatus.FAILED: "text-bg-danger",
+    RunStatus.POST_FAILED: "text-bg-danger",
     RunStatus.CANCELLED: "text-bg-light",
 }
 
