@@ -242,8 +242,8 @@ def test_posted_run_totals_are_cached_until_the_ledger_grows(
     (row,) = first["by_township"]
     assert (row["township__name"], row["lines"]) == ("甲镇", 1)
     # cached: session, user, permissions (2), run, count, the page of entries and its reversals,
-    # the ledger's latest id
-    with django_assert_num_queries(9):
+    # the ledger's latest id, the run's ¥0 lines (listed with their reasons)
+    with django_assert_num_queries(10):
         assert client.get(url).context["by_township"] == first["by_township"]
     entry = LedgerEntry.objects.get(pay_run=run)
     LedgerEntryFactory(
