@@ -180,16 +180,16 @@ def roster_rows(appointments: Iterable, *, on: datetime.date | None = None) -> I
 
 class ReportForm(djforms.Form):
     """The roster export's choice of township or village (rendered only; the export view reads
-    ``?township=`` / ``?village=`` itself). Options come from two value queries, villages grouped
-    under their township: a prefecture has 5,000 villages, too many to load as objects for a menu."""
+    ``?township=`` / ``?village=`` itself). The townships come from one value query; the villages
+    carry their township, so choosing a township narrows them in the browser (VillageSelect)."""
 
     township = djforms.ChoiceField(label="乡镇(街道)", choices=(), required=False)
-    village = djforms.ChoiceField(label="村(社区)", choices=(), required=False)
+    village = djforms.ModelChoiceField(label="村(社区)", queryset=Village.objects.none(), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = scoped(user, Township).order_by("sort_order", "code")
-        self.fields["township"].empty_label = "全部"
+        townships = scoped(user, Township).order_by("sort_order", "code").values_list("pk", "name")
+        self.fields["township"].choices = [("", "全部"), *townships]
         villages = scoped_villages(user)
         self.fields["village"].queryset = villages
         self.fields["village"].widget = VillageSelect(villages, empty_label="全部")  # narrowed by the township

@@ -390,8 +390,8 @@ def test_report_query_count_does_not_grow(client, county_user, township_a, towns
     # by township (GROUP BY), township list; headline figures: holders (GROUP BY, shared with the
     # table's total row), villages, communities, first secretaries, vacant, reserves (policy 2 +
     # pooled COUNT), training (policy 2 + current secretaries COUNT + trained COUNT); navbar
-    # permissions (2); report form: township and village options (2); + the data version the
-    # figures are cached by (cadres.reports.report_figures).
+    # permissions (2); the data version the figures are cached by (cadres.reports.report_figures);
+    # report form: the township options and the village options with their townships (2).
     with django_assert_num_queries(23):
         response = client.get(reverse("cadres:reports"))
     assert response.context["table"][-1]["total"] == 2 * rows

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 
 import openpyxl
 import pytest
@@ -316,8 +317,14 @@ def test_reports_page_figures_are_cached_until_the_register_changes(
     assert [f["value"] for f in again.context["headline"] if f["key"] == "secretaries"] == [2]
 
 
-def test_roster_form_groups_the_villages_under_their_township(client, county_user, village_a, village_b):
+def test_roster_form_labels_each_village_with_its_township(client, county_user, village_a, village_b):
+    """The roster form's villages carry their township (narrowed in the browser by the chosen
+    township; tests/cadres/test_village_narrowing.py) and read 名称（乡镇） when none is chosen."""
     client.force_login(county_user)
     html = client.get(reverse("cadres:reports")).content.decode()
-    assert f'<optgroup label="甲镇">\n  <option value="{village_a.pk}">{village_a.name}</option>' in html
-    assert f'<optgroup label="乙镇">\n  <option value="{village_b.pk}">{village_b.name}</option>' in html
+    select = re.search(r'<select name="village".*?</select>', html, re.S).group(0)
+    for village in (village_a, village_b):
+        option = re.search(rf'<option value="{village.pk}"([^>]*)>([^<]*)</option>', select)
+        assert option is not None
+        assert f'data-township="{village.township_id}"' in option.group(1)
+        assert option.group(2) == f"{village.name}（{village.township.name}）"

@@ -154,7 +154,8 @@ def test_coverage_page_marks_villages_below_target(client, county_user, township
     ReserveCandidateFactory(village=b, pooled=True)
     ReserveCandidateFactory(village=c)  # surveyed only: does not count
     client.force_login(county_user)
-    response = client.get(reverse("reserves:coverage"))
+    # the county's first screen is by township; a township's villages are one click away
+    response = client.get(reverse("reserves:coverage"), {"township": township_a.pk})
     assert response.status_code == 200
     assert [v.name for v in response.context["below"]] == ["B村", "C村"]
     assert response.context["county"]["meeting"] == 1 and str(response.context["county"]["share"]) == "33.33"
