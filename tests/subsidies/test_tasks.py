@@ -51,14 +51,32 @@ def test_eager_tasks_equal_the_services_and_repeat_harmlessly():
 @pytest.mark.django_db(transaction=True)
 def test_tasks_sent_through_the_broker_compute_and_post():
     run, county = _setup()
-    assert payrun_compute_task.delay(run_id=run.pk, user_id=county.pk).get(timeout=60) == RunStatus.PREVIEW
-    run.refresh_from_db()
+    # the task queues one task per township and a final step (a chord): the run is ready when
+    # the final step has run on the worker, after the task itself has returned
+    payrun_compute_task.delay(run_id=run.pk, user_id=county.pk).get(timeout=60)
+    run = _wait_for(run, RunStatus.PREVIEW)
     assert run.total_amount == D("4050.00")
     services.payrun_prepare(run=run, by=county)
     approver = UserFactory(username="approver_task", role="county")  # separation of duties
-    services.payrun_approve(run=run, by=approver)
-    assert payrun_post_task.delay(run_id=run.pk, user_id=approver.pk).get(timeout=60) == RunStatus.APPROVED
+    services.payrun_approve(run=run, by=approver)  # queues the posting (on commit)
+    run = _wait_for(run, RunStatus.APPROVED)
+    payrun_post_task.delay(run_id=run.pk, user_id=approver.pk).get(timeout=60)  # a second post changes nothing
+    assert _wait_for(run, RunStatus.APPROVED).status == RunStatus.APPROVED
     assert LedgerEntry.objects.filter(pay_run=run).total() == D("4050.00")
+    assert LedgerEntry.objects.filter(pay_run=run).count() == 2
+
+
+def _wait_for(run, status, timeout: float = 60):
+    """The run once the worker has brought it to ``status`` (fails after ``timeout`` seconds)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        run.refresh_from_db()
+        if run.status == status or time.monotonic() > deadline:
+            assert run.status == status, run.message
+            return run
+        time.sleep(0.2)
 
 
 @pytest.mark.django_db
