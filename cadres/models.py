@@ -32,12 +32,10 @@ from .querysets import (  # noqa: F401  (the current-on-date helpers are importe
     DepartmentVerdictQuerySet,
     ExportLogQuerySet,
     FilingEventQuerySet,
-    FirstSecretaryGradeQuerySet,
     FirstSecretaryQuerySet,
     ImportBatchQuerySet,
     PresenceMonthQuerySet,
     QualificationReviewQuerySet,
-    SpotCheckQuerySet,
     TownshipQuerySet,
     UserQuerySet,
     VillageFlagQuerySet,
@@ -751,78 +749,6 @@ class PresenceMonth(models.Model):
         return f"{self.first_secretary.person} {self.month:%Y-%m}：{self.days_in_village}天"
 
 
-class SpotCheck(models.Model):
-    """An unannounced spot check (抽查) of a first secretary in the village. An absence that was
-    on reported leave (请假已报备) is not counted; the unexcused absences of a year cap the annual
-    grade as the year's policy says (register.spot_check_caps)."""
-
-    posting = models.ForeignKey(FirstSecretary, verbose_name="第一书记", on_delete=models.PROTECT, related_name="spot_checks")
-    date = models.DateField("抽查日期")
-    result = models.CharField("抽查结果", max_length=10, choices=choices.SpotCheckResult.choices)
-    excused = models.BooleanField("请假已报备", default=False, help_text="缺勤但已按规定请假报备的，不计入缺勤次数。")
-    checker = models.CharField("检查人", max_length=50)
-    note = models.CharField("备注", max_length=200, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+")
-    history = HistoricalRecords(verbose_name="抽查记录变更记录")
-
-    objects = SpotCheckQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "第一书记抽查"
-        verbose_name_plural = "第一书记抽查"
-        ordering = ["posting", "-date", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["posting", "date"],
-                name="cadres_spotcheck_one_per_day",
-                violation_error_message="该第一书记当天已有抽查记录。",
-            ),
-            models.CheckConstraint(
-                condition=Q(result=choices.SpotCheckResult.ABSENT) | Q(excused=False),
-                name="cadres_spotcheck_excused_only_if_absent",
-                violation_error_message="只有缺勤才有“请假已报备”。",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.posting.person} {self.date}：{self.get_result_display()}"
-
-    @property
-    def counted(self) -> bool:
-        return self.result == choices.SpotCheckResult.ABSENT and not self.excused
-
-
-class FirstSecretaryGrade(models.Model):
-    """The county's annual grade of a first secretary (the opinion sent to the sending unit): the
-    grade proposed and the grade that stands once the year's spot-check absences cap it."""
-
-    posting = models.ForeignKey(FirstSecretary, verbose_name="第一书记", on_delete=models.PROTECT, related_name="grades")
-    year = models.PositiveIntegerField("年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
-    proposed = models.CharField("拟定等次", max_length=20, choices=choices.FirstSecretaryGrade.choices)
-    grade = models.CharField("考核等次", max_length=20, choices=choices.FirstSecretaryGrade.choices)
-    absences = models.PositiveSmallIntegerField("抽查缺勤次数", default=0)
-    reason = models.CharField("等次说明", max_length=200, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+")
-    history = HistoricalRecords(verbose_name="第一书记年度考核变更记录")
-
-    objects = FirstSecretaryGradeQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "第一书记年度考核"
-        verbose_name_plural = "第一书记年度考核"
-        ordering = ["posting", "-year"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["posting", "year"],
-                name="cadres_firstsecretarygrade_one_per_year",
-                violation_error_message="该第一书记本年度已有考核等次。",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.posting.person} {self.year}年度：{self.get_grade_display()}"
-
-
 # ---------------------------------------------------------------------------------------------
 # Yearly policy profile
 # ---------------------------------------------------------------------------------------------
@@ -868,5 +794,7 @@ class ExportLog(AbstractExportLog):
         pass
 
 
-# The dossier's supplementary parts (family, résumé, appointment requests) live in their own module.
+# The dossier's supplementary parts (family, résumé, appointment requests) and the first
+# secretaries' spot checks and annual grades live in their own modules.
 from .dossier_models import AppointmentRequest, FamilyMember, ResumeEntry  # noqa: E402,F401
+from .spot_check_models import FirstSecretaryGrade, SpotCheck  # noqa: E402,F401
