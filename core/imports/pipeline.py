@@ -18,8 +18,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from .headers import Col, HeaderMatch, find_header, is_footer_or_blank
+from .merged import fill_down_merged
 from .normalize import CellError, NotedText, display, is_blank
-from .reader import Sheet, fill_down_merged, read_workbook
+from .reader import Sheet, read_workbook
 
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
 BLANK_VALUE = "未填写"  # how an empty cell is quoted in a message

@@ -426,7 +426,8 @@ def test_a_village_merged_down_is_every_rows_village_in_preview_and_apply(villag
 
 
 def test_only_single_column_merges_below_the_header_in_mapped_columns_are_filled_down():
-    from core.imports.reader import Sheet, fill_down_merged
+    from core.imports.merged import fill_down_merged
+    from core.imports.reader import Sheet
 
     rows = [
         ["序号", "村", "姓名", "备注"],  # 0: header, 序号 merged down over rows 0–1
