@@ -146,6 +146,9 @@ else:
 # Eager unless a broker is configured; CELERY_EAGER=1/0 overrides.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# The pay run township by township over the workers, in one piece when tasks run eagerly
+# (core.jobs.split_by_township); JOBS_SPLIT_BY_TOWNSHIP=1/0 overrides.
+JOBS_SPLIT_BY_TOWNSHIP = env_bool("JOBS_SPLIT_BY_TOWNSHIP", True) if os.environ.get("JOBS_SPLIT_BY_TOWNSHIP") else None
 # Home page: when its data changed, show the previous figures ("正在更新") and recompute them on
 # the worker instead of inside the request (cadres.dashboard.build_dashboard). Off when tasks
 # run eagerly (there is no worker to hand them to).

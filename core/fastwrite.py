@@ -104,11 +104,14 @@ def insert_objects_with_history(objs: list, *, user, reason: str) -> list:
     fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
     auto = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
     json_fields = {f.attname: f.encoder for f in fields if isinstance(f, models.JSONField)}
+    file_fields = {f.attname for f in fields if isinstance(f, models.FileField)}
 
     def value(o, f):
         v = getattr(o, f.attname)
         if f.attname in json_fields and v is not None:
             return json.dumps(v, cls=json_fields[f.attname], ensure_ascii=False)
+        if f.attname in file_fields:  # the stored name ("" without a file)
+            return f.get_prep_value(v) or ""
         return v
 
     rows = [{f.attname: value(o, f) for f in fields if not (f.attname in auto and getattr(o, f.attname) is None)} for o in objs]

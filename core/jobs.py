@@ -42,6 +42,21 @@ def _queue_errors() -> tuple[type[BaseException], ...]:
     return (OperationalError, RedisError, OSError)
 
 
+def split_by_township() -> bool:
+    """Whether a yearly job (the pay run) spreads over the workers one township per task.
+
+    Yes with a broker (production: the townships run in parallel on every worker); no in the
+    embedded default, where tasks run eagerly in the calling process: with nobody to spread the
+    work over, the run is done in one piece and one transaction, which gives the same lines and
+    entries (tests/subsidies/test_payrun_split.py) without a few hundred small transactions.
+    The setting ``JOBS_SPLIT_BY_TOWNSHIP`` (True/False) overrides (the split's own tests turn it
+    on)."""
+    from django.conf import settings
+
+    forced = getattr(settings, "JOBS_SPLIT_BY_TOWNSHIP", None)
+    return (not current_app.conf.task_always_eager) if forced is None else forced
+
+
 def task_by_name(task_name: str):
     tasks = current_app.tasks
     if task_name not in tasks:

@@ -15,7 +15,6 @@ import random
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from cadres import demo_names as names
 from cadres.choices import Education, PoliticalStatus, Role, VettingResult
@@ -30,7 +29,6 @@ from .models import Appraisal, Mentorship, PartyStageRecord, PracticePost, Reser
 from .policy_section import codes, reserve_rules
 
 REASON = "演示数据初始化"
-BATCH = 2000
 ID_AREA = "430122"
 PER_VILLAGE = [(0, 8), (1, 17), (2, 35), (3, 30), (4, 10)]
 STATUSES = [
@@ -270,10 +268,10 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
     development = [b.development(plan) for plan in b.plans]
     now = timezone.now()
     with transaction.atomic():
-        bulk_create_with_history(b.people, Person, batch_size=BATCH, default_change_reason=REASON)
+        insert_objects_with_history(b.people, user=None, reason=REASON)
         for review in b.reviews:
             review.person_id, review.village_id = review.person.pk, review.village.pk
-        bulk_create_with_history(b.reviews, QualificationReview, batch_size=BATCH, default_change_reason=REASON)
+        insert_objects_with_history(b.reviews, user=None, reason=REASON)
         verdicts = []
         for plan in b.plans:
             review = plan["review"]
@@ -307,7 +305,7 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
         for c in b.candidates:
             c.person_id, c.village_id = c.person.pk, c.village.pk
             c.qualification_review_id = c.qualification_review.pk if c.qualification_review else None
-        bulk_create_with_history(b.candidates, ReserveCandidate, batch_size=BATCH, default_change_reason=REASON)
+        insert_objects_with_history(b.candidates, user=None, reason=REASON)
         events = []
         for plan in b.plans:
             previous = ""
@@ -316,14 +314,14 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
                     ReserveEvent(candidate=plan["candidate"], from_status=previous, to_status=status, date=day, by=by, note=note)
                 )
                 previous = status
-        ReserveEvent.objects.bulk_create(events, batch_size=BATCH)
+        insert_objects_with_history(events, user=None, reason=REASON)
         mentors = [m for d in development for m in d[0]]
         practice = [p for d in development for p in d[1]]
         appraisals = [a for d in development for a in d[2]]
         stages = [s for d in development for s in d[3]]
-        bulk_create_with_history(mentors, Mentorship, batch_size=BATCH, default_change_reason=REASON)
-        bulk_create_with_history(practice, PracticePost, batch_size=BATCH, default_change_reason=REASON)
-        bulk_create_with_history(appraisals, Appraisal, batch_size=BATCH, default_change_reason=REASON)
-        bulk_create_with_history(stages, PartyStageRecord, batch_size=BATCH, default_change_reason=REASON)
+        insert_objects_with_history(mentors, user=None, reason=REASON)
+        insert_objects_with_history(practice, user=None, reason=REASON)
+        insert_objects_with_history(appraisals, user=None, reason=REASON)
+        insert_objects_with_history(stages, user=None, reason=REASON)
     pooled = sum(1 for c in b.candidates if c.status == Status.POOLED)
     stdout.write(f"  后备力量：{len(b.candidates)}人（入库{pooled}人），覆盖{len(villages)}个村(社区)")

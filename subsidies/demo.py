@@ -12,11 +12,13 @@ import random
 
 from cadres.choices import Role
 from cadres.models import Appointment, Township, User
+from core.fastwrite import insert_objects_with_history
 
 from . import services
 from .choices import BenefitKind, RunKind, RunStatus
 from .models import BenefitRecord, PayAccount
 
+REASON = "演示数据初始化"
 BANKS = ["县农村商业银行", "中国农业银行", "中国邮政储蓄银行", "中国建设银行"]
 
 
@@ -88,7 +90,7 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
                 pension_at_standard=insured and rng.random() < 0.9,
             )
         )
-    PayAccount.objects.bulk_create(accounts, batch_size=2000)
+    insert_objects_with_history(accounts, user=None, reason=REASON)
     benefits = []
     for pid in sorted(posts_by_person):
         benefits.append(
@@ -104,7 +106,8 @@ def seed_demo(*, rng: random.Random, today: datetime.date, stdout) -> None:
                     provider="县人民医院",
                 )
             )
-    BenefitRecord.objects.bulk_create(benefits, batch_size=2000, ignore_conflicts=True)
+    have = set(BenefitRecord.objects.filter(year=today.year).values_list("person_id", "kind"))
+    insert_objects_with_history([b for b in benefits if (b.person_id, b.kind) not in have], user=None, reason=REASON)
     if by is None:
         stdout.write("  报酬补贴：没有县级用户，只生成了报酬账户和待遇记录。")
         return

@@ -3,7 +3,8 @@
 Computing and posting a run are split by township (services/payrun_parts.py): the run's task
 queues one task per township and a final step (a Celery chord), so that the work spreads over
 every worker. Township tasks never raise: a failure is kept on the township's part and the final
-step decides."""
+step decides. Eager (the embedded default: no worker to spread over) a run is computed and posted
+in one piece instead (``core.jobs.split_by_township``)."""
 
 from celery import shared_task
 
@@ -18,10 +19,16 @@ def _user(user_id: int):
 def payrun_compute_task(run_id: int, user_id: int) -> str:
     """Compute (or recompute) a run's preview, township by township. A run past the preview is
     left unchanged. Returns the run's status (eager: the preview is ready by then)."""
+    from core.jobs import split_by_township
+
     from . import services
     from .models import PayRun
 
-    services.payrun_compute_start(run=PayRun.objects.get(pk=run_id), by=_user(user_id))
+    run, by = PayRun.objects.get(pk=run_id), _user(user_id)
+    if split_by_township():
+        services.payrun_compute_start(run=run, by=by)
+    else:
+        services.payrun_compute(run=run, by=by)
     return PayRun.objects.get(pk=run_id).status
 
 
@@ -48,13 +55,20 @@ def payrun_post_task(run_id: int, user_id: int) -> str:
     the gate) nothing is posted and the run goes back to 乡镇已确认 with the reason."""
     from django.core.exceptions import ValidationError
 
+    from core.jobs import split_by_township
+
     from . import services
-    from .choices import RunStatus
-    from .models import PayRun
+    from .choices import PartStatus, RunStatus
+    from .models import PayRun, PayRunPart
 
     user = _user(user_id)
+    # a run whose posting stopped midway township by township resumes township by township
+    whole = not split_by_township() and not PayRunPart.objects.filter(run_id=run_id, status=PartStatus.POSTED).exists()
     try:
-        services.payrun_post_start(run=PayRun.objects.get(pk=run_id), by=user)
+        if whole:
+            services.payrun_post(run=PayRun.objects.get(pk=run_id), by=user)
+        else:
+            services.payrun_post_start(run=PayRun.objects.get(pk=run_id), by=user)
     except ValidationError as exc:
         run = PayRun.objects.get(pk=run_id)
         if run.status == RunStatus.POSTING:

@@ -32,6 +32,7 @@ from cadres.models import (
 )
 from cadres.services import user_set_role
 from core import dates as core_dates
+from core.fastwrite import insert_objects_with_history
 from core.policy import default_profile_data
 
 from .. import demo_names as names
@@ -616,10 +617,10 @@ class DemoCounty:
         created_at = Person._meta.get_field("created_at")
         appt_created = Appointment._meta.get_field("created_at")
         with explicit_timestamps(created_at):
-            bulk_create_with_history(self.people, Person, batch_size=BATCH, default_change_reason=REASON)
+            insert_objects_with_history(self.people, user=None, reason=REASON)
         self.stats.add("人员", len(self.people))
         with explicit_timestamps(appt_created):
-            bulk_create_with_history(self.appointments, Appointment, batch_size=BATCH, default_change_reason=REASON)
+            insert_objects_with_history(self.appointments, user=None, reason=REASON)
         self.stats.add("任职", len(self.appointments))
         event_at = FilingEvent._meta.get_field("at")
         events = [
@@ -634,9 +635,9 @@ class DemoCounty:
             for i, (a, frm, to, note, day) in enumerate(self.filing_events)
         ]
         with explicit_timestamps(event_at):
-            FilingEvent.objects.bulk_create(events, batch_size=BATCH)
+            insert_objects_with_history(events, user=None, reason=REASON)
         self.stats.add("备案流程记录", len(events))
-        bulk_create_with_history(self.records, PersonRecord, batch_size=BATCH, default_change_reason=REASON)
+        insert_objects_with_history(self.records, user=None, reason=REASON)
         self.stats.add("奖惩及发展去向", len(self.records))
 
     def _reviews(self) -> None:
@@ -687,10 +688,10 @@ class DemoCounty:
                 results = [VettingResult.PASS] * done + [VettingResult.PENDING] * (n - done)
                 review(plan, cand, post, requested, VettingResult.PENDING, results)
         with explicit_timestamps(Person._meta.get_field("created_at")):
-            bulk_create_with_history(new_people, Person, batch_size=BATCH, default_change_reason=REASON)
+            insert_objects_with_history(new_people, user=None, reason=REASON)
         self.stats.add("人员", len(new_people))
         with explicit_timestamps(QualificationReview._meta.get_field("requested_at")):
-            bulk_create_with_history([r for r, _ in reviews], QualificationReview, batch_size=BATCH, default_change_reason=REASON)
+            insert_objects_with_history([r for r, _ in reviews], user=None, reason=REASON)
         self.stats.add("资格联审", len(reviews))
         verdicts = []
         for r, results in reviews:
@@ -712,7 +713,7 @@ class DemoCounty:
                         else None,
                     )
                 )
-        bulk_create_with_history(verdicts, DepartmentVerdict, batch_size=BATCH, default_change_reason=REASON)
+        insert_objects_with_history(verdicts, user=None, reason=REASON)
         self.stats.add("部门审查意见", len(verdicts))
         queued = [a for a, _ in self.queue_reviews]
         Appointment.objects.bulk_update(queued, ["qualification_review"], batch_size=BATCH)
@@ -795,9 +796,9 @@ class DemoCounty:
                     )
                 )
         with explicit_timestamps(Person._meta.get_field("created_at")):
-            bulk_create_with_history(people, Person, batch_size=BATCH, default_change_reason=REASON)
+            insert_objects_with_history(people, user=None, reason=REASON)
         self.stats.add("人员", len(people))
-        bulk_create_with_history(postings, FirstSecretary, batch_size=BATCH, default_change_reason=REASON)
+        insert_objects_with_history(postings, user=None, reason=REASON)
         self.stats.add("驻村第一书记", len(postings))
 
         # monthly presence for the last six full months of each active posting
@@ -825,5 +826,5 @@ class DemoCounty:
                         recorded_by=self.clerks.get(township_of[posting.village_id].code),
                     )
                 )
-        bulk_create_with_history(presence, PresenceMonth, batch_size=BATCH, default_change_reason=REASON)
+        insert_objects_with_history(presence, user=None, reason=REASON)
         self.stats.add("驻村天数", len(presence))

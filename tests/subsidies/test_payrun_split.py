@@ -21,6 +21,13 @@ from .factories import cadre
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _split(settings):
+    """These tests run the split path although tasks run eagerly here (where a run is otherwise
+    done in one piece: see the tests at the end)."""
+    settings.JOBS_SPLIT_BY_TOWNSHIP = True
+
+
 @pytest.fixture
 def county(county_user):
     """Three townships; 一肩挑 in one village; a person with posts in two townships (paid once,
@@ -287,3 +294,66 @@ def test_county_yearly_subsidies_reach_a_township_where_nobody_holds_a_post_now(
     assert lines(run) == expected and run.total_amount == expected_total
     assert PayRunLine.objects.get(run=run, person=old).township_id == township_b.pk
     assert PayRunPart.objects.filter(run=run).count() == 4
+
+
+def test_eager_without_the_setting_a_run_is_computed_and_posted_in_one_piece(county, county_user, county_approver, settings):
+    settings.JOBS_SPLIT_BY_TOWNSHIP = None  # the embedded default: tasks run here, nobody to spread over
+    split = new_run(county_user)
+    whole = new_run(county_user, period="2025-04")
+    settings.JOBS_SPLIT_BY_TOWNSHIP = True
+    payrun_compute_task.apply(kwargs={"run_id": split.pk, "user_id": county_user.pk})
+    settings.JOBS_SPLIT_BY_TOWNSHIP = None
+    assert payrun_compute_task.apply(kwargs={"run_id": whole.pk, "user_id": county_user.pk}).get() == RunStatus.PREVIEW
+    assert not PayRunPart.objects.filter(run=whole).exists()
+    assert [line[:5] for line in lines(whole)] == [line[:5] for line in lines(split)]
+    approve(whole, county_user, county_approver)
+    assert payrun_post_task.apply(kwargs={"run_id": whole.pk, "user_id": county_approver.pk}).get() == RunStatus.APPROVED
+    whole.refresh_from_db()
+    assert not PayRunPart.objects.filter(run=whole).exists()
+    assert LedgerEntry.objects.filter(pay_run=whole).total() == whole.total_amount > 0
+
+
+def test_split_by_township_follows_the_queue_unless_set(settings):
+    from config.celery import app
+    from core.jobs import split_by_township
+
+    settings.JOBS_SPLIT_BY_TOWNSHIP = None
+    assert app.conf.task_always_eager and split_by_township() is False
+    app.conf.task_always_eager = False  # a broker: the townships go to the workers
+    try:
+        assert split_by_township() is True
+        settings.JOBS_SPLIT_BY_TOWNSHIP = False
+        assert split_by_township() is False
+    finally:
+        app.conf.task_always_eager = True
+    settings.JOBS_SPLIT_BY_TOWNSHIP = True
+    assert split_by_township() is True
+
+
+def test_a_posting_stopped_midway_resumes_township_by_township_even_in_one_process(
+    county, county_user, county_approver, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    run = new_run(county_user)
+    payrun_compute_task.apply(kwargs={"run_id": run.pk, "user_id": county_user.pk})
+    south = county[1]
+    original = payruns._copy_lines_to_ledger
+
+    def broken(run, by, township_id=None):
+        if township_id == south.pk:
+            raise RuntimeError("连接中断")
+        return original(run, by, township_id=township_id)
+
+    monkeypatch.setattr(payruns, "_copy_lines_to_ledger", broken)
+    services.payrun_prepare(run=run, by=county_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payrun_approve(run=run, by=county_approver)
+    run.refresh_from_db()
+    assert run.status == RunStatus.POST_FAILED
+    monkeypatch.setattr(payruns, "_copy_lines_to_ledger", original)
+    settings.JOBS_SPLIT_BY_TOWNSHIP = None  # now one process: the townships already posted stay as they are
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payrun_post_resume(run=run, by=county_approver)
+    run.refresh_from_db()
+    assert run.status == RunStatus.APPROVED, run.message
+    assert LedgerEntry.objects.filter(pay_run=run).total() == run.total_amount
+    assert LedgerEntry.objects.filter(pay_run=run, township=south).count() > 0
