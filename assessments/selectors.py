@@ -149,6 +149,23 @@ def township_progress(*, user, year: int, quota_grades: tuple[str, ...] = ()) ->
     return out
 
 
+def meeting_townships(*, user, year: int) -> list[dict]:
+    """Per township (in order), how many villages and people it has to review in the year: the
+    campaign page's row of township ballots and tally sheets (each township's villages are on a
+    page of their own). One query."""
+    rows = (
+        scoped(user, AnnualReview)
+        .filter(year=year)
+        .values("township_id", "township__name")
+        .annotate(villages=Count("village_id", distinct=True), people=Count("id"))
+        .order_by("township__sort_order", "township__code")
+    )
+    return [
+        {"township_id": r["township_id"], "name": r["township__name"], "villages": r["villages"], "people": r["people"]}
+        for r in rows
+    ]
+
+
 def county_quota_use(*, year: int, quota_grades: tuple[str, ...]) -> dict[str, int]:
     """County-wide counts for a county-wide quota: reviews of the year and results graded within
     ``quota_grades`` (two counts, no personal data: every township's clerk sees the same figures)."""
@@ -294,13 +311,14 @@ def meeting_reviews(*, user, year: int, village: Village | None = None, township
     return list(qs.prefetch_related(Prefetch("tallies", queryset=tallies)).order_by("village__code", "person__name", "pk"))
 
 
-def meeting_villages(*, user, year: int) -> list[dict]:
-    """Per township (in order), the villages that have someone to review in the year: the
-    campaign page's links to the ballots and tally sheets. One query."""
+def meeting_villages(*, user, year: int, township_id: int | None = None) -> list[dict]:
+    """Per township (in order), the villages that have someone to review in the year (of one
+    township, when given): the links to the ballots and tally sheets. One query."""
+    reviews = scoped(user, AnnualReview).filter(year=year)
+    if township_id is not None:
+        reviews = reviews.filter(township_id=township_id)
     rows = (
-        scoped(user, AnnualReview)
-        .filter(year=year)
-        .values("township_id", "township__name", "village_id", "village__name", "village__code")
+        reviews.values("township_id", "township__name", "village_id", "village__name", "village__code")
         .annotate(people=Count("id"))
         .order_by("township__sort_order", "township__code", "village__code")
     )

@@ -219,7 +219,7 @@ class CampaignDetailView(PageView):
                 "runs": runs,
                 "scheduled_date": services.rollup_scheduled_date(year),
                 "open_proposals": selectors.open_proposal_count(user=request.user),
-                "meetings": selectors.meeting_villages(user=request.user, year=year)
+                "meetings": selectors.meeting_townships(user=request.user, year=year)
                 if can(request.user, "assessments.view_annualreview")
                 else [],
                 "advance": _advance_statement(campaign),
@@ -703,6 +703,29 @@ class ProposalActionView(ObjectFormView):
 # ---------------------------------------------------------------------------------------------
 # Official forms: 测评票 and 汇总表 of a village's meeting, or of every village of a township
 # ---------------------------------------------------------------------------------------------
+
+
+class TownshipMeetingFormsView(PageView):
+    """One township's villages with someone to review in the year, each with its ballots and
+    tally sheet (the campaign page lists the townships: at prefecture scale all the villages on
+    one page would be thousands of forms)."""
+
+    template_name = "assessments/township_meeting_forms.html"
+
+    def get(self, request, year, pk):
+        user = request.user
+        campaign = selectors.campaign_get(user=user, year=year)
+        township = get_scoped_or_404(user, Township, pk=pk)
+        require(user, "assessments.view_annualreview", township)
+        found = selectors.meeting_villages(user=user, year=year, township_id=township.pk)
+        return self.render(
+            {
+                "campaign": campaign,
+                "township": township,
+                "villages": found[0]["villages"] if found else [],
+                "title": f"{year}年度{township.name}测评票及汇总表",
+            }
+        )
 
 
 class MeetingFormView(PageView):

@@ -131,16 +131,36 @@ def test_another_townships_clerk_gets_404(client, clerk_b, meeting, name, place,
     assert ExportLog.objects.count() == 0
 
 
-def test_campaign_page_links_each_township_and_village(client, clerk_a, clerk_b, township_a, village_a, meeting):
+def test_campaign_page_links_each_township_and_its_page_each_village(client, clerk_a, clerk_b, township_a, village_a, meeting):
     client.force_login(clerk_a)
     html = client.get(reverse("assessments:campaign_detail", args=[YEAR])).content.decode()
+    for name in ("assessments:township_ballots_pdf", "assessments:township_tally_pdf", "assessments:township_meeting_forms"):
+        assert reverse(name, args=[YEAR, township_a.pk]) in html
+    assert "2个村(社区)，2人" in html
+    assert reverse("assessments:village_ballots_pdf", args=[YEAR, village_a.pk]) not in html  # one click away
+    html = client.get(reverse("assessments:township_meeting_forms", args=[YEAR, township_a.pk])).content.decode()
     for name, pk in (
-        ("assessments:township_ballots_pdf", township_a.pk),
-        ("assessments:township_tally_pdf", township_a.pk),
         ("assessments:village_ballots_pdf", village_a.pk),
+        ("assessments:village_tally_pdf", village_a.pk),
         ("assessments:village_tally_pdf", meeting["other_village"].pk),
+        ("assessments:township_ballots_pdf", township_a.pk),
     ):
         assert reverse(name, args=[YEAR, pk]) in html
+    assert "甲一村" in html and "甲二村" in html and "1人" in html
     client.force_login(clerk_b)
     html = client.get(reverse("assessments:campaign_detail", args=[YEAR])).content.decode()
-    assert "测评票及汇总表" not in html and "甲一村" not in html  # 乙镇 has nobody to review
+    assert "测评票及汇总表" not in html and "甲镇" not in html  # 乙镇 has nobody to review
+    response = client.get(reverse("assessments:township_meeting_forms", args=[YEAR, township_a.pk]))
+    assert response.status_code == 404  # another township's villages
+
+
+def test_township_forms_page_costs_the_same_queries_for_more_villages(
+    client, county_user, township_a, meeting, django_assert_max_num_queries
+):
+    for i in range(5):
+        village = VillageFactory(township=township_a, name=f"甲{i}新村", code=f"43012210009{i}")
+        ReviewFactory(campaign=meeting["entered"].campaign, village=village, person=PersonFactory())
+    client.force_login(county_user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("assessments:township_meeting_forms", args=[YEAR, township_a.pk]))
+    assert response.status_code == 200 and response.content.decode().count("测评票PDF") == 8

@@ -30,10 +30,11 @@ def test_clerk_prints_ballots_for_a_village_and_the_filing_form(page, site, cler
     login(page, site, "clerk_a")
     page.goto(f"{site}/assessments/2025/")
     expect(page.get_by_role("heading", name="测评票及汇总表")).to_be_visible()
-    page.locator("#meeting-forms + p + div details summary").first.click()
+    page.get_by_role("link", name="1个村(社区)，1人").click()
+    expect(page.get_by_role("heading", name="2025年度甲镇测评票及汇总表")).to_be_visible()
     page.get_by_label("甲一村份数").fill("3")
     with page.expect_download() as download:
-        page.locator("li", has_text="甲一村").get_by_role("button", name="测评票").click()
+        page.locator("tr", has_text="甲一村").get_by_role("button", name="测评票PDF").click()
     path = tmp_path / "ballots.pdf"
     download.value.save_as(path)
     assert download.value.suggested_filename.endswith(".pdf")
