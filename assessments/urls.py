@@ -18,7 +18,7 @@ urlpatterns = [
     path("<int:year>/results/export/", views.ResultListView.as_view(), {"export": True}, name="result_export"),
     path("<int:year>/villages/<int:pk>/ballots.pdf", views.MeetingFormView.as_view(), name="village_ballots_pdf"),
     path("<int:year>/villages/<int:pk>/tally.pdf", views.MeetingFormView.as_view(kind="tally"), name="village_tally_pdf"),
-    path("<int:year>/townships/<int:pk>/", views.TownshipMeetingFormsView.as_view(), name="township_meeting_forms"),
+    path("<int:year>/townships/<int:pk>/", views.TownshipMeetingFormsView.as_view(), name="township_meetings"),
     path(
         "<int:year>/townships/<int:pk>/ballots.pdf",
         views.MeetingFormView.as_view(scope="township"),

@@ -710,7 +710,7 @@ class TownshipMeetingFormsView(PageView):
     tally sheet (the campaign page lists the townships: at prefecture scale all the villages on
     one page would be thousands of forms)."""
 
-    template_name = "assessments/township_meeting_forms.html"
+    template_name = "assessments/township_meetings.html"
 
     def get(self, request, year, pk):
         user = request.user

@@ -134,11 +134,11 @@ def test_another_townships_clerk_gets_404(client, clerk_b, meeting, name, place,
 def test_campaign_page_links_each_township_and_its_page_each_village(client, clerk_a, clerk_b, township_a, village_a, meeting):
     client.force_login(clerk_a)
     html = client.get(reverse("assessments:campaign_detail", args=[YEAR])).content.decode()
-    for name in ("assessments:township_ballots_pdf", "assessments:township_tally_pdf", "assessments:township_meeting_forms"):
+    for name in ("assessments:township_ballots_pdf", "assessments:township_tally_pdf", "assessments:township_meetings"):
         assert reverse(name, args=[YEAR, township_a.pk]) in html
     assert "2个村(社区)，2人" in html
     assert reverse("assessments:village_ballots_pdf", args=[YEAR, village_a.pk]) not in html  # one click away
-    html = client.get(reverse("assessments:township_meeting_forms", args=[YEAR, township_a.pk])).content.decode()
+    html = client.get(reverse("assessments:township_meetings", args=[YEAR, township_a.pk])).content.decode()
     for name, pk in (
         ("assessments:village_ballots_pdf", village_a.pk),
         ("assessments:village_tally_pdf", village_a.pk),
@@ -150,7 +150,7 @@ def test_campaign_page_links_each_township_and_its_page_each_village(client, cle
     client.force_login(clerk_b)
     html = client.get(reverse("assessments:campaign_detail", args=[YEAR])).content.decode()
     assert "测评票及汇总表" not in html and "甲镇" not in html  # 乙镇 has nobody to review
-    response = client.get(reverse("assessments:township_meeting_forms", args=[YEAR, township_a.pk]))
+    response = client.get(reverse("assessments:township_meetings", args=[YEAR, township_a.pk]))
     assert response.status_code == 404  # another township's villages
 
 
@@ -162,5 +162,5 @@ def test_township_forms_page_costs_the_same_queries_for_more_villages(
         ReviewFactory(campaign=meeting["entered"].campaign, village=village, person=PersonFactory())
     client.force_login(county_user)
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("assessments:township_meeting_forms", args=[YEAR, township_a.pk]))
+        response = client.get(reverse("assessments:township_meetings", args=[YEAR, township_a.pk]))
     assert response.status_code == 200 and response.content.decode().count("测评票PDF") == 8
