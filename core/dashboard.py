@@ -58,7 +58,10 @@ all providers come from ONE query: ``SELECT MAX(history_id)`` of the django-simp
 every model in the providers' ``depends_on`` (``MAX(id)`` for models without history) plus the
 policy profile; a provider's token hashes the values of its own tables, and all parts are read in
 one cache round trip (``get_many``). ``dashboard_warm`` (Celery beat, early morning) precomputes
-every scope's page, so the day's first visit is served from the cache.
+every scope's page, so the day's first visit is served from the cache. Each scope's newest part
+is also kept in the database (:class:`core.models.DashboardPart`, one upsert when a part is
+computed, one read when the cache has neither the part nor the scope's latest): Redis keeps
+nothing on disk, and a restart must not make the next visits compute prefecture-wide aggregates.
 Every write in this project leaves a history row — services, imports (``fastwrite`` writes
 history rows too), ``bulk_*_with_history``, deletes — so any change yields a new token and the
 next render recomputes; unchanged data costs one indexed MAX per table (no signals, no counters to
@@ -74,6 +77,8 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import logging
+import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -93,6 +98,8 @@ from .jobs import enqueue
 from .models import ATTENTION_STATUSES
 from .policy import policy_for_year
 from .scope import get_scoped_or_404, scoped
+
+log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 15 * 60
 CACHE_PREFIX = "touyan:dashboard:v1"
@@ -423,6 +430,9 @@ def build_dashboard(user, *, township_id=None, today: datetime.date | None = Non
     keys = {p.key: f"{base}:{p.key}:{_token(values, _version_sources([p]))}" for p in [*cached_providers, _township_list()]}
     latest = {p.key: f"{CACHE_PREFIX}:{scope}:latest:{p.key}" for p in cached_providers}
     found = cache.get_many([*keys.values(), *latest.values()])
+    restored = _restore_parts(
+        [p for p in cached_providers if keys[p.key] not in found and latest[p.key] not in found], latest, found
+    )
     fresh, newest = {}, {}
     parts = []
     stale = False
@@ -446,6 +456,9 @@ def build_dashboard(user, *, township_id=None, today: datetime.date | None = Non
         cache.set_many(fresh, CACHE_SECONDS)
     if newest:
         cache.set_many(newest, LATEST_SECONDS)
+        _store_parts(newest)
+    if restored:
+        cache.set_many({slot: restored[slot] for slot in restored if slot not in newest}, LATEST_SECONDS)
     if stale:
         _queue_refresh(user, drill, scope, today)
     live = _run([p for p in providers if not p.cache], user, ctx)
@@ -455,10 +468,45 @@ def build_dashboard(user, *, township_id=None, today: datetime.date | None = Non
         queues=_sort_queues([q for part in parts for q in part["queues"]] + live["queues"]),
         # the oldest part: "数据更新于" never claims fresher data than the page shows
         computed_at=min((part["computed_at"] for part in parts), default=timezone.now()),
-        from_cache=not fresh,
+        from_cache=not newest,  # no part computed in this request
         drill=drill,
         townships=townships,
         refreshing=stale,
+    )
+
+
+def _restore_parts(providers: list[Provider], latest: dict[str, str], found: dict) -> dict[str, tuple[str, dict]]:
+    """Parts missing from the cache (a Redis restart, an eviction) read back from their durable
+    copy (core.models.DashboardPart), one query; added to ``found`` as the scope's latest parts."""
+    if not providers:
+        return {}
+    from .models import DashboardPart
+
+    slots = [latest[p.key] for p in providers]
+    restored = {}
+    for slot, version, payload in DashboardPart.objects.filter(slot__in=slots).values_list("slot", "version", "payload"):
+        try:
+            restored[slot] = (version, pickle.loads(bytes(payload)))  # noqa: S301  (written by _store_parts only)
+        except Exception:  # a part written by an older release: computed again
+            log.info("stored home page part %s unreadable, computed again", slot, exc_info=True)
+    found.update(restored)
+    return restored
+
+
+def _pickled(part: dict) -> bytes:
+    return pickle.dumps(part, pickle.HIGHEST_PROTOCOL)
+
+
+def _store_parts(newest: dict[str, tuple[str, dict]]) -> None:
+    """Keep the scope's newest parts beyond the cache (one upsert)."""
+    from .models import DashboardPart
+
+    rows = [
+        DashboardPart(slot=slot, version=version, payload=_pickled(part), computed_at=part["computed_at"])
+        for slot, (version, part) in newest.items()
+    ]
+    DashboardPart.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["slot"], update_fields=["version", "payload", "computed_at"]
     )
 
 

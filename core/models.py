@@ -206,3 +206,26 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.get_kind_display()}"
+
+
+class DashboardPart(models.Model):
+    """The last computed part of the home page for one scope and one provider (core.dashboard).
+
+    Redis holds the parts for the day's visits, but it keeps nothing on disk: after a restart
+    (or an eviction) every scope would be computed again inside somebody's request, which at
+    prefecture scale takes about a second. This table keeps each scope's newest part with the
+    data version it was computed for, so a cold cache costs one indexed read; a part whose data
+    changed since is shown as "正在更新" while the worker recomputes it, exactly like the
+    cache's own ``latest`` entries. Only what can be computed again lives here."""
+
+    slot = models.CharField("位置", max_length=200, unique=True)  # scope + provider
+    version = models.CharField("数据版本", max_length=300)  # the cache key it was computed for
+    payload = models.BinaryField("内容")
+    computed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = "首页统计快照"
+        verbose_name_plural = "首页统计快照"
+
+    def __str__(self) -> str:
+        return self.slot

@@ -77,6 +77,45 @@ def test_an_expired_entry_of_unchanged_data_is_reused_without_recomputing(county
     assert board.computed_at == first.computed_at
 
 
+def test_a_restarted_cache_reads_the_parts_back_from_the_database(county_user, township_a, queued, django_assert_num_queries):
+    """Redis keeps nothing on disk: after a restart the home page is not computed again in the
+    request; each scope's newest parts come back from core.models.DashboardPart."""
+    from core.models import DashboardPart
+
+    VillageFactory.create_batch(2, township=township_a)
+    first = build_dashboard(county_user)
+    cached = [p for p in dashboard.PROVIDERS.values() if p.cache]
+    assert DashboardPart.objects.count() == len(cached)
+
+    cache.clear()  # the restart
+    # data versions, the stored parts, the drill-down township options, the one live provider
+    with django_assert_num_queries(4):
+        board = build_dashboard(county_user)
+    assert (board.counts["villages"], board.refreshing, board.from_cache) == (2, False, True)
+    assert board.computed_at == first.computed_at
+    again = build_dashboard(county_user)  # and put back in the cache: no read of the table
+    assert again.from_cache is True
+
+    cache.clear()
+    VillageFactory(township=township_a)  # changed while the cache was down
+    board = build_dashboard(county_user, background=True)
+    assert (board.counts["villages"], board.refreshing) == (2, True)  # the stored part, said to be updating
+    board = build_dashboard(county_user)
+    assert (board.counts["villages"], board.refreshing, board.from_cache) == (3, False, False)
+    assert DashboardPart.objects.count() == len(cached)  # one row per scope and part, updated in place
+
+
+def test_a_stored_part_of_an_older_release_is_computed_again(county_user, township_a):
+    from core.models import DashboardPart
+
+    VillageFactory(township=township_a)
+    build_dashboard(county_user)
+    DashboardPart.objects.update(payload=b"not a part")
+    cache.clear()
+    board = build_dashboard(county_user)
+    assert (board.counts["villages"], board.from_cache) == (1, False)
+
+
 def test_a_clerks_page_never_shows_the_county_figures_while_refreshing(
     county_user, clerk_a, township_a, township_b, queued, django_capture_on_commit_callbacks
 ):
