@@ -192,7 +192,8 @@ class ReportForm(djforms.Form):
         self.fields["township"].choices = [("", "全部"), *townships]
         villages = scoped_villages(user)
         self.fields["village"].queryset = villages
-        self.fields["village"].widget = VillageSelect(villages, empty_label="全部")  # narrowed by the township
+        chosen = self.data.get("township") if self.is_bound else None
+        self.fields["village"].widget = VillageSelect(villages, empty_label="全部", township=chosen)  # narrowed by the township
         for f in self.fields.values():
             f.widget.attrs["class"] = "form-select"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import django_filters as df
 from django import forms
+from django.db import models
 
 from .conf import township_model, village_model
 from .scope import scoped
@@ -125,21 +126,49 @@ def scoped_villages(user):
     )
 
 
+# Up to this many villages in the user's scope, a 村(社区) drop-down carries them all (a county has
+# 200–500); beyond it (a prefecture's thousands: half a megabyte of options on every list page),
+# it carries the chosen township's villages only and asks for the others when the township changes.
+VILLAGE_OPTIONS_LIMIT = 800
+CHOOSE_TOWNSHIP_FIRST = "请先选择乡镇(街道)"
+
+
 class VillageSelect(forms.Select):
     """A 村(社区) drop-down whose options carry their township (``data-township``, and the plain
     name in ``data-name``): static/js/villages.js narrows it to the township chosen in the same
     form's ``township`` select and then shows plain names; without a township (or without
-    JavaScript) every option reads 名称（乡镇）."""
+    JavaScript) every option reads 名称（乡镇）.
 
-    def __init__(self, villages=(), *, empty_label: str = ANY, attrs=None):
+    With more than ``limit`` villages in scope, only the chosen township's villages (and the
+    chosen village) are rendered, and the select names the address of the others
+    (``data-options-url``, core.views.VillageOptionsView): the script fetches a township's
+    villages when it is chosen."""
+
+    def __init__(self, villages=(), *, empty_label: str = ANY, attrs=None, township=None, limit: int | None = None):
         attrs = {"data-village-select": "", **(attrs or {})}
         super().__init__(attrs)
         self.source, self.empty_label, self.villages = villages, empty_label, None
+        self.township, self.limit = township, VILLAGE_OPTIONS_LIMIT if limit is None else limit
+
+    def _read(self, value) -> None:
+        """The options (one query; two when the scope is too large for all of them)."""
+        rows = list(self.source[: self.limit + 1]) if hasattr(self.source, "filter") else list(self.source)
+        if len(rows) > self.limit:
+            from django.urls import reverse
+
+            township = positive_id(self.township)
+            chosen = positive_id(getattr(value, "value", value))
+            wanted = models.Q(township_id=township) | models.Q(pk=chosen)
+            rows = list(self.source.filter(wanted)) if township or chosen else []
+            self.attrs["data-options-url"] = reverse("core:village_options")
+            if not township:
+                self.empty_label = CHOOSE_TOWNSHIP_FIRST if self.empty_label == ANY else self.empty_label
+        self.villages = {v.pk: v for v in rows}
+        self.choices = [("", self.empty_label), *((v.pk, village_label(v)) for v in self.villages.values())]
 
     def get_context(self, name, value, attrs):
-        if self.villages is None:  # read when rendered (one query), not when the form is built
-            self.villages = {v.pk: v for v in self.source}
-            self.choices = [("", self.empty_label), *((v.pk, village_label(v)) for v in self.villages.values())]
+        if self.villages is None:  # read when rendered, not when the form is built
+            self._read(value[0] if isinstance(value, list | tuple) and value else value)
         return super().get_context(name, value, attrs)
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
@@ -148,6 +177,14 @@ class VillageSelect(forms.Select):
         if village is not None:
             option["attrs"].update({"data-township": str(village.township_id), "data-name": village.name})
         return option
+
+
+def positive_id(value) -> int:
+    try:
+        number = int(getattr(value, "pk", value) or 0)
+    except (TypeError, ValueError):
+        return 0
+    return number if 0 < number <= MAX_ID else 0
 
 
 def village_mismatch(user, township, village_id) -> str:
@@ -203,4 +240,5 @@ def narrow_village_field(form: forms.Form, user) -> None:
     field = form.fields.get("village")
     if field is None or "township" not in form.fields or field.widget.is_hidden:
         return
-    field.widget = VillageSelect(scoped_villages(user))
+    township = form.data.get("township") if form.is_bound else form.initial.get("township")
+    field.widget = VillageSelect(scoped_villages(user), township=township)

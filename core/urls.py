@@ -19,5 +19,6 @@ urlpatterns = [
     path("imports/<int:pk>/rollback/", import_views.ImportRollbackView.as_view(), name="import_rollback"),
     path("imports/<int:pk>/errors/", import_views.ImportErrorsView.as_view(), name="import_errors"),
     path("imports/<int:pk>/original/", import_views.ImportOriginalView.as_view(), name="import_original"),
+    path("villages/options/", views.VillageOptionsView.as_view(), name="village_options"),
     path("dashboard/charts/<slug:chart_id>/export/", views.DashboardChartExportView.as_view(), name="dashboard_chart_export"),
 ]

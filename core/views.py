@@ -227,3 +227,18 @@ class DashboardChartExportView(PageView):
             rows=len(rows),
         )
         return xlsx_response(data, chart.title)
+
+
+class VillageOptionsView(PageView):
+    """The villages of one township the user may see, for a 村(社区) drop-down whose scope is too
+    large to carry them all (core.filters.VillageSelect): ``[{"id", "name", "label"}]`` in the
+    register's order; an unknown, foreign or missing township is an empty list."""
+
+    def get(self, request, *args, **kwargs):
+        from django.http import JsonResponse
+
+        from .filters import positive_id, scoped_villages, village_label
+
+        township = positive_id(request.GET.get("township"))
+        rows = scoped_villages(request.user).filter(township_id=township) if township else []
+        return JsonResponse([{"id": v.pk, "name": v.name, "label": village_label(v)} for v in rows], safe=False)

@@ -127,3 +127,54 @@ def test_the_filter_form_costs_one_query_for_the_villages(client, county_user, t
         client.get(url)
     village_queries = [q["sql"] for q in ctx.captured_queries if 'FROM "cadres_village"' in q["sql"]]
     assert len(village_queries) == 1
+
+
+# A scope with more villages than a drop-down should carry (a prefecture's thousands): the page
+# sends the chosen township's villages only, and the others come from core:village_options.
+
+
+@pytest.fixture
+def small_limit(monkeypatch):
+    monkeypatch.setattr("core.filters.VILLAGE_OPTIONS_LIMIT", 2)
+
+
+def test_a_large_scope_sends_no_villages_until_a_township_is_chosen(client, county_user, twins, village_a, small_limit):
+    client.force_login(county_user)
+    html = client.get(reverse("reserves:candidate_list")).content.decode()
+    assert _options(html) == [("", "", "请先选择乡镇(街道)")]
+    assert f'data-options-url="{reverse("core:village_options")}"' in html
+
+
+def test_a_large_scope_sends_the_chosen_townships_villages_and_the_chosen_village(
+    client, county_user, twins, village_a, township_a, small_limit
+):
+    a, b = twins
+    client.force_login(county_user)
+    html = client.get(reverse("cadres:appointment_list"), {"tab": "all", "township": township_a.pk}).content.decode()
+    assert {o[0] for o in _options(html)} == {"", str(a.pk), str(village_a.pk)}
+    # a village chosen by a link without its township stays shown (and selected)
+    html = client.get(reverse("reserves:candidate_list"), {"village": b.pk}).content.decode()
+    assert (str(b.pk), str(b.township_id), "华润社区（乙镇）") in _options(html)
+    assert re.search(rf'<option value="{b.pk}"[^>]*selected', html)
+    # the 统计报表 roster form (never bound: the township is chosen on the page) asks for them too
+    html = client.get(reverse("cadres:reports")).content.decode()
+    assert _options(html) == [("", "", "请先选择乡镇(街道)")]
+    assert 'data-options-url="' in html
+
+
+def test_village_options_answer_one_townships_villages_within_the_scope(
+    client, county_user, clerk_a, twins, village_a, township_a
+):
+    a, b = twins
+    url = reverse("core:village_options")
+    assert client.get(url, {"township": township_a.pk}).status_code == 302  # login first
+    client.force_login(county_user)
+    rows = client.get(url, {"township": township_a.pk}).json()
+    assert sorted(r["id"] for r in rows) == sorted([a.pk, village_a.pk])
+    assert {r["label"] for r in rows} == {"华润社区（甲镇）", "甲一村（甲镇）"}
+    assert client.get(url, {"township": b.township_id}).json() == [{"id": b.pk, "name": "华润社区", "label": "华润社区（乙镇）"}]
+    for junk in ("", "abc", "-1", "99999999999999999999999"):
+        assert client.get(url, {"township": junk}).json() == []
+    client.force_login(clerk_a)
+    assert client.get(url, {"township": b.township_id}).json() == []  # another township: nothing
+    assert len(client.get(url, {"township": township_a.pk}).json()) == 2

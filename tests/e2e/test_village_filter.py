@@ -58,3 +58,32 @@ def test_choosing_a_township_narrows_the_villages(page, site):
     page.goto(f"{site}/appointments/?tab=all&township={jinjing.pk}&village={other}")
     expect(page.locator("main")).to_contain_text("村(社区)“白沙村”属于白沙镇，不在“金井镇”内")
     assert page.js_errors == []
+
+
+def test_a_prefecture_sized_scope_loads_a_townships_villages_when_it_is_chosen(page, site, monkeypatch):
+    """Thousands of villages are not sent with every page: with more villages in scope than
+    core.filters.VILLAGE_OPTIONS_LIMIT the drop-down asks for the chosen township's villages."""
+    monkeypatch.setattr("core.filters.VILLAGE_OPTIONS_LIMIT", 3)  # the demo county is small
+    county = build_county()
+    login(page, site, "zhou_jh", next_url="/appointments/?tab=all")
+    filter_form = page.get_by_role("search", name="筛选")
+    township, village = filter_form.locator("select[name=township]"), filter_form.locator("select[name=village]")
+    assert _labels(village) == ["请先选择乡镇(街道)"]
+
+    township.select_option(label="金井镇")
+    expect(village.locator("option", has_text="金井村")).to_have_count(1)
+    labels = _labels(village)
+    assert labels[0] == "全部" and "白沙村" not in labels
+    assert all("（" not in label for label in labels)
+    township.select_option(label="白沙镇")
+    expect(village.locator("option", has_text="白沙村")).to_have_count(1)
+    assert "金井村" not in _labels(village)
+    township.select_option(label="金井镇")  # already loaded: no second request needed
+    village.select_option(label="金井村")
+    filter_form.get_by_role("button", name="查询").click()
+    expect(page.locator("main table")).to_contain_text("彭卫东")
+    expect(page.locator("main table")).not_to_contain_text("陈志远")
+    # the page that comes back carries 金井镇's villages, the chosen one selected
+    village = page.get_by_role("search", name="筛选").locator("select[name=village]")
+    expect(village).to_have_value(str(county.villages["金井村"].pk))
+    assert page.js_errors == []
