@@ -271,15 +271,23 @@ class PersonQuerySet(models.QuerySet):
     def for_township(self, township_id: int):
         """A person belongs to a township through any appointment or posting there, or when the
         township registered the file; other apps add links via register_person_township_link."""
-        # ``pk IN (subquery)`` rather than correlated EXISTS: the database computes each id set once
-        # (≈40× faster for a clerk's list at prefecture scale, see bench/run.py).
-        cond = Q(registered_township_id=township_id)
-        cond |= Q(pk__in=Appointment.objects.filter(village__township_id=township_id).order_by().values("person_id"))
-        cond |= Q(pk__in=FirstSecretary.objects.filter(village__township_id=township_id).order_by().values("person_id"))
+        # One ``pk IN (… UNION …)`` of small id sets rather than correlated EXISTS or an OR of
+        # several IN: the database computes the township's few hundred ids once and knows the set
+        # is small, so a list sorted by name reads those people only (an OR made PostgreSQL walk
+        # every person in name order: 175 ms → 21 ms for a clerk's first page at prefecture scale).
+        sets = [
+            Appointment.objects.filter(village__township_id=township_id).order_by().values("person_id"),
+            FirstSecretary.objects.filter(village__township_id=township_id).order_by().values("person_id"),
+        ]
+        other = Q()
         for link in PERSON_TOWNSHIP_LINKS:
             extra = link(township_id)
-            cond |= Q(pk__in=extra.order_by()) if isinstance(extra, models.QuerySet) else extra
-        return self.filter(cond)
+            if isinstance(extra, models.QuerySet):
+                sets.append(extra.order_by())
+            else:
+                other |= extra
+        registered = Person.objects.filter(registered_township_id=township_id).order_by().values("id")
+        return self.filter(Q(pk__in=registered.union(*sets)) | other)
 
     def with_related(self):
         return self.select_related("registered_township").prefetch_related(

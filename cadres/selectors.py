@@ -9,7 +9,7 @@ from django.http import QueryDict
 
 from core import dates as core_dates
 from core.access import can
-from core.history import _diffs, can_view_history
+from core.history import RelatedRows, _diffs, can_view_history
 from core.policy import policy_for_year
 from core.scope import get_scoped_or_404, scoped
 
@@ -490,8 +490,9 @@ def person_history(*, user, person: Person) -> list[dict]:
 
     sources += [(source(user=user, person=person), label) for label, source in PERSON_HISTORY_SOURCES]
     entries = []
+    related = RelatedRows(seed=[person])  # the rows the entries name, read once for the page
     for qs, label in sources:
-        entries.extend(_diffs(qs.select_related("history_user").order_by("id", "history_date"), label, skip))
+        entries.extend(_diffs(qs.select_related("history_user").order_by("id", "history_date"), label, skip, related))
     entries += _verdict_history(user=user, person=person)
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
@@ -516,8 +517,9 @@ def village_history(*, user, village: Village) -> list[dict]:
     if not can_view_history(user):
         return []
     skip = {"id", "village"}
-    entries = _diffs(Village.history.filter(id=village.pk).select_related("history_user"), "村(社区)信息", skip)
-    entries += _diffs(VillageFlag.history.filter(village_id=village.pk).select_related("history_user"), "村类型", skip)
+    related = RelatedRows(seed=[village])
+    entries = _diffs(Village.history.filter(id=village.pk).select_related("history_user"), "村(社区)信息", skip, related)
+    entries += _diffs(VillageFlag.history.filter(village_id=village.pk).select_related("history_user"), "村类型", skip, related)
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
 
