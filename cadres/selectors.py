@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.http import QueryDict
 
 from core import dates as core_dates
 from core.access import can
+from core.expressions import SubqueryCount
 from core.history import RelatedRows, _diffs, can_view_history
 from core.policy import policy_for_year
 from core.scope import get_scoped_or_404, scoped
@@ -62,14 +63,13 @@ def _filtered(filterset_class, qs, filters, request=None):
 def township_list(*, user, filters=None, request=None) -> QuerySet[Township]:
     qs = (
         scoped(user, Township)
-        .annotate(
-            village_count=Count("villages", distinct=True),
-            community_count=Count("villages", filter=Q(villages__kind=choices.VillageKind.COMMUNITY), distinct=True),
-            secretary_count=Count(
-                "villages__appointments",
-                filter=Q(villages__appointments__post=choices.SECRETARY)
-                & appointment_current_q(core_dates.today(), prefix="villages__appointments__"),
-                distinct=True,
+        .annotate(  # scalar subqueries: no join, so the page's COUNT is a plain count of townships
+            village_count=SubqueryCount(Village.objects.filter(township=OuterRef("pk"))),
+            community_count=SubqueryCount(Village.objects.filter(township=OuterRef("pk"), kind=choices.VillageKind.COMMUNITY)),
+            secretary_count=SubqueryCount(
+                Appointment.objects.filter(
+                    appointment_current_q(core_dates.today()), village__township=OuterRef("pk"), post=choices.SECRETARY
+                )
             ),
         )
         .order_by("sort_order", "code")

@@ -22,6 +22,7 @@ from simple_history.models import HistoricalRecords
 
 from cadres.choices import Education
 from cadres.models import Person, ScopedQuerySet, Township, Village
+from core.expressions import SubqueryCount
 
 from . import rules
 from .choices import AttendanceStatus, Audience, Certificate, DayLength, Kind, Level, UpgradeKind, UpgradeStatus
@@ -37,7 +38,7 @@ class TrainingSessionQuerySet(ScopedQuerySet):
     def with_related(self):
         return (
             self.select_related("township")
-            .annotate(enrolled=models.Count("enrollments", distinct=True))
+            .annotate(enrolled=SubqueryCount(Enrollment.objects.filter(session=models.OuterRef("pk"))))
             .order_by("-start_date", "-id")
         )
 
