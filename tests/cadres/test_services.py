@@ -496,6 +496,31 @@ def test_a_deleted_appointment_stays_in_the_person_history(county_user, clerk_a,
     assert all("乙一村" not in what for _a, what in appointment_rows)
 
 
+def test_person_history_reads_the_rows_its_entries_name_once(county_user, township_a, django_assert_num_queries):
+    """Each entry names its village and person ("任职：甲一村 …"); they are read once per page,
+    not once per entry, so the history costs the same however many posts the person held."""
+    from cadres import selectors
+    from tests.factories import VillageFactory
+
+    def history_queries(person) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            history = selectors.person_history(user=county_user, person=person)
+        assert len([e for e in history if e["what"].startswith("任职：")]) == Appointment.history.filter(person=person).count()
+        return len(ctx.captured_queries)
+
+    one = AppointmentFactory(village=VillageFactory(township=township_a), post=choices.CHAIR).person
+    many = AppointmentFactory(village=VillageFactory(township=township_a), post=choices.CHAIR).person
+    for _ in range(4):
+        AppointmentFactory(village=VillageFactory(township=township_a), person=many, post=choices.CHAIR)
+    selectors.person_history(user=county_user, person=one)  # the user's permissions, read once
+    assert history_queries(many) == history_queries(one)
+    labels = {e["what"] for e in selectors.person_history(user=county_user, person=many) if e["what"].startswith("任职：")}
+    assert len(labels) == 5 and all(many.name in label for label in labels)
+
+
 # --- filing follows the post's policy flags ----------------------------------------------------
 
 
