@@ -514,6 +514,13 @@ class Appointment(models.Model):
             # The 任职备案 page's and the API list's default order (录入先后): a page of 50 is read
             # from the index instead of sorting every appointment of a prefecture.
             models.Index(fields=["created_at", "id"], name="cadres_appt_created"),
+            # The 任职备案 page's default tab (待办: drafts and township-approved filings, 录入先后):
+            # a few hundred rows among a prefecture's 140k, read in order from this partial index.
+            models.Index(
+                fields=["created_at", "id"],
+                name="cadres_appt_queue",
+                condition=models.Q(status__in=[choices.FilingStatus.DRAFT, choices.FilingStatus.TOWNSHIP_APPROVED]),
+            ),
         ]
 
     def __str__(self) -> str:

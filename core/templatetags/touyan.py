@@ -7,7 +7,9 @@ import datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -133,3 +135,17 @@ def active_filters(form) -> int:
         values = data.getlist(field.html_name) if hasattr(data, "getlist") else [data.get(field.html_name)]
         count += any(v not in (None, "") for v in values)
     return count
+
+
+@register.simple_tag
+def select_options(choices, selected, blank_label: str = "") -> str:
+    """The ``<option>`` elements of a select, written in Python: a grid of a hundred forms with a
+    25-item list each costs milliseconds instead of a template loop per option. ``blank_label``
+    replaces the label of the empty choice."""
+    chosen = "" if selected is None else str(selected)
+    parts = []
+    for value, label in choices:
+        text = blank_label if blank_label and value in ("", None) else label
+        mark = " selected" if str(value) == chosen else ""
+        parts.append(f'<option value="{conditional_escape(value)}"{mark}>{conditional_escape(text)}</option>')
+    return mark_safe("".join(parts))
