@@ -169,6 +169,9 @@ class CampaignEditView(ObjectFormView):
         return reverse("assessments:campaign_detail", args=[self.object.year])
 
 
+CAMPAIGN_TOWNSHIPS_PER_PAGE = 40
+
+
 class CampaignDetailView(PageView):
     template_name = "assessments/campaign_detail.html"
 
@@ -189,9 +192,19 @@ class CampaignDetailView(PageView):
         late = deadlines.overdue_phases(phase=campaign.phase, deadlines=dates, today=today)
         for row in progress:
             row["overdue"] = deadlines.overdue_township(phase=campaign.phase, deadlines=dates, today=today, progress=row)
+        # A county's 15–30 townships on one screen; a prefecture's hundreds page by page (the
+        # totals below the table are still the whole campaign's).
+        page = Paginator(progress, CAMPAIGN_TOWNSHIPS_PER_PAGE).get_page(request.GET.get("page"))
+        shown = {row["township"].pk for row in page.object_list}
+        meetings = (
+            selectors.meeting_townships(user=request.user, year=year)
+            if can(request.user, "assessments.view_annualreview")
+            else []
+        )
         return self.render(
             {
                 "campaign": campaign,
+                "page_obj": page,
                 "phases": [
                     (p, p.label, i < campaign.phase_index, p == campaign.phase, late.get(p.value))
                     for i, p in enumerate(PHASE_ORDER)
@@ -219,9 +232,7 @@ class CampaignDetailView(PageView):
                 "runs": runs,
                 "scheduled_date": services.rollup_scheduled_date(year),
                 "open_proposals": selectors.open_proposal_count(user=request.user),
-                "meetings": selectors.meeting_townships(user=request.user, year=year)
-                if can(request.user, "assessments.view_annualreview")
-                else [],
+                "meetings": [t for t in meetings if t["township_id"] in shown],
                 "advance": _advance_statement(campaign),
                 "title": f"{year}年度双述双评",
             }

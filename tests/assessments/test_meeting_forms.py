@@ -164,3 +164,24 @@ def test_township_forms_page_costs_the_same_queries_for_more_villages(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("assessments:township_meetings", args=[YEAR, township_a.pk]))
     assert response.status_code == 200 and response.content.decode().count("测评票PDF") == 8
+
+
+def test_a_prefectures_townships_page_by_page_with_the_whole_campaigns_totals(
+    client, county_user, township_a, township_b, village_b, meeting, monkeypatch
+):
+    """Hundreds of townships are not one 500 KB page: the progress table and the forms table
+    show one page of townships; the 合计 row still counts every township."""
+    monkeypatch.setattr("assessments.views.CAMPAIGN_TOWNSHIPS_PER_PAGE", 1)
+    ReviewFactory(campaign=meeting["entered"].campaign, village=village_b, person=PersonFactory(name="赵乙"))
+    client.force_login(county_user)
+    url = reverse("assessments:campaign_detail", args=[YEAR])
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+    a_forms = reverse("assessments:township_meetings", args=[YEAR, township_a.pk])
+    b_forms = reverse("assessments:township_meetings", args=[YEAR, township_b.pk])
+    assert a_forms in first and b_forms not in first
+    assert b_forms in second and a_forms not in second
+    assert "第 1/2 页" in first and "第 2/2 页" in second
+    for html in (first, second):
+        totals = html.split("<tfoot>")[1].split("</tfoot>")[0]
+        assert "全部乡镇合计" in totals and "<td>3</td>" in totals  # 2 reviews in 甲镇 + 1 in 乙镇
