@@ -58,6 +58,7 @@ from .people import (  # noqa: F401
     PRINT_HISTORY_ROWS,
     PersonCreateView,
     PersonDetailView,
+    PersonHistoryView,
     PersonListView,
     PersonPdfView,
     PersonPhotoRemoveView,

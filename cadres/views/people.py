@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 
+from core.history import can_view_history
 from core.masking import can_see_personal
 from core.policy import post_choices
 from core.views import ObjectFormView, PageView, confirmation_page, is_confirmed
@@ -76,13 +78,32 @@ class PersonDetailView(PageView):
                 "reviews": selectors.person_reviews(user=user, person=person).order_by("-requested_at"),
                 "postings": selectors.person_postings(user=user, person=person).order_by("-term_start"),
                 "records": selectors.person_records(user=user, person=person),
-                "history": selectors.person_history(user=user, person=person),
+                # 变更记录 comes with a request of its own once the page shows (PersonHistoryView):
+                # twenty history tables are read for it, and the file itself should not wait
                 "person_sections": person_sections_for(user=user, person=person),
                 "record_form": forms.PersonRecordForm(),
                 "photo_url": photo_url(person),
                 "title": person.name,
             }
         )
+
+
+class PersonHistoryView(PageView):
+    """变更记录 of one person's file: every change to the person and the records hanging off the
+    person (selectors.person_history). The person page loads it into its last section after it
+    shows (``HX-Request``: the table only); opened directly, it is a page of its own."""
+
+    template_name = "cadres/person_history.html"
+
+    def get(self, request, pk):
+        user = request.user
+        person = selectors.person_get(user=user, pk=pk)
+        if not can_view_history(user):
+            raise PermissionDenied("没有查看变更记录的权限。")
+        entries = selectors.person_history(user=user, person=person)
+        if request.headers.get("HX-Request"):
+            return render(request, "cadres/_history.html", {"entries": entries})
+        return self.render({"person": person, "entries": entries, "title": f"{person.name} · 变更记录"})
 
 
 class PersonCreateView(ObjectFormView):

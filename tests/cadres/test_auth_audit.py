@@ -122,14 +122,20 @@ def test_history_is_shown_only_with_the_view_history_permission(client, county_u
 
     plain.user_permissions.add(*Permission.objects.filter(codename__in=["view_person", "view_village"]))
     client.force_login(plain)
+    history_url = reverse("cadres:person_history", args=[appt.person.pk])
     page = client.get(reverse("cadres:person_detail", args=[appt.person.pk]))
-    assert page.context["history"] == []
-    assert "变更记录" not in page.content.decode()
+    assert "变更记录" not in page.content.decode() and history_url not in page.content.decode()
+    assert client.get(history_url).status_code == 403
+    assert client.get(history_url, HTTP_HX_REQUEST="true").status_code == 403
     assert client.get(reverse("cadres:village_detail", args=[village_a.pk])).context["history"] == []
     client.force_login(county_user)
     page = client.get(reverse("cadres:person_detail", args=[appt.person.pk]))
-    assert [e["action"] for e in page.context["history"]] == ["修改", "新增", "新增"]
-    assert "变更记录" in page.content.decode()
+    assert "变更记录" in page.content.decode() and f'hx-get="{history_url}"' in page.content.decode()
+    section = client.get(history_url, HTTP_HX_REQUEST="true")  # what the page loads into the section
+    assert [e["action"] for e in section.context["entries"]] == ["修改", "新增", "新增"]
+    assert "<html" not in section.content.decode() and "长沙" in section.content.decode()
+    full = client.get(history_url)  # opened on its own: a page with the person's name
+    assert "<html" in full.content.decode() and f"{appt.person.name} · 变更记录" in full.content.decode()
 
 
 def test_roles_sync_alone_keeps_restricted_permissions_from_county_staff(db):

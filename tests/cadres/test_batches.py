@@ -14,6 +14,7 @@ from django.urls import reverse
 from cadres import choices, services
 from cadres.models import Appointment, DepartmentVerdict, FilingEvent, QualificationReview
 from core import dates as core_dates
+from tests.pages import person_page
 
 from ..factories import AppointmentFactory, PersonFactory, VillageFactory
 
@@ -252,8 +253,8 @@ def test_batch_end_needs_a_reason_then_ends_and_shows_on_the_person_page(client,
     html = client.post(url, {"ids": ids, "end_date": day, "end_reason": "election", "confirmed": "yes"}).content.decode()
     assert "已办理离任2条任职" in html and html.count("换届离任") >= 2
     assert Appointment.objects.filter(end_reason="election", end_date=core_dates.today()).count() == 2
-    person_page = client.get(reverse("cadres:person_detail", args=[posts[0].person_id])).content.decode()
-    history = person_page.split('id="history"')[1]
+    person_html = person_page(client, posts[0].person_id)
+    history = person_html.split('id="history"')[1]
     assert '离任原因：<del class="text-muted">（空）</del> → <strong>换届离任</strong>' in history
     assert f"<td>{clerk_a}</td><td>修改</td>" in history
 
@@ -407,13 +408,12 @@ def test_verdicts_entered_in_the_grid_show_on_the_person_page_for_county_staff_o
     client.post(
         reverse("cadres:review_grid"), {"cells": [cell.pk], f"v{cell.pk}-result": "pass", f"v{cell.pk}-note": "无违法记录"}
     )
-    url = reverse("cadres:person_detail", args=[review.person_id])
-    history = client.get(url).content.decode().split('id="history"')[1]
+    history = person_page(client, review.person_id).split('id="history"')[1]
     assert f"<td>{county_user}</td><td>修改</td><td>部门审查意见：公安局：通过</td>" in history
     assert '审查意见：<del class="text-muted">（空）</del> → <strong>无违法记录</strong>' in history
     assert "部门审查意见：纪委监委" not in history  # opened, not yet answered: the review's own entry says so
     client.force_login(clerk_a)
-    assert "部门审查意见" not in client.get(url).content.decode().split('id="history"')[1]
+    assert "部门审查意见" not in person_page(client, review.person_id).split('id="history"')[1]
 
 
 def test_grid_submit_after_a_review_concluded_elsewhere_saves_nothing_and_says_why(client, county_user, clerk_a, village_a):

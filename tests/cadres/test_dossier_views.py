@@ -13,6 +13,7 @@ from assessments.models import ReviewResult
 from cadres import selectors, services
 from cadres.models import AppointmentRequest, ExportLog, FamilyMember, ResumeEntry
 from core.masking import mask_id_number
+from tests.pages import person_page
 
 from ..assessments.factories import ReviewFactory
 from ..factories import AppointmentFactory, PersonFactory
@@ -88,7 +89,7 @@ def _pdf_text(response) -> str:
 
 def test_person_page_shows_the_sections_and_editors_get_the_forms(client, person, clerk_a, auditor):
     client.force_login(clerk_a)
-    html = client.get(reverse("cadres:person_detail", args=[person.pk])).content.decode()
+    html = person_page(client, person.pk)
     for text in ("简历", "2003.09—2007.07", "在湖南农业大学农学专业学习", "家庭主要成员及重要社会关系", "甲镇卫生院护士"):
         assert text in html
     assert "2019.07 县级优秀党务工作者（中共某县委）" in html  # 奖惩情况 as it prints
@@ -96,7 +97,7 @@ def test_person_page_shows_the_sections_and_editors_get_the_forms(client, person
     assert reverse("cadres:resume_entry_add", args=[person.pk]) in html
     assert reverse("cadres:appointment_request_add", args=[person.pk]) in html
     client.force_login(auditor)
-    html = client.get(reverse("cadres:person_detail", args=[person.pk])).content.decode()
+    html = person_page(client, person.pk)
     assert "在湖南农业大学农学专业学习" in html
     assert reverse("cadres:resume_entry_add", args=[person.pk]) not in html
     assert reverse("cadres:family_member_add", args=[person.pk]) not in html
@@ -156,7 +157,7 @@ def test_clerk_adds_edits_and_deletes_a_résumé_line_with_history(client, perso
     assert "确认删除简历" in page.content.decode() and ResumeEntry.objects.filter(pk=entry.pk).exists()
     assert client.post(delete, {"confirmed": "yes"}).status_code == 302
     assert not ResumeEntry.objects.filter(pk=entry.pk).exists()
-    html = client.get(reverse("cadres:person_detail", args=[person.pk])).content.decode()
+    html = person_page(client, person.pk)
     assert "简历：在县委党校在职学习" in html  # the history shows the deleted line, with who
     deleted = ResumeEntry.history.filter(id=entry.pk, history_type="-").get()
     assert deleted.history_user == clerk_a
@@ -195,7 +196,7 @@ def test_family_member_forms_and_the_other_townships_clerk_gets_404(client, pers
     change = next(e for e in history if e["what"] == "家庭成员：妻子：王芳" and e["action"] == "修改")
     assert change["user"] == clerk_a
     assert change["changes"] == [("政治面貌", "群众", "中共党员"), ("工作单位及职务", "甲镇卫生院护士", "甲镇卫生院")]
-    html = client.get(reverse("cadres:person_detail", args=[person.pk])).content.decode()
+    html = person_page(client, person.pk)
     assert '工作单位及职务：<del class="text-muted">甲镇卫生院护士</del> → <strong>甲镇卫生院</strong>' in html
 
 

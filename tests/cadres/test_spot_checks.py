@@ -15,6 +15,7 @@ from cadres import choices, services
 from cadres.models import FirstSecretaryGrade, SpotCheck
 from cadres.rules import capped_grade, spot_check_cap
 from core.imports.batches import import_batch_apply, import_batch_create, import_batch_preview
+from tests.pages import person_page
 
 from ..factories import FirstSecretaryFactory, PersonFactory
 
@@ -93,7 +94,7 @@ def test_the_page_form_records_checks_and_the_grade_follows(client, county_user,
     assert SpotCheck.objects.count() == 3
     # history: who and when, on the model and on the person page
     assert SpotCheck.history.filter(history_user=county_user).count() == 3
-    person_html = client.get(reverse("cadres:person_detail", args=[posting.person_id])).content.decode()
+    person_html = person_page(client, posting.person_id)
     assert "第一书记抽查" in person_html and "第一书记年度考核" in person_html
 
     client.force_login(clerk_a)  # own township: read only

@@ -10,6 +10,7 @@ from cadres.models import Appointment, DepartmentVerdict, Person, PolicyProfile,
 from core import dates as core_dates
 from core import services as core_services
 from core.policy import policy_for_year
+from tests.pages import person_page
 from tests.policy_post import editor_post
 
 from ..factories import AppointmentFactory, FirstSecretaryFactory, PersonFactory, VillageFactory, VillageFlagFactory
@@ -208,13 +209,13 @@ def test_person_list_masks_id_numbers_and_person_page_shows_full_id_only_with_pe
     client.force_login(auditor)
     assert number not in client.get(reverse("cadres:person_list")).content.decode()
     assert a.person.masked_id_number in client.get(reverse("cadres:person_list")).content.decode()
-    assert number not in client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()
+    assert number not in person_page(client, a.person_id)
     client.force_login(clerk_a)
     assert number not in client.get(reverse("cadres:person_list")).content.decode()
-    assert number in client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()
+    assert number in person_page(client, a.person_id)
     client.force_login(county_user)
     assert number not in client.get(reverse("cadres:person_list")).content.decode()
-    assert number in client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()
+    assert number in person_page(client, a.person_id)
 
 
 def test_person_page_has_every_section_including_those_of_the_other_apps(client, clerk_a, village_a):
@@ -223,7 +224,7 @@ def test_person_page_has_every_section_including_those_of_the_other_apps(client,
     assert {"reserves", "training", "assessments", "subsidies"} <= set(PERSON_SECTIONS)
     a = AppointmentFactory(village=village_a)
     client.force_login(clerk_a)
-    html = client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()
+    html = person_page(client, a.person_id)
     for title in (
         "现任职务",
         "任职经历",
@@ -329,10 +330,10 @@ def test_person_edit_shows_history_with_old_and_new_values_and_editor(client, cl
     data.update({"phone": "13900000002", "party_join_date": "2005-07-01"})
     response = client.post(reverse("cadres:person_update", args=[a.person_id]), data)
     assert response.status_code == 302
-    html = client.get(reverse("cadres:person_detail", args=[a.person_id])).content.decode()
+    html = person_page(client, a.person_id)
     assert "13800000001" in html and "13900000002" in html
     assert clerk_a.full_name in html
-    history = client.get(reverse("cadres:person_detail", args=[a.person_id])).context["history"]
+    history = client.get(reverse("cadres:person_history", args=[a.person_id]), HTTP_HX_REQUEST="true").context["entries"]
     assert ("联系电话", "13800000001", "13900000002") in history[0]["changes"]
 
 
@@ -637,7 +638,7 @@ def _crumbs(html: str) -> list[tuple[str, bool]]:
 def test_breadcrumbs_name_each_level_once_and_end_on_the_current_page(client, county_user, village_a):
     appt = AppointmentFactory(village=village_a, person=PersonFactory(name="陈志远"))
     client.force_login(county_user)
-    page = client.get(reverse("cadres:person_detail", args=[appt.person.pk])).content.decode()
+    page = person_page(client, appt.person.pk)
     assert _crumbs(page) == [("全县", True), ("陈志远", False)]
     page = client.get(reverse("cadres:village_detail", args=[village_a.pk])).content.decode()
     assert _crumbs(page) == [("全县", True), ("甲镇", True), ("甲一村", False)]

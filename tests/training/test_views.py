@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cadres import choices
 from cadres.models import ExportLog
+from tests.pages import person_page
 from training import services
 from training.choices import AttendanceStatus as A
 from training.choices import Level
@@ -263,7 +264,7 @@ def test_upgrade_list_query_count_does_not_grow(client, county_user, django_asse
 def test_person_page_shows_hours_against_requirement(client, county_user, sessions):
     services.attendance_record(enrollment=sessions["e_li"], by=county_user, marks={D(2025, 3, 3): A.PRESENT})
     client.force_login(county_user)
-    html = client.get(reverse("cadres:person_detail", args=[sessions["li"].pk])).content.decode()
+    html = person_page(client, sessions["li"].pk)
     assert "教育培训" in html and "全县书记轮训班" in html
     assert "<td>2025</td><td>8.0</td><td>56.0</td>" in html
     assert "参训记录" in html  # history of the enrolment appears in the person's 变更记录
