@@ -206,7 +206,7 @@ def _model_for(name: str, route: str, callback):
     if serializer is not None and hasattr(serializer, "Meta"):
         return serializer.Meta.model
     app_label, _, short = name.rpartition(":")
-    entity = re.sub(r"[_-](detail|results|list)$", "", short).replace("_", "").replace("-", "")
+    entity = re.sub(r"[_-](detail|results|list|history)$", "", short).replace("_", "").replace("-", "")
     if "<int:year>" in route and entity in ("campaign", "review", "result", "policy"):
         entity = {"policy": "policyprofile"}.get(entity, "campaign")
     candidates = []

@@ -559,6 +559,30 @@ def photo_data_uri(person: Person) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 
 
+def appointment_form_file_boxes(*, user, person: Person) -> dict:
+    """The boxes of the 干部任免审批表 that only this form keeps or composes (出生地, 健康状况, 专业技术
+    职务, 专长, the two educations, 奖惩情况, 年度考核结果): what the person page's section shows,
+    and part of :func:`appointment_form_data`. Two queries."""
+    from . import appointment_form as af
+    from .person_sections import yearly_results
+
+    records = person_records(user=user, person=person).values_list("kind", "date", "title", "issuer")
+    return {
+        "birthplace": person.birthplace,
+        "health": person.health,
+        "professional_title": person.professional_title,
+        "specialty": person.specialty,
+        "fulltime": af.Education(
+            "全日制教育", person.get_education_fulltime_display(), person.degree_fulltime, person.school_major
+        ),
+        "inservice": af.Education(
+            "在职教育", person.get_education_inservice_display(), person.degree_inservice, person.school_major_inservice
+        ),
+        "records": af.record_lines(records),
+        "assessments": af.assessment_text(yearly_results(user=user, person_ids=[person.pk]).get(person.pk, [])),
+    }
+
+
 def appointment_form_data(*, user, person: Person, request: AppointmentRequest | None = None):
     """The 干部任免审批表 of ``person`` (for one 任免审批 ``request``, or the person alone: then the
     latest request's texts when there is one), every box as text; ages on 填表时间 (or today).
@@ -566,14 +590,12 @@ def appointment_form_data(*, user, person: Person, request: AppointmentRequest |
     from core.masking import can_see_personal, mask_id_number
 
     from . import appointment_form as af
-    from .person_sections import yearly_results
 
     if request is None:
         request = person_appointment_requests(user=user, person=person).first()
     on = (request.filled_on if request and request.filled_on else None) or core_dates.today()
     posts = scoped(user, Appointment).current().filter(person=person).select_related("village__township").order_by("start_date")
     current_posts = "、".join(af.post_title(a.village.township.name, a.village.name, a.post_name) for a in posts)
-    records = person_records(user=user, person=person).values_list("kind", "date", "title", "issuer")
     family = [
         af.FamilyRow(m.relation, m.name, af.family_age(m.birth_date, on), m.political_status, m.work_unit)
         for m in person_family(user=user, person=person)
@@ -585,22 +607,13 @@ def appointment_form_data(*, user, person: Person, request: AppointmentRequest |
         birth=af.birth_text(person.birth_date, on),
         ethnicity=person.ethnicity,
         native_place=person.native_place,
-        birthplace=person.birthplace,
         party_join=af.party_join_text(person.get_political_status_display(), person.party_join_date),
         work_start=af.month_text(person.work_start_date),
-        health=person.health,
-        professional_title=person.professional_title,
-        specialty=person.specialty,
-        fulltime=af.Education("全日制教育", person.get_education_fulltime_display(), person.degree_fulltime, person.school_major),
-        inservice=af.Education(
-            "在职教育", person.get_education_inservice_display(), person.degree_inservice, person.school_major_inservice
-        ),
+        **appointment_form_file_boxes(user=user, person=person),
         current_posts=current_posts,
         proposed_post=text("proposed_post"),
         proposed_removal=text("proposed_removal"),
         resume_spans=[(af.resume_span(e.start_date, e.end_date), e.text) for e in person_resume(user=user, person=person)],
-        records=af.record_lines(records),
-        assessments=af.assessment_text(yearly_results(user=user, person_ids=[person.pk]).get(person.pk, [])),
         reason=text("reason"),
         family=family,
         reporting_unit=text("reporting_unit"),

@@ -50,11 +50,10 @@ def family_section_context(*, user, person: Person) -> dict:
 def appointment_form_section_context(*, user, person: Person) -> dict:
     """The person page's 干部任免审批表 section: the form's own boxes, 奖惩 and 考核 as they print,
     the saved 任免审批 requests."""
-    requests = list(selectors.person_appointment_requests(user=user, person=person))
     return {
         "person": person,
-        "requests": requests,
-        "form": selectors.appointment_form_data(user=user, person=person, request=requests[0] if requests else None),
+        "requests": list(selectors.person_appointment_requests(user=user, person=person)),
+        "form": selectors.appointment_form_file_boxes(user=user, person=person),
         "may_edit": can(user, EDIT_PERSON, person),
     }
 
