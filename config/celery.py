@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import task_prerun, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -20,3 +20,16 @@ def _warm_dashboard(sender=None, **kwargs):
 
     if settings.DASHBOARD_WARM_ON_WORKER_START:
         app.send_task("cadres.tasks.dashboard_warm_task")
+
+
+@task_prerun.connect
+def _usable_database_connection(sender=None, task=None, **kwargs):
+    """Before a task on a worker, what Django does before a request: close a connection that broke
+    (a database restart) or is older than CONN_MAX_AGE, so the task opens a fresh one. Not for
+    eager tasks: they run inside the caller's request or transaction."""
+    request = getattr(task or sender, "request", None)
+    if request is None or getattr(request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

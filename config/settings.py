@@ -172,6 +172,10 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 # The rollup and the pay run are split into one task per township (a chord): a worker takes one
 # task at a time, so that a second worker shares the townships instead of finding them reserved.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker keeps its database connection from task to task (Celery would open a new one for each
+# of a run's hundreds of township tasks); config.celery drops a connection that broke or outlived
+# CONN_MAX_AGE before each task, as Django does before each request.
+CELERY_DB_REUSE_MAX = 500
 # Publishing a job when the broker is down fails fast (the page says so) instead of hanging.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}

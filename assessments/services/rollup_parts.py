@@ -226,7 +226,13 @@ def rollup_township_write(*, run_id: int, township_id: int) -> str:
     (a failure is kept on the part)."""
     try:
         with transaction.atomic():
-            part = RollupRunPart.objects.select_for_update().select_related("run").get(run_id=run_id, township_id=township_id)
+            # the part's row only (``of``): locking the joined run row too would make every
+            # township's write wait for the one before it, on whichever worker it runs
+            part = (
+                RollupRunPart.objects.select_for_update(of=("self",))
+                .select_related("run")
+                .get(run_id=run_id, township_id=township_id)
+            )
             if part.status != PartStatus.SCORED:
                 return part.status
             run = part.run

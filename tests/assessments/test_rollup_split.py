@@ -159,3 +159,23 @@ def test_a_township_failing_while_writing_keeps_the_others_and_the_rerun_writes_
     assert review_rollup_year_task.apply(kwargs={"run_id": run.pk}).get() == "done"
     assert written == [south.pk]
     assert results() == expected
+
+
+def test_a_townships_write_locks_its_own_part_not_the_run(county):
+    """Two workers write two townships at once: the write locks the township's part row only.
+    Locking the run's row too (FOR UPDATE over the join) made every township wait for the one
+    before it, and a second worker sped nothing up. SQLite has no row locks: the lock clause is
+    checked where the database has them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run = RollupRun.objects.create(year=YEAR)
+    review_rollup_year_task.apply(kwargs={"run_id": run.pk})
+    RollupRunPart.objects.filter(run=run, township=county[0]).update(status=PartStatus.SCORED)
+    with CaptureQueriesContext(connection) as ctx:
+        assert services.rollup_township_write(run_id=run.pk, township_id=county[0].pk) == PartStatus.DONE
+    locking = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
+    if connection.features.has_select_for_update_of:
+        assert len(locking) == 1 and locking[0].endswith('FOR UPDATE OF "assessments_rolluprunpart"')
+    else:
+        assert locking == []
