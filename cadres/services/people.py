@@ -55,11 +55,14 @@ PERSON_FIELDS = [
 # ---------------------------------------------------------------------------------------------
 
 
-def validate_person(values: dict[str, Any], *, birth_date: datetime.date | None) -> dict[str, str]:
+def validate_person(
+    values: dict[str, Any], *, birth_date: datetime.date | None, today: datetime.date | None = None
+) -> dict[str, str]:
     """The person rules (Party fields, 民族) on the values after the change: Chinese messages
     keyed by field, empty when all is well. Every door calls this (the services, the admin form
-    and import, the sheet types through the bulk services)."""
-    return rules.person_errors(values, birth_date=birth_date, today=core_dates.today())
+    and import, the sheet types through the bulk services); a bulk caller passes ``today`` once
+    for all its rows."""
+    return rules.person_errors(values, birth_date=birth_date, today=today or core_dates.today())
 
 
 def validate_party_fields(values: dict[str, Any], birth_date: datetime.date) -> None:
@@ -207,10 +210,11 @@ def person_photo_remove(*, person: Person, by: User) -> Person:
 # ---------------------------------------------------------------------------------------------
 
 
-def person_check_new(row: dict[str, Any]) -> dict[str, str]:
-    """The problems of one new file for :func:`person_create_bulk` (``row`` as documented there)."""
+def person_check_new(row: dict[str, Any], *, today: datetime.date | None = None, values: dict | None = None) -> dict[str, str]:
+    """The problems of one new file for :func:`person_create_bulk` (``row`` as documented there;
+    ``values``: its :func:`person_new_values` when the caller has them already)."""
     birth_date, _sex = birth_and_sex(row["id_number"])
-    return validate_person(person_new_values(row), birth_date=birth_date)
+    return validate_person(values if values is not None else person_new_values(row), birth_date=birth_date, today=today)
 
 
 def person_check_update(current: dict[str, Any], updates: dict[str, Any], *, birth_date: datetime.date) -> dict[str, str]:
@@ -244,10 +248,16 @@ def person_create_bulk(*, rows: list[dict[str, Any]], by: User, reason: str) -> 
     :func:`person_create` or nothing is written. COPY with one history row each; returns the ids
     in the order of ``rows``."""
     require_perm(by, "cadres.add_person")
-    found = {i: errors for i, row in enumerate(rows) if (errors := person_check_new(row))}
+    today = core_dates.today()
+    values = [person_new_values(row) for row in rows]
+    found = {
+        i: errors
+        for i, (row, row_values) in enumerate(zip(rows, values, strict=True))
+        if (errors := person_check_new(row, today=today, values=row_values))
+    }
     _raise_row_errors(found, "人员")
     records = []
-    for row in rows:
+    for row, row_values in zip(rows, values, strict=True):
         birth_date, sex = birth_and_sex(row["id_number"])
         records.append(
             {
@@ -256,7 +266,7 @@ def person_create_bulk(*, rows: list[dict[str, Any]], by: User, reason: str) -> 
                 "sex": sex,
                 "birth_date": birth_date,
                 "registered_township_id": person_registered_township_id(by=by, township_id=row.get("registered_township_id")),
-                **person_new_values(row),
+                **row_values,
             }
         )
     return insert_with_history(Person, records, user=by, reason=reason)

@@ -331,6 +331,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         the apply makes again inside the services): person fields, each new post, each corrected
         start date, and — for a township clerk — people on file outside the clerk's scope."""
         user = ctx["user"]
+        today = core_dates.today()
         seen: dict[str, int] = {}
         for row in rows:
             idn = row.values.get("id_number")
@@ -377,7 +378,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                 continue
             changes = []
             if person is None:
-                problems = services.person_check_new(self.person_row(v))
+                problems = services.person_check_new(self.person_row(v), today=today)
             else:
                 current = {f: getattr(person, f) for f in PERSON_FIELDS}
                 updates = {f: v[f] for f in UPDATABLE if v.get(f) not in (None, "") and current[f] != v[f]}
