@@ -118,14 +118,16 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    PG_RANDOM_PAGE_COST = os.environ.get("PG_RANDOM_PAGE_COST", "1.1").strip()
+    if DATABASES["default"]["ENGINE"].endswith("postgresql") and PG_RANDOM_PAGE_COST:
         # The planner's cost of a random read: PostgreSQL's default (4) assumes spinning disks
         # and makes it scan a whole table rather than look up a township's few hundred rows by
         # index (a clerk's person list at prefecture scale: 34 ms → 1 ms). 1.1 suits SSDs and
-        # databases held in memory; PG_RANDOM_PAGE_COST=4 restores the default.
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-            f"-c random_page_cost={float(os.environ.get('PG_RANDOM_PAGE_COST', '1.1'))}"
-        )
+        # databases held in memory. Set per connection (added to any ``options`` of the URL);
+        # PG_RANDOM_PAGE_COST= (empty) leaves it to the server, e.g. behind a connection pooler
+        # that refuses startup options (then ALTER DATABASE … SET random_page_cost = 1.1).
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c random_page_cost={float(PG_RANDOM_PAGE_COST)}".strip()
 else:
     DATABASES = {"default": sqlite_database(os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

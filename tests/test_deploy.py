@@ -84,3 +84,21 @@ def test_production_keeps_https_settings_when_demo_is_not_set():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "31536000"]
+
+
+def test_postgresql_connections_plan_for_fast_storage_unless_told_otherwise():
+    """PG_RANDOM_PAGE_COST: 1.1 by default, added to the URL's own options; empty leaves the
+    server's setting (a pooler that refuses startup options). SQLite has no such option."""
+    probe = "import django; django.setup(); from django.conf import settings as s; print(s.DATABASES['default'].get('OPTIONS', {}).get('options'))"
+    url = "postgres://u@db.internal:5432/touyan?options=-c%20statement_timeout%3D5000"
+    outputs = [
+        run(["-c", probe], DATABASE_URL=url, DEBUG="1", **extra).stdout.strip()
+        for extra in ({}, {"PG_RANDOM_PAGE_COST": "4"}, {"PG_RANDOM_PAGE_COST": ""})
+    ]
+    assert outputs == [
+        "-c statement_timeout=5000 -c random_page_cost=1.1",
+        "-c statement_timeout=5000 -c random_page_cost=4.0",
+        "-c statement_timeout=5000",
+    ]
+    sqlite = run(["-c", probe], DATABASE_URL="", DEBUG="1")
+    assert sqlite.stdout.strip() == "None", sqlite.stderr
