@@ -149,14 +149,16 @@ def township_progress(*, user, year: int, quota_grades: tuple[str, ...] = ()) ->
     return out
 
 
-def meeting_townships(*, user, year: int) -> list[dict]:
-    """Per township (in order), how many villages and people it has to review in the year: the
-    campaign page's row of township ballots and tally sheets (each township's villages are on a
-    page of their own). One query."""
+def meeting_townships(*, user, year: int, township_ids=None) -> list[dict]:
+    """Per township (in order; only ``township_ids`` when given: the page of townships shown),
+    how many villages and people it has to review in the year: the campaign page's row of
+    township ballots and tally sheets (each township's villages are on a page of their own). One
+    query."""
+    rows = scoped(user, AnnualReview).filter(year=year)
+    if township_ids is not None:
+        rows = rows.filter(township_id__in=township_ids)
     rows = (
-        scoped(user, AnnualReview)
-        .filter(year=year)
-        .values("township_id", "township__name")
+        rows.values("township_id", "township__name")
         .annotate(villages=Count("village_id", distinct=True), people=Count("id"))
         .order_by("township__sort_order", "township__code")
     )

@@ -195,9 +195,9 @@ class CampaignDetailView(PageView):
         # A county's 15–30 townships on one screen; a prefecture's hundreds page by page (the
         # totals below the table are still the whole campaign's).
         page = Paginator(progress, CAMPAIGN_TOWNSHIPS_PER_PAGE).get_page(request.GET.get("page"))
-        shown = {row["township"].pk for row in page.object_list}
+        shown = [row["township"].pk for row in page.object_list]
         meetings = (
-            selectors.meeting_townships(user=request.user, year=year)
+            selectors.meeting_townships(user=request.user, year=year, township_ids=shown)
             if can(request.user, "assessments.view_annualreview")
             else []
         )
@@ -232,7 +232,7 @@ class CampaignDetailView(PageView):
                 "runs": runs,
                 "scheduled_date": services.rollup_scheduled_date(year),
                 "open_proposals": selectors.open_proposal_count(user=request.user),
-                "meetings": [t for t in meetings if t["township_id"] in shown],
+                "meetings": meetings,
                 "advance": _advance_statement(campaign),
                 "title": f"{year}年度双述双评",
             }

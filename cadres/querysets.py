@@ -175,3 +175,78 @@ class FirstSecretaryQuerySet(ScopedQuerySet):
 
     def with_related(self):
         return self.select_related("person", "village__township")
+
+
+def _model(name: str):
+    """A register model by name, for the querysets below (cadres.models imports this module)."""
+    from django.apps import apps
+
+    return apps.get_model("cadres", name)
+
+
+class VillageQuerySet(ScopedQuerySet):
+    township_path = "township_id"
+
+    def with_related(self):
+        today = core_dates.today()
+        return self.select_related("township").prefetch_related(
+            models.Prefetch("flags", queryset=_model("VillageFlag").objects.current(today), to_attr="current_flags"),
+            models.Prefetch(
+                "appointments",
+                queryset=_model("Appointment").objects.current().filter(post=choices.SECRETARY).select_related("person"),
+                to_attr="current_secretaries",
+            ),
+        )
+
+
+# Extra ways a person belongs to a township, registered by other apps (reserves, …): each is a
+# callable ``(township_id) -> QuerySet of person ids`` (preferred: ``.values("person_id")``) or a
+# Q/Exists evaluated against Person rows.
+PERSON_TOWNSHIP_LINKS: list = []
+
+
+def register_person_township_link(func) -> None:
+    if func not in PERSON_TOWNSHIP_LINKS:
+        PERSON_TOWNSHIP_LINKS.append(func)
+
+
+class PersonQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None, **lookup):
+        """People holding, on ``on`` (default today), an appointment matching ``lookup`` (e.g.
+        ``post=SECRETARY``, ``village__township_id=…``): the people form of
+        ``appointment_current_q``."""
+        held = _model("Appointment").objects.current(on).filter(**lookup).order_by().values("person_id")
+        return self.filter(pk__in=held)
+
+    def for_township(self, township_id: int):
+        """A person belongs to a township through any appointment or posting there, or when the
+        township registered the file; other apps add links via register_person_township_link."""
+        # One ``pk IN (… UNION …)`` of small id sets rather than correlated EXISTS or an OR of
+        # several IN: the database computes the township's few hundred ids once and knows the set
+        # is small, so a list sorted by name reads those people only (an OR made PostgreSQL walk
+        # every person in name order: 175 ms → 21 ms for a clerk's first page at prefecture scale).
+        sets = [
+            _model(name).objects.filter(village__township_id=township_id).order_by().values("person_id")
+            for name in ("Appointment", "FirstSecretary")
+        ]
+        other = Q()
+        for link in PERSON_TOWNSHIP_LINKS:
+            extra = link(township_id)
+            if isinstance(extra, models.QuerySet):
+                sets.append(extra.order_by())
+            else:
+                other |= extra
+        registered = self.model._default_manager.filter(registered_township_id=township_id).order_by().values("id")
+        return self.filter(Q(pk__in=registered.union(*sets)) | other)
+
+    def with_related(self):
+        return self.select_related("registered_township").prefetch_related(
+            models.Prefetch(
+                "appointments",
+                queryset=_model("Appointment")
+                .objects.current()
+                .select_related("village__township")
+                .order_by("village_id", "post"),
+                to_attr="current_appointments",
+            )
+        )

@@ -493,16 +493,14 @@ def _restore_parts(providers: list[Provider], latest: dict[str, str], found: dic
     return restored
 
 
-def _pickled(part: dict) -> bytes:
-    return pickle.dumps(part, pickle.HIGHEST_PROTOCOL)
-
-
 def _store_parts(newest: dict[str, tuple[str, dict]]) -> None:
     """Keep the scope's newest parts beyond the cache (one upsert)."""
     from .models import DashboardPart
 
     rows = [
-        DashboardPart(slot=slot, version=version, payload=_pickled(part), computed_at=part["computed_at"])
+        DashboardPart(
+            slot=slot, version=version, payload=pickle.dumps(part, pickle.HIGHEST_PROTOCOL), computed_at=part["computed_at"]
+        )
         for slot, (version, part) in newest.items()
     ]
     DashboardPart.objects.bulk_create(

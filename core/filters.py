@@ -161,8 +161,8 @@ class VillageSelect(forms.Select):
             wanted = models.Q(township_id=township) | models.Q(pk=chosen)
             rows = list(self.source.filter(wanted)) if township or chosen else []
             self.attrs["data-options-url"] = reverse("core:village_options")
-            if not township:
-                self.empty_label = CHOOSE_TOWNSHIP_FIRST if self.empty_label == ANY else self.empty_label
+            if not township and self.empty_label == ANY:
+                self.empty_label = CHOOSE_TOWNSHIP_FIRST
         self.villages = {v.pk: v for v in rows}
         self.choices = [("", self.empty_label), *((v.pk, village_label(v)) for v in self.villages.values())]
 
@@ -180,6 +180,8 @@ class VillageSelect(forms.Select):
 
 
 def positive_id(value) -> int:
+    """An id from a query parameter, a form value or an object (its pk); 0 when blank, not a
+    whole number, or outside 1 … MAX_ID."""
     try:
         number = int(getattr(value, "pk", value) or 0)
     except (TypeError, ValueError):
@@ -190,12 +192,8 @@ def positive_id(value) -> int:
 def village_mismatch(user, township, village_id) -> str:
     """The message when the chosen village is not in the chosen township ("" when it is, when
     either is blank, or when the village is outside the user's scope: that is a missing row)."""
-    try:
-        township_id = int(getattr(township, "pk", township) or 0)
-        village_id = int(getattr(village_id, "pk", village_id) or 0)
-    except (TypeError, ValueError):  # not an id: the field's own check answers that
-        return ""
-    if not (0 < township_id <= MAX_ID and 0 < village_id <= MAX_ID):
+    township_id, village_id = positive_id(township), positive_id(village_id)
+    if not (township_id and village_id):  # blank, or not an id: the field's own check answers that
         return ""
     village = scoped(user, village_model()).select_related("township").filter(pk=village_id).first()
     if village is None or village.township_id == township_id:

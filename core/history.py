@@ -52,16 +52,16 @@ def _diffs(history_rows, label_prefix: str, fields_to_skip: set[str], related: R
     """Turn simple-history rows (ordered by object, time) into display entries with old→new."""
     entries = []
     by_obj: dict[int, list] = {}
-    rows = list(history_rows)
-    objects = {row.history_id: row.history_object for row in rows}
-    (related or RelatedRows()).attach(objects.values())
-    for row in rows:
+    all_rows = list(history_rows)
+    as_was = {row.history_id: row.history_object for row in all_rows}  # the object as each row had it
+    (related or RelatedRows()).attach(as_was.values())
+    for row in all_rows:
         by_obj.setdefault(row.id, []).append(row)
     for rows in by_obj.values():
         rows.sort(key=lambda r: (r.history_date, r.history_id))
-        entries.append(_entry(rows[0], None, label_prefix, fields_to_skip, objects))
+        entries.append(_entry(rows[0], None, label_prefix, fields_to_skip, as_was[rows[0].history_id]))
         for prev, cur in pairwise(rows):
-            entries.append(_entry(cur, prev, label_prefix, fields_to_skip, objects))
+            entries.append(_entry(cur, prev, label_prefix, fields_to_skip, as_was[cur.history_id]))
     return entries
 
 
@@ -78,7 +78,7 @@ def _display(instance, field) -> str:
     return str(value)
 
 
-def _entry(row, prev, label_prefix, skip, objects=None):
+def _entry(row, prev, label_prefix, skip, obj):
     model = row.instance_type
     tracked = {f.attname for f in type(row)._meta.concrete_fields}  # excluded_fields are not on history rows
     changes = []
@@ -97,8 +97,8 @@ def _entry(row, prev, label_prefix, skip, objects=None):
         "when": row.history_date,
         "user": row.history_user,
         "action": action,
-        # the row as it was (str(row) adds " as of <date>"), its related rows attached by _diffs
-        "what": f"{label_prefix}：{(objects or {}).get(row.history_id) or row.history_object}",
+        # the object as the row had it (str(row) adds " as of <date>"), related rows attached by _diffs
+        "what": f"{label_prefix}：{obj}",
         "changes": changes,
     }
 

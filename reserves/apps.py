@@ -15,7 +15,7 @@ class ReservesConfig(AppConfig):
         from .selectors import person_section_context
 
         # A clerk sees the person page of every reserve of the own township. A ``person_id``
-        # subquery (the form cadres.models.PersonQuerySet.for_township prefers: ``pk IN (…)``,
+        # subquery (the form cadres.querysets.PersonQuerySet.for_township prefers: ``pk IN (…)``,
         # computed once) rather than a correlated EXISTS.
         register_person_township_link(lambda tid: ReserveCandidate.objects.filter(village__township_id=tid).values("person_id"))
         # Township clerks keep their township's reserves (the services also check role and scope).
