@@ -11,9 +11,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 from cadres.models import Appointment, Person, ScopedQuerySet, Township, Village, private_storage
+from core.models import HistoricalRecords
 
 from . import choices
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
-from core.models import ScopedQuerySet
+from core.models import HistoricalRecords, ScopedQuerySet
 
 
 class PersonPartQuerySet(ScopedQuerySet):

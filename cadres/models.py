@@ -14,13 +14,13 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 from core import dates as core_dates
 from core.models import (
     AbstractExportLog,
     AbstractImportBatch,
     AbstractPolicyProfile,
+    HistoricalRecords,
     ScopedQuerySet,
     private_storage,
 )
@@ -236,7 +236,7 @@ class Person(models.Model):
     """One person's file (一人一档). Birth date and sex are derived from the ID number."""
 
     id_number = models.CharField("身份证号", max_length=18, unique=True, validators=[id_number_validator])
-    name = models.CharField("姓名", max_length=30, db_index=True)
+    name = models.CharField("姓名", max_length=30)  # indexed with id in Meta (the lists' order)
     sex = models.CharField("性别", max_length=1, choices=choices.Sex.choices)
     birth_date = models.DateField("出生日期")
     ethnicity = models.CharField("民族", max_length=10, choices=choices.ETHNICITY_CHOICES, default="汉族")
@@ -303,6 +303,10 @@ class Person(models.Model):
                 violation_error_message="入党时间不能早于出生日期。",
             )
         ]
+        # The lists' order. Not db_index on name: on PostgreSQL that adds a second, pattern-ops
+        # index for LIKE 'x%', which no search uses (names are searched by 包含, icontains) and
+        # every insert maintains.
+        indexes = [models.Index(fields=["name", "id"], name="cadres_person_name_order")]
 
     def __str__(self) -> str:
         return self.name
@@ -369,13 +373,15 @@ class PersonRecord(models.Model):
 class Appointment(models.Model):
     """Person × village × post × dates. One person may hold several posts at once."""
 
-    # person/post/status have no single-column indexes: the composite indexes in Meta lead with
-    # them (fewer indexes = a 10,000-row import's COPY maintains fewer b-trees). ``village`` keeps
-    # its own: removing a single-column index on village_id makes Django's schema editor drop
-    # every index on exactly that column — on PostgreSQL the partial unique index behind
+    # person/village/post/status have no single-column indexes: the composite indexes in Meta lead
+    # with them (fewer indexes = a 10,000-row import's COPY maintains fewer b-trees). village_id's
+    # own index was dropped by name (cadres/0015): Django's schema editor, told db_index=False,
+    # drops every index on exactly that column — on PostgreSQL the partial unique index behind
     # one_current_secretary too (tests/cadres/test_services.py caught it).
     person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="appointments", db_index=False)
-    village = models.ForeignKey(Village, verbose_name="村(社区)", on_delete=models.PROTECT, related_name="appointments")
+    village = models.ForeignKey(
+        Village, verbose_name="村(社区)", on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
     post = models.CharField("职务", max_length=30)
     post_name = models.CharField("职务名称", max_length=50, help_text="任职时的职务名称（取自当年政策配置）。")
     start_date = models.DateField("任职时间")
@@ -398,8 +404,15 @@ class Appointment(models.Model):
         related_name="appointments",
     )
     note = models.TextField("备注", blank=True)
+    # No index: nothing lists appointments by who entered them (deleting a user, rare, scans).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
     # History is read by record (id) and by person/village; the other copied indexes only cost writes.

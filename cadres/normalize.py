@@ -104,16 +104,17 @@ def parse_sex(value) -> str:
     raise CellError("性别应填“男”或“女”")
 
 
-def id_number_cell(value) -> str:
+def id_number_cell(value, *, today=None) -> str:
     """The ID column. A number cell means Excel already dropped the last digits: refuse. A number
-    whose area code never existed is kept, as a NotedText whose note is the 提示."""
+    whose area code never existed is kept, as a NotedText whose note is the 提示. ``today`` as
+    for parse_id_number."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise CellError(
             "身份证号被Excel存成了数字，第16位以后的数字已丢失、无法还原。"
             "请把该列设为“文本”格式，重新录入完整的18位号码（或从原始资料粘贴为文本）"
         )
     try:
-        facts = parse_id_number(value)
+        facts = parse_id_number(value, today=today)
     except ValidationError as exc:
         raise CellError(exc.messages[0].rstrip("。")) from None
     if facts.warnings:

@@ -44,11 +44,13 @@ PERSON_DEFAULTS: dict[str, Any] = {
 }
 
 
-def person_defaults(values: Mapping[str, Any]) -> dict[str, Any]:
-    """``values`` with every blank (None / "") person field replaced by its default."""
-    out = dict(values)
+def person_defaults(values: Mapping[str, Any], fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """``values`` (only its ``fields`` when given, None for those it lacks) with every blank
+    (None / "") person field replaced by its default."""
+    out = {name: values.get(name) for name in fields} if fields is not None else dict(values)
     for field, default in PERSON_DEFAULTS.items():
-        if out.get(field) in (None, ""):
+        value = out.get(field)
+        if value is None or value == "":
             out[field] = default
     if not out.get("political_status"):
         out["political_status"] = choices.PoliticalStatus.MEMBER if out.get("party_join_date") else choices.PoliticalStatus.MASSES

@@ -501,7 +501,9 @@ class AppointmentEndInput(serializers.Serializer):
 
 class AppointmentBulkIds(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        # bounded like the id column (a 64-bit integer): a larger number is refused as invalid
+        # input, not handed to the database (SQLite raised OverflowError for one: a 500)
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         min_length=1,
         max_length=500,
         help_text="任职 id 列表（一次最多 500 条）",

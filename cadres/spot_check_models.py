@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
+
+from core.models import HistoricalRecords
 
 from . import choices
 from .querysets import FirstSecretaryGradeQuerySet, SpotCheckQuerySet

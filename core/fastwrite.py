@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import operator
 import uuid
+from collections.abc import Iterable
 
 from django.db import connection, models
 from django.utils import timezone
@@ -38,28 +41,67 @@ def allocate_ids(model, n: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n])
+            # The sequence looked up once (pg_get_serial_sequence per row made this 4–8× slower).
+            cur.execute(
+                "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq) "
+                "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
+                [table, n],
+            )
             return [r[0] for r in cur.fetchall()]
         cur.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608 (table name from model meta)
         start = cur.fetchone()[0] + 1
         return list(range(start, start + n))
 
 
-def copy_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
-    if not rows:
-        return
+class _CsvStream:
+    """A file-like object for psycopg2's copy_expert that writes the CSV of ``rows`` as it is
+    read, a chunk at a time: PostgreSQL parses and inserts one chunk (its own process, the other
+    core) while Python turns the next rows into text, instead of waiting for the whole file.
+    The first chunk is written at once (``empty`` tells whether there is anything to copy)."""
+
+    ROWS_PER_CHUNK = 500
+
+    def __init__(self, rows: Iterable[tuple]):
+        self._rows = iter(rows)
+        self._buf = io.StringIO()
+        self._writer = csv.writer(self._buf, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+        self._next = self._chunk()
+
+    @property
+    def empty(self) -> bool:
+        return not self._next
+
+    def _chunk(self) -> str:
+        rows = list(itertools.islice(self._rows, self.ROWS_PER_CHUNK))
+        if not rows:
+            return ""
+        buf = self._buf
+        buf.seek(0)
+        buf.truncate()
+        self._writer.writerows([NULL if v is None else v for v in row] for row in rows)
+        return buf.getvalue()
+
+    def read(self, size: int = -1) -> str:
+        chunk, self._next = self._next, (self._chunk() if self._next else "")
+        return chunk
+
+    readline = read
+
+
+def copy_rows(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
+    """COPY ``rows`` (tuples in the order of ``columns``; any iterable, consumed once) into
+    ``table`` on PostgreSQL, streamed (see _CsvStream); executemany elsewhere."""
+    cols = ", ".join(f'"{c}"' for c in columns)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            buf = io.StringIO()
-            writer = csv.writer(buf, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
-            writer.writerows([NULL if v is None else v for v in row] for row in rows)
-            buf.seek(0)
-            cols = ", ".join(f'"{c}"' for c in columns)
-            cur.cursor.copy_expert(f'COPY "{table}" ({cols}) FROM STDIN WITH (FORMAT csv)', buf)
+            stream = _CsvStream(rows)
+            if not stream.empty:
+                cur.cursor.copy_expert(f'COPY "{table}" ({cols}) FROM STDIN WITH (FORMAT csv)', stream)
         else:
-            cols = ", ".join(f'"{c}"' for c in columns)
-            marks = ", ".join(["%s"] * len(columns))
-            cur.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)  # noqa: S608
+            rows = list(rows)
+            if rows:
+                marks = ", ".join(["%s"] * len(columns))
+                cur.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)  # noqa: S608
 
 
 def insert_with_history(model, rows: list[dict], *, user, reason: str) -> list[int]:
@@ -79,11 +121,17 @@ def insert_with_history(model, rows: list[dict], *, user, reason: str) -> list[i
             defaults[f.attname] = None if f.null else ""
     ids = allocate_ids(model, len(rows))
     columns = ["id", *[f.column for f in fields]]
-    tuples = [(pk, *[row.get(f.attname, defaults[f.attname]) for f in fields]) for pk, row in zip(ids, rows, strict=True)]
-    copy_rows(model._meta.db_table, columns, tuples)
+    # Each row over the defaults, its values picked in column order, as COPY reads them (lazily).
+    pick = operator.itemgetter(*defaults) if len(defaults) > 1 else (lambda values: (values[next(iter(defaults))],))
+    copy_rows(model._meta.db_table, columns, ((pk, *pick({**defaults, **row})) for pk, row in zip(ids, rows, strict=True)))
     if getattr(model, "history", None) is not None:
         if connection.vendor == "postgresql":
-            copy_history(model, where='"id" = ANY(%s)', params=[ids], now=now, reason=reason, user=user)
+            lo, hi = min(ids), max(ids)
+            if hi - lo == len(ids) - 1:  # distinct ids: exactly lo…hi, one unbroken run of the sequence
+                where, params = '"id" BETWEEN %s AND %s', [lo, hi]
+            else:
+                where, params = '"id" = ANY(%s)', [ids]
+            copy_history(model, where=where, params=params, now=now, reason=reason, user=user)
         else:
             for i in range(0, len(ids), 500):  # SQLite: at most 999 parameters a statement
                 chunk = ids[i : i + 500]

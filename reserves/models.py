@@ -12,9 +12,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from simple_history.models import HistoricalRecords
 
 from cadres.models import ScopedQuerySet
+from core.models import HistoricalRecords
 
 from .choices import OPEN_STATUSES, ExitReason, MentorMode, PartyStage, Status
 

@@ -114,7 +114,7 @@ class ReserveRosterSheet(RegisterSheetMixin, SheetType):
     def clean_row(self, row: RowResult, ctx: dict) -> None:
         v = row.values
         v["village"] = self.resolve_village(row, ctx)
-        clean_identity(row)
+        clean_identity(row, today=ctx["today"])
         v["political_status"] = row.parse("political_status", n.parse_political)
         v["education_fulltime"] = row.parse("education_fulltime", n.parse_education)
         v["phone"] = row.parse("phone", n.parse_phone)

@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q, Sum
-from simple_history.models import HistoricalRecords
 
 from cadres.models import Person, ScopedQuerySet, Township, Village
+from core.models import HistoricalRecords
 
 from .choices import BenefitKind, EntrySource, EntryType, PartStatus, PeriodKind, RunKind, RunStatus, StopReason
 

@@ -43,3 +43,99 @@ def test_insert_objects_with_history_writes_people_with_their_photo_field_and_ex
     assert stored == {people[0].pk: "", people[1].pk: "photos/p2.jpg"}
     assert set(Person.objects.filter(pk__in=[p.pk for p in people]).values_list("created_at", flat=True)) == {created}
     assert Person.history.filter(id__in=[p.pk for p in people], history_type="+").count() == 2
+
+
+# --- COPY streamed in chunks, and the history rows found by id range or by list ----------------
+
+
+def _people_rows(n, township):
+    from cadres.idcard import make_id_number
+
+    return [
+        {
+            "id_number": make_id_number("430122", datetime.date(1970, 1, 1) + datetime.timedelta(days=i), 1, True),
+            "name": f"干部{i}",
+            "sex": "M",
+            "birth_date": datetime.date(1970, 1, 1) + datetime.timedelta(days=i),
+            "registered_township_id": township.pk,
+            # text the CSV must carry through: quotes, a comma, a line break, an empty string
+            "note": ['他说"好"', "甲,乙", "第一行\n第二行", ""][i % 4],
+            "party_join_date": None if i % 2 else datetime.date(1995, 7, 1),
+            "political_status": "masses" if i % 2 else "member",
+        }
+        for i in range(n)
+    ]
+
+
+def test_insert_with_history_writes_every_chunk_and_keeps_quotes_breaks_empty_text_and_nulls():
+    from cadres.models import Person
+    from core.fastwrite import _CsvStream, insert_with_history
+
+    township = VillageFactory().township
+    n = _CsvStream.ROWS_PER_CHUNK * 2 + 7  # three chunks on PostgreSQL
+    rows = _people_rows(n, township)
+
+    ids = insert_with_history(Person, rows, user=None, reason="表格导入 #1")
+
+    assert len(ids) == n == len(set(ids))
+    stored = {p.pk: p for p in Person.objects.filter(pk__in=ids)}
+    for pk, row in zip(ids, rows, strict=True):
+        person = stored[pk]
+        assert (person.id_number, person.note, person.party_join_date) == (row["id_number"], row["note"], row["party_join_date"])
+        assert person.ethnicity == Person._meta.get_field("ethnicity").get_default()  # a missing field: its default
+    history = Person.history.filter(id__in=ids)
+    assert history.count() == n
+    assert set(history.values_list("history_type", "history_change_reason")) == {("+", "表格导入 #1")}
+
+
+def test_history_rows_are_found_by_their_ids_when_the_sequence_was_shared(monkeypatch):
+    """Ids interleaved with another session's (not one unbroken run): the history rows are
+    copied for exactly the rows written, not for the rows between them."""
+    from cadres.models import Person
+    from core import fastwrite
+
+    township = VillageFactory().township
+    other = PersonFactory()
+    real = fastwrite.allocate_ids
+    monkeypatch.setattr(fastwrite, "allocate_ids", lambda model, n: [pk * 2 + other.pk * 10 for pk in real(model, n)])
+
+    ids = fastwrite.insert_with_history(Person, _people_rows(3, township), user=None, reason="表格导入 #2")
+
+    assert max(ids) - min(ids) > len(ids) - 1
+    assert sorted(Person.history.filter(history_change_reason="表格导入 #2").values_list("id", flat=True)) == sorted(ids)
+    assert not Person.history.filter(id=other.pk, history_change_reason="表格导入 #2").exists()
+
+
+def test_copy_rows_of_nothing_writes_nothing():
+    from cadres.models import FilingEvent
+    from core.fastwrite import copy_rows
+
+    copy_rows(FilingEvent._meta.db_table, ["appointment_id", "from_status", "to_status", "at", "note"], iter(()))
+    assert FilingEvent.objects.count() == 0
+
+
+# --- history rows keep their user as a plain reference ------------------------------------------
+
+
+def test_no_history_table_holds_a_database_constraint_on_its_user_and_deleting_a_user_clears_it():
+    from django.apps import apps
+
+    from cadres.models import Person
+    from tests.factories import UserFactory
+
+    tracked = [m for m in apps.get_models() if m.__name__.startswith("Historical")]
+    assert len(tracked) >= 39
+    assert all(not m._meta.get_field("history_user").db_constraint for m in tracked)
+
+    user = UserFactory()
+    person = PersonFactory()
+    person._history_user = user
+    person.name = "改名"
+    person.save()
+    entry = Person.history.filter(id=person.pk).latest("history_id")
+    assert entry.history_user_id == user.pk
+
+    user.delete()
+
+    entry.refresh_from_db()
+    assert entry.history_user_id is None and entry.name == "改名"

@@ -18,11 +18,11 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 from cadres.choices import Education
 from cadres.models import Person, ScopedQuerySet, Township, Village
 from core.expressions import SubqueryCount
+from core.models import HistoricalRecords
 
 from . import rules
 from .choices import AttendanceStatus, Audience, Certificate, DayLength, Kind, Level, UpgradeKind, UpgradeStatus

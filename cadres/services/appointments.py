@@ -240,14 +240,25 @@ def appointment_create(
     return appointment
 
 
-def appointment_create_bulk(*, posts: list[NewPost], by: User, reason: str) -> list[int]:
+def appointment_create_bulk(
+    *, posts: list[NewPost], by: User, reason: str, checked: list[CheckedPost] | None = None
+) -> list[int]:
     """Record many posts at once (imports): the rules of :func:`appointment_create` for every
-    post (checked again here, against the database as it is now) or nothing is written; COPY with
-    one history row each, and the 备案流程 entry of each draft. Returns the ids in order."""
+    post or nothing is written; COPY with one history row each, and the 备案流程 entry of each
+    draft. Returns the ids in order.
+
+    ``checked``: this module's verdicts (:func:`appointment_check_bulk`) on these same posts, in
+    the same order, made against the database as it is now — an import's plan, which the import
+    frame makes again inside the apply transaction whenever anything the rules read has changed
+    since its preview (core.imports.batches._planned). Without it the posts are checked here. A
+    verdict with errors refuses the whole list either way."""
     require_perm(by, "cadres.add_appointment")
     if by is not None and by.is_clerk and any(p.township_id != by.township_id for p in posts):
         raise PermissionDenied("只能为本乡镇的村(社区)录入任职。")
-    checked = appointment_check_bulk(by=by, posts=posts)
+    if checked is None:
+        checked = appointment_check_bulk(by=by, posts=posts)
+    elif len(checked) != len(posts):
+        raise ValueError("one verdict per post")
     found = {i: c.errors for i, c in enumerate(checked) if c.errors}
     if found:
         first = min(found)

@@ -74,7 +74,7 @@ def validate_party_fields(values: dict[str, Any], birth_date: datetime.date) -> 
 
 def person_new_values(values: dict[str, Any]) -> dict[str, Any]:
     """A new file's editable values: what was given, the defaults for the rest (one place)."""
-    return rules.person_defaults({name: values.get(name) for name in PERSON_FIELDS})
+    return rules.person_defaults(values, PERSON_FIELDS)
 
 
 def person_registered_township_id(*, by: User | None, township_id: int | None) -> int | None:

@@ -100,7 +100,7 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
     def clean_row(self, row: RowResult, ctx: dict) -> None:
         v = row.values
         v["village"] = self.resolve_village(row, ctx)
-        clean_identity(row)
+        clean_identity(row, today=ctx["today"])
         v["political_status"] = row.parse("political_status", n.parse_political)
         v["party_join_date"] = row.parse("party_join_date", n.parse_date)
         v["education_fulltime"] = row.parse("education_fulltime", n.parse_education)

@@ -156,15 +156,15 @@ UPDATABLE = [
 ]
 
 
-def clean_identity(row: RowResult) -> None:
+def clean_identity(row: RowResult, *, today: datetime.date | None = None) -> None:
     """姓名、身份证号、性别、民族、出生年月 — shared by every sheet that names people. The ID number
     decides birth date and sex (``_birth``/``_sex``); a different sex or birth month written in the
-    sheet is a warning, never an error (DOMAIN §10)."""
+    sheet is a warning, never an error (DOMAIN §10). ``today``: the import's date, read once."""
     v = row.values
     v["name"] = n.text(row.raw.get("name"))
     if not v["name"]:
         row.error("name", "姓名不能为空")
-    v["id_number"] = row.parse("id_number", n.id_number_cell)
+    v["id_number"] = row.parse("id_number", n.id_number_cell, today=today)
     v["sex"] = row.parse("sex", n.parse_sex)
     v["ethnicity"] = row.parse("ethnicity", n.parse_ethnicity)
     v["birth_date"] = row.parse("birth_date", n.parse_date)
@@ -275,7 +275,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
     def clean_row(self, row: RowResult, ctx: dict) -> None:
         v = row.values
         v["village"] = self.resolve_village(row, ctx)
-        clean_identity(row)
+        clean_identity(row, today=ctx["today"])
         v["native_place"] = n.text(row.raw.get("native_place"))
         v["political_status"] = row.parse("political_status", n.parse_political)
         v["party_join_date"] = row.parse("party_join_date", n.parse_date)
@@ -327,9 +327,11 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         v["start_date"] = min(dates)
 
     def plan(self, rows: list[RowResult], ctx: dict) -> None:
-        """Compare with the register and run the services' rules on every row (the same checks
-        the apply makes again inside the services): person fields, each new post, each corrected
-        start date, and — for a township clerk — people on file outside the clerk's scope."""
+        """Compare with the register and run the services' rules on every row: person fields,
+        each new post, each corrected start date, and — for a township clerk — people on file
+        outside the clerk's scope. The new posts' verdicts are kept in the plan and written by
+        the apply: a plan is only applied as made against the database as it is then (the frame
+        plans again inside the apply transaction when anything it read has changed)."""
         user = ctx["user"]
         today = core_dates.today()
         seen: dict[str, int] = {}
@@ -414,6 +416,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
 
         checked = services.appointment_check_bulk(by=user, posts=[post for _row, post in new_posts])
         for (row, _post), verdict in zip(new_posts, checked, strict=True):
+            row.plan.setdefault("checked", []).append(verdict)  # the apply writes by these verdicts
             for field, message in verdict.errors.items():
                 if not any(e.reason == message.rstrip("。") for e in row.errors):  # 书记、主任: said once
                     row.error(POST_ERROR_COLUMNS.get(field, "posts"), message.rstrip("。"))
@@ -436,7 +439,8 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         )
 
     def apply(self, rows: list[RowResult], ctx: dict, *, batch) -> dict:
-        """Write through the register's bulk services (which check every rule again)."""
+        """Write through the register's bulk services: the people's rules are checked again
+        there, the new posts are written by the plan's verdicts (see plan)."""
         user = ctx["user"]
         reason = f"表格导入 #{batch.pk}" if batch else "表格导入"
         watermark = {
@@ -457,7 +461,7 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
             reason=reason,
         )
         progress(2, 4)
-        posts, new_start = [], {}
+        posts, verdicts, new_start = [], [], {}
         for row in rows:
             v = row.values
             person_id = row.plan["person"].pk if row.plan.get("person") is not None else row.plan.get("person_id")
@@ -465,9 +469,10 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
                 post = self.new_post(v, code, person_id=person_id)
                 post.note = reason
                 posts.append(post)
+            verdicts += row.plan.get("checked", [])
             for appt in row.plan.get("changed_posts", []):
                 new_start[appt.pk] = v["post_starts"].get(appt.post, v["start_date"])
-        new_appt_ids = services.appointment_create_bulk(posts=posts, by=user, reason=reason)
+        new_appt_ids = services.appointment_create_bulk(posts=posts, by=user, reason=reason, checked=verdicts)
         progress(3, 4)
         old_appt = services.appointment_start_date_bulk(changes=new_start, by=user, reason=reason)
         progress(4, 4)

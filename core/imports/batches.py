@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import datetime
 import enum
+import functools
 import hashlib
+import io
 import logging
 import pickle
 import threading
@@ -17,10 +20,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Max, ProtectedError, RestrictedError
 from django.utils import timezone
 
+from core import dates as core_dates
 from core.access import IMPORT_SHEET, can
 from core.conf import import_batch_model
 from core.jobs import JobQueueUnavailable, enqueue
@@ -457,9 +461,10 @@ def _cache_key(batch: AbstractImportBatch) -> str:
 
 
 def db_fingerprint(st) -> tuple:
-    """The newest history id of every model the sheet type reads: any write since (through a
-    service, an import or the admin) changes it, because every such write leaves history."""
-    return tuple(m.history.aggregate(m=Max("history_id"))["m"] for m in st.reads_models())
+    """Today's date and the newest history id of every model the sheet type reads: any write
+    since (through a service, an import or the admin) changes it, because every such write leaves
+    history; so does midnight, because the rules' dates are counted from today."""
+    return (core_dates.today().isoformat(), *(m.history.aggregate(m=Max("history_id"))["m"] for m in st.reads_models()))
 
 
 def _planned(batch: AbstractImportBatch, st, by, progress=None) -> tuple[list[RowResult], Preview | None]:
@@ -480,14 +485,37 @@ def _cache_rows(batch: AbstractImportBatch, fingerprint: tuple, preview: Preview
     """What apply needs of each row to be written (values and plan), without the raw cells and
     messages. Rows planned as unchanged write nothing in any sheet type's apply, so they are
     left out: re-uploading an unchanged 10,000-row file caches (and later unpickles) nothing."""
-    rows = [(r.number, r.status, _plain(r.values), r.plan) for r in preview.rows if r.status in (NEW, CHANGED)]
-    cache.set(_cache_key(batch), pickle.dumps((fingerprint, rows), protocol=pickle.HIGHEST_PROTOCOL), CLEAN_CACHE_SECONDS)
+    rows = [(r.number, r.status, r.values, r.plan) for r in preview.rows if r.status in (NEW, CHANGED)]
+    cache.set(_cache_key(batch), _dumps((fingerprint, rows)), CLEAN_CACHE_SECONDS)
 
 
-def _plain(values: dict) -> dict:
-    """Choice enum members (Sex.MALE, Education.SENIOR …) as their plain str/int values: equal
-    to them, written to the database the same, and several times cheaper to pickle."""
-    return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in values.items()}
+def _dumps(obj) -> bytes:
+    """pickle.dumps, with choice enum members (Sex.MALE, FilingStatus.DRAFT …) written as their
+    plain str/int values: equal to them, written to the database the same, and several times
+    cheaper to pickle and to load."""
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _plain_choices()
+    pickler.dump(obj)
+    return buf.getvalue()
+
+
+def _plain_value(member: enum.Enum):
+    value = member.value
+    return type(value), (value,)
+
+
+@functools.cache
+def _plain_choices() -> dict:
+    """copyreg's table plus every Django choices enum (once the apps are loaded)."""
+    table = dict(copyreg.dispatch_table)
+    pending = [models.Choices]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__members__:
+            table[cls] = _plain_value
+    return table
 
 
 @paused_gc()

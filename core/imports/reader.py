@@ -187,12 +187,14 @@ class _FastXlsxCells:
         else:
             body, self.carry = window, b""
         rows = _FAST_ROWS.findall(body)
-        if len(rows) != sum(body.count(tag) for tag in _C_TAGS) or (b":c" in body and _PREFIXED_C.search(body)):
+        # Every "<c" a placed cell (the usual chunk) proves the exact count below in one pass.
+        counted = len(rows) == body.count(b"<c") or len(rows) == sum(body.count(tag) for tag in _C_TAGS)
+        if not counted or (b":c" in body and _PREFIXED_C.search(body)):
             raise _NeedExactScan
         if not rows:
             return
         e = self.extent
-        last_row = max(map(int, rows))
+        last_row = max(map(int, set(rows)))
         if last_row > e.rows:
             found = re.search(rb'<c r="([A-Z]{1,3})' + str(last_row).encode() + rb'"', body)
             e.rows, e.far_row = last_row, (last_row, _column_number(found.group(1)) if found else 1)
@@ -767,12 +769,20 @@ def _visible(value: str) -> str:
     return value if value.isascii() and "\x00" not in value else value.translate(_INVISIBLE)
 
 
+_INVISIBLE_RE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
+
+
 def _check_cells(name: str, rows: list[list], lim: Limits) -> None:
-    """Refuse over-long cells; drop NUL and invisible marks (see _INVISIBLE)."""
+    """Refuse over-long cells; drop NUL and invisible marks (see _INVISIBLE). A row's text is
+    looked at as a whole first: in almost every row nothing is too long and nothing invisible."""
+    limit = lim.max_cell_chars
     for i, row in enumerate(rows):
+        texts = "\x1f".join([value for value in row if type(value) is str])
+        if len(texts) <= limit and ((texts.isascii() and "\x00" not in texts) or _INVISIBLE_RE.search(texts) is None):
+            continue
         for j, value in enumerate(row):
             if type(value) is str and value:
-                if len(value) > lim.max_cell_chars:
+                if len(value) > limit:
                     raise ValidationError(_too_long(name, i + 1, j + 1, len(value), lim), code="cell")
                 clean = _visible(value)
                 if clean is not value:

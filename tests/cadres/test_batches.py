@@ -429,3 +429,13 @@ def test_grid_submit_after_a_review_concluded_elsewhere_saves_nothing_and_says_w
     response = client.post(reverse("cadres:review_grid"), data)
     assert response.status_code == 200 and "部分人选的联审已经办结，本次提交的意见均未保存" in response.content.decode()
     assert DepartmentVerdict.objects.filter(result="pass").count() == 0
+
+
+@pytest.mark.parametrize("big", [2**63, 2**64 + 5])
+def test_api_bulk_actions_refuse_an_id_beyond_the_id_column_as_invalid_input(client, county_user, big):
+    client.force_login(county_user)
+    data = {"ids": [big], "end_date": core_dates.today().isoformat(), "end_reason": "resigned"}
+    for name in ("appointment-bulk-end", "appointment-bulk-file"):
+        response = client.post(reverse(name), data, content_type="application/json")
+        assert response.status_code == 400, (name, response.status_code)
+        assert "ids" in response.json()

@@ -140,3 +140,19 @@ def test_generated_numbers_are_valid_and_distinct():
 
 def test_normalize_strips_full_width_spaces():
     assert normalize_id_number("　43012219850312003x　") == "43012219850312003X"
+
+
+def test_a_birth_date_after_the_given_today_is_refused_and_the_same_day_is_not():
+    number = make_id_number("430122", datetime.date(2024, 5, 20), 1, True)
+    with pytest.raises(ValidationError) as caught:
+        parse_id_number(number, today=datetime.date(2024, 5, 19))
+    assert caught.value.code == "birth_date" and "不合理" in caught.value.messages[0]
+    assert parse_id_number(number, today=datetime.date(2024, 5, 20)).birth_date == datetime.date(2024, 5, 20)
+
+
+@pytest.mark.parametrize("seventeenth, sex", [(str(d), "M" if d % 2 else "F") for d in range(10)])
+def test_sex_follows_the_parity_of_the_seventeenth_digit(seventeenth, sex):
+    from cadres.idcard import birth_and_sex
+
+    body = f"4301221985031200{seventeenth}"
+    assert birth_and_sex(body + ric.calc_check_digit(body + "0")) == (datetime.date(1985, 3, 12), sex)

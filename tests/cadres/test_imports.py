@@ -649,3 +649,93 @@ def test_roster_preview_and_apply_take_the_same_number_of_queries_for_5_or_30_ro
         assert Appointment.objects.current().count() == n
         counts.append((len(preview_queries), len(apply_queries)))
     assert counts[1] == counts[2], counts
+
+
+# --- the apply writes by the preview's verdicts while nothing they rest on has changed ----------
+
+
+def _count_post_checks(monkeypatch) -> list:
+    from cadres.services import appointments as appointment_services
+
+    calls = []
+    real = appointment_services.appointment_check_bulk
+
+    def counted(**kwargs):
+        calls.append(len(kwargs["posts"]))
+        return real(**kwargs)
+
+    monkeypatch.setattr(appointment_services, "appointment_check_bulk", counted)
+    monkeypatch.setattr(services, "appointment_check_bulk", counted)
+    return calls
+
+
+def test_an_apply_of_an_unchanged_preview_writes_by_its_verdicts_without_checking_the_posts_again(roster, clerk_a, monkeypatch):
+    calls = _count_post_checks(monkeypatch)
+    batch = upload(clerk_a, roster)
+    assert calls == [3]  # 李建国: 书记、主任; 王芳: 委员
+
+    batch = import_batch_apply(batch=batch, by=clerk_a)
+
+    assert batch.status == ImportBatch.Status.APPLIED and calls == [3]
+    statuses = dict(Appointment.objects.values_list("post", "status"))
+    assert statuses == {
+        "secretary": choices.FilingStatus.DRAFT,
+        "chair": choices.FilingStatus.FILED,
+        "committee_member": choices.FilingStatus.FILED,
+    }
+
+
+def test_a_preview_made_before_midnight_is_planned_again_by_the_apply(roster, clerk_a, monkeypatch):
+    from core import dates
+
+    calls = _count_post_checks(monkeypatch)
+    batch = upload(clerk_a, roster)
+    today = dates.today()
+    monkeypatch.setattr("core.dates.today", lambda: today + datetime.timedelta(days=1))
+
+    batch = import_batch_apply(batch=batch, by=clerk_a)
+
+    assert batch.status == ImportBatch.Status.APPLIED
+    assert calls == [3, 3]  # the rules' dates count from today: checked again on the new day
+    assert Appointment.objects.count() == 3
+
+
+def test_the_bulk_writer_refuses_a_verdict_with_errors_and_a_verdict_list_that_does_not_match(village_a, county_user):
+    from cadres.services.appointments import CheckedPost, NewPost
+
+    person = PersonFactory()
+    post = NewPost(
+        person_id=person.pk,
+        birth_date=person.birth_date,
+        village_id=village_a.pk,
+        township_id=village_a.township_id,
+        post="committee_member",
+        start_date=D(2021, 4, 1),
+    )
+    refused = CheckedPost(errors={"post": "资格联审未通过，不能任此职务。"}, post_name="村民委员会委员")
+    with pytest.raises(ValidationError, match="资格联审未通过"):
+        services.appointment_create_bulk(posts=[post], by=county_user, reason="表格导入", checked=[refused])
+    with pytest.raises(ValueError, match="one verdict per post"):
+        services.appointment_create_bulk(posts=[post, post], by=county_user, reason="表格导入", checked=[CheckedPost()])
+    assert Appointment.objects.count() == 0
+
+
+def test_cells_are_cleaned_of_invisible_marks_and_an_over_long_cell_is_named_by_row_and_column():
+    import dataclasses
+
+    lim = dataclasses.replace(reader.limits(), max_cell_chars=30)
+    rows = [
+        ["序号", 1, None, "plain ascii"],
+        ["甲\u200b乙", "x\x00y", 3.0, "\ufeff丙"],
+        ["a" * 20, "b" * 20, "c\u202e" * 5],  # the row is long, no cell is
+    ]
+    reader._check_cells("花名册", rows, lim)
+    assert rows == [
+        ["序号", 1, None, "plain ascii"],
+        ["甲乙", "xy", 3.0, "丙"],
+        ["a" * 20, "b" * 20, "c" * 5],
+    ]
+
+    with pytest.raises(ValidationError) as caught:
+        reader._check_cells("花名册", [["ok"], ["ok", 2, "长" * 31]], lim)
+    assert "工作表「花名册」第2行第3列（C2）的内容有 31 个字符" in caught.value.messages[0]
