@@ -405,6 +405,10 @@ class Appointment(models.Model):
     )
     note = models.TextField("备注", blank=True)
     # No index: nothing lists appointments by who entered them (deleting a user, rare, scans).
+    # No database constraint either, like the history rows' user: every insert paid a check of
+    # the user's row at commit (a quarter of a 10,000-row import's commit); deleting a user who
+    # entered appointments is still refused, by the ORM (PROTECT), and users are deactivated,
+    # never deleted, in use.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="录入人",
@@ -413,6 +417,7 @@ class Appointment(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
     # History is read by record (id) and by person/village; the other copied indexes only cost writes.

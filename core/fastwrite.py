@@ -85,8 +85,6 @@ class _CsvStream:
         chunk, self._next = self._next, (self._chunk() if self._next else "")
         return chunk
 
-    readline = read
-
 
 def copy_rows(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
     """COPY ``rows`` (tuples in the order of ``columns``; any iterable, consumed once) into

@@ -139,3 +139,20 @@ def test_no_history_table_holds_a_database_constraint_on_its_user_and_deleting_a
 
     entry.refresh_from_db()
     assert entry.history_user_id is None and entry.name == "改名"
+
+
+def test_an_appointment_keeps_who_entered_it_without_a_database_constraint_and_that_user_cannot_be_deleted():
+    from django.db.models import ProtectedError
+
+    from cadres.models import Appointment
+    from tests.factories import AppointmentFactory, UserFactory
+
+    assert not Appointment._meta.get_field("created_by").db_constraint
+    user = UserFactory()
+    appointment = AppointmentFactory(created_by=user)
+
+    with pytest.raises(ProtectedError):
+        user.delete()
+
+    appointment.refresh_from_db()
+    assert appointment.created_by_id == user.pk

@@ -154,6 +154,9 @@ class Preview:
     rows: list[RowResult]
     columns: dict[str, int] = field(default_factory=dict)  # key → 0-based column index
     file_errors: list[str] = field(default_factory=list)
+    # the sheet type's lookups (townships, villages, posts) as the rows were cleaned: planned with
+    # the same, not read a second time
+    context: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -355,12 +358,13 @@ def clean_file(
         labels=match.labels,
         rows=rows,
         columns={key: j for j, key in match.columns.items()},
+        context=ctx,
     )
 
 
 def plan_preview(preview: Preview, st: SheetType, *, user, township) -> Preview:
     """Cross-row checks and the comparison with the current database; sets each row's status."""
-    ctx = st.context(user=user, township=township)
+    ctx = preview.context if preview.context is not None else st.context(user=user, township=township)
     st.plan(preview.rows, ctx)
     for row in preview.rows:
         if row.errors:

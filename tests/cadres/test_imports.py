@@ -700,6 +700,19 @@ def test_a_preview_made_before_midnight_is_planned_again_by_the_apply(roster, cl
     assert Appointment.objects.count() == 3
 
 
+def test_the_plan_fingerprint_is_one_query_and_moves_with_any_write_to_what_the_sheet_reads(village_a, django_assert_num_queries):
+    from core.imports.batches import db_fingerprint
+    from core.imports.pipeline import get_sheet_type
+
+    sheet = get_sheet_type("cadres")
+    with django_assert_num_queries(1):
+        before = db_fingerprint(sheet)
+    assert len(before) == 1 + len(sheet.reads_models())
+    PersonFactory()
+    after = db_fingerprint(sheet)
+    assert after[0] == before[0] and after != before
+
+
 def test_the_bulk_writer_refuses_a_verdict_with_errors_and_a_verdict_list_that_does_not_match(village_a, county_user):
     from cadres.services.appointments import CheckedPost, NewPost
 
