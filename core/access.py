@@ -117,11 +117,11 @@ def within_scope(user, obj) -> bool:
     if not hasattr(manager_qs, "for_township"):
         return True  # not a scoped model (county-wide reference data: periods, campaigns…)
     from .models import ScopedQuerySet
-    from .scope import in_scope
+    from .scope import SCOPE_CACHE, in_scope
 
     if not (user.role == Role.CLERK and user.township_id):
         return False
-    cache = user.__dict__.setdefault("_touyan_scope_cache", {})
+    cache = user.__dict__.setdefault(SCOPE_CACHE, {})
     key = (obj._meta.label, obj.pk)
     if key in cache:
         return cache[key]

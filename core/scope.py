@@ -26,11 +26,20 @@ def scoped(user, qs_or_model) -> QuerySet:
     return qs.none()
 
 
+# Per-request answers of "is this object in the user's scope" (core.access.within_scope), kept
+# on the user object: (model label, pk) → bool.
+SCOPE_CACHE = "_touyan_scope_cache"
+
+
 def get_scoped_or_404(user, qs_or_model, **lookup) -> Model:
     try:
-        return scoped(user, qs_or_model).get(**lookup)
+        obj = scoped(user, qs_or_model).get(**lookup)
     except (qs_or_model if isinstance(qs_or_model, type) else qs_or_model.model).DoesNotExist:
         raise Http404("未找到该记录，或该记录不在您的数据范围内。") from None
+    # found through the scope: a permission check on it later in the request needs no query
+    if getattr(user, "is_authenticated", False):
+        user.__dict__.setdefault(SCOPE_CACHE, {})[(obj._meta.label, obj.pk)] = True
+    return obj
 
 
 def in_scope(user, obj: Model) -> bool:

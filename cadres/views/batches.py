@@ -152,7 +152,9 @@ class AppointmentBatchEndView(AppointmentBatchView):
 # 联审 grid: candidates × departments, or one department × its pending candidates
 # ---------------------------------------------------------------------------------------------
 
-GRID_PAGE_SIZE = 20
+# candidates a page in the all-departments grid: each brings a form for every department (ten
+# candidates × eight departments is already 320 inputs on one screen)
+GRID_PAGE_SIZE = 10
 DEPARTMENT_PAGE_SIZE = 50
 
 

@@ -28,6 +28,36 @@ def test_dashboard_shows_phases_and_township_progress(client, county_user, towns
     assert (row["reviews"], row["township_ballots"], row["members_ballots"], row["daily"], row["percent"]) == (2, 1, 1, 1, 50)
 
 
+def test_township_progress_counts_each_review_once_whatever_it_has_and_only_in_scope(
+    county_user, clerk_a, township_a, township_b
+):
+    from django.core.files.base import ContentFile
+
+    from assessments import selectors
+    from assessments.models import ReviewFile
+
+    typed = scored_review(village=VillageFactory(township=township_a))  # typed report, both ballots
+    typed.duty_report = "述职报告全文"
+    typed.save()
+    both = ReviewFactory(village=VillageFactory(township=township_a), duty_report="全文", daily_score=None)
+    only_file = ReviewFactory(village=VillageFactory(township=township_a), duty_report="", daily_score=None)
+    for review in (both, only_file, only_file):  # a second file of the same review counts once
+        ReviewFile.objects.create(
+            review=review, kind="duty", file=ContentFile(b"x", name="r.pdf"), original_name="r.pdf", uploaded_by=county_user
+        )
+    ReviewFactory(village=VillageFactory(township=township_a), duty_report="", daily_score=None)  # nothing yet
+    scored_review(village=VillageFactory(township=township_b))
+
+    def row(user, township):
+        return next(p for p in selectors.township_progress(user=user, year=YEAR) if p["township"] == township)
+
+    a = row(county_user, township_a)
+    assert (a["reviews"], a["reports"], a["township_ballots"], a["members_ballots"], a["daily"]) == (4, 3, 1, 1, 1)
+    assert row(county_user, township_b)["reviews"] == 1
+    clerk_rows = selectors.township_progress(user=clerk_a, year=YEAR)
+    assert [p["township"] for p in clerk_rows] == [township_a] and clerk_rows[0]["reports"] == 3
+
+
 def test_review_detail_explains_the_result(client, county_user, village_a):
     review = scored_review(village=village_a, counts=(20, 10, 30))
     services.review_year_rollup(year=YEAR)
@@ -144,9 +174,10 @@ def _build(township, n):
         ("assessments:review_list", 8),
         # session, user, campaign, COUNT, 2× policy (grades, categories), 2× permissions, townships, page of results
         ("assessments:result_list", 10),
-        # session, user, campaign, 2× policy (quota rules), townships, progress aggregate, runs,
-        # 2× policy (schedule), open proposals, villages with reviews (测评票 links), 2× permissions
-        ("assessments:campaign_detail", 14),
+        # session, user, campaign, 2× policy (quota rules), townships, progress (reviews, file-only
+        # reports, ballots), runs, 2× policy (schedule), open proposals, villages with reviews
+        # (测评票 links), 2× permissions
+        ("assessments:campaign_detail", 16),
     ],
 )
 def test_list_pages_have_constant_query_counts(

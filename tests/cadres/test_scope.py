@@ -90,3 +90,37 @@ def test_vetting_details_hidden_from_clerks(two_townships, clerk_a, county_user,
     assert list(selectors.qualification_review_verdicts(user=clerk_a, review=review)) == []
     assert selectors.qualification_review_verdicts(user=county_user, review=review).count() == 12
     assert selectors.qualification_review_verdicts(user=auditor, review=review).count() == 12
+
+
+def test_an_object_found_through_the_scope_needs_no_second_query_to_be_judged_in_scope(
+    village_a, village_b, clerk_a, django_assert_num_queries
+):
+    from core.access import within_scope
+
+    mine = AppointmentFactory(village=village_a).person
+    other = AppointmentFactory(village=village_b).person
+    found = get_scoped_or_404(clerk_a, Person, pk=mine.pk)
+    with django_assert_num_queries(0):
+        assert within_scope(clerk_a, found)
+    with django_assert_num_queries(1):  # not looked up through the scope: asked once
+        assert not within_scope(clerk_a, other)
+    with pytest.raises(Http404):
+        get_scoped_or_404(clerk_a, Person, pk=other.pk)
+    assert not within_scope(clerk_a, other)
+
+
+def test_the_people_of_a_township_follow_links_registered_later(village_a, clerk_a):
+    from cadres.models import register_person_township_link
+    from cadres.querysets import PERSON_TOWNSHIP_LINKS
+
+    person = PersonFactory(registered_township=None)
+    assert not scoped(clerk_a, Person).filter(pk=person.pk).exists()  # the compiled union is now cached
+
+    person.note = "挂职"
+    person.save()
+    register_person_township_link(lambda tid: Person.objects.filter(note="挂职").values("id"))
+    try:
+        assert scoped(clerk_a, Person).filter(pk=person.pk).exists()
+    finally:
+        PERSON_TOWNSHIP_LINKS.pop()
+    assert not scoped(clerk_a, Person).filter(pk=person.pk).exists()
