@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords as _HistoricalRecords
 
 
@@ -27,6 +28,25 @@ class HistoricalRecords(_HistoricalRecords):
 
     def __init__(self, *args, user_db_constraint: bool = False, **kwargs):
         super().__init__(*args, user_db_constraint=user_db_constraint, **kwargs)
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        plain = sender.__dict__.get(self.manager_name)
+        if isinstance(plain, HistoryDescriptor):
+            setattr(sender, self.manager_name, _HistoryDescriptor(plain.model, plain.manager_class, plain.queryset_class))
+
+
+class _HistoryDescriptor(HistoryDescriptor):
+    """``Model.history`` with its manager class built once. simple-history's descriptor builds a
+    new manager class (``from_queryset``, which inspects every queryset method) on every access:
+    ≈0.1 ms each, twenty of them for a person's 变更记录."""
+
+    def __init__(self, model, manager, queryset):
+        super().__init__(model, manager=manager, queryset=queryset)
+        self.manager = manager.from_queryset(queryset)
+
+    def __get__(self, instance, owner):
+        return self.manager(self.model, instance)
 
 
 class ScopedQuerySet(models.QuerySet):

@@ -156,3 +156,20 @@ def test_an_appointment_keeps_who_entered_it_without_a_database_constraint_and_t
 
     appointment.refresh_from_db()
     assert appointment.created_by_id == user.pk
+
+
+def test_history_managers_are_built_once_and_still_bind_to_their_instance():
+    from django.apps import apps
+
+    from cadres.models import Person
+
+    tracked = [m for m in apps.get_models() if hasattr(m._meta, "simple_history_manager_attribute")]
+    assert len(tracked) >= 39
+    assert all(type(m.history) is type(m.history) for m in tracked)  # one class, not one per access
+    person = PersonFactory()
+    person.name = "改名"
+    person.save()
+    other = PersonFactory()
+    assert [h.name for h in person.history.order_by("history_id")][-1] == "改名"
+    assert person.history.count() == 2 and other.history.count() == 1
+    assert Person.history.filter(id__in=[person.pk, other.pk]).count() == 3
