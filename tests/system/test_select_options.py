@@ -16,3 +16,21 @@ def test_blank_label_replaces_the_empty_choice_only_and_none_selects_it():
     html = select_options([("", "---------"), (3, "三")], None, "负面清单情形（不通过时必选）")
     assert html == '<option value="" selected>负面清单情形（不通过时必选）</option><option value="3">三</option>'
     assert 'value="3" selected' in select_options([("", ""), (3, "三")], "3")
+
+
+def test_count_table_rows_writes_each_row_escaped_and_the_total_with_its_shares():
+    from decimal import Decimal
+
+    from core.templatetags.touyan import count_table_rows
+
+    html = count_table_rows(
+        [
+            {"name": "甲镇<b>", "total": 3, "cells": [2, 1]},
+            {"name": "合计", "total": 3, "cells": [2, 1], "shares": [Decimal("66.7"), Decimal("33.3")], "is_total": True},
+        ]
+    )
+    assert html.split("\n") == [
+        '<tr class=""><td>甲镇&lt;b&gt;</td><td>3</td><td>2</td><td>1</td></tr>',
+        '<tr class="fw-bold"><td>合计</td><td>3</td><td>2</td><td>1</td></tr>',
+        '<tr class="text-muted small"><td>占比</td><td>100%</td><td>66.7%</td><td>33.3%</td></tr>',
+    ]
