@@ -458,7 +458,9 @@ def run(args) -> int:
 
     how = seed_if_empty(args)
     targets, skipped = enumerate_targets(args.only)
+    before = machine_speed()
     rows = measure(args, targets)
+    after = machine_speed()
     sizes = (
         f"{Township.objects.count()} townships, {Village.objects.count():,} villages, "
         f"{Person.objects.count():,} people, {LedgerEntry.objects.count():,} ledger entries"
@@ -468,6 +470,8 @@ def run(args) -> int:
         f"{connection.vendor}, scale {args.scale} ({how}), repeat {args.repeat}, "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n"
         f"data: {sizes}\n"
+        f"machine speed at the start → end of the run (compare runs by these): Python loop {before['python_ms']:.0f} → "
+        f"{after['python_ms']:.0f} ms, query round trip {before['query_ms']:.3f} → {after['query_ms']:.3f} ms\n"
         f"{len(targets)} pages from the URLconf ({len(skipped)} forms/actions/files skipped); "
         "median server time (test client), ✗ = over target"
     )
@@ -476,7 +480,14 @@ def run(args) -> int:
     if not args.no_results:
         RESULTS.mkdir(parents=True, exist_ok=True)
         stamp = datetime.datetime.now().astimezone().strftime("%Y%m%d-%H%M%S")
-        payload = {"scale": args.scale, "vendor": connection.vendor, "repeat": args.repeat, "results": rows, "skipped": skipped}
+        payload = {
+            "scale": args.scale,
+            "vendor": connection.vendor,
+            "repeat": args.repeat,
+            "machine": {"start": before, "end": after},
+            "results": rows,
+            "skipped": skipped,
+        }
         (RESULTS / f"pages-{stamp}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
         (RESULTS / f"pages-{stamp}.txt").write_text(report + "\n", encoding="utf-8")
     if any(r["status"] not in (200, "无数据", "无权限") for r in rows):
@@ -484,6 +495,35 @@ def run(args) -> int:
     if any(r.get("over") for r in rows) and not args.no_fail:
         return 2
     return 0
+
+
+def machine_speed() -> dict[str, float]:
+    """How fast this machine is right now, by two fixed workloads (best of five): a pure-Python
+    loop, and a round trip of ``SELECT 1`` to the database. These machines' speed varies by up to
+    1.8× between runs; a page's time means something next to these two figures of the same run."""
+    from django.db import connection
+
+    def best(fn, times: int = 5) -> float:
+        out = []
+        for _ in range(times):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+        return min(out)
+
+    def loop():
+        total = 0
+        for i in range(1_000_000):
+            total += i * i % 7
+        return total
+
+    def queries():
+        with connection.cursor() as cur:
+            for _ in range(100):
+                cur.execute("SELECT 1")
+                cur.fetchone()
+
+    return {"python_ms": best(loop) * 1000, "query_ms": best(queries) * 1000 / 100}
 
 
 def main(argv=None) -> int:
