@@ -140,6 +140,21 @@ def policy_for_year(year: int | None = None):
     return profile
 
 
+def policies_for_years(years) -> dict[int, object]:
+    """:func:`policy_for_year` for several years in one query: year → the profile in force."""
+    years = sorted(set(years))
+    if not years:
+        return {}
+    profiles = list(policy_profile_model().objects.filter(year__lte=years[-1]).order_by("-year"))
+    out = {}
+    for year in years:
+        # before the first profile: the earliest one, as policy_for_year (which alone knows what
+        # to answer when no profile is on or before any of the years)
+        found = next((p for p in profiles if p.year <= year), profiles[-1] if profiles else None)
+        out[year] = found if found is not None else policy_for_year(year)
+    return out
+
+
 def post_table(year: int | None = None) -> list[dict]:
     return policy_for_year(year).section("register")["posts"]
 

@@ -27,6 +27,21 @@ def test_unsaved_default_is_used_when_no_profile_exists(db):
     assert ("secretary", "村党组织书记") in post_choices(2026)
 
 
+def test_profiles_for_several_years_in_one_query_are_those_of_each_year(county_user, django_assert_num_queries):
+    from core.policy import policies_for_years
+
+    assert policies_for_years([2026])[2026].pk is None  # no profile at all: the unsaved defaults
+    p2025 = core_services.policy_profile_create(by=county_user, year=2025)
+    p2027 = core_services.policy_profile_create(by=county_user, year=2027)
+    with django_assert_num_queries(1):
+        found = policies_for_years([2028, 2027, 2026, 2025])
+    assert {y: p.pk for y, p in found.items()} == {2025: p2025.pk, 2026: p2025.pk, 2027: p2027.pk, 2028: p2027.pk}
+    with django_assert_num_queries(1):  # before the first profile: the earliest, as policy_for_year
+        early = policies_for_years([2020, 2025])
+    assert early[2020].pk == policy_for_year(2020).pk == p2025.pk
+    assert policies_for_years([]) == {}
+
+
 def test_year_falls_back_to_latest_earlier_profile(county_user):
     p2025 = core_services.policy_profile_create(by=county_user, year=2025)
     core_services.policy_section_update(
