@@ -425,10 +425,7 @@ class EntryListView(ListPageView):
     def get_queryset(self):
         _need(self.request.user, "subsidies.view_ledgerentry")
         qs = selectors.entry_list(user=self.request.user, filters=self.request.GET, request=self.request)
-        if self.export:
-            return qs.select_related("person__pay_account")
-        # the page shows neither the entry's village nor its run: two joins fewer to plan
-        return qs.select_related(None).select_related("person", "township", "period", "created_by")
+        return qs.select_related("village", "person__pay_account") if self.export else qs
 
     def paginate(self, qs):
         page = keyset_page(

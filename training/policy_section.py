@@ -6,7 +6,7 @@ at /policy/<year>/training/edit/.
 
 from __future__ import annotations
 
-from core.policy import Column, Group, Section, Table, policy_for_year, register_section
+from core.policy import Column, Group, Section, Table, policies_for_years, policy_for_year, register_section
 
 from .rules import HourRules
 
@@ -85,6 +85,11 @@ register_section(
 
 def training_rules(year: int | None = None) -> dict:
     return policy_for_year(year).section(KEY)
+
+
+def training_rules_for_years(years) -> dict[int, dict]:
+    """:func:`training_rules` of several years, read in one query."""
+    return {year: profile.section(KEY) for year, profile in policies_for_years(years).items()}
 
 
 def hour_rules(section: dict) -> HourRules:

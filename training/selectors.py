@@ -17,15 +17,13 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from cadres.choices import SECRETARY, FilingStatus
 from cadres.models import Appointment, Person, Township, holds_on
 from core import dates as core_dates
-from core.policy import policies_for_years
 from core.scope import get_scoped_or_404, scoped
 
 from . import rules
 from .choices import COUNTY_OR_ABOVE, InductionStatus, SubsidyKind
 from .filters import EducationUpgradeFilter, EnrollmentFilter, SessionFilter
 from .models import Attendance, EducationUpgrade, Enrollment, TrainingSession
-from .policy_section import KEY as TRAINING_KEY
-from .policy_section import hour_rules, requirement_table, training_rules
+from .policy_section import hour_rules, requirement_table, training_rules, training_rules_for_years
 
 # ---------------------------------------------------------------------------------------------
 # Sessions and rosters
@@ -380,10 +378,10 @@ def person_training(*, user, person: Person, today: datetime.date | None = None)
         )
     ]
     years = sorted({e.session.start_date.year for e in enrollments} | {today.year}, reverse=True)[:5]
-    profiles = policies_for_years(years)  # one query for the years shown, not one a year
+    sections = training_rules_for_years(years)  # one query for the years shown, not one a year
     per_year = []
     for year in years:
-        section = profiles[year].section(TRAINING_KEY)
+        section = sections[year]
         req = rules.required_for_year(
             spans, year, requirement_table(section), prorate=bool(section["hours"].get("prorate_mid_year", True))
         )
