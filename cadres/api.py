@@ -31,6 +31,7 @@ from cadres.filters import (
     VillageFilter,
 )
 from cadres.models import DepartmentVerdict, Township
+from cadres.reports import cached_figures
 from core import dates as core_dates
 from core.access import can
 from core.api import ApiViewSet, WritePermission
@@ -441,33 +442,40 @@ class FiguresApi(APIView):
         township_id = None
         if form.cleaned_data["township"]:
             township_id = get_scoped_or_404(request.user, Township, pk=form.cleaned_data["township"]).pk
-        memo: dict = {}
-        values = figures.figure_values(user=request.user, on=on, township_id=township_id, memo=memo)
-        scope = figures.FigureScope(user=request.user, on=on, township_id=township_id, memo=memo)
-        structures = {}
-        for group in figures.GROUPS:
-            data = figures.structure(scope, group)
-            structures[group] = {
-                "total": data["total"],
-                "age": [{"label": label, "count": n} for label, n in data["age"]],
-                "education": [{"label": label, "count": n} for label, n in data["education"]],
-            }
-        return Response(
-            {
-                "on": on.isoformat(),
-                "township": township_id,
-                "figures": [
-                    {
-                        "key": spec.key,
-                        "label": value.label or spec.label,
-                        "value": _number(value.value),
-                        "unit": spec.unit,
-                        "note": value.note,
-                        "definition": spec.definition,
-                    }
-                    for spec, value in values
-                ],
-                "structures": structures,
-                "structure_definitions": figures.STRUCTURE_DEFINITIONS,
-            }
+        payload = cached_figures(
+            user=request.user,
+            parts=("api", on.isoformat(), township_id or 0),
+            compute=lambda: _figures_payload(user=request.user, on=on, township_id=township_id),
         )
+        return Response(payload)
+
+
+def _figures_payload(*, user, on: datetime.date, township_id: int | None) -> dict:
+    memo: dict = {}
+    values = figures.figure_values(user=user, on=on, township_id=township_id, memo=memo)
+    scope = figures.FigureScope(user=user, on=on, township_id=township_id, memo=memo)
+    structures = {}
+    for group in figures.GROUPS:
+        data = figures.structure(scope, group)
+        structures[group] = {
+            "total": data["total"],
+            "age": [{"label": label, "count": n} for label, n in data["age"]],
+            "education": [{"label": label, "count": n} for label, n in data["education"]],
+        }
+    return {
+        "on": on.isoformat(),
+        "township": township_id,
+        "figures": [
+            {
+                "key": spec.key,
+                "label": value.label or spec.label,
+                "value": _number(value.value),
+                "unit": spec.unit,
+                "note": value.note,
+                "definition": spec.definition,
+            }
+            for spec, value in values
+        ],
+        "structures": structures,
+        "structure_definitions": figures.STRUCTURE_DEFINITIONS,
+    }

@@ -242,25 +242,36 @@ def headline_rows(*, user, on: datetime.date, memo: dict | None = None) -> list[
 REPORT_CACHE_SECONDS = 6 * 3600
 
 
-def report_figures(*, user, on: datetime.date, secretaries_only: bool) -> tuple[list[dict], list[dict]]:
-    """(structure table, headline rows) of the page, cached per scope, statistics day, group and
-    data version: the holders of a prefecture are two aggregates over ~100,000 posts (~1 s), and
-    the page is opened far more often than the register changes. The version is the home page's
-    (core.dashboard.version_token over every provider's tables): any write that could move a
-    figure moves it, so the page never shows figures older than the data."""
+def cached_figures(*, user, parts: tuple, compute):
+    """``compute()`` cached per scope (role, township, all-townships and superuser flags), ``parts``
+    (statistics day, drill-down, group…) and data version: the holders of a prefecture are two
+    aggregates over ~100,000 posts (~0.5–1 s), and figures are read far more often than the
+    register changes. The version is the home page's (core.dashboard.version_token over every
+    provider's tables): any write that could move a figure moves it, so no page and no API answer
+    shows figures older than the data. 统计报表 and the figures API read through it."""
     from django.core.cache import cache
 
     from core.dashboard import PROVIDERS, version_token
 
     scope = f"{user.role}:{user.township_id or 0}:{int(user.sees_all_townships)}:{int(user.is_superuser)}"
-    key = f"cadres:reports:{scope}:{on.isoformat()}:{int(secretaries_only)}:{version_token(PROVIDERS.values())}"
+    key = ":".join(["cadres:figures", scope, *map(str, parts), version_token(PROVIDERS.values())])
     found = cache.get(key)
     if found is None:
-        memo: dict = {}
-        table = structure_table(user=user, on=on, secretaries_only=secretaries_only, memo=memo)
-        found = (table, headline_rows(user=user, on=on, memo=memo))
+        found = compute()
         cache.set(key, found, REPORT_CACHE_SECONDS)
     return found
+
+
+def report_figures(*, user, on: datetime.date, secretaries_only: bool) -> tuple[list[dict], list[dict]]:
+    """(structure table, headline rows) of 统计报表, cached (cached_figures) per scope, statistics
+    day, group and data version."""
+
+    def compute():
+        memo: dict = {}
+        table = structure_table(user=user, on=on, secretaries_only=secretaries_only, memo=memo)
+        return table, headline_rows(user=user, on=on, memo=memo)
+
+    return cached_figures(user=user, parts=("report", on.isoformat(), int(secretaries_only)), compute=compute)
 
 
 def structure_body_html(table: list[dict]) -> str:

@@ -160,6 +160,8 @@ def count_table_rows(rows) -> str:
     ``total``, ``cells``; the total row also ``is_total`` and ``shares`` (percent)."""
 
     def cell(value) -> str:
+        if value.__class__ is int:  # most cells: what localize() writes for an int (no thousands separator)
+            return str(value)
         return conditional_escape(localize(value))
 
     out = []

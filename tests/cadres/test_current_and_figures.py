@@ -399,3 +399,31 @@ def test_report_query_count_does_not_grow(client, county_user, township_a, towns
     with django_assert_num_queries(7):
         again = client.get(reverse("cadres:reports"))
     assert again.context["table"] == response.context["table"]
+
+
+def test_figures_api_is_cached_per_scope_and_data_version(
+    client, county_user, clerk_a, township_a, village_a, county_data, django_assert_max_num_queries
+):
+    """The API reads the figures through the report's cache (cadres.reports.cached_figures): a
+    second call costs no aggregate, a write to the register moves the answer at once, and a clerk
+    never gets the county's cached answer (nor a drill-down the county's)."""
+    client.force_login(county_user)
+    first = client.get(reverse("api_figures")).json()
+    with django_assert_max_num_queries(4):  # session, user, permission, the data version
+        again = client.get(reverse("api_figures")).json()
+    assert again == first
+    drill = _api_figures(client, township=township_a.pk)
+    assert drill["villages"] < {f["key"]: f["value"] for f in first["figures"]}["villages"]
+    # a new member is counted at once, through the API as on the report
+    AppointmentFactory(village=village_a, post="committee_member", person__name="新委员")
+    after = {f["key"]: f["value"] for f in client.get(reverse("api_figures")).json()["figures"]}
+    before = {f["key"]: f["value"] for f in first["figures"]}
+    assert after["two_committee_members"] == before["two_committee_members"] + 1
+    assert after["two_committee_members"] == {r["key"]: r["value"] for r in client.get(reverse("cadres:reports")).context["headline"]}[
+        "two_committee_members"
+    ]
+    # the clerk's answer is the clerk's township only
+    client.force_login(clerk_a)
+    clerk = _api_figures(client)
+    assert clerk["two_committee_members"] == _api_figures(client, township=township_a.pk)["two_committee_members"]
+    assert clerk["two_committee_members"] < after["two_committee_members"]
