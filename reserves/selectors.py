@@ -314,7 +314,7 @@ def structure(*, user, cohort: int) -> dict:
     }
     counts: dict[int | None, dict[str, Counter]] = defaultdict(lambda: {k: Counter() for k, _ in DIMENSIONS})
     for dim, values in dim_values.items():
-        for (tid, value), n in Counter(zip(tids, values)).items():
+        for (tid, value), n in Counter(zip(tids, values, strict=True)).items():
             counts[tid][dim][value] = n
         counts[None][dim] = Counter(values)
     totals: Counter = Counter(tids)

@@ -419,9 +419,10 @@ def test_figures_api_is_cached_per_scope_and_data_version(
     after = {f["key"]: f["value"] for f in client.get(reverse("api_figures")).json()["figures"]}
     before = {f["key"]: f["value"] for f in first["figures"]}
     assert after["two_committee_members"] == before["two_committee_members"] + 1
-    assert after["two_committee_members"] == {r["key"]: r["value"] for r in client.get(reverse("cadres:reports")).context["headline"]}[
-        "two_committee_members"
-    ]
+    assert (
+        after["two_committee_members"]
+        == {r["key"]: r["value"] for r in client.get(reverse("cadres:reports")).context["headline"]}["two_committee_members"]
+    )
     # the clerk's answer is the clerk's township only
     client.force_login(clerk_a)
     clerk = _api_figures(client)
