@@ -21,7 +21,7 @@ from cadres.choices import Education, PoliticalStatus, Role, VettingResult
 from cadres.idcard import make_id_number
 from cadres.models import DepartmentVerdict, Person, QualificationReview, User, Village
 from core.fastwrite import insert_objects_with_history
-from core.policy import policy_for_year, post_info
+from core.policy import policy_for_year
 
 from . import rules
 from .choices import ExitReason, PartyStage, Status
@@ -63,7 +63,9 @@ class _Builder:
         self.mentor_types = list(codes(section, "mentor_types").values())
         self.practice_posts = list(codes(section, "practice_posts").values())
         self.results = list(codes(section, "appraisal_results").values())
-        self.departments = policy_for_year(today.year).section("register")["vetting_departments"]
+        register = policy_for_year(today.year).section("register")
+        self.departments = register["vetting_departments"]
+        self.post_names = {p["code"]: p["name"] for p in register["posts"]}  # the year's post table, read once
         self.ids = set(Person.objects.values_list("id_number", flat=True))
         self.people: list[Person] = []
         self.reviews: list[QualificationReview] = []
@@ -146,7 +148,7 @@ class _Builder:
                 person=person,
                 village=village,
                 post=post,
-                post_name=post_info(post, today.year)["name"],
+                post_name=self.post_names[post],
                 cohort=self.cohort,
                 outcome=outcome,
                 requested_by=county,
@@ -169,7 +171,7 @@ class _Builder:
             source=source["code"],
             source_name=source["name"],
             intended_post=post,
-            intended_post_name=post_info(post, today.year)["name"],
+            intended_post_name=self.post_names[post],
             status=status,
             surveyed_on=surveyed,
             closed_on=closed,

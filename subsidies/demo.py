@@ -59,7 +59,9 @@ def _run(by, kind, code, township=None, *, approver=None, post=True):
     """Create, compute, confirm; ``approver`` (another county user: separation of duties) approves
     and posts."""
     run = services.payrun_create(by=by, kind=kind, period_code=code, township=township)
-    run = services.payrun_compute(run=run, by=by)
+    run.refresh_from_db()
+    if run.status == RunStatus.QUEUED:  # the compute job has not run (a broker, no eager tasks): compute here
+        run = services.payrun_compute(run=run, by=by)
     if not post or run.status != RunStatus.PREVIEW or run.line_count == 0:
         return run
     run = services.payrun_prepare(run=run, by=by)
