@@ -25,6 +25,7 @@ class AssessmentsConfig(AppConfig):
                 order=40,
                 template="assessments/_person_section.html",
                 context=person_section_context,
+                deferred=True,  # loads after the page shows
             )
         )
         register_yearly_results(person_final_grades)  # 年度考核结果 on the 干部任免审批表

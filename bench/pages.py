@@ -147,6 +147,7 @@ class Target:
     model: object = None  # model whose object fills the URL's argument
     lookup: str = "pk"
     url_by_user: dict[str, str] = field(default_factory=dict)
+    fixed: dict = field(default_factory=dict)  # the URL's other parameters, from the view's url_values()
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -206,7 +207,7 @@ def _model_for(name: str, route: str, callback):
     if serializer is not None and hasattr(serializer, "Meta"):
         return serializer.Meta.model
     app_label, _, short = name.rpartition(":")
-    entity = re.sub(r"[_-](detail|results|list|history)$", "", short).replace("_", "").replace("-", "")
+    entity = re.sub(r"[_-](detail|results|list|history|section)$", "", short).replace("_", "").replace("-", "")
     if "<int:year>" in route and entity in ("campaign", "review", "result", "policy"):
         entity = {"policy": "policyprofile"}.get(entity, "campaign")
     candidates = []
@@ -268,20 +269,23 @@ def enumerate_targets(only: str = "") -> tuple[list[Target], list[str]]:
                 kind = "report"
             else:
                 kind = "detail" if kwarg_names else "list"
-        if any(c != "IntConverter" for c in converters.values()):
-            skipped.append(f"{name}（参数 {', '.join(kwarg_names)} 无法自动取值）")
-            continue
-        if len(kwarg_names) > 1:
-            skipped.append(f"{name}（多个参数）")
-            continue
-        t = Target(kind=kind, name=name, route="/" + route, kwarg_names=kwarg_names, converters=converters)
-        if kwarg_names:
-            t.model = _model_for(name, route, callback)
-            t.lookup = kwarg_names[0]
-            if t.model is None:
-                skipped.append(f"{name}（找不到对应的数据）")
+        url_values = getattr(view_class, "url_values", None)
+        for fixed in url_values() if url_values is not None else [{}]:  # one target per value the view names
+            free = [k for k in kwarg_names if k not in fixed]
+            if any(converters.get(k, "IntConverter") != "IntConverter" for k in free):
+                skipped.append(f"{name}（参数 {', '.join(kwarg_names)} 无法自动取值）")
                 continue
-        targets.append(t)
+            if len(free) > 1:
+                skipped.append(f"{name}（多个参数）")
+                continue
+            t = Target(kind=kind, name=name, route="/" + route, kwarg_names=free, converters=converters, fixed=fixed)
+            if free:
+                t.model = _model_for(name, route, callback)
+                t.lookup = free[0]
+                if t.model is None:
+                    skipped.append(f"{name}（找不到对应的数据）")
+                    continue
+            targets.append(t)
     return targets, skipped
 
 
@@ -370,9 +374,9 @@ def measure(args, targets) -> list[dict]:
                 if value is None:
                     rows.append({"kind": t.kind, "name": t.name, "user": user.username, "status": "无数据", "url": t.route})
                     continue
-                url = reverse(t.name, kwargs={t.kwarg_names[0]: value})
+                url = reverse(t.name, kwargs={t.kwarg_names[0]: value, **t.fixed})
             else:
-                url = reverse(t.name)
+                url = reverse(t.name, kwargs=t.fixed or None)
             accept = "application/json" if url.startswith("/api/") else "text/html"
             if t.kind == "report" and url.startswith("/api/") and client.get(url, HTTP_ACCEPT=accept).status_code == 400:
                 url = f"{url}?year={today().year}"  # an API report that needs its year: the current one

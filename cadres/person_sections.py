@@ -9,7 +9,10 @@ An app registers a section in its ``AppConfig.ready``::
     ))
 
 The person page renders every registered section in ``order``; ``context`` must use the app's
-scoped selectors (it receives the viewing user) and a bounded number of queries.
+scoped selectors (it receives the viewing user) and a bounded number of queries. A ``deferred``
+section is filled in after the page shows, by a request of its own (cadres:person_section, as
+变更记录), so that the file itself does not wait for the other apps' ledgers and records; the
+print and the PDF still compute every section.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class PersonSection:
     template: str
     context: Callable[..., dict]
     permission: str = ""  # e.g. "subsidies.view_ledgerentry"; empty = anyone who can see the person
+    deferred: bool = False  # loaded after the page shows (cadres:person_section)
 
 
 PERSON_SECTIONS: dict[str, PersonSection] = {}
@@ -37,21 +41,39 @@ def register_person_section(section: PersonSection) -> None:
     PERSON_SECTIONS[section.key] = section
 
 
-def person_sections_for(*, user, person) -> list[dict]:
-    """[{key, label, template, ctx}] for the sections this user may see, in order."""
+def person_sections_for(*, user, person, defer: bool = False) -> list[dict]:
+    """[{key, label, template, ctx, deferred}] for the sections this user may see, in order. With
+    ``defer`` (the person page), a deferred section's context is not computed here: the page
+    loads it afterwards from cadres:person_section."""
     out = []
     for section in sorted(PERSON_SECTIONS.values(), key=lambda s: s.order):
         if section.permission and not can(user, section.permission):
             continue
+        later = defer and section.deferred
         out.append(
             {
                 "key": section.key,
                 "label": section.label,
                 "template": section.template,
-                "ctx": section.context(user=user, person=person),
+                "ctx": None if later else section.context(user=user, person=person),
+                "deferred": later,
             }
         )
     return out
+
+
+def person_section(*, user, person, key: str) -> dict | None:
+    """One section of the person page, computed (None: no such section, or not the user's to see)."""
+    section = PERSON_SECTIONS.get(key)
+    if section is None or (section.permission and not can(user, section.permission)):
+        return None
+    return {
+        "key": section.key,
+        "label": section.label,
+        "template": section.template,
+        "ctx": section.context(user=user, person=person),
+        "deferred": False,
+    }
 
 
 # Extra history shown in the person's 变更记录: (label, callable(*, user, person) -> HistoricalRecords

@@ -29,6 +29,7 @@ urlpatterns = [
     path("people/new/", views.PersonCreateView.as_view(), name="person_create"),
     path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person_detail"),
     path("people/<int:pk>/history/", views.PersonHistoryView.as_view(), name="person_history"),
+    path("people/<int:pk>/sections/<slug:key>/", views.PersonSectionView.as_view(), name="person_section"),
     path("people/<int:pk>/edit/", views.PersonUpdateView.as_view(), name="person_update"),
     path("people/<int:pk>/records/new/", views.PersonRecordAddView.as_view(), name="person_record_add"),
     path("people/<int:pk>/appointments/new/", views.AppointmentCreateView.as_view(), name="appointment_create"),

@@ -41,6 +41,7 @@ class SubsidiesConfig(AppConfig):
                 template="subsidies/_person_section.html",
                 context=person_section_context,
                 permission="subsidies.view_ledgerentry",
+                deferred=True,  # the ledger, accounts and runs load after the page
             )
         )
         # Ledger entries and the (masked) account history are shown inside the section itself.

@@ -29,6 +29,12 @@ def test_pages_are_enumerated_from_the_resolver_and_classified():
     for name in ("subsidies:entry_export", "subsidies:entry_create", "subsidies:run_action", "cadres:person_pdf", "login"):
         assert name not in kinds and name in skipped
     assert len({t.name for t in targets if t.kind in ("list", "detail", "report", "api")}) >= 60
+    # the person page's deferred sections: one detail page per section, on a person
+    from cadres.models import Person
+
+    sections = [t for t in targets if t.name == "cadres:person_section"]
+    assert sorted(t.fixed["key"] for t in sections) == ["assessments", "subsidies", "training"]
+    assert {(t.kind, t.model, t.lookup) for t in sections} == {("detail", Person, "pk")}
 
 
 @pytest.mark.django_db

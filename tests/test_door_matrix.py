@@ -297,6 +297,9 @@ def _value(door: Door, param: str, world: World):
     if param == "action":
         actions = getattr(view_class, "ACTIONS", None)
         return next(iter(actions)) if actions else "confirm"
+    url_values = getattr(view_class, "url_values", None)
+    if url_values is not None:  # a view that names the values its parameter takes
+        return next(v[param] for v in url_values() if param in v)
     if param == "key":
         return next(iter(REGISTRY)) if door.app_label == "core" and "import" in door.route else next(iter(SECTIONS))
     if param == "group":

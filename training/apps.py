@@ -27,6 +27,7 @@ class TrainingConfig(AppConfig):
                 order=30,
                 template="training/_person_section.html",
                 context=person_training,
+                deferred=True,  # loads after the page shows
             )
         )
         # History on the person page, narrowed to what the viewer may see (a clerk: the own

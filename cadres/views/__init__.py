@@ -66,6 +66,7 @@ from .people import (  # noqa: F401
     PersonPhotoView,
     PersonPrintView,
     PersonRecordAddView,
+    PersonSectionView,
     PersonUpdateView,
     person_file_context,
 )

@@ -22,7 +22,7 @@ from ..filters import (
     PersonFilter,
 )
 from ..idcard import parse_id_number
-from ..person_sections import person_sections_for
+from ..person_sections import person_section, person_sections_for
 from .base import (
     ListPageView,
     _township_options,
@@ -78,9 +78,10 @@ class PersonDetailView(PageView):
                 "reviews": selectors.person_reviews(user=user, person=person).order_by("-requested_at"),
                 "postings": selectors.person_postings(user=user, person=person).order_by("-term_start"),
                 "records": selectors.person_records(user=user, person=person),
-                # 变更记录 comes with a request of its own once the page shows (PersonHistoryView):
-                # twenty history tables are read for it, and the file itself should not wait
-                "person_sections": person_sections_for(user=user, person=person),
+                # 变更记录 and the deferred sections (the other apps' ledgers and records) come with
+                # requests of their own once the page shows (PersonHistoryView, PersonSectionView):
+                # the file itself should not wait for them
+                "person_sections": person_sections_for(user=user, person=person, defer=True),
                 "record_form": forms.PersonRecordForm(),
                 "photo_url": photo_url(person),
                 "title": person.name,
@@ -104,6 +105,33 @@ class PersonHistoryView(PageView):
         if request.headers.get("HX-Request"):
             return render(request, "cadres/_history.html", {"entries": entries})
         return self.render({"person": person, "entries": entries, "title": f"{person.name} · 变更记录"})
+
+
+class PersonSectionView(PageView):
+    """One section of a person's file (person_sections: 报酬与补贴, 教育培训, 年度考核 …). The person
+    page loads its deferred sections from here after it shows (``HX-Request``: the section's body
+    only); opened directly, it is a page of its own. Same scope and permissions as on the page."""
+
+    template_name = "cadres/person_section.html"
+
+    @classmethod
+    def url_values(cls) -> list[dict]:
+        """Values of the URL's named (not id) parameter that exist: the deferred sections. The page
+        bench times each, and the door matrix tries one across the township line."""
+        from ..person_sections import PERSON_SECTIONS
+
+        return [{"key": s.key} for s in PERSON_SECTIONS.values() if s.deferred]
+
+    def get(self, request, pk, key):
+        user = request.user
+        person = selectors.person_get(user=user, pk=pk)
+        section = person_section(user=user, person=person, key=key)
+        if section is None:
+            raise Http404("没有这一部分，或无权查看。")
+        context = {"person": person, "section": section, "show_full_id": can_see_personal(user)}
+        if request.headers.get("HX-Request"):
+            return render(request, "cadres/_person_section_body.html", context)
+        return self.render({**context, "title": f"{person.name} · {section['label']}"})
 
 
 class PersonCreateView(ObjectFormView):

@@ -9,6 +9,7 @@ from assessments import services
 from assessments.choices import Phase
 from assessments.models import BallotTally, ReviewResult
 from cadres.models import ExportLog
+from tests.pages import person_page
 
 from ..factories import VillageFactory
 from .factories import YEAR, CampaignFactory, ReviewFactory, scored_review
@@ -204,7 +205,7 @@ def test_person_page_shows_the_review_section(client, county_user, village_a):
     review = scored_review(village=village_a)
     services.review_year_rollup(year=YEAR)
     client.force_login(county_user)
-    html = client.get(reverse("cadres:person_detail", args=[review.person_id])).content.decode()
+    html = person_page(client, review.person_id)
     assert "年度考核（双述双评）" in html
     assert "历年考核详情" in html
     assert ReviewResult.objects.get(review=review).grade_label in html
@@ -265,7 +266,5 @@ def test_person_page_history_after_a_recomputed_result(client, county_user, vill
     services.review_year_rollup(year=YEAR)
     assert ReviewResult.history.filter(review_id=review.pk, history_type="~").exists()
     client.force_login(county_user)
-    response = client.get(reverse("cadres:person_detail", args=[review.person_id]))
-    html = response.content.decode()
-    assert response.status_code == 200
+    html = person_page(client, review.person_id)
     assert "综合得分" in html and " as of " not in html

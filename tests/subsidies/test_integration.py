@@ -8,6 +8,7 @@ import pytest
 from subsidies import services
 from subsidies.choices import EntryType
 from subsidies.models import PayRunLine
+from tests.pages import person_page
 
 from .factories import cadre
 
@@ -97,7 +98,7 @@ def test_auditors_see_bank_card_numbers_masked(request, persona, finance_user, p
 
     def seen(u):
         client.force_login(u)
-        page = client.get(reverse("cadres:person_detail", args=[person.pk])).content.decode()
+        page = person_page(client, person.pk)
         api = client.get(f"/api/v1/ledger/accounts/{account.pk}/").json()["account_number"]
         sheet = client.get(reverse("subsidies:run_bank_sheet", args=[run.pk]))
         rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))

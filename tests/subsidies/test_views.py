@@ -13,6 +13,7 @@ from subsidies import services
 from subsidies.choices import RunStatus
 from subsidies.models import LedgerEntry, PayRun
 from subsidies.services import progress as run_progress
+from tests.pages import person_page
 
 from ..factories import VillageFactory
 from .factories import LedgerEntryFactory, PayAccountFactory, PayPeriodFactory, cadre
@@ -269,17 +270,16 @@ def test_person_page_pay_section_masks_bank_numbers_without_finance_permission(
     person = cadre(village_a).person
     account = PayAccountFactory(person=person, account_number="6221000011112222333")
     LedgerEntryFactory(person=person, village=village_a, explanation="¥2,250 = ¥27,000 ÷ 12")
-    url = reverse("cadres:person_detail", args=[person.pk])
     client.force_login(clerk_a)
-    html = client.get(url).content.decode()
+    html = person_page(client, person.pk)
     assert "报酬与补贴" in html and "¥2,250 = ¥27,000 ÷ 12" in html
     assert account.account_number not in html
     assert "6221***********2333" in html
     client.force_login(county_user)
-    html = client.get(url).content.decode()
+    html = person_page(client, person.pk)
     assert account.account_number not in html and "6221***********2333" in html
     client.force_login(finance_user)
-    assert account.account_number in client.get(url).content.decode()
+    assert account.account_number in person_page(client, person.pk)
 
 
 def test_person_page_hides_pay_section_without_ledger_permission(client, village_a):
@@ -293,8 +293,10 @@ def test_person_page_hides_pay_section_without_ledger_permission(client, village
     person = cadre(village_a).person
     LedgerEntryFactory(person=person, village=village_a, explanation="不应显示的说明")
     client.force_login(nobody)
-    html = client.get(reverse("cadres:person_detail", args=[person.pk])).content.decode()
-    assert "不应显示的说明" not in html
+    html = person_page(client, person.pk)
+    assert "不应显示的说明" not in html and "报酬与补贴" not in html
+    # nor by the section's own address
+    assert client.get(reverse("cadres:person_section", args=[person.pk, "subsidies"])).status_code == 404
 
 
 def test_bank_sheet_total_equals_the_run_total_and_is_masked_for_clerks(

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from subsidies.choices import EntryType
 from subsidies.models import LedgerEntry, PayRunLine
+from tests.pages import person_page
 
 from ..factories import VillageFactory
 from .factories import PayAccountFactory, cadre
@@ -90,11 +91,11 @@ def test_the_person_page_lists_the_persons_zero_lines(client, run_job, clerk_a, 
 
     run_job(services.payrun_create, by=clerk_a, kind="subsidy_yearly", period_code="2025")
     client.force_login(clerk_a)
-    html = client.get(reverse("cadres:person_detail", args=[people["young"].pk])).content.decode()
+    html = person_page(client, people["young"].pk)
     assert "未发放项目（¥0）" in html
     assert '<span class="badge text-bg-secondary zero-reason">未到龄</span>' in html
     assert "未到年龄：55 岁（男性须满 60 岁）" in html
-    other = client.get(reverse("cadres:person_detail", args=[people["paid"].pk])).content.decode()
+    other = person_page(client, people["paid"].pk)
     assert "未发放项目（¥0）" not in other
 
 
