@@ -10,7 +10,7 @@ from django.http import QueryDict
 from core import dates as core_dates
 from core.access import can
 from core.expressions import SubqueryCount
-from core.history import RelatedRows, _diffs, can_view_history
+from core.history import RelatedRows, _diffs, can_view_history, nonempty
 from core.policy import policy_for_year
 from core.scope import get_scoped_or_404, scoped
 
@@ -491,7 +491,10 @@ def person_history(*, user, person: Person) -> list[dict]:
     sources += [(source(user=user, person=person), label) for label, source in PERSON_HISTORY_SOURCES]
     entries = []
     related = RelatedRows(seed=[person])  # the rows the entries name, read once for the page
-    for qs, label in sources:
+    found = nonempty(qs for qs, _label in sources)  # one query tells which tables hold anything
+    for (qs, label), any_rows in zip(sources, found, strict=True):
+        if not any_rows:
+            continue
         entries.extend(_diffs(qs.select_related("history_user").order_by("id", "history_date"), label, skip, related))
     entries += _verdict_history(user=user, person=person)
     entries.sort(key=lambda e: e["when"], reverse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from django.db import connection
 from django.db.models import FileField
 
 from .access import can
@@ -46,6 +47,23 @@ class RelatedRows:
                         field.set_cached_value(obj, related)
                         following.append(related)
             level = following
+
+
+def nonempty(querysets) -> list[bool]:
+    """Which of ``querysets`` hold at least one row, in one query (``SELECT EXISTS(…), EXISTS(…)``):
+    a person's 变更记录 reads twenty history tables, most of which hold nothing for that person,
+    and a query per table costs more to build and send than the rows it finds."""
+    querysets = list(querysets)
+    if not querysets:
+        return []
+    parts, params = [], []
+    for qs in querysets:
+        sql, qs_params = qs.order_by().values("pk").query.sql_with_params()
+        parts.append(f"EXISTS({sql})")
+        params.extend(qs_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return [bool(v) for v in cursor.fetchone()]
 
 
 def _diffs(history_rows, label_prefix: str, fields_to_skip: set[str], related: RelatedRows | None = None):

@@ -675,3 +675,36 @@ def test_same_township_posts_are_not_a_conflict(clerk_a, village_a):
         by=clerk_a, person=person, village=village_a, post="clerk", start_date=datetime.date(2024, 5, 1)
     )
     assert a.is_current
+
+
+def test_person_history_reads_only_the_tables_that_hold_rows_for_the_person(county_user, clerk_a, township_a, township_b):
+    """One EXISTS probe (core.history.nonempty) tells which history tables hold anything for the
+    person; the empty ones are not read. The entries are the same as reading every table, and the
+    probe keeps each source's own scope (a clerk's probe does not see another township's posts)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cadres import selectors
+    from cadres.models import ResumeEntry, Village
+    from core.history import nonempty
+    from tests.factories import VillageFactory
+
+    appt = AppointmentFactory(village=VillageFactory(township=township_a), post=choices.CHAIR)
+    person = appt.person
+    assert nonempty([ResumeEntry.history.filter(person_id=person.pk), Appointment.history.filter(person_id=person.pk)]) == [
+        False,
+        True,
+    ]
+    assert nonempty([]) == []
+    other_side = Appointment.history.filter(
+        person_id=person.pk, village_id__in=Village.objects.filter(township=township_b).values("id")
+    )
+    assert nonempty([other_side]) == [False]
+
+    with CaptureQueriesContext(connection) as ctx:
+        entries = selectors.person_history(user=county_user, person=person)
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert not any("cadres_historicalresumeentry" in s and "EXISTS" not in s for s in sql)  # empty: probed, not read
+    assert any("cadres_historicalappointment" in s and "EXISTS" not in s for s in sql)
+    assert {e["what"].split("：")[0] for e in entries} == {"人员信息", "任职"}
+    assert len(selectors.person_history(user=clerk_a, person=person)) == len(entries)
