@@ -310,6 +310,18 @@ class DepartmentVerdictSerializer(serializers.ModelSerializer):
             "reviewed_at",
         ]
 
+    PLAIN = ("department_code", "department_name", "result", "negative_item_code", "negative_item_text", "warning_text", "note")
+
+    def to_representation(self, instance: DepartmentVerdict) -> dict:
+        """The same answer as the declared fields, built directly: a page of 50 reviews carries 400
+        verdicts, and DRF's field-by-field walk was most of the API's time (tested equal)."""
+        data = {name: getattr(instance, name) for name in self.PLAIN}
+        data["result_display"] = str(instance.get_result_display())
+        data["reviewed_by_name"] = str(instance.reviewed_by) if instance.reviewed_by_id is not None else None
+        at = instance.reviewed_at
+        data["reviewed_at"] = self.fields["reviewed_at"].to_representation(at) if at is not None else None
+        return {name: data[name] for name in self.Meta.fields}
+
 
 class QualificationReviewSerializer(serializers.ModelSerializer):
     """Township users see the outcome only; ``verdicts`` is null for them."""

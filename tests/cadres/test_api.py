@@ -737,3 +737,31 @@ def test_an_api_url_that_matches_no_route_answers_json_404_a_page_keeps_html(cou
     assert response.json() == {"detail": "未找到该页面或记录。"}
     page = client.get("/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_verdict_serializer_answers_as_its_declared_fields(county_user, village_a):
+    """DepartmentVerdictSerializer builds its answer directly (speed); it must equal what DRF's
+    declared fields give, for reviewed and pending verdicts alike."""
+    from django.utils import timezone
+    from rest_framework import serializers as drf
+
+    from cadres import services
+    from cadres.models import DepartmentVerdict
+    from cadres.serializers import DepartmentVerdictSerializer
+
+    review = services.qualification_review_request(
+        by=county_user, person=PersonFactory(), village=village_a, post="secretary", cohort=2026, note=""
+    )
+    verdicts = list(DepartmentVerdict.objects.filter(review=review).select_related("reviewed_by").order_by("sort"))
+    assert len(verdicts) >= 2
+    first = verdicts[0]
+    first.result, first.reviewed_by, first.reviewed_at, first.note = "fail", county_user, timezone.now(), "有记录"
+    first.negative_item_code, first.negative_item_text = "n09", "失信被执行人"
+    first.save()
+    fast = DepartmentVerdictSerializer(verdicts, many=True).data
+    declared = [drf.ModelSerializer.to_representation(DepartmentVerdictSerializer(), v) for v in verdicts]
+    assert [dict(row) for row in fast] == [dict(row) for row in declared]
+    assert fast[0]["reviewed_by_name"] == str(county_user) and fast[0]["result_display"] == first.get_result_display()
+    assert fast[1]["reviewed_by_name"] is None and fast[1]["reviewed_at"] is None
+    assert list(fast[0]) == DepartmentVerdictSerializer.Meta.fields
