@@ -41,39 +41,37 @@ def register_person_section(section: PersonSection) -> None:
     PERSON_SECTIONS[section.key] = section
 
 
+def _visible(section: PersonSection, user) -> bool:
+    return not section.permission or can(user, section.permission)
+
+
+def _entry(section: PersonSection, *, user, person, later: bool = False) -> dict:
+    return {
+        "key": section.key,
+        "label": section.label,
+        "template": section.template,
+        "ctx": None if later else section.context(user=user, person=person),
+        "deferred": later,
+    }
+
+
 def person_sections_for(*, user, person, defer: bool = False) -> list[dict]:
     """[{key, label, template, ctx, deferred}] for the sections this user may see, in order. With
     ``defer`` (the person page), a deferred section's context is not computed here: the page
     loads it afterwards from cadres:person_section."""
-    out = []
-    for section in sorted(PERSON_SECTIONS.values(), key=lambda s: s.order):
-        if section.permission and not can(user, section.permission):
-            continue
-        later = defer and section.deferred
-        out.append(
-            {
-                "key": section.key,
-                "label": section.label,
-                "template": section.template,
-                "ctx": None if later else section.context(user=user, person=person),
-                "deferred": later,
-            }
-        )
-    return out
+    return [
+        _entry(section, user=user, person=person, later=defer and section.deferred)
+        for section in sorted(PERSON_SECTIONS.values(), key=lambda s: s.order)
+        if _visible(section, user)
+    ]
 
 
 def person_section(*, user, person, key: str) -> dict | None:
     """One section of the person page, computed (None: no such section, or not the user's to see)."""
     section = PERSON_SECTIONS.get(key)
-    if section is None or (section.permission and not can(user, section.permission)):
+    if section is None or not _visible(section, user):
         return None
-    return {
-        "key": section.key,
-        "label": section.label,
-        "template": section.template,
-        "ctx": section.context(user=user, person=person),
-        "deferred": False,
-    }
+    return _entry(section, user=user, person=person)
 
 
 # Extra history shown in the person's 变更记录: (label, callable(*, user, person) -> HistoricalRecords

@@ -23,7 +23,7 @@ from core.filters import VillageSelect, scoped_villages, village_mismatch
 from core.forms import escape
 from core.imports.workbooks import write_xlsx
 from core.policy import policy_for_year
-from core.scope import get_scoped_or_404, scoped
+from core.scope import get_scoped_or_404, scope_key, scoped
 from core.views import PageView
 
 from . import choices, figures
@@ -253,8 +253,7 @@ def cached_figures(*, user, parts: tuple, compute):
 
     from core.dashboard import PROVIDERS, version_token
 
-    scope = f"{user.role}:{user.township_id or 0}:{int(user.sees_all_townships)}:{int(user.is_superuser)}"
-    key = ":".join(["cadres:figures", scope, *map(str, parts), version_token(PROVIDERS.values())])
+    key = ":".join(["cadres:figures", scope_key(user), *map(str, parts), version_token(PROVIDERS.values())])
     found = cache.get(key)
     if found is None:
         found = compute()

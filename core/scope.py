@@ -26,6 +26,12 @@ def scoped(user, qs_or_model) -> QuerySet:
     return qs.none()
 
 
+def scope_key(user) -> str:
+    """What decides ``user``'s scope (role, township, all-townships and superuser flags), as a
+    cache key part: results cached under it are shared only by users who see the same rows."""
+    return f"{user.role}:{user.township_id or 0}:{int(user.sees_all_townships)}:{int(user.is_superuser)}"
+
+
 # Per-request answers of "is this object in the user's scope" (core.access.within_scope), kept
 # on the user object: (model label, pk) → bool.
 SCOPE_CACHE = "_touyan_scope_cache"

@@ -8,7 +8,7 @@ from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
 
 from cadres.models import Person, Township
 from core.access import can
-from core.scope import get_scoped_or_404, scoped
+from core.scope import get_scoped_or_404, scope_key, scoped
 
 from .choices import EntryType, RunStatus
 from .filters import LedgerEntryFilter, PayPeriodFilter, PayRunFilter
@@ -97,8 +97,7 @@ def _posted_totals(user, run: PayRun, what: str, compute):
     if not hasattr(run, "_ledger_latest"):  # one read for both totals of the page
         run._ledger_latest = LedgerEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     latest = run._ledger_latest
-    scope = f"{user.role}:{user.township_id or 0}:{int(user.sees_all_townships)}:{int(user.is_superuser)}"
-    key = f"subsidies:run-totals:{what}:{scope}:{run.pk}:{run.status}:{latest}"
+    key = f"subsidies:run-totals:{what}:{scope_key(user)}:{run.pk}:{run.status}:{latest}"
     found = cache.get(key)
     if found is None:
         found = compute()

@@ -17,7 +17,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from cadres.choices import SECRETARY, FilingStatus
 from cadres.models import Appointment, Person, Township, holds_on
 from core import dates as core_dates
-from core.scope import get_scoped_or_404, scoped
+from core.scope import get_scoped_or_404, scope_key, scoped
 
 from . import rules
 from .choices import COUNTY_OR_ABOVE, InductionStatus, SubsidyKind
@@ -467,8 +467,7 @@ def coverage_report_cached(*, user, year: int, township_id: int | None = None) -
     from django.core.cache import cache
 
     today = core_dates.today()
-    scope = f"{user.role}:{user.township_id or 0}:{int(user.sees_all_townships)}"
-    key = f"training:coverage:{scope}:{year}:{township_id or 0}:{today:%Y%m%d}:{_coverage_version()}"
+    key = f"training:coverage:{scope_key(user)}:{year}:{township_id or 0}:{today:%Y%m%d}:{_coverage_version()}"
     report = cache.get(key)
     if report is None:
         report = coverage_report(user=user, year=year, township_id=township_id, today=today)

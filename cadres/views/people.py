@@ -128,7 +128,7 @@ class PersonSectionView(PageView):
         section = person_section(user=user, person=person, key=key)
         if section is None:
             raise Http404("没有这一部分，或无权查看。")
-        context = {"person": person, "section": section, "show_full_id": can_see_personal(user)}
+        context = {"person": person, "section": section}
         if request.headers.get("HX-Request"):
             return render(request, "cadres/_person_section_body.html", context)
         return self.render({**context, "title": f"{person.name} · {section['label']}"})
