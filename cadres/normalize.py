@@ -14,6 +14,7 @@ from core.imports.normalize import (  # noqa: F401  (the generic normalisers, re
     NotedText,
     display,
     is_blank,
+    optional,
     parse_bool,
     parse_date,
     parse_int,

@@ -7,6 +7,8 @@ register's own sheet maintains it). Re-importing the same file changes nothing.
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 
@@ -14,7 +16,7 @@ from cadres import choices
 from cadres import normalize as n
 from cadres import services as cadre_services
 from cadres.models import Person
-from cadres.sheets import RegisterSheetMixin, clean_identity
+from cadres.sheets import RegisterSheetMixin, check_identity, identity_parsers
 from core.imports.headers import Col
 from core.imports.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
 from core.policy import post_table
@@ -111,27 +113,33 @@ class ReserveRosterSheet(RegisterSheetMixin, SheetType):
         ctx["post_aliases"] = n.post_aliases(posts)
         return ctx
 
+    def cell_parsers(self, ctx: dict) -> dict:
+        return {
+            **identity_parsers(ctx["today"]),
+            "political_status": n.parse_political,
+            "education_fulltime": n.parse_education,
+            "phone": n.parse_phone,
+            "note": n.text,
+            "intended_post": functools.partial(n.parse_posts, aliases=ctx["post_aliases"]),
+            "cohort": functools.partial(n.parse_int, lo=2000, hi=2100),
+            "surveyed_on": n.parse_date,
+        }
+
     def clean_row(self, row: RowResult, ctx: dict) -> None:
         v = row.values
         v["village"] = self.resolve_village(row, ctx)
-        clean_identity(row, today=ctx["today"])
-        v["political_status"] = row.parse("political_status", n.parse_political)
-        v["education_fulltime"] = row.parse("education_fulltime", n.parse_education)
-        v["phone"] = row.parse("phone", n.parse_phone)
-        v["note"] = n.text(row.raw.get("note"))
+        check_identity(row)
         source = ctx["sources"].get(n.text(row.raw.get("source")))
         if source is None:
             names = "、".join(r["name"] for r in ctx["section"].get("source_categories", []))
             row.error("source", f"不是当年政策配置中的来源类别，可填：{names}")
         v["source"] = source
-        posts = row.parse("intended_post", n.parse_posts, ctx["post_aliases"]) or []
+        posts = v["intended_post"] or []
         if len(posts) != 1 and "intended_post" not in {e.key for e in row.errors}:
             row.error("intended_post", "请填写一个拟培养职务")
         v["intended_post"] = posts[0] if len(posts) == 1 else None
-        cohort = row.parse("cohort", n.parse_int, lo=2000, hi=2100)
-        v["cohort"] = cohort or int(ctx["section"]["eligibility"]["current_cohort"])
-        surveyed = row.parse("surveyed_on", n.parse_date)
-        v["surveyed_on"] = surveyed or ctx["today"]
+        v["cohort"] = v["cohort"] or int(ctx["section"]["eligibility"]["current_cohort"])
+        v["surveyed_on"] = v["surveyed_on"] or ctx["today"]
 
     def plan(self, rows: list[RowResult], ctx: dict) -> None:
         seen: dict[tuple[str, int], int] = {}

@@ -22,7 +22,8 @@ from .roster import (  # noqa: F401
     _json,
     _rollback_register,
     _unjson,
-    clean_identity,
+    check_identity,
+    identity_parsers,
     touched_since,
 )
 from .spot_checks import SPOT_CHECK_COLUMNS, SpotCheckSheet  # noqa: F401

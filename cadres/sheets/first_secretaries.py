@@ -14,7 +14,8 @@ from .roster import (
     RegisterSheetMixin,
     _chunks,
     _rollback_register,
-    clean_identity,
+    check_identity,
+    identity_parsers,
 )
 
 FS_COLUMNS = [
@@ -97,23 +98,28 @@ class FirstSecretaryRosterSheet(RegisterSheetMixin, SheetType):
         "身份证号列必须是文本格式。",
     ]
 
+    def cell_parsers(self, ctx: dict) -> dict:
+        return {
+            **identity_parsers(ctx["today"]),
+            "political_status": n.parse_political,
+            "party_join_date": n.parse_date,
+            "education_fulltime": n.parse_education,
+            "sending_unit": n.text,
+            "original_title": n.text,
+            "batch": n.text,
+            "phone": n.parse_phone,
+            "term_start": n.parse_date,
+            "term_end": n.parse_date,
+        }
+
     def clean_row(self, row: RowResult, ctx: dict) -> None:
         v = row.values
         v["village"] = self.resolve_village(row, ctx)
-        clean_identity(row, today=ctx["today"])
-        v["political_status"] = row.parse("political_status", n.parse_political)
-        v["party_join_date"] = row.parse("party_join_date", n.parse_date)
-        v["education_fulltime"] = row.parse("education_fulltime", n.parse_education)
-        v["sending_unit"] = n.text(row.raw.get("sending_unit"))
+        check_identity(row)
         if not v["sending_unit"]:
             row.error("sending_unit", "派出单位不能为空")
-        v["original_title"] = n.text(row.raw.get("original_title"))
-        v["batch"] = n.text(row.raw.get("batch"))
-        v["phone"] = row.parse("phone", n.parse_phone)
-        v["term_start"] = row.parse("term_start", n.parse_date)
         if v["term_start"] is None and "term_start" not in {e.key for e in row.errors}:
             row.error("term_start", "请填写驻村开始时间")
-        v["term_end"] = row.parse("term_end", n.parse_date)
         if (
             v["term_start"]
             and v["term_end"] is None

@@ -4,6 +4,7 @@ posts), with the register's rollback guard."""
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections import defaultdict
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from cadres import normalize as n
 from core import dates as core_dates
+from core.expressions import among
 from core.imports.batches import step_progress
 from core.imports.headers import Col
 from core.imports.pipeline import CHANGED, NEW, UNCHANGED, RowResult, SheetType, register
@@ -156,18 +158,26 @@ UPDATABLE = [
 ]
 
 
-def clean_identity(row: RowResult, *, today: datetime.date | None = None) -> None:
-    """姓名、身份证号、性别、民族、出生年月 — shared by every sheet that names people. The ID number
-    decides birth date and sex (``_birth``/``_sex``); a different sex or birth month written in the
-    sheet is a warning, never an error (DOMAIN §10). ``today``: the import's date, read once."""
+def identity_parsers(today: datetime.date) -> dict:
+    """姓名、身份证号、性别、民族、出生年月 as one-cell columns (SheetType.cell_parsers), shared by
+    every sheet that names people; check_identity does the rest. ``today``: the import's date,
+    read once."""
+    return {
+        "name": n.text,
+        "id_number": functools.partial(n.id_number_cell, today=today),
+        "sex": n.parse_sex,
+        "ethnicity": n.parse_ethnicity,
+        "birth_date": n.parse_date,
+    }
+
+
+def check_identity(row: RowResult) -> None:
+    """The identity columns together (cleaned by identity_parsers): 姓名 is required, and the ID
+    number decides birth date and sex (``_birth``/``_sex``); a different sex or birth month
+    written in the sheet is a warning, never an error (DOMAIN §10)."""
     v = row.values
-    v["name"] = n.text(row.raw.get("name"))
     if not v["name"]:
         row.error("name", "姓名不能为空")
-    v["id_number"] = row.parse("id_number", n.id_number_cell, today=today)
-    v["sex"] = row.parse("sex", n.parse_sex)
-    v["ethnicity"] = row.parse("ethnicity", n.parse_ethnicity)
-    v["birth_date"] = row.parse("birth_date", n.parse_date)
     v["_birth"] = v["_sex"] = None
     if v["id_number"]:
         birth, sex = birth_and_sex(v["id_number"])
@@ -272,31 +282,36 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         ctx["post_aliases"] = n.post_aliases(posts)
         return ctx
 
+    def cell_parsers(self, ctx: dict) -> dict:
+        return {
+            **identity_parsers(ctx["today"]),
+            "native_place": n.text,
+            "political_status": n.parse_political,
+            "party_join_date": n.parse_date,
+            "work_start_date": n.parse_date,
+            "education_fulltime": n.parse_education,
+            "education_inservice": n.parse_education,
+            "school_major": n.text,
+            **dict.fromkeys(DOSSIER_TEXTS, n.text),
+            "phone": n.parse_phone,
+            "is_veteran": n.optional(n.parse_bool),
+            "is_returned_graduate": n.optional(n.parse_bool),
+            "cohort": functools.partial(n.parse_int, lo=1990, hi=2100),
+            "posts": functools.partial(n.parse_posts, aliases=ctx["post_aliases"]),
+            "one_shoulder": n.optional(n.parse_bool),
+        }
+
     def clean_row(self, row: RowResult, ctx: dict) -> None:
         v = row.values
         v["village"] = self.resolve_village(row, ctx)
-        clean_identity(row, today=ctx["today"])
-        v["native_place"] = n.text(row.raw.get("native_place"))
-        v["political_status"] = row.parse("political_status", n.parse_political)
-        v["party_join_date"] = row.parse("party_join_date", n.parse_date)
-        v["work_start_date"] = row.parse("work_start_date", n.parse_date)
-        v["education_fulltime"] = row.parse("education_fulltime", n.parse_education)
-        v["education_inservice"] = row.parse("education_inservice", n.parse_education)
-        v["school_major"] = n.text(row.raw.get("school_major"))
-        for name in DOSSIER_TEXTS:
-            v[name] = n.text(row.raw.get(name))
-        v["phone"] = row.parse("phone", n.parse_phone)
-        for flag in ("is_veteran", "is_returned_graduate"):
-            v[flag] = row.parse(flag, n.parse_bool) if not n.is_blank(row.raw.get(flag)) else None
-        v["cohort"] = row.parse("cohort", n.parse_int, lo=1990, hi=2100)
-        v["posts"] = row.parse("posts", n.parse_posts, ctx["post_aliases"]) or []
+        check_identity(row)
+        v["posts"] = v["posts"] or []
         if not v["posts"] and "posts" not in {e.key for e in row.errors}:
             row.error("posts", "现任职务不能为空")
         self.clean_start_dates(row)
         if v["posts"] and v["start_date"] is None and "start_date" not in {e.key for e in row.errors}:
             row.error("start_date", "已填写现任职务，须填写任职时间（如 2021.04）")
-        one = row.parse("one_shoulder", n.parse_bool) if not n.is_blank(row.raw.get("one_shoulder")) else None
-        if warning := rules.one_shoulder_warning(claimed=one, posts=v["posts"]):
+        if warning := rules.one_shoulder_warning(claimed=v.pop("one_shoulder"), posts=v["posts"]):
             row.warn("one_shoulder", warning)
 
     @staticmethod
@@ -346,26 +361,28 @@ class CadreRosterSheet(RegisterSheetMixin, SheetType):
         # Plain tuples, not model instances: a 10,000-row re-upload compares 10,000 people and
         # their posts, and instantiating models was most of its time.
         people: dict[str, SimpleNamespace] = {}
-        for chunk in _chunks(seen):
-            for values in Person.objects.filter(id_number__in=chunk).values("pk", "id_number", *PERSON_FIELDS):
+        for qs in among(Person.objects.values("pk", "id_number", *PERSON_FIELDS), "id_number", seen):
+            for values in qs:
                 people[values["id_number"]] = SimpleNamespace(**values)
         hidden = services.out_of_scope(user, Person, [p.pk for p in people.values()])
         open_appts: dict[int, list[SimpleNamespace]] = defaultdict(list)
-        for chunk in _chunks(p.pk for p in people.values()):
-            for values in (
-                Appointment.objects.filter(person_id__in=chunk, end_date__isnull=True)
-                .exclude(status=choices.FilingStatus.REJECTED)
-                .values("pk", "person_id", "village_id", "post", "post_name", "start_date")
-            ):
+        open_now = (
+            Appointment.objects.filter(end_date__isnull=True)
+            .exclude(status=choices.FilingStatus.REJECTED)
+            .values("pk", "person_id", "village_id", "post", "post_name", "start_date")
+        )
+        for qs in among(open_now, "person_id", (p.pk for p in people.values())):
+            for values in qs:
                 open_appts[values["person_id"]].append(SimpleNamespace(**values))
         village_ids = {r.values["village"].pk for r in rows if r.values.get("village")}
         current_principal: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
-        for chunk in _chunks(village_ids):
-            for village_id, post, person_id, name in (
-                Appointment.objects.current()
-                .filter(village_id__in=chunk, post__in=[choices.SECRETARY, choices.CHAIR])
-                .values_list("village_id", "post", "person_id", "person__name")
-            ):
+        principals = (
+            Appointment.objects.current()
+            .filter(post__in=[choices.SECRETARY, choices.CHAIR])
+            .values_list("village_id", "post", "person_id", "person__name")
+        )
+        for qs in among(principals, "village_id", village_ids):
+            for village_id, post, person_id, name in qs:
                 current_principal[(village_id, post)].append((person_id, name))
 
         new_posts: list[tuple[RowResult, services.NewPost]] = []

@@ -72,6 +72,15 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def optional(parser):
+    """``parser`` for a column that may be left blank: a blank cell is None, not parsed."""
+
+    def parse(value):
+        return None if is_blank(value) else parser(value)
+
+    return parse
+
+
 # --- dates ------------------------------------------------------------------------------------
 
 _YM = re.compile(r"^(\d{4})[.\-/年](\d{1,2})(?:月)?$")

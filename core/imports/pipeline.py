@@ -233,13 +233,6 @@ class SheetType:
                 limits[key] = max_length
         return limits
 
-    def check_lengths(self, row: RowResult, limits: dict[str, int]) -> None:
-        values = row.values
-        for key, limit in limits.items():
-            value = values.get(key)
-            if isinstance(value, str) and len(value) > limit:
-                row.error(key, f"最多{limit}个字，此格有{len(value)}个字", value=value[:40] + "…")
-
     def reads_models(self) -> list:
         """History-tracked models whose rows the plan depends on (for the preview fingerprint)."""
         from django.apps import apps
@@ -253,6 +246,14 @@ class SheetType:
 
     def context(self, *, user, township) -> dict:
         return {"user": user, "township": township}
+
+    def cell_parsers(self, ctx: dict) -> dict[str, Callable[[Any], Any]]:
+        """Columns whose value is one parser of the cell alone, by key. The frame cleans them a
+        column at a time before clean_row (each distinct cell of a column parsed once per file:
+        see clean_columns) and puts the result in ``row.values[key]``; the parser's CellError is
+        the column's error (value None) and a NotedText's note its warning, as with
+        RowResult.parse. clean_row then reads those values and does what spans columns."""
+        return {}
 
     def clean_row(self, row: RowResult, ctx: dict) -> None:
         raise NotImplementedError
@@ -291,6 +292,53 @@ def get_sheet_type(key: str) -> SheetType:
         return REGISTRY[key]
     except KeyError:
         raise ValidationError(f"未知的表格类型“{key}”。可选：{'、'.join(REGISTRY)}") from None
+
+
+def check_lengths(rows: list[RowResult], limits: dict[str, int]) -> None:
+    """A text value longer than its database field holds is an error on its column (never cut
+    short), checked a column at a time."""
+    for key, limit in limits.items():
+        for row in rows:
+            value = row.values.get(key)
+            if isinstance(value, str) and len(value) > limit:
+                row.error(key, f"最多{limit}个字，此格有{len(value)}个字", value=value[:40] + "…")
+
+
+def clean_columns(rows: list[RowResult], columns: dict[str, list], parsers: dict[str, Callable[[Any], Any]]) -> None:
+    """The sheet type's one-cell columns (SheetType.cell_parsers), a column at a time: each
+    distinct cell of a column (``columns``: key → its cells, in the order of ``rows``; a column
+    the file lacks is all None) is parsed once, then every row takes its outcome by lookup. A
+    cell is told apart by its type as well as its value (1, 1.0 and True are equal but are
+    different cells), except text, the usual cell. A refused cell becomes the column's error and
+    the value None; a NotedText's note becomes the column's warning and the value plain text."""
+    if not parsers:
+        return
+    keys, results, special = list(parsers), [], []
+    for key in keys:
+        parser = parsers[key]
+        cells = columns.get(key) or [None] * len(rows)
+        try:
+            tags = [cell if cell.__class__ is str else (cell.__class__, cell) for cell in cells]
+            table = {tag: _outcome(parser, cell, (), {}) for tag, cell in dict(zip(tags, cells, strict=True)).items()}
+        except TypeError:  # an unhashable cell: each cell parsed on its own
+            outcomes = [_outcome(parser, cell, (), {}) for cell in cells]
+            special.append(key)
+        else:
+            outcomes = [table[tag] for tag in tags] if len(table) > 1 else [next(iter(table.values()))] * len(rows)
+            if any(o.__class__ is _Refused or isinstance(o, NotedText) for o in table.values()):
+                special.append(key)
+        results.append(outcomes)
+    for row, outcomes in zip(rows, zip(*results, strict=True), strict=True):
+        row.values.update(zip(keys, outcomes, strict=True))
+    for key in special:
+        for row in rows:
+            outcome = row.values[key]
+            if outcome.__class__ is _Refused:
+                row.values[key] = None
+                row.error(key, outcome.reason)
+            elif isinstance(outcome, NotedText):
+                row.values[key] = str(outcome)
+                row.warn(key, outcome.note)
 
 
 def _pick_sheet(sheets: list[Sheet], st: SheetType) -> tuple[Sheet, HeaderMatch] | None:
@@ -334,23 +382,34 @@ def clean_file(
     memo: dict = {}
     limits = st.text_limits()
     data_rows = sheet.rows[match.row_index + 1 :]
-    total = len(data_rows)
+    indexes, keys = list(match.columns), list(match.columns.values())
+    checked = [i for i, k in enumerate(keys) if k not in st.ignore_keys]
+    kept: list[list] = []  # each row's cells, in the order of keys
     for offset, raw_row in enumerate(data_rows):
         if is_footer_or_blank(raw_row):
             continue
-        raw = {key: (raw_row[j] if j < len(raw_row) else None) for j, key in match.columns.items()}
-        if all(is_blank(v) for k, v in raw.items() if k not in st.ignore_keys):
+        width = len(raw_row)
+        cells = [raw_row[j] if j < width else None for j in indexes]
+        if all(is_blank(cells[i]) for i in checked):
             continue
-        row = RowResult(number=match.row_index + 2 + offset, raw=raw)
-        row.memo = memo
-        st.clean_row(row, ctx)
-        st.check_lengths(row, limits)
-        row.memo = None
-        rows.append(row)
-        if progress and offset % 1000 == 0:
-            progress(offset, total * 2)
+        kept.append(cells)
+        rows.append(RowResult(number=match.row_index + 2 + offset, raw=dict(zip(keys, cells, strict=True))))
     if not rows:
         raise ValidationError(f"工作表「{sheet.name}」表头下没有数据行。")
+    parsers = st.cell_parsers(ctx)
+    clean_columns(rows, {key: list(cells) for key, cells in zip(keys, zip(*kept, strict=True), strict=True)}, parsers)
+    order = {c.key: i for i, c in enumerate(st.columns)}
+    for done, row in enumerate(rows):
+        row.memo = memo
+        st.clean_row(row, ctx)
+        row.memo = None
+        if parsers and (len(row.errors) > 1 or len(row.warnings) > 1):
+            # the columns cleaned first are told in the order of the sheet's columns, as before
+            row.errors.sort(key=lambda issue: order.get(issue.key, len(order)))
+            row.warnings.sort(key=lambda issue: order.get(issue.key, len(order)))
+        if progress and done % 1000 == 0:
+            progress(done, len(rows) * 2)
+    check_lengths(rows, limits)
     return Preview(
         sheet_type=st.key,
         sheet_name=sheet.name,
