@@ -228,28 +228,45 @@ class RegisterSheetMixin:
         return {"user": user, "township": township, "townships": by_name, "villages": villages, "today": core_dates.today()}
 
     def resolve_village(self, row: RowResult, ctx: dict) -> Village | None:
+        """The row's 村(社区) from its 乡镇 and 村 cells (the import's township when 乡镇 is blank),
+        worked out once per distinct pair of cells (a roster names a few hundred villages over
+        thousands of rows); a problem is the row's error on the column it lies in."""
+        t_cell, v_cell = row.raw.get("township"), row.raw.get("village")
+        memo = ctx.setdefault("village_cells", {})
+        key = (t_cell.__class__, t_cell, v_cell.__class__, v_cell)
+        try:
+            found = memo.get(key)
+        except TypeError:  # an unhashable cell
+            key, found = None, None
+        if found is None:
+            found = self._village_of(t_cell, v_cell, ctx)
+            if key is not None:
+                memo[key] = found
+        village, problem = found
+        if problem is not None:
+            row.error(*problem)
+        return village
+
+    @staticmethod
+    def _village_of(t_cell, v_cell, ctx: dict) -> tuple[Village | None, tuple[str, str] | None]:
         township = ctx["township"]
-        t_raw = n.text(row.raw.get("township"))
+        t_raw = n.text(t_cell)
         if t_raw:
             t = ctx["townships"].get(t_raw) or ctx["townships"].get(t_raw + "镇") or ctx["townships"].get(t_raw + "乡")
             if t is None:
-                row.error("township", "不是本系统中的乡镇(街道)，或不在您的数据范围内")
-                return None
+                return None, ("township", "不是本系统中的乡镇(街道)，或不在您的数据范围内")
             if township is not None and t.pk != township.pk:
-                row.error("township", f"本次导入只能导入{township.name}的数据")
-                return None
+                return None, ("township", f"本次导入只能导入{township.name}的数据")
             township = t
         if township is None:
-            row.error("township", "请填写乡镇(街道)")
-            return None
-        v_raw = n.text(row.raw.get("village"))
+            return None, ("township", "请填写乡镇(街道)")
+        v_raw = n.text(v_cell)
         if not v_raw:
-            row.error("village", "未填写村(社区)，请填写所在村(社区)的名称")
-            return None
+            return None, ("village", "未填写村(社区)，请填写所在村(社区)的名称")
         village = ctx["villages"].get(township.pk, {}).get(v_raw)
         if village is None:
-            row.error("village", f"{township.name}没有这个村(社区)，请核对名称")
-        return village
+            return None, ("village", f"{township.name}没有这个村(社区)，请核对名称")
+        return village, None
 
 
 @register

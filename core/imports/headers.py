@@ -163,6 +163,8 @@ def is_footer_or_blank(row: list) -> bool:
     """Blank rows, totals and signature lines, and instruction boxes — wherever they sit and
     whether merged (their text is in the first cell only) or not. Decided from the row's shape:
     a data row has several filled cells, short ones, and does not open with an instruction word."""
+    if row and row[0].__class__ in (int, float):
+        return False  # a number first (序号) opens a data row: no marker, heading or numbered line is a bare number
     # the first three non-empty cells are all the test needs (rows are read whole, 20+ cells wide)
     filled = list(itertools.islice((cell for c in row if c not in (None, "") and (cell := str(c).strip())), 3))
     if not filled:

@@ -836,3 +836,23 @@ def test_a_rows_problems_are_told_in_the_order_of_the_sheets_columns(village_a, 
     assert messages[0] == "第4行「村(社区)」：甲九村 — 甲镇没有这个村(社区)，请核对名称"
     assert messages[1].startswith("第4行「身份证号码」：430122198503120000 — 身份证号被Excel存成了数字")
     assert messages[2].startswith("第4行「联系电话」：12345 — 应为11位手机号")
+
+
+def test_rows_naming_the_same_village_each_get_its_verdict(village_a, clerk_a):
+    """The 乡镇/村 pair is worked out once per file, but every row naming it is told."""
+    from cadres.idcard import make_id_number
+
+    rows = []
+    for i, name in enumerate(["甲一村", "甲九村", "甲一村", "甲九村"]):
+        row = [*WANG]
+        row[1] = name
+        row[2] = f"王芳{i}"
+        row[6] = make_id_number("430122", D(1990, 6, 15), i + 1, False)
+        rows.append(row)
+    p = preview(roster_xlsx(rows), clerk_a)
+    assert [r.values["village"] for r in p.rows] == [village_a, None, village_a, None]
+    assert [[e.key for e in r.errors] for r in p.rows] == [[], ["village"], [], ["village"]]
+    assert [m for m in p.messages(ST) if "甲九村" in m] == [
+        "第5行「村(社区)」：甲九村 — 甲镇没有这个村(社区)，请核对名称",
+        "第7行「村(社区)」：甲九村 — 甲镇没有这个村(社区)，请核对名称",
+    ]
