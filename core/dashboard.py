@@ -381,6 +381,11 @@ def version_token(providers: Iterable[Provider]) -> str:
     return _token(version_values(providers), _version_sources(providers))
 
 
+def models_version(sources: Iterable[type[models.Model]]) -> str:
+    """:func:`version_token` of a list of models, for a cache of figures read from them."""
+    return version_token([Provider(key="", order=0, depends_on=tuple(sources))])
+
+
 def _scope_key(user, drill: object | None) -> str:
     return f"{user.role}:{user.township_id or 0}:{int(bool(user.is_superuser))}:{drill.pk if drill else 0}"
 

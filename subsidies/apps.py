@@ -55,7 +55,8 @@ def _stops_history(*, user, person):
 
     from .models import LivingSubsidyStop
 
-    return LivingSubsidyStop.history.filter(person_id=person.pk, id__in=scoped(user, LivingSubsidyStop).values("id"))
+    in_scope = scoped(user, LivingSubsidyStop).filter(person_id=person.pk).values("id")  # the person's only: a small subquery
+    return LivingSubsidyStop.history.filter(person_id=person.pk, id__in=in_scope)
 
 
 def _benefits_history(*, user, person):
@@ -63,4 +64,5 @@ def _benefits_history(*, user, person):
 
     from .models import BenefitRecord
 
-    return BenefitRecord.history.filter(person_id=person.pk, id__in=scoped(user, BenefitRecord).values("id"))
+    in_scope = scoped(user, BenefitRecord).filter(person_id=person.pk).values("id")  # the person's only: a small subquery
+    return BenefitRecord.history.filter(person_id=person.pk, id__in=in_scope)

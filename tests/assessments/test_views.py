@@ -59,6 +59,35 @@ def test_township_progress_counts_each_review_once_whatever_it_has_and_only_in_s
     assert [p["township"] for p in clerk_rows] == [township_a] and clerk_rows[0]["reports"] == 3
 
 
+def test_township_progress_is_cached_per_scope_and_moves_with_the_data(
+    county_user, clerk_a, township_a, township_b, django_assert_max_num_queries
+):
+    from django.core.files.base import ContentFile
+
+    from assessments import selectors
+    from assessments.models import ReviewFile
+
+    review = ReviewFactory(village=VillageFactory(township=township_a), duty_report="", daily_score=None)
+    scored_review(village=VillageFactory(township=township_b))
+
+    def reports(user):
+        return {p["township"].pk: p["reports"] for p in selectors.township_progress(user=user, year=YEAR)}
+
+    assert reports(county_user) == {township_a.pk: 0, township_b.pk: 0}
+    with django_assert_max_num_queries(1):  # the data version only
+        assert reports(county_user) == {township_a.pk: 0, township_b.pk: 0}
+    assert reports(clerk_a) == {township_a.pk: 0}  # a clerk never gets the county's counts
+    # an uploaded 述职报告 counts at once, and so does a ballot entered afterwards
+    ReviewFile.objects.create(
+        review=review, kind="duty", file=ContentFile(b"x", name="r.pdf"), original_name="r.pdf", uploaded_by=county_user
+    )
+    assert reports(county_user) == {township_a.pk: 1, township_b.pk: 0}
+    assert reports(clerk_a) == {township_a.pk: 1}
+    BallotTally.objects.create(review=review, group="township", entitled=10, attended=9, counts={"excellent": 9})
+    row = next(p for p in selectors.township_progress(user=county_user, year=YEAR) if p["township"] == township_a)
+    assert row["township_ballots"] == 1
+
+
 def test_review_detail_explains_the_result(client, county_user, village_a):
     review = scored_review(village=village_a, counts=(20, 10, 30))
     services.review_year_rollup(year=YEAR)
@@ -175,10 +204,10 @@ def _build(township, n):
         ("assessments:review_list", 8),
         # session, user, campaign, COUNT, 2× policy (grades, categories), 2× permissions, townships, page of results
         ("assessments:result_list", 10),
-        # session, user, campaign, 2× policy (quota rules), townships, progress (reviews, file-only
-        # reports, ballots), runs, 2× policy (schedule), open proposals, villages with reviews
-        # (测评票 links), 2× permissions
-        ("assessments:campaign_detail", 16),
+        # session, user, campaign, 2× policy (quota rules), the progress's data version, townships,
+        # progress (reviews, file-only reports, ballots; not cached yet), runs, 2× policy
+        # (schedule), open proposals, villages with reviews (测评票 links), 2× permissions
+        ("assessments:campaign_detail", 17),
     ],
 )
 def test_list_pages_have_constant_query_counts(
