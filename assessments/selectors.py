@@ -121,17 +121,16 @@ def township_progress(*, user, year: int, quota_grades: tuple[str, ...] = ()) ->
     it reads, one query): at prefecture scale the counts are grouped queries over 50,000 reviews
     (≈25 ms), read on every visit to the campaign page but changed only by entering or rolling up
     reviews — which moves the version, so the page never shows older counts than the data."""
-    from django.core.cache import cache
-
+    from core.cache import cached_per_scope
     from core.dashboard import models_version
-    from core.scope import scope_key
 
-    key = ":".join(["assessments:progress", scope_key(user), str(year), ",".join(quota_grades), models_version(PROGRESS_SOURCES)])
-    found = cache.get(key)
-    if found is None:
-        found = _township_progress(user=user, year=year, quota_grades=quota_grades)
-        cache.set(key, found, PROGRESS_CACHE_SECONDS)
-    return found
+    return cached_per_scope(
+        "assessments:progress",
+        user=user,
+        parts=(year, ",".join(quota_grades), models_version(PROGRESS_SOURCES)),
+        compute=lambda: _township_progress(user=user, year=year, quota_grades=quota_grades),
+        seconds=PROGRESS_CACHE_SECONDS,
+    )
 
 
 def _township_progress(*, user, year: int, quota_grades: tuple[str, ...]) -> list[dict]:

@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.utils.safestring import mark_safe
 
 from core import dates as core_dates
+from core.cache import cached_per_scope
 from core.dashboard import format_number
 from core.exports import ExportColumn as C
 from core.exports import export_queryset, log_export, xlsx_response
@@ -23,7 +24,7 @@ from core.filters import VillageSelect, scoped_villages, village_mismatch
 from core.forms import escape
 from core.imports.workbooks import write_xlsx
 from core.policy import policy_for_year
-from core.scope import get_scoped_or_404, scope_key, scoped
+from core.scope import get_scoped_or_404, scoped
 from core.views import PageView
 
 from . import choices, figures
@@ -249,16 +250,15 @@ def cached_figures(*, user, parts: tuple, compute):
     register changes. The version is the home page's (core.dashboard.version_token over every
     provider's tables): any write that could move a figure moves it, so no page and no API answer
     shows figures older than the data. 统计报表 and the figures API read through it."""
-    from django.core.cache import cache
-
     from core.dashboard import PROVIDERS, version_token
 
-    key = ":".join(["cadres:figures", scope_key(user), *map(str, parts), version_token(PROVIDERS.values())])
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, REPORT_CACHE_SECONDS)
-    return found
+    return cached_per_scope(
+        "cadres:figures",
+        user=user,
+        parts=(*parts, version_token(PROVIDERS.values())),
+        compute=compute,
+        seconds=REPORT_CACHE_SECONDS,
+    )
 
 
 def report_figures(*, user, on: datetime.date, secretaries_only: bool) -> tuple[list[dict], list[dict]]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
@@ -127,3 +129,20 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self):
         return self._call("clear", False)
+
+
+def cached_per_scope(name: str, *, user, parts: Iterable, compute: Callable[[], Any], seconds: int) -> Any:
+    """``compute()`` kept in the cache under ``name``, ``user``'s data scope and ``parts`` (whatever
+    else decides the answer: a year, a day, a data version such as core.dashboard.models_version),
+    for ``seconds``. The scope part (core.scope.scope_key) means an answer is shared only by users
+    who see the same rows: a clerk never reads the county's figures."""
+    from django.core.cache import cache
+
+    from .scope import scope_key
+
+    key = ":".join([name, scope_key(user), *map(str, parts)])
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, seconds)
+    return found

@@ -344,31 +344,39 @@ class Dashboard:
 
 
 def _version_sources(providers: Iterable[Provider]) -> list[str]:
+    return _model_sources(model for provider in providers for model in (*provider.depends_on, policy_profile_model()))
+
+
+def _model_sources(sources: Iterable[type[models.Model]]) -> list[str]:
+    """The SQL of each model's newest change: its history table's newest id (every write leaves
+    history), or its own newest id for a model without history. Each table once."""
     tables = []
-    for provider in providers:
-        for model in (*provider.depends_on, policy_profile_model()):
-            history = getattr(model, "history", None)
-            if history is not None and hasattr(history, "model"):
-                table, column = history.model._meta.db_table, "history_id"
-            else:
-                table, column = model._meta.db_table, model._meta.pk.column
-            # Names come from model metadata (not user input) and are quoted.
-            entry = f"SELECT MAX({connection.ops.quote_name(column)}) FROM {connection.ops.quote_name(table)}"  # noqa: S608
-            if entry not in tables:
-                tables.append(entry)
+    for model in sources:
+        history = getattr(model, "history", None)
+        if history is not None and hasattr(history, "model"):
+            table, column = history.model._meta.db_table, "history_id"
+        else:
+            table, column = model._meta.db_table, model._meta.pk.column
+        # Names come from model metadata (not user input) and are quoted.
+        entry = f"SELECT MAX({connection.ops.quote_name(column)}) FROM {connection.ops.quote_name(table)}"  # noqa: S608
+        if entry not in tables:
+            tables.append(entry)
     return tables
+
+
+def _values(sources: list[str]) -> dict[str, object]:
+    """One query: each source's value."""
+    if not sources:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute("SELECT " + ", ".join(f"({s})" for s in sources))
+        row = cur.fetchone()
+    return dict(zip(sources, row, strict=True))
 
 
 def version_values(providers: Iterable[Provider]) -> dict[str, object]:
     """One query: the latest history id of every table the providers depend on (source → value)."""
-    sources = _version_sources(providers)
-    if not sources:
-        return {}
-    sql = "SELECT " + ", ".join(f"({s})" for s in sources)
-    with connection.cursor() as cur:
-        cur.execute(sql)
-        row = cur.fetchone()
-    return dict(zip(sources, row, strict=True))
+    return _values(_version_sources(providers))
 
 
 def _token(values: dict[str, object], sources: list[str]) -> str:
@@ -377,13 +385,15 @@ def _token(values: dict[str, object], sources: list[str]) -> str:
 
 def version_token(providers: Iterable[Provider]) -> str:
     """The version of everything the providers depend on (one query)."""
-    providers = list(providers)
-    return _token(version_values(providers), _version_sources(providers))
+    sources = _version_sources(list(providers))
+    return _token(_values(sources), sources)
 
 
 def models_version(sources: Iterable[type[models.Model]]) -> str:
-    """:func:`version_token` of a list of models, for a cache of figures read from them."""
-    return version_token([Provider(key="", order=0, depends_on=tuple(sources))])
+    """The version of the data in ``sources`` and the yearly policy (one query): any write to
+    them moves it. For a cache of figures read from those tables."""
+    tables = _model_sources((*sources, policy_profile_model()))
+    return _token(_values(tables), tables)
 
 
 def _scope_key(user, drill: object | None) -> str:

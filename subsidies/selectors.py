@@ -8,7 +8,7 @@ from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
 
 from cadres.models import Person, Township
 from core.access import can
-from core.scope import get_scoped_or_404, scope_key, scoped
+from core.scope import get_scoped_or_404, scoped
 
 from .choices import EntryType, RunStatus
 from .filters import LedgerEntryFilter, PayPeriodFilter, PayRunFilter
@@ -92,17 +92,17 @@ def _posted_totals(user, run: PayRun, what: str, compute):
     (lines replaced on every preview) are always computed."""
     if run.status not in (RunStatus.APPROVED, RunStatus.PAID):
         return compute()
-    from django.core.cache import cache
+    from core.cache import cached_per_scope
 
     if not hasattr(run, "_ledger_latest"):  # one read for both totals of the page
         run._ledger_latest = LedgerEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    latest = run._ledger_latest
-    key = f"subsidies:run-totals:{what}:{scope_key(user)}:{run.pk}:{run.status}:{latest}"
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, RUN_TOTALS_CACHE_SECONDS)
-    return found
+    return cached_per_scope(
+        f"subsidies:run-totals:{what}",
+        user=user,
+        parts=(run.pk, run.status, run._ledger_latest),
+        compute=compute,
+        seconds=RUN_TOTALS_CACHE_SECONDS,
+    )
 
 
 def _run_rows(user, run: PayRun) -> QuerySet:

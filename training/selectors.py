@@ -17,7 +17,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from cadres.choices import SECRETARY, FilingStatus
 from cadres.models import Appointment, Person, Township, holds_on
 from core import dates as core_dates
-from core.scope import get_scoped_or_404, scope_key, scoped
+from core.scope import get_scoped_or_404, scoped
 
 from . import rules
 from .choices import COUNTY_OR_ABOVE, InductionStatus, SubsidyKind
@@ -443,33 +443,22 @@ def secretary_training_counts(
 COVERAGE_CACHE_SECONDS = 6 * 3600
 
 
-def _coverage_version() -> str:
-    """One query: the latest change (history row) of everything the report reads — posts, people,
-    villages, townships, sessions, enrolments and the yearly policy. Any write moves it."""
-    from django.db import connection
-
-    from cadres.models import PolicyProfile, Village
-
-    q = connection.ops.quote_name
-    parts = [
-        f"(SELECT MAX({q('history_id')}) FROM {q(m.history.model._meta.db_table)})"  # noqa: S608 (names from model meta)
-        for m in (Appointment, Person, Village, Township, TrainingSession, Enrollment, PolicyProfile)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))
-        return "-".join(str(v or 0) for v in cursor.fetchone())
-
-
 def coverage_report_cached(*, user, year: int, township_id: int | None = None) -> Coverage:
     """coverage_report for the page: computed once per scope, year, day and data version (a
     prefecture's report reads ~50,000 people; the page is opened far more often than the data
     changes). The export always computes afresh."""
-    from django.core.cache import cache
+    from cadres.models import Village
+    from core.cache import cached_per_scope
+    from core.dashboard import models_version
 
     today = core_dates.today()
-    key = f"training:coverage:{scope_key(user)}:{year}:{township_id or 0}:{today:%Y%m%d}:{_coverage_version()}"
-    report = cache.get(key)
-    if report is None:
-        report = coverage_report(user=user, year=year, township_id=township_id, today=today)
-        cache.set(key, report, COVERAGE_CACHE_SECONDS)
-    return report
+    # everything the report reads — posts, people, villages, townships, sessions, enrolments (and
+    # the yearly policy, always part of the version): any write moves it
+    version = models_version((Appointment, Person, Village, Township, TrainingSession, Enrollment))
+    return cached_per_scope(
+        "training:coverage",
+        user=user,
+        parts=(year, township_id or 0, f"{today:%Y%m%d}", version),
+        compute=lambda: coverage_report(user=user, year=year, township_id=township_id, today=today),
+        seconds=COVERAGE_CACHE_SECONDS,
+    )

@@ -120,6 +120,12 @@ class RowResult:
             else:
                 if outcome is _MISSING:
                     outcome = memo[memo_key] = _outcome(parser, value, args, kwargs)
+        return self.take(key, outcome)
+
+    def take(self, key: str, outcome):
+        """A parser's outcome for column ``key``, as the row keeps it: a refusal (CellError) is
+        the column's error and the value None, a NotedText's note the column's warning and the
+        value plain text."""
         if outcome.__class__ is _Refused:
             self.error(key, outcome.reason)
             return None
@@ -309,8 +315,8 @@ def clean_columns(rows: list[RowResult], columns: dict[str, list], parsers: dict
     distinct cell of a column (``columns``: key → its cells, in the order of ``rows``; a column
     the file lacks is all None) is parsed once, then every row takes its outcome by lookup. A
     cell is told apart by its type as well as its value (1, 1.0 and True are equal but are
-    different cells), except text, the usual cell. A refused cell becomes the column's error and
-    the value None; a NotedText's note becomes the column's warning and the value plain text."""
+    different cells), except text, the usual cell. Outcomes are kept as RowResult.take keeps a
+    parse's."""
     if not parsers:
         return
     keys, results, special = list(parsers), [], []
@@ -330,15 +336,9 @@ def clean_columns(rows: list[RowResult], columns: dict[str, list], parsers: dict
         results.append(outcomes)
     for row, outcomes in zip(rows, zip(*results, strict=True), strict=True):
         row.values.update(zip(keys, outcomes, strict=True))
-    for key in special:
+    for key in special:  # the columns with a refused or noted cell
         for row in rows:
-            outcome = row.values[key]
-            if outcome.__class__ is _Refused:
-                row.values[key] = None
-                row.error(key, outcome.reason)
-            elif isinstance(outcome, NotedText):
-                row.values[key] = str(outcome)
-                row.warn(key, outcome.note)
+            row.values[key] = row.take(key, row.values[key])
 
 
 def _pick_sheet(sheets: list[Sheet], st: SheetType) -> tuple[Sheet, HeaderMatch] | None:
@@ -404,7 +404,8 @@ def clean_file(
         st.clean_row(row, ctx)
         row.memo = None
         if parsers and (len(row.errors) > 1 or len(row.warnings) > 1):
-            # the columns cleaned first are told in the order of the sheet's columns, as before
+            # the one-cell columns were cleaned before clean_row: a row's problems are told in the
+            # order of the sheet's columns, whichever step found them
             row.errors.sort(key=lambda issue: order.get(issue.key, len(order)))
             row.warnings.sort(key=lambda issue: order.get(issue.key, len(order)))
         if progress and done % 1000 == 0:
