@@ -29,10 +29,13 @@ class AssessmentsConfig(AppConfig):
             )
         )
         register_yearly_results(person_final_grades)  # 年度考核结果 on the 干部任免审批表
-        register_person_history("年度考核", _review_history)
-        register_person_history("考核测评票", _tally_history)
-        register_person_history("考核结果", _result_history)
-        register_person_history("考核后续处理", _proposal_history)
+        from .models import AnnualReview, BallotTally, ConsequenceProposal, ReviewResult
+
+        # the person's file is the scope: a review follows its secretary
+        register_person_history("年度考核", AnnualReview)
+        register_person_history("考核测评票", BallotTally, person="review__person_id")
+        register_person_history("考核结果", ReviewResult)
+        register_person_history("考核后续处理", ConsequenceProposal)
         register_domain_app("assessments")
         register_role_permissions(
             Role.CLERK,
@@ -54,27 +57,3 @@ class AssessmentsConfig(AppConfig):
             ],
         )
         from . import dashboard  # noqa: F401  (registers the home dashboard provider)
-
-
-def _review_history(person):
-    from .models import AnnualReview
-
-    return AnnualReview.history.filter(person_id=person.pk)
-
-
-def _tally_history(person):
-    from .models import BallotTally
-
-    return BallotTally.history.filter(review__person_id=person.pk)
-
-
-def _result_history(person):
-    from .models import ReviewResult
-
-    return ReviewResult.history.filter(person_id=person.pk)
-
-
-def _proposal_history(person):
-    from .models import ConsequenceProposal
-
-    return ConsequenceProposal.history.filter(person_id=person.pk)

@@ -135,23 +135,8 @@ class CadresConfig(AppConfig):
         register_rollback_guard(sheets.touched_since)
         register_rollback_guard(sheets.dossier_touched_since)  # 家庭成员 / 简历 lists changed since
         _register_dossier_sections()
+        from .models import FirstSecretaryGrade, SpotCheck
         from .person_sections import register_person_history
 
-        register_person_history("第一书记抽查", _spot_check_history)
-        register_person_history("第一书记年度考核", _grade_history)
-
-
-def _spot_check_history(*, user, person):
-    from core.scope import scoped
-
-    from .models import SpotCheck
-
-    return SpotCheck.history.filter(posting__person_id=person.pk, id__in=scoped(user, SpotCheck).values("id"))
-
-
-def _grade_history(*, user, person):
-    from core.scope import scoped
-
-    from .models import FirstSecretaryGrade
-
-    return FirstSecretaryGrade.history.filter(posting__person_id=person.pk, id__in=scoped(user, FirstSecretaryGrade).values("id"))
+        register_person_history("第一书记抽查", SpotCheck, person="posting__person_id", scoped=True)
+        register_person_history("第一书记年度考核", FirstSecretaryGrade, person="posting__person_id", scoped=True)

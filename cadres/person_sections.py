@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.access import can
+from core.scope import scoped
 
 
 @dataclass(frozen=True)
@@ -74,25 +75,42 @@ def person_section(*, user, person, key: str) -> dict | None:
     return _entry(section, user=user, person=person)
 
 
-# Extra history shown in the person's 变更记录: (label, callable(*, user, person) -> HistoricalRecords
-# queryset, already narrowed to what ``user`` may see).
-PERSON_HISTORY_SOURCES: list[tuple[str, Callable]] = []
+@dataclass(frozen=True)
+class HistorySource:
+    """One table of a person's 变更记录: the history rows of ``model`` whose ``person`` lookup is the
+    person's id (``"person_id"``, ``"posting__person_id"`` …), narrowed by ``narrow(rows, user=…,
+    person=…)`` to what the viewer may see (None: being allowed to open the person's file is
+    enough). ``scoped``: the viewer sees the rows of the records in the viewer's scope (a clerk: the
+    own township's), the usual narrowing. Which tables hold anything for the person is asked first,
+    by person alone, in one query compiled once (core.history.nonempty_by_id); only those tables
+    are narrowed and read."""
+
+    label: str
+    model: type
+    person: str = "person_id"
+    scoped: bool = False
+    narrow: Callable | None = None
+
+    def probe(self, person_id):
+        return self.model.history.filter(**{self.person: person_id})
+
+    def rows(self, *, user, person):
+        qs = self.probe(person.pk)
+        if self.scoped:
+            qs = qs.filter(id__in=scoped(user, self.model).filter(**{self.person: person.pk}).values("id"))
+        return self.narrow(qs, user=user, person=person) if self.narrow else qs
 
 
-def register_person_history(label: str, source: Callable) -> None:
-    """e.g. register_person_history("后备力量", lambda *, user, person: ReserveCandidate.history.filter(
-    person_id=person.pk, id__in=scoped(user, ReserveCandidate).values("id")))"""
-    import inspect
+# Extra history shown in the person's 变更记录, from the other apps (the person's own tables are
+# listed in cadres.selectors).
+PERSON_HISTORY_SOURCES: list[HistorySource] = []
 
-    if "user" not in inspect.signature(source).parameters:  # a source that needs no scoping: f(person)
-        plain = source
 
-        def source(*, user, person):
-            return plain(person)
-
-        source.__wrapped__ = plain
-    if all(getattr(s, "__wrapped__", s) is not getattr(source, "__wrapped__", source) for _, s in PERSON_HISTORY_SOURCES):
-        PERSON_HISTORY_SOURCES.append((label, source))
+def register_person_history(label: str, model: type, **options) -> None:
+    """e.g. register_person_history("后备力量", ReserveCandidate, scoped=True); ``options`` are
+    HistorySource's (person, scoped, narrow)."""
+    if all((s.label, s.model) != (label, model) for s in PERSON_HISTORY_SOURCES):
+        PERSON_HISTORY_SOURCES.append(HistorySource(label, model, **options))
 
 
 # 年度考核结果 on the 干部任免审批表 (PDF and .lrmx): the yearly reviews live in another app, which

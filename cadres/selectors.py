@@ -10,7 +10,7 @@ from django.http import QueryDict
 from core import dates as core_dates
 from core.access import can
 from core.expressions import SubqueryCount
-from core.history import RelatedRows, _diffs, can_view_history, nonempty
+from core.history import RelatedRows, _diffs, can_view_history, diff_entries, nonempty_by_id
 from core.policy import policy_for_year
 from core.scope import get_scoped_or_404, scoped
 
@@ -463,6 +463,30 @@ def presence_months(*, posting: FirstSecretary) -> list[PresenceMonth]:
 # ---------------------------------------------------------------------------------------------
 
 
+def _appointments_in_scope(rows, *, user, person):
+    """A clerk sees the posts in villages of the own township (the village of the historical row
+    decides, so a deleted post still shows)."""
+    if user.sees_all_townships:
+        return rows
+    return rows.filter(village_id__in=scoped(user, Village).values("id"))
+
+
+def _history_sources() -> list:
+    from .person_sections import PERSON_HISTORY_SOURCES, HistorySource
+
+    return [
+        HistorySource("人员信息", Person, person="id"),
+        HistorySource("任职", Appointment, narrow=_appointments_in_scope),
+        HistorySource("奖惩/去向", PersonRecord),
+        HistorySource("资格联审", QualificationReview),
+        HistorySource("驻村第一书记", FirstSecretary),
+        HistorySource("简历", ResumeEntry),
+        HistorySource("家庭成员", FamilyMember),
+        HistorySource("任免审批", AppointmentRequest),
+        *PERSON_HISTORY_SOURCES,
+    ]
+
+
 def person_history(*, user, person: Person) -> list[dict]:
     """Every change to the person and the records hanging off the person, newest first.
 
@@ -473,29 +497,18 @@ def person_history(*, user, person: Person) -> list[dict]:
         return []
     # ids of linked rows and sort numbers mean nothing to a reader (the row's own text says what it is)
     skip = {"id", "person", "updated_at", "created_at", "created_by", "appointment", "sort"}
-    appointment_history = Appointment.history.filter(person_id=person.pk)
-    if not user.sees_all_townships:
-        appointment_history = appointment_history.filter(village_id__in=scoped(user, Village).values("id"))
-    sources = [
-        (Person.history.filter(id=person.pk), "人员信息"),
-        (appointment_history, "任职"),
-        (PersonRecord.history.filter(person_id=person.pk), "奖惩/去向"),
-        (QualificationReview.history.filter(person_id=person.pk), "资格联审"),
-        (FirstSecretary.history.filter(person_id=person.pk), "驻村第一书记"),
-        (ResumeEntry.history.filter(person_id=person.pk), "简历"),
-        (FamilyMember.history.filter(person_id=person.pk), "家庭成员"),
-        (AppointmentRequest.history.filter(person_id=person.pk), "任免审批"),
-    ]
-    from .person_sections import PERSON_HISTORY_SOURCES
-
-    sources += [(source(user=user, person=person), label) for label, source in PERSON_HISTORY_SOURCES]
-    entries = []
+    sources = _history_sources()
     related = RelatedRows(seed=[person])  # the rows the entries name, read once for the page
-    found = nonempty(qs for qs, _label in sources)  # one query tells which tables hold anything
-    for (qs, label), any_rows in zip(sources, found, strict=True):
-        if not any_rows:
-            continue
-        entries.extend(_diffs(qs.select_related("history_user").order_by("id", "history_date"), label, skip, related))
+    # one query, compiled once, tells which tables hold anything for the person
+    found = nonempty_by_id(tuple(sources), lambda person_id: [s.probe(person_id) for s in sources], person.pk)
+    # the tables that hold rows, read unordered and without joins: diff_entries orders each
+    # record's rows and reads who made the changes once for all of them
+    tables = [
+        (source.rows(user=user, person=person).order_by(), source.label)
+        for source, any_rows in zip(sources, found, strict=True)
+        if any_rows
+    ]
+    entries = diff_entries(tables, skip, related)
     entries += _verdict_history(user=user, person=person)
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries

@@ -49,6 +49,15 @@ class RelatedRows:
             level = following
 
 
+def _exists_sql(querysets) -> tuple[str, list]:
+    parts, params = [], []
+    for qs in querysets:
+        sql, qs_params = qs.order_by().values("pk").query.sql_with_params()
+        parts.append(f"EXISTS({sql})")
+        params.extend(qs_params)
+    return "SELECT " + ", ".join(parts), params
+
+
 def nonempty(querysets) -> list[bool]:
     """Which of ``querysets`` hold at least one row, in one query (``SELECT EXISTS(…), EXISTS(…)``):
     a person's 变更记录 reads twenty history tables, most of which hold nothing for that person,
@@ -56,30 +65,64 @@ def nonempty(querysets) -> list[bool]:
     querysets = list(querysets)
     if not querysets:
         return []
-    parts, params = [], []
-    for qs in querysets:
-        sql, qs_params = qs.order_by().values("pk").query.sql_with_params()
-        parts.append(f"EXISTS({sql})")
-        params.extend(qs_params)
+    sql, params = _exists_sql(querysets)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.execute(sql, params)
+        return [bool(v) for v in cursor.fetchone()]
+
+
+_PLACEHOLDER_ID = -739_104_251  # stands for the id while the probe is compiled; no row has it
+_COMPILED_PROBES: dict[tuple, tuple[str, int]] = {}
+
+
+def nonempty_by_id(key, build, value: int) -> list[bool]:
+    """nonempty() for querysets that differ from call to call only in one id (a person's), whose
+    query is compiled once per ``key`` and database instead of on every call: ``build(id)``
+    returns the querysets, and is called once, with a placeholder id, whose parameters must all
+    be that id. Simple lookups by one id also plan in a fraction of the time of scoped subqueries."""
+    cache_key = (key, connection.vendor)
+    compiled = _COMPILED_PROBES.get(cache_key)
+    if compiled is None:
+        querysets = list(build(_PLACEHOLDER_ID))
+        if not querysets:
+            return []
+        sql, params = _exists_sql(querysets)
+        if any(p != _PLACEHOLDER_ID for p in params):
+            raise ValueError("nonempty_by_id: every parameter of the probe must be the id")
+        compiled = _COMPILED_PROBES[cache_key] = (sql, len(params))
+    sql, count = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value] * count)
         return [bool(v) for v in cursor.fetchone()]
 
 
 def _diffs(history_rows, label_prefix: str, fields_to_skip: set[str], related: RelatedRows | None = None):
-    """Turn simple-history rows (ordered by object, time) into display entries with old→new."""
+    """Turn simple-history rows into display entries with old→new."""
+    return diff_entries([(history_rows, label_prefix)], fields_to_skip, related)
+
+
+def diff_entries(labelled_rows, fields_to_skip: set[str], related: RelatedRows | None = None) -> list[dict]:
+    """_diffs of several tables' rows (``[(history rows, label), …]``, in any order): every table is
+    read first, then the rows their entries name — who made each change, and what the labels
+    name — are read for all of them together, one query per model and level for the page."""
+    tables = []
+    for history_rows, label_prefix in labelled_rows:
+        all_rows = list(history_rows)
+        as_was = {row.history_id: row.history_object for row in all_rows}  # the object as each row had it
+        tables.append((all_rows, as_was, label_prefix))
+    # the history rows themselves link to who made the change (and to the same rows as their objects)
+    objects = [obj for _rows, as_was, _label in tables for obj in as_was.values()]
+    (related or RelatedRows()).attach(objects + [row for rows, _as_was, _label in tables for row in rows])
     entries = []
-    by_obj: dict[int, list] = {}
-    all_rows = list(history_rows)
-    as_was = {row.history_id: row.history_object for row in all_rows}  # the object as each row had it
-    (related or RelatedRows()).attach(as_was.values())
-    for row in all_rows:
-        by_obj.setdefault(row.id, []).append(row)
-    for rows in by_obj.values():
-        rows.sort(key=lambda r: (r.history_date, r.history_id))
-        entries.append(_entry(rows[0], None, label_prefix, fields_to_skip, as_was[rows[0].history_id]))
-        for prev, cur in pairwise(rows):
-            entries.append(_entry(cur, prev, label_prefix, fields_to_skip, as_was[cur.history_id]))
+    for all_rows, as_was, label_prefix in tables:
+        by_obj: dict[int, list] = {}
+        for row in all_rows:
+            by_obj.setdefault(row.id, []).append(row)
+        for obj_id in sorted(by_obj):  # the same order whatever order the rows came in
+            rows = sorted(by_obj[obj_id], key=lambda r: (r.history_date, r.history_id))
+            entries.append(_entry(rows[0], None, label_prefix, fields_to_skip, as_was[rows[0].history_id]))
+            for prev, cur in pairwise(rows):
+                entries.append(_entry(cur, prev, label_prefix, fields_to_skip, as_was[cur.history_id]))
     return entries
 
 

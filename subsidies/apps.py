@@ -45,24 +45,8 @@ class SubsidiesConfig(AppConfig):
             )
         )
         # Ledger entries and the (masked) account history are shown inside the section itself.
-        register_person_history("生活补贴终止", _stops_history)
-        register_person_history("保险体检待遇", _benefits_history)
+        from .models import BenefitRecord, LivingSubsidyStop
+
+        register_person_history("生活补贴终止", LivingSubsidyStop, scoped=True)
+        register_person_history("保险体检待遇", BenefitRecord, scoped=True)
         from . import dashboard  # noqa: F401  (registers the home dashboard provider)
-
-
-def _stops_history(*, user, person):
-    from core.scope import scoped
-
-    from .models import LivingSubsidyStop
-
-    in_scope = scoped(user, LivingSubsidyStop).filter(person_id=person.pk).values("id")  # the person's only: a small subquery
-    return LivingSubsidyStop.history.filter(person_id=person.pk, id__in=in_scope)
-
-
-def _benefits_history(*, user, person):
-    from core.scope import scoped
-
-    from .models import BenefitRecord
-
-    in_scope = scoped(user, BenefitRecord).filter(person_id=person.pk).values("id")  # the person's only: a small subquery
-    return BenefitRecord.history.filter(person_id=person.pk, id__in=in_scope)

@@ -32,22 +32,14 @@ class TrainingConfig(AppConfig):
         )
         # History on the person page, narrowed to what the viewer may see (a clerk: the own
         # township's enrolments and upgrades).
-        register_person_history(
-            "参训记录",
-            lambda *, user, person: Enrollment.history.filter(
-                person_id=person.pk, id__in=scoped(user, Enrollment).filter(person_id=person.pk).values("id")
-            ),
-        )
+        register_person_history("参训记录", Enrollment, scoped=True)
         register_person_history(
             "考勤",
-            lambda *, user, person: Attendance.history.filter(
+            Attendance,
+            person="enrollment__person_id",
+            narrow=lambda rows, *, user, person: rows.filter(
                 enrollment_id__in=scoped(user, Enrollment).filter(person_id=person.pk).values("id")
             ),
         )
-        register_person_history(
-            "学历提升",
-            lambda *, user, person: EducationUpgrade.history.filter(
-                person_id=person.pk, id__in=scoped(user, EducationUpgrade).filter(person_id=person.pk).values("id")
-            ),
-        )
+        register_person_history("学历提升", EducationUpgrade, scoped=True)
         from . import dashboard  # noqa: F401  (registers the home dashboard provider)

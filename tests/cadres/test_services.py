@@ -521,6 +521,54 @@ def test_person_history_reads_the_rows_its_entries_name_once(county_user, townsh
     assert len(labels) == 5 and all(many.name in label for label in labels)
 
 
+def test_person_history_reads_who_made_the_changes_once_for_every_table(county_user, clerk_a, township_a):
+    """Who made each change is read once for the page, whichever tables the changes are in."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cadres import selectors
+    from tests.factories import VillageFactory
+
+    appt = AppointmentFactory(village=VillageFactory(township=township_a), post=choices.CHAIR)
+    person = appt.person
+    Person.history.filter(id=person.pk).update(history_user=clerk_a)
+    Appointment.history.filter(person_id=person.pk).update(history_user=county_user)
+    with CaptureQueriesContext(connection) as ctx:
+        entries = selectors.person_history(user=county_user, person=person)
+    by_label = {e["what"].split("：")[0]: e["user"] for e in entries}
+    assert by_label == {"人员信息": clerk_a, "任职": county_user}
+    user_reads = [q["sql"] for q in ctx.captured_queries if q["sql"].split(" FROM ")[1].startswith('"cadres_user"')]
+    assert len(user_reads) == 1
+
+
+def test_person_history_probe_is_compiled_once_and_asks_by_id_alone(township_a):
+    """The probe of a person's 变更记录 (core.history.nonempty_by_id) is built once per key and
+    database and then run with each person's id; a probe with any other parameter is refused."""
+    from cadres.models import ResumeEntry
+    from core import history
+    from tests.factories import VillageFactory
+
+    person = AppointmentFactory(village=VillageFactory(township=township_a), post=choices.CHAIR).person
+    other = PersonFactory()
+    built = []
+
+    def build(person_id):
+        built.append(person_id)
+        return [ResumeEntry.history.filter(person_id=person_id), Appointment.history.filter(person_id=person_id)]
+
+    key = ("test_person_history_probe", person.pk)
+    assert history.nonempty_by_id(key, build, person.pk) == [False, True]
+    assert history.nonempty_by_id(key, build, other.pk) == [False, False]
+    assert history.nonempty_by_id(key, build, person.pk) == [False, True]
+    assert len(built) == 1 and built[0] not in (person.pk, other.pk)
+    with pytest.raises(ValueError):
+        history.nonempty_by_id(
+            ("test_person_history_probe_post", person.pk),
+            lambda person_id: [Appointment.history.filter(person_id=person_id, post=choices.CHAIR)],
+            person.pk,
+        )
+
+
 # --- filing follows the post's policy flags ----------------------------------------------------
 
 
@@ -678,9 +726,9 @@ def test_same_township_posts_are_not_a_conflict(clerk_a, village_a):
 
 
 def test_person_history_reads_only_the_tables_that_hold_rows_for_the_person(county_user, clerk_a, township_a, township_b):
-    """One EXISTS probe (core.history.nonempty) tells which history tables hold anything for the
-    person; the empty ones are not read. The entries are the same as reading every table, and the
-    probe keeps each source's own scope (a clerk's probe does not see another township's posts)."""
+    """One EXISTS probe tells which history tables hold anything for the person; the empty ones
+    are not read. The entries are the same as reading every table; core.history.nonempty keeps each
+    queryset's own scope (a scoped probe does not see another township's posts)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
