@@ -11,7 +11,7 @@ from cadres.choices import Education, PoliticalStatus, Sex
 from cadres.models import Person, Township, Village
 from cadres.sheets import _chunks
 from core.access import can
-from core.history import RelatedRows, _diffs
+from core.history import RelatedRows, diff_entries
 from core.scope import get_scoped_or_404, scoped
 
 from . import rules
@@ -153,10 +153,8 @@ def person_reserve_history(*, user, candidates: list[ReserveCandidate]) -> list[
         (Appraisal.history.filter(candidate_id__in=ids), "年度测评"),
         (PartyStageRecord.history.filter(candidate_id__in=ids), "入党进程"),
     ]
-    entries = []
     related = RelatedRows(seed=[*candidates, *{c.person for c in candidates if ReserveCandidate.person.is_cached(c)}])
-    for qs, label in sources:
-        entries.extend(_diffs(qs.select_related("history_user").order_by("id", "history_date"), label, skip, related))
+    entries = diff_entries([(qs.order_by(), label) for qs, label in sources], skip, related)  # who: read once
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
 
