@@ -49,47 +49,31 @@ class RelatedRows:
             level = following
 
 
-def _exists_sql(querysets) -> tuple[str, list]:
-    parts, params = [], []
-    for qs in querysets:
-        sql, qs_params = qs.order_by().values("pk").query.sql_with_params()
-        parts.append(f"EXISTS({sql})")
-        params.extend(qs_params)
-    return "SELECT " + ", ".join(parts), params
-
-
-def nonempty(querysets) -> list[bool]:
-    """Which of ``querysets`` hold at least one row, in one query (``SELECT EXISTS(…), EXISTS(…)``):
-    a person's 变更记录 reads twenty history tables, most of which hold nothing for that person,
-    and a query per table costs more to build and send than the rows it finds."""
-    querysets = list(querysets)
-    if not querysets:
-        return []
-    sql, params = _exists_sql(querysets)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [bool(v) for v in cursor.fetchone()]
-
-
 _PLACEHOLDER_ID = -739_104_251  # stands for the id while the probe is compiled; no row has it
 _COMPILED_PROBES: dict[tuple, tuple[str, int]] = {}
 
 
 def nonempty_by_id(key, build, value: int) -> list[bool]:
-    """nonempty() for querysets that differ from call to call only in one id (a person's), whose
-    query is compiled once per ``key`` and database instead of on every call: ``build(id)``
-    returns the querysets, and is called once, with a placeholder id, whose parameters must all
-    be that id. Simple lookups by one id also plan in a fraction of the time of scoped subqueries."""
+    """Which of the querysets ``build(value)`` hold at least one row, in one query (``SELECT
+    EXISTS(…), EXISTS(…)``): a person's 变更记录 reads twenty history tables, most of which hold
+    nothing for that person, and a query per table costs more to build and send than the rows it
+    finds. The querysets may differ from call to call only in the one id, so the query is compiled
+    once per ``key`` and database: ``build`` is called once, with a placeholder id, and every
+    parameter must be that id. Simple lookups by one id also plan in a fraction of the time of
+    scoped subqueries."""
     cache_key = (key, connection.vendor)
     compiled = _COMPILED_PROBES.get(cache_key)
     if compiled is None:
-        querysets = list(build(_PLACEHOLDER_ID))
-        if not querysets:
+        parts, params = [], []
+        for qs in build(_PLACEHOLDER_ID):
+            qs_sql, qs_params = qs.order_by().values("pk").query.sql_with_params()
+            parts.append(f"EXISTS({qs_sql})")
+            params.extend(qs_params)
+        if not parts:
             return []
-        sql, params = _exists_sql(querysets)
         if any(p != _PLACEHOLDER_ID for p in params):
             raise ValueError("nonempty_by_id: every parameter of the probe must be the id")
-        compiled = _COMPILED_PROBES[cache_key] = (sql, len(params))
+        compiled = _COMPILED_PROBES[cache_key] = ("SELECT " + ", ".join(parts), len(params))
     sql, count = compiled
     with connection.cursor() as cursor:
         cursor.execute(sql, [value] * count)
