@@ -28,9 +28,9 @@ class RelatedRows:
                 if value is not None:
                     yield field, value
 
-    def attach(self, objects) -> None:
+    def attach(self, objects, depth: int | None = None) -> None:
         level = list(objects)
-        for _ in range(self.depth):
+        for _ in range(self.depth if depth is None else depth):
             wanted: dict[type, set] = {}
             for obj in level:
                 for field, value in self._links(obj):
@@ -94,9 +94,10 @@ def diff_entries(labelled_rows, fields_to_skip: set[str], related: RelatedRows |
         all_rows = list(history_rows)
         as_was = {row.history_id: row.history_object for row in all_rows}  # the object as each row had it
         tables.append((all_rows, as_was, label_prefix))
-    # the history rows themselves link to who made the change (and to the same rows as their objects)
-    objects = [obj for _rows, as_was, _label in tables for obj in as_was.values()]
-    (related or RelatedRows()).attach(objects + [row for rows, _as_was, _label in tables for row in rows])
+    related = related or RelatedRows()
+    related.attach(obj for _rows, as_was, _label in tables for obj in as_was.values())
+    # the history rows link to who made each change (and to the rows just read for their objects)
+    related.attach((row for rows, _as_was, _label in tables for row in rows), depth=1)
     entries = []
     for all_rows, as_was, label_prefix in tables:
         by_obj: dict[int, list] = {}
