@@ -33,7 +33,7 @@ class AssessmentsConfig(AppConfig):
 
         # the person's file is the scope: a review follows its secretary
         register_person_history("年度考核", AnnualReview)
-        register_person_history("考核测评票", BallotTally, person="review__person_id")
+        register_person_history("考核测评票", BallotTally, person_field="review__person_id")
         register_person_history("考核结果", ReviewResult)
         register_person_history("考核后续处理", ConsequenceProposal)
         register_domain_app("assessments")

@@ -138,5 +138,5 @@ class CadresConfig(AppConfig):
         from .models import FirstSecretaryGrade, SpotCheck
         from .person_sections import register_person_history
 
-        register_person_history("第一书记抽查", SpotCheck, person="posting__person_id", scoped=True)
-        register_person_history("第一书记年度考核", FirstSecretaryGrade, person="posting__person_id", scoped=True)
+        register_person_history("第一书记抽查", SpotCheck, person_field="posting__person_id", scoped=True)
+        register_person_history("第一书记年度考核", FirstSecretaryGrade, person_field="posting__person_id", scoped=True)

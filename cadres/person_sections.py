@@ -77,7 +77,7 @@ def person_section(*, user, person, key: str) -> dict | None:
 
 @dataclass(frozen=True)
 class HistorySource:
-    """One table of a person's 变更记录: the history rows of ``model`` whose ``person`` lookup is the
+    """One table of a person's 变更记录: the history rows of ``model`` whose ``person_field`` lookup is the
     person's id (``"person_id"``, ``"posting__person_id"`` …), narrowed by ``narrow(rows, user=…,
     person=…)`` to what the viewer may see (None: being allowed to open the person's file is
     enough). ``scoped``: the viewer sees the rows of the records in the viewer's scope (a clerk: the
@@ -87,17 +87,17 @@ class HistorySource:
 
     label: str
     model: type
-    person: str = "person_id"
+    person_field: str = "person_id"
     scoped: bool = False
     narrow: Callable | None = None
 
     def probe(self, person_id):
-        return self.model.history.filter(**{self.person: person_id})
+        return self.model.history.filter(**{self.person_field: person_id})
 
     def rows(self, *, user, person):
         qs = self.probe(person.pk)
         if self.scoped:
-            qs = qs.filter(id__in=scoped(user, self.model).filter(**{self.person: person.pk}).values("id"))
+            qs = qs.filter(id__in=scoped(user, self.model).filter(**{self.person_field: person.pk}).values("id"))
         return self.narrow(qs, user=user, person=person) if self.narrow else qs
 
 
@@ -108,7 +108,7 @@ PERSON_HISTORY_SOURCES: list[HistorySource] = []
 
 def register_person_history(label: str, model: type, **options) -> None:
     """e.g. register_person_history("后备力量", ReserveCandidate, scoped=True); ``options`` are
-    HistorySource's (person, scoped, narrow)."""
+    HistorySource's (person_field, scoped, narrow)."""
     if all((s.label, s.model) != (label, model) for s in PERSON_HISTORY_SOURCES):
         PERSON_HISTORY_SOURCES.append(HistorySource(label, model, **options))
 

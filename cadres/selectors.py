@@ -475,7 +475,7 @@ def _history_sources() -> list:
     from .person_sections import PERSON_HISTORY_SOURCES, HistorySource
 
     return [
-        HistorySource("人员信息", Person, person="id"),
+        HistorySource("人员信息", Person, person_field="id"),
         HistorySource("任职", Appointment, narrow=_appointments_in_scope),
         HistorySource("奖惩/去向", PersonRecord),
         HistorySource("资格联审", QualificationReview),
@@ -520,11 +520,7 @@ def _verdict_history(*, user, person: Person) -> list[dict]:
     Opening the verdict rows is the review's own 新增 entry, so only the entries are listed."""
     if not can(user, "cadres.view_vetting_details"):
         return []
-    rows = (
-        DepartmentVerdict.history.filter(review_id__in=QualificationReview.objects.filter(person_id=person.pk).values("id"))
-        .select_related("history_user")
-        .order_by("id", "history_date")
-    )
+    rows = DepartmentVerdict.history.filter(review_id__in=QualificationReview.objects.filter(person_id=person.pk).values("id"))
     skip = {"id", "review", "sort", "department_code", "negative_item_code", "reviewed_by", "reviewed_at"}
     return [e for e in _diffs(rows, "部门审查意见", skip) if e["action"] != "新增"]
 
@@ -534,8 +530,11 @@ def village_history(*, user, village: Village) -> list[dict]:
         return []
     skip = {"id", "village"}
     related = RelatedRows(seed=[village])
-    entries = _diffs(Village.history.filter(id=village.pk).select_related("history_user"), "村(社区)信息", skip, related)
-    entries += _diffs(VillageFlag.history.filter(village_id=village.pk).select_related("history_user"), "村类型", skip, related)
+    tables = [
+        (Village.history.filter(id=village.pk), "村(社区)信息"),
+        (VillageFlag.history.filter(village_id=village.pk), "村类型"),
+    ]
+    entries = diff_entries(tables, skip, related)
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
 

@@ -389,6 +389,14 @@ def version_token(providers: Iterable[Provider]) -> str:
     return _token(_values(sources), sources)
 
 
+def models_newest(sources: Iterable[type[models.Model]]) -> tuple:
+    """The newest change of each model in ``sources``, in their order (one query, each table
+    once): any write to them moves one of the values."""
+    tables = _model_sources(sources)
+    values = _values(tables)
+    return tuple(values[t] for t in tables)
+
+
 def models_version(sources: Iterable[type[models.Model]]) -> str:
     """The version of the data in ``sources`` and the yearly policy (one query): any write to
     them moves it. For a cache of figures read from those tables."""

@@ -36,7 +36,7 @@ class TrainingConfig(AppConfig):
         register_person_history(
             "考勤",
             Attendance,
-            person="enrollment__person_id",
+            person_field="enrollment__person_id",
             narrow=lambda rows, *, user, person: rows.filter(
                 enrollment_id__in=scoped(user, Enrollment).filter(person_id=person.pk).values("id")
             ),

@@ -464,16 +464,9 @@ def db_fingerprint(st) -> tuple:
     """Today's date and the newest history id of every model the sheet type reads: any write
     since (through a service, an import or the admin) changes it, because every such write leaves
     history; so does midnight, because the rules' dates are counted from today."""
-    qn = connection.ops.quote_name
-    newest = [
-        f"(SELECT MAX({qn(h._meta.pk.column)}) FROM {qn(h._meta.db_table)})"  # noqa: S608 (the models' own table names, quoted)
-        for h in (m.history.model for m in st.reads_models())
-    ]
-    if not newest:
-        return (core_dates.today().isoformat(),)
-    with connection.cursor() as cur:  # one round trip for every model the sheet reads
-        cur.execute("SELECT " + ", ".join(newest))
-        return (core_dates.today().isoformat(), *cur.fetchone())
+    from core.dashboard import models_newest
+
+    return (core_dates.today().isoformat(), *models_newest(st.reads_models()))  # one round trip
 
 
 def _planned(batch: AbstractImportBatch, st, by, progress=None) -> tuple[list[RowResult], Preview | None]:
