@@ -316,11 +316,17 @@ class VerdictForm(Form):
 
     def __init__(self, *args, negative_list, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["negative_item_code"].choices = [("", "（无）")] + [
-            (item["code"], f"{item['code']} {item['text']}{'' if item.get('severity') == 'block' else '（关注提示，不否决）'}")
-            for item in negative_list
-        ]
+        self.fields["negative_item_code"].choices = negative_item_choices(negative_list)
         self._bootstrap()
+
+
+def negative_item_choices(negative_list) -> tuple[tuple[str, str], ...]:
+    """The 负面清单情形 choices of a year's negative list: the form's and the 联审 grid's cells'."""
+    items = tuple(
+        (item["code"], f"{item['code']} {item['text']}{'' if item.get('severity') == 'block' else '（关注提示，不否决）'}")
+        for item in negative_list
+    )
+    return (("", "（无）"), *items)
 
 
 class GridVerdictForm(VerdictForm):

@@ -203,15 +203,17 @@ class ReviewGridView(PageView):
         by_review: dict[int, dict[str, DepartmentVerdict]] = {}
         for v in verdicts:
             by_review.setdefault(v.review_id, {})[v.department_code] = v
-        cell_ids = []
+        negative_choices: dict[int, tuple] = {}
         for review in rows:
-            negative_list = register(review.requested_at.year)["negative_list"]
+            year = review.requested_at.year
+            if year not in negative_choices:
+                negative_choices[year] = forms.negative_item_choices(register(year)["negative_list"])
             review.cells = []
             for code in columns:
                 v = by_review.get(review.pk, {}).get(code)
                 if v is not None and v.result == choices.VettingResult.PENDING:
-                    v.form = bound.get(v.pk) or forms.GridVerdictForm(prefix=f"v{v.pk}", negative_list=negative_list)
-                    cell_ids.append(v.pk)
+                    # an entry cell (cadres_tags.verdict_cells): the refused submit's form, else empty
+                    v.form, v.negative_choices = bound.get(v.pk), negative_choices[year]
                 review.cells.append(v)
         return {
             "title": "联审意见批量录入",
@@ -223,7 +225,6 @@ class ReviewGridView(PageView):
             "departments": departments,
             "townships": _township_options(user) if user.sees_all_townships else [],
             "township_id": township_id,
-            "cell_ids": cell_ids,
             "query": urlencode({k: v for k, v in (("township", township_id or ""), ("department", department)) if v}),
         }
 

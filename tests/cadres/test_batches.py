@@ -439,3 +439,37 @@ def test_api_bulk_actions_refuse_an_id_beyond_the_id_column_as_invalid_input(cli
         response = client.post(reverse(name), data, content_type="application/json")
         assert response.status_code == 400, (name, response.status_code)
         assert "ids" in response.json()
+
+
+def test_refused_grid_keeps_what_was_entered_escaped_and_marks_each_cell(client, county_user, clerk_a, village_a):
+    review = _pending_review(clerk_a, village_a, "韩八")
+    client.force_login(county_user)
+    first, second, third = list(review.verdicts.order_by("pk"))[:3]
+    data = {
+        "cells": [first.pk, second.pk, third.pk],
+        f"v{first.pk}-result": "pass",
+        f"v{first.pk}-warning_text": '<b>"近亲属"</b>',
+        f"v{second.pk}-result": "fail",  # no negative-list item: refused
+        f"v{third.pk}-note": "x" * 301,  # over the length, and no result
+    }
+    html = client.post(reverse("cadres:review_grid"), data).content.decode()
+    grid = html.split('id="review-grid"')[1]
+    assert '<option value="pass" selected>通过</option>' in grid.split(f'name="v{first.pk}-result"')[1].split("</select>")[0]
+    assert f'id="id_v{first.pk}-warning_text" value="&lt;b&gt;&quot;近亲属&quot;&lt;/b&gt;"' in grid
+    assert "<b>" not in grid
+    marked = [c for c in grid.split('<td class="grid-cell')[1:] if c.startswith(" table-danger")]
+    assert len(marked) == 1 and f'name="cells" value="{third.pk}"' in marked[0]  # the form's own checks first
+    assert f'id="id_v{third.pk}-note" value="{"x" * 301}"' in marked[0]
+    assert "确保该变量包含不超过 300 字符 (目前字符数 301)。" in marked[0]
+    data[f"v{third.pk}-note"] = "有意见但未选结果"
+    html = client.post(reverse("cadres:review_grid"), data).content.decode()
+    marked = [c for c in html.split('id="review-grid"')[1].split('<td class="grid-cell')[1:] if c.startswith(" table-danger")]
+    assert len(marked) == 1 and "已填写意见，请选择“通过”或“不通过”。" in marked[0] and 'is-invalid"' in marked[0]
+    del data[f"v{third.pk}-note"]
+    html = client.post(reverse("cadres:review_grid"), data).content.decode()  # then the rules of the service
+    marked = [c for c in html.split('id="review-grid"')[1].split('<td class="grid-cell')[1:] if c.startswith(" table-danger")]
+    assert len(marked) == 1 and f'name="cells" value="{second.pk}"' in marked[0]
+    assert '<div class="text-danger small">审查不通过须选择负面清单情形。</div>' in marked[0]
+    assert '<option value="fail" selected>不通过</option>' in marked[0]
+    assert html.count('name="cells"') == 12  # every entry cell of the candidate is posted again
+    assert DepartmentVerdict.objects.exclude(result="pending").count() == 0

@@ -357,3 +357,40 @@ def test_a_posting_stopped_midway_resumes_township_by_township_even_in_one_proce
     assert run.status == RunStatus.APPROVED, run.message
     assert LedgerEntry.objects.filter(pay_run=run).total() == run.total_amount
     assert LedgerEntry.objects.filter(pay_run=run, township=south).count() > 0
+
+
+def test_run_page_totals_each_township_from_the_lines_then_from_the_ledger(
+    client, county, county_user, county_approver, django_capture_on_commit_callbacks
+):
+    county[1].name = "南<镇>"
+    county[1].save()
+    run = new_run(county_user)
+    payrun_compute_task.apply(kwargs={"run_id": run.pk, "user_id": county_user.pk})
+    run.refresh_from_db()
+    url = reverse("subsidies:run_detail", args=[run.pk])
+    expected = []
+    for t in county:
+        paid = PayRunLine.objects.filter(run=run, township=t).exclude(amount=0)
+        total = sum(paid.values_list("amount", flat=True), D("0"))
+        expected.append((t, paid.values("person_id").distinct().count(), f"¥{total:,.2f}".removesuffix(".00")))
+    assert [n for _, n, _ in expected] == [6, 6, 7]  # the person with posts in two townships is paid in 西镇
+
+    def totals_table(html: str) -> str:
+        return html.split("按乡镇合计")[1].split("</tbody>")[0]
+
+    client.force_login(county_user)
+    table = totals_table(client.get(url).content.decode())
+    for t, people, amount in expected:
+        name = t.name.replace("<", "&lt;").replace(">", "&gt;")
+        assert f'<tr><td>{name}</td><td class="text-end">{people}</td><td class="text-end">{amount}</td><td></td></tr>' in table
+    assert "<镇>" not in table and "代发表" not in table  # a preview: nothing to pay from yet
+
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(run, county_user, county_approver)
+    table = totals_table(client.get(url).content.decode())
+    bank_sheet = reverse("subsidies:run_bank_sheet", args=[run.pk])
+    for t, people, amount in expected:
+        assert (
+            f'<td class="text-end">{people}</td><td class="text-end">{amount}</td>'
+            f'<td><a class="small" href="{bank_sheet}?township={t.pk}">代发表</a></td></tr>'
+        ) in table

@@ -50,6 +50,40 @@ def test_session_page_shows_roster_hours_and_the_print_sheet(client, county_user
     assert sheet.index("李建国") < sheet.index("赵强") or sheet.index("赵强") < sheet.index("李建国")
 
 
+def test_attendance_grid_rows_read_the_roster_for_markers_and_for_readers(client, county_user, auditor, sessions):
+    services.attendance_record(enrollment=sessions["e_li"], by=county_user, marks={D(2025, 3, 3): A.PRESENT})
+    sessions["zhao"].name = "赵<强>"
+    sessions["zhao"].save()
+    url = reverse("training:session_detail", args=[sessions["county"].pk])
+    client.force_login(county_user)
+    html = client.get(url).content.decode()
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    li, zhao = (row for row in body.split("<tr>")[1:])  # ordered by township, village, name
+    e_li, e_zhao = sessions["e_li"], sessions["e_zhao"]
+    assert f'<a href="/people/{sessions["li"].pk}/">李建国</a>' in li and "甲一村" in li
+    assert (
+        f'name="m_{e_li.pk}_20250303" aria-label="李建国 第1天"><option value="">—</option><option value="present" selected>出勤</option>'
+        in li
+    )
+    assert (
+        f'name="m_{e_li.pk}_20250305" aria-label="李建国 第3天"><option value="">—</option><option value="present">出勤</option>'
+        in li
+    )
+    assert 'form="remove-' not in li  # marked on the first day: stays on the roster
+    assert "赵&lt;强&gt;" in zhao and "<强>" not in html and f'form="remove-{e_zhao.pk}">移出</button>' in zhao
+    assert zhao.count("<select") == 3 and '<span class="badge text-bg-secondary">待考勤</span>' in zhao
+    forms = html.split("</tbody>")[1]
+    for e in (e_li, e_zhao):  # a remove form for every row, outside the grid's form, with the token
+        assert (
+            f'<form id="remove-{e.pk}" method="post" action="/training/enrollments/{e.pk}/remove/" data-confirm="确定移出名单？"><input type="hidden" name="csrfmiddlewaretoken" value="'
+            in forms
+        )
+    client.force_login(auditor)
+    body = client.get(url).content.decode().split("<tbody>")[1].split("</tbody>")[0]
+    assert "<select" not in body and "移出" not in body
+    assert body.count("<td>出勤</td>") == 1 and body.count("<td>—</td>") == 5
+
+
 def test_clerk_sees_county_sessions_but_only_own_people_and_not_other_townships_sessions(client, clerk_a, sessions):
     client.force_login(clerk_a)
     listing = client.get(reverse("training:session_list")).content.decode()
