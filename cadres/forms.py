@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.forms import DATE_INPUT, BootstrapMixin, Form, add_service_errors  # noqa: F401  (shared by the register's forms)
+from core.forms import DATE_INPUT, BootstrapMixin, Form, NamedModelChoiceField, add_service_errors  # noqa: F401  (shared by the register's forms)
 
 from . import choices
 from .models import AppointmentRequest, FamilyMember, Person, PersonRecord, ResumeEntry
@@ -62,7 +62,7 @@ class PersonCreateForm(PersonUpdateForm):
         help_text="可不填；填写时须与身份证号一致。",
     )
     birth_date = forms.DateField(label="出生日期", required=False, help_text="可不填；填写时须与身份证号一致。")
-    registered_township = forms.ModelChoiceField(label="建档乡镇", queryset=None, required=False, empty_label="（不指定）")
+    registered_township = NamedModelChoiceField(label="建档乡镇", queryset=None, required=False, empty_label="（不指定）")
 
     def __init__(self, *args, townships=None, clerk: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -194,7 +194,7 @@ class TownshipForm(Form):
 class VillageForm(Form):
     """County staff: create a village, or edit it including name, code and township."""
 
-    township = forms.ModelChoiceField(label="乡镇(街道)", queryset=None, empty_label="请选择")
+    township = NamedModelChoiceField(label="乡镇(街道)", queryset=None, empty_label="请选择")
     name = forms.CharField(label="名称", max_length=50)
     code = forms.CharField(label="村(社区)代码", max_length=12, help_text="12位统计用区划代码。")
     kind = forms.ChoiceField(label="类型", choices=choices.VillageKind.choices)
@@ -433,7 +433,7 @@ class UserUpdateForm(Form):
     full_name = forms.CharField(label="姓名", max_length=50, required=False)
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
     role = forms.ChoiceField(label="角色", choices=choices.Role.choices)
-    township = forms.ModelChoiceField(
+    township = NamedModelChoiceField(
         label="所属乡镇",
         queryset=None,
         required=False,

@@ -12,6 +12,7 @@ from django import forms
 from django.db import models
 
 from .conf import township_model, village_model
+from .forms import NamedRowsIterator
 from .scope import scoped
 
 ANY = "全部"
@@ -71,8 +72,14 @@ class IdFilter(BoundedIntegerFilter):
         super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
 
 
+class _TownshipChoiceField(df.fields.ModelChoiceField):
+    iterator = NamedRowsIterator
+
+
 class TownshipScopedChoiceFilter(df.ModelChoiceFilter):
-    """A township filter whose options are limited to the user's scope."""
+    """A township filter whose options are limited to the user's scope (read as plain rows)."""
+
+    field_class = _TownshipChoiceField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("empty_label", ANY)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from cadres.models import Person, Township
-from core.forms import DATE_INPUT, Form
+from core.forms import DATE_INPUT, Form, NamedModelChoiceField
 from core.scope import scoped
 
 from .choices import BenefitKind, EntryType, RunKind, StopReason
@@ -15,7 +15,7 @@ from .models import PayPeriod
 class PayRunCreateForm(Form):
     kind = forms.ChoiceField(label="批次类型", choices=RunKind.choices)
     period = forms.CharField(label="期间", max_length=7, help_text="月度基本报酬填“2025-03”，年度批次填“2025”。")
-    township = forms.ModelChoiceField(label="乡镇(街道)", queryset=Township.objects.none(), required=False, empty_label="全县")
+    township = NamedModelChoiceField(label="乡镇(街道)", queryset=Township.objects.none(), required=False, empty_label="全县")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,7 +87,7 @@ class BenefitForm(Form):
 
 
 class ReconcileForm(Form):
-    township = forms.ModelChoiceField(label="乡镇(街道)", queryset=Township.objects.none())
+    township = NamedModelChoiceField(label="乡镇(街道)", queryset=Township.objects.none())
     period = forms.ModelChoiceField(label="期间", queryset=PayPeriod.objects.none())
     entry_type = forms.ChoiceField(label="类型", choices=[("", "全部类型"), *EntryType.choices], required=False)
     file = forms.FileField(label="乡镇发放表（.xlsx/.xls/.csv）")

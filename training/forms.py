@@ -7,7 +7,7 @@ import datetime
 from django import forms
 
 from cadres.choices import Education
-from core.forms import Form
+from core.forms import Form, NamedModelChoiceField
 
 from . import rules
 from .choices import AttendanceStatus, Audience, Kind, Level, UpgradeKind
@@ -41,7 +41,7 @@ class SessionForm(Form):
         help_text="网络学习等按平台学时认定时填写。",
     )
     capacity = forms.IntegerField(label="计划人数", required=False, min_value=1)
-    township = forms.ModelChoiceField(
+    township = NamedModelChoiceField(
         label="组织乡镇", queryset=None, required=False, help_text="乡镇级培训选择；县级及以上留空。"
     )
     topics = forms.MultipleChoiceField(label="培训内容", choices=(), required=False, widget=forms.CheckboxSelectMultiple)
@@ -95,7 +95,7 @@ class EnrollForm(Form):
 
 class EnrollPostForm(Form):
     post = forms.ChoiceField(label="职务", choices=())
-    township = forms.ModelChoiceField(label="乡镇(街道)", queryset=None, required=False, empty_label="全部（数据范围内）")
+    township = NamedModelChoiceField(label="乡镇(街道)", queryset=None, required=False, empty_label="全部（数据范围内）")
 
     def __init__(self, *args, townships, posts, clerk: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from core.conf import import_batch_model, township_model
 from core.exports import log_export, xlsx_response
+from core.forms import NamedModelChoiceField
 from core.masking import can_see_personal, mask_personal_text
 from core.models import ATTENTION_STATUSES, RUNNING_STATUSES, AbstractImportBatch, BatchStatus
 from core.scope import get_scoped_or_404, scoped
@@ -48,7 +49,7 @@ ACCEPT = ".xlsx,.xls,.ods,.csv,.lrmx,.zip"
 
 class UploadForm(djforms.Form):
     sheet_type = djforms.ChoiceField(label="表格类型")
-    township = djforms.ModelChoiceField(
+    township = NamedModelChoiceField(
         label="乡镇(街道)",
         queryset=township_model().objects.none(),
         required=False,
