@@ -335,6 +335,9 @@ class ReviewListView(PageView):
                 "filters": filters,
                 "filter_form": filter_form,
                 "statuses": ReviewEntryStatus.choices,
+                # the row's 录入 link: asked once for the page, not for every row
+                "may_tally": can(request.user, "assessments.add_ballottally"),
+                "may_edit": can(request.user, "assessments.change_annualreview"),
                 "title": f"{year}年度考核录入",
             }
         )

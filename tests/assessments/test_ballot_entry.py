@@ -124,3 +124,11 @@ def test_campaign_page_shows_each_townships_quota_and_its_use(client, county_use
     html = response.content.decode()
     assert "优秀名额（已用/名额）" in html
     assert "2 / 2" in html and "0 / 0" in html
+
+
+def test_list_offers_no_entry_to_a_reader(client, auditor, village_a):
+    review = ReviewFactory(village=village_a)
+    client.force_login(auditor)
+    html = client.get(reverse("assessments:review_list", args=[YEAR])).content.decode()
+    row = html[html.index(reverse("assessments:review_detail", args=[review.pk])) :]
+    assert "录入</a>" not in row[: row.index("</tr>")]

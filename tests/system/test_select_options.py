@@ -34,3 +34,26 @@ def test_count_table_rows_writes_each_row_escaped_and_the_total_with_its_shares(
         '<tr class="fw-bold"><td>合计</td><td>3</td><td>2</td><td>1</td></tr>',
         '<tr class="text-muted small"><td>占比</td><td>100%</td><td>66.7%</td><td>33.3%</td></tr>',
     ]
+
+
+def test_township_options_read_the_scope_as_rows_and_mark_the_chosen_one(django_assert_num_queries, clerk_a, township_b):
+    from types import SimpleNamespace
+
+    from cadres.models import Township
+    from core.scope import scoped
+    from core.templatetags.touyan import township_options
+
+    township_b.name = "乙<镇>"
+    township_b.save()
+    everyone = Township.objects.filter(pk__in=[clerk_a.township_id, township_b.pk]).order_by("pk")
+    with django_assert_num_queries(1):
+        html = township_options(everyone, township_b.pk, "全县")
+    assert html == (
+        f'<option value="">全县</option><option value="{clerk_a.township_id}">{clerk_a.township.name}</option>'
+        f'<option value="{township_b.pk}" selected>乙&lt;镇&gt;</option>'
+    )
+    assert township_options(scoped(clerk_a, Township), None) == (
+        f'<option value="" selected>全部</option><option value="{clerk_a.township_id}">{clerk_a.township.name}</option>'
+    )
+    listed = [SimpleNamespace(pk=7, name="丙镇")]  # a list of townships (not a queryset) is read as it is
+    assert township_options(listed, "7") == '<option value="">全部</option><option value="7" selected>丙镇</option>'
