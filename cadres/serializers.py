@@ -317,7 +317,10 @@ class DepartmentVerdictSerializer(serializers.ModelSerializer):
         verdicts, and DRF's field-by-field walk was most of the API's time (tested equal)."""
         data = {name: getattr(instance, name) for name in self.PLAIN}
         data["result_display"] = str(instance.get_result_display())
-        data["reviewed_by_name"] = str(instance.reviewed_by) if instance.reviewed_by_id is not None else None
+        if hasattr(instance, "reviewer_name"):  # read with the verdicts (the reviews' list)
+            data["reviewed_by_name"] = instance.reviewer_name
+        else:
+            data["reviewed_by_name"] = str(instance.reviewed_by) if instance.reviewed_by_id is not None else None
         at = instance.reviewed_at
         data["reviewed_at"] = self.fields["reviewed_at"].to_representation(at) if at is not None else None
         return {name: data[name] for name in self.Meta.fields}

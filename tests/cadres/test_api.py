@@ -765,3 +765,30 @@ def test_verdict_serializer_answers_as_its_declared_fields(county_user, village_
     assert fast[0]["reviewed_by_name"] == str(county_user) and fast[0]["result_display"] == first.get_result_display()
     assert fast[1]["reviewed_by_name"] is None and fast[1]["reviewed_at"] is None
     assert list(fast[0]) == DepartmentVerdictSerializer.Meta.fields
+
+
+@pytest.mark.django_db
+def test_review_list_names_who_entered_each_verdict_as_the_user_reads(client, county_user, village_a):
+    """The list reads each verdict's 录入人 as a name with the verdicts (no user rows): the user's
+    full name, the login name when there is none, null while nobody has answered."""
+    import json
+
+    from rest_framework.renderers import JSONRenderer
+
+    from cadres.models import DepartmentVerdict
+    from cadres.serializers import DepartmentVerdictSerializer
+
+    from ..factories import UserFactory
+
+    nameless = UserFactory(username="kezhang", full_name="")
+    review = services.qualification_review_request(
+        by=county_user, person=PersonFactory(), village=village_a, post="secretary", cohort=2026, note=""
+    )
+    first, second = DepartmentVerdict.objects.filter(review=review).order_by("sort", "id")[:2]
+    services.department_verdict_record(verdict=first, by=county_user, result="pass")
+    services.department_verdict_record(verdict=second, by=nameless, result="pass")
+    client.force_login(county_user)
+    listed = client.get("/api/v1/qualification-reviews/").json()["results"][0]["verdicts"]
+    assert [v["reviewed_by_name"] for v in listed[:3]] == [county_user.full_name, "kezhang", None]
+    plain = DepartmentVerdictSerializer(DepartmentVerdict.objects.filter(review=review).order_by("sort", "id"), many=True)
+    assert listed == json.loads(JSONRenderer().render(plain.data))  # as from user instances (str(user))
