@@ -223,7 +223,7 @@ class ReviewGridView(PageView):
             "department": department,
             "department_name": columns.get(department) or {d["code"]: d["name"] for d in departments}.get(department, ""),
             "departments": departments,
-            "townships": _township_options(user) if user.sees_all_townships else [],
+            "townships": _township_options(user) if user.sees_all_townships else None,  # read by the drop-down only
             "township_id": township_id,
             "query": urlencode({k: v for k, v in (("township", township_id or ""), ("department", department)) if v}),
         }
