@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django import template
+from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
@@ -16,6 +17,31 @@ register = template.Library()
 
 RESULT_CHOICES = tuple(GridVerdictForm.base_fields["result"].choices)
 NEGATIVE_BLANK = "负面清单情形（不通过时必选）"
+NO_POST = '<span class="text-muted">—</span>'
+
+
+@register.simple_tag
+def person_rows(rows) -> str:
+    """The rows of 人员名册 (``cadres.selectors.person_list``, current posts prefetched as
+    ``current_appointments``), written in Python: the register's most used list spent a fifth of
+    its time looping over 50 rows in the template. Each row: name (to the file), sex, age,
+    ethnicity, political status, highest education, the masked ID number, the current posts."""
+    out = []
+    for p in rows:
+        posts = "".join(
+            f'<div class="small">{conditional_escape(a.village.township.name)}{conditional_escape(a.village.name)}'
+            f" {conditional_escape(a.post_name)}</div>"
+            for a in p.current_appointments
+        )
+        out.append(
+            f'<tr><td><a href="{reverse("cadres:person_detail", args=[p.pk])}">{conditional_escape(p.name)}</a></td>'
+            f"<td>{conditional_escape(p.get_sex_display())}</td><td>{p.age}</td><td>{conditional_escape(p.ethnicity)}</td>"
+            f"<td>{conditional_escape(p.get_political_status_display())}</td>"
+            f"<td>{conditional_escape(p.get_highest_education_display() or '—')}</td>"
+            f'<td class="nowrap font-monospace small">{conditional_escape(p.masked_id_number)}</td>'
+            f"<td>{posts or NO_POST}</td></tr>"
+        )
+    return mark_safe("\n".join(out))  # every value escaped above
 
 
 @lru_cache(maxsize=64)

@@ -218,6 +218,24 @@ def test_person_list_masks_id_numbers_and_person_page_shows_full_id_only_with_pe
     assert number in person_page(client, a.person_id)
 
 
+def test_person_list_rows_read_each_file_escaped_with_its_current_posts(client, county_user, village_a):
+    holder = AppointmentFactory(village=village_a, person=PersonFactory(name="周<b>建国</b>", ethnicity="回族")).person
+    AppointmentFactory(village=village_a, person=holder, post=choices.CHAIR)
+    bare = PersonFactory(name="吴无职", education_fulltime="", education_inservice="")
+    client.force_login(county_user)
+    html = client.get(reverse("cadres:person_list")).content.decode()
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    rows = {row.split('">', 2)[1].split("</a>")[0]: row for row in body.split("<tr>")[1:]}
+    first = rows["周&lt;b&gt;建国&lt;/b&gt;"]
+    assert first.startswith(f'<td><a href="/people/{holder.pk}/">') and "<b>" not in body
+    assert f"<td>{holder.get_sex_display()}</td><td>{holder.age}</td><td>回族</td>" in first
+    assert f'<td class="nowrap font-monospace small">{holder.masked_id_number}</td>' in first
+    place = f"{village_a.township.name}{village_a.name}"
+    assert first.count(f'<div class="small">{place} ') == 2  # both current posts
+    last = rows[bare.name].strip()  # no education, no post
+    assert "<td>—</td>" in last and last.endswith('<td><span class="text-muted">—</span></td></tr>')
+
+
 def test_person_page_has_every_section_including_those_of_the_other_apps(client, clerk_a, village_a):
     from cadres.person_sections import PERSON_SECTIONS
 
