@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms as djforms
-from django.db.models import F, Prefetch, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -31,7 +30,7 @@ from cadres.filters import (
     TownshipFilter,
     VillageFilter,
 )
-from cadres.models import DepartmentVerdict, Township
+from cadres.models import DepartmentVerdict, Township, User
 from cadres.reports import cached_figures
 from core import dates as core_dates
 from core.access import can
@@ -305,12 +304,10 @@ class QualificationReviewViewSet(ApiViewSet):
     def get_queryset(self):
         qs = selectors.qualification_review_list(user=self.request.user)
         if self._can_view_details():
-            # who entered each verdict as its name (User.__str__), not as a user instance: a page
-            # of 50 reviews carries 600 verdicts
-            reviewer = Coalesce(NullIf(F("reviewed_by__full_name"), Value("")), F("reviewed_by__username"))
-            qs = qs.prefetch_related(
-                Prefetch("verdicts", queryset=DepartmentVerdict.objects.annotate(reviewer_name=reviewer).order_by("sort", "id"))
-            )
+            # who entered each verdict as its name, not as a user instance: a page of 50 reviews
+            # carries 600 verdicts
+            verdicts = DepartmentVerdict.objects.annotate(reviewer_name=User.name_expression("reviewed_by"))
+            qs = qs.prefetch_related(Prefetch("verdicts", queryset=verdicts.order_by("sort", "id")))
         return qs
 
     def get_serializer_context(self):

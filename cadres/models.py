@@ -13,7 +13,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from core import dates as core_dates
 from core.models import (
@@ -95,6 +96,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    @staticmethod
+    def name_expression(path: str):
+        """``str(user)`` in SQL for the user at ``path`` (``"reviewed_by"``): read with the rows
+        that name a user, instead of a user instance each. NULL where there is no user."""
+        return Coalesce(NullIf(F(f"{path}__full_name"), Value("")), F(f"{path}__username"))
 
     @property
     def is_clerk(self) -> bool:
