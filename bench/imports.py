@@ -16,7 +16,8 @@ stock's so that both see the machine in the same phase; these machines vary by Â
 run). Every figure is printed as a ratio to the read+COPY baseline of the same size, and preview + apply
 also against the read+validate+COPY baseline (the same cells checked by the register's own cell
 parsers, then COPY: issue #15's target is within 5Ã— of it). Each
-database runs in its own subprocess on a fresh scratch database (SQLite file / PostgreSQL
+database runs in its own subprocess, with production settings (DEBUG off: no query log), on a
+fresh scratch database (SQLite file / PostgreSQL
 database touyan_bench_<pid>); results are also written to bench/results/imports.json.
 """
 
@@ -35,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+sys.path.insert(0, str(ROOT / "bench"))
+from _env import PRODUCTION_ENV  # noqa: E402
 
 
 def make_roster(path: Path, rows: int, villages: list[tuple[str, str]]) -> None:
@@ -400,6 +403,7 @@ def main() -> None:
     results = {}
     for db in args.db.split(","):
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        env.update(PRODUCTION_ENV)  # DEBUG off, as in production (ours and stock alike)
         env["CELERY_EAGER"] = "1"
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "r.json"

@@ -9,6 +9,7 @@ import shows the same text without it, after the row and column.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,14 +48,27 @@ PERSON_DEFAULTS: dict[str, Any] = {
 def person_defaults(values: Mapping[str, Any], fields: Iterable[str] | None = None) -> dict[str, Any]:
     """``values`` (only its ``fields`` when given, None for those it lacks) with every blank
     (None / "") person field replaced by its default."""
-    out = {name: values.get(name) for name in fields} if fields is not None else dict(values)
-    for field, default in PERSON_DEFAULTS.items():
-        value = out.get(field)
-        if value is None or value == "":
-            out[field] = default
+    if fields is None:
+        out, wanted = dict(PERSON_DEFAULTS), None
+    else:
+        # An import asks this of every row: start from the blank file (built once per field list)
+        # and look only at the values given, not at every field.
+        template, wanted = _blank_file(fields if isinstance(fields, tuple) else tuple(fields))
+        out = template.copy()
+    for field, value in values.items():
+        if wanted is not None and field not in wanted:
+            continue
+        if (value is not None and value != "") or field not in PERSON_DEFAULTS:
+            out[field] = value
     if not out.get("political_status"):
         out["political_status"] = choices.PoliticalStatus.MEMBER if out.get("party_join_date") else choices.PoliticalStatus.MASSES
     return out
+
+
+@functools.lru_cache(maxsize=16)
+def _blank_file(fields: tuple[str, ...]) -> tuple[dict[str, Any], frozenset[str]]:
+    """``fields`` all None, then every default (the defaults of fields not asked for too)."""
+    return {**dict.fromkeys(fields), **PERSON_DEFAULTS}, frozenset(fields)
 
 
 def age_on(birth_date: datetime.date, on: datetime.date) -> int:

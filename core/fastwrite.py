@@ -109,10 +109,13 @@ def insert_with_history(model, rows: list[dict], *, user, reason: str) -> list[i
         return []
     fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
     now = timezone.now()
+    # COPY reads text: the time stamp is turned into text once, not for every row and column
+    # (str() of an aware datetime was a third of the CSV writer's time on a 10,000-row import).
+    stamp = now.isoformat() if connection.vendor == "postgresql" else now
     defaults = {}
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults[f.attname] = now
+            defaults[f.attname] = stamp
         elif f.has_default():
             defaults[f.attname] = f.get_default()
         else:

@@ -86,6 +86,10 @@ def test_insert_with_history_writes_every_chunk_and_keeps_quotes_breaks_empty_te
     history = Person.history.filter(id__in=ids)
     assert history.count() == n
     assert set(history.values_list("history_type", "history_change_reason")) == {("+", "表格导入 #1")}
+    # the time stamps (written as text on PostgreSQL) are the history's own instant, to the microsecond
+    stamps = set(Person.objects.filter(pk__in=ids).values_list("created_at", "updated_at"))
+    assert stamps == {(history.first().history_date,) * 2}
+    assert abs(timezone.now() - history.first().history_date) < datetime.timedelta(minutes=1)
 
 
 def test_history_rows_are_found_by_their_ids_when_the_sequence_was_shared(monkeypatch):

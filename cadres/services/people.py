@@ -48,6 +48,7 @@ PERSON_FIELDS = [
     "is_returned_graduate",
     "note",
 ]
+_PERSON_FIELDS = tuple(PERSON_FIELDS)  # the key person_defaults caches its blank file by
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,7 +75,7 @@ def validate_party_fields(values: dict[str, Any], birth_date: datetime.date) -> 
 
 def person_new_values(values: dict[str, Any]) -> dict[str, Any]:
     """A new file's editable values: what was given, the defaults for the rest (one place)."""
-    return rules.person_defaults(values, PERSON_FIELDS)
+    return rules.person_defaults(values, _PERSON_FIELDS)
 
 
 def person_registered_township_id(*, by: User | None, township_id: int | None) -> int | None:

@@ -424,18 +424,24 @@ def _interrupt(batch: AbstractImportBatch) -> str:
 
 
 def _summary(preview: Preview, st) -> dict:
-    rows = [
-        {
-            "n": r.number,
-            "s": r.status,
-            "name": str(r.values.get("name") or r.raw.get("name") or ""),
-            "c": "；".join(r.changes),
-            "at": st.row_label(r),
-            "e": [issue_text(preview.column_label(i.key, st) if i.key else st.whole_row, i) for i in r.errors],
-            "w": [issue_text(preview.column_label(i.key, st) if i.key else st.whole_row, i) for i in r.warnings],
-        }
-        for r in preview.rows
-    ]
+    """What the preview page, the error workbook and the command show of the check. A row keeps
+    only what it has to say: its number, status and name, and — when there are any — its changes
+    ("c"), errors ("e") and warnings ("w"), and where it points ("at") when that is not its row
+    number (a 10,000-row summary is written to the database on every preview: the empty keys were
+    a third of it). Readers take a missing key as empty."""
+    rows = []
+    for r in preview.rows:
+        row = {"n": r.number, "s": r.status, "name": str(r.values.get("name") or r.raw.get("name") or "")}
+        if r.changes:
+            row["c"] = "；".join(r.changes)
+        at = st.row_label(r)
+        if at != f"第{r.number}行":
+            row["at"] = at
+        if r.errors:
+            row["e"] = [issue_text(preview.column_label(i.key, st) if i.key else st.whole_row, i) for i in r.errors]
+        if r.warnings:
+            row["w"] = [issue_text(preview.column_label(i.key, st) if i.key else st.whole_row, i) for i in r.warnings]
+        rows.append(row)
     return {
         "sheet": preview.sheet_name,
         "header_row": preview.header_row,

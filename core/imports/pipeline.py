@@ -322,7 +322,13 @@ def clean_columns(rows: list[RowResult], columns: dict[str, list], parsers: dict
     keys, results, special = list(parsers), [], []
     for key in keys:
         parser = parsers[key]
-        cells = columns.get(key) or [None] * len(rows)
+        cells = columns.get(key)
+        if not cells:  # a column the file lacks: one blank cell, parsed once for every row
+            blank = _outcome(parser, None, (), {})
+            if blank.__class__ is _Refused or isinstance(blank, NotedText):
+                special.append(key)
+            results.append([blank] * len(rows))
+            continue
         try:
             tags = [cell if cell.__class__ is str else (cell.__class__, cell) for cell in cells]
             table = {tag: _outcome(parser, cell, (), {}) for tag, cell in dict(zip(tags, cells, strict=True)).items()}

@@ -225,10 +225,11 @@ def error_workbook(data: bytes, summary: dict) -> bytes:
     ws.column_dimensions[openpyxl.utils.get_column_letter(note_col)].width = 60
     anchor = _merged_anchors(ws)
     for row in summary.get("rows", []):
-        if not row["e"] and not row["w"]:
+        errors, warnings = row.get("e", []), row.get("w", [])
+        if not errors and not warnings:
             continue
         texts = []
-        for kind_, fill, items in (("错误", RED, row["e"]), ("提示", YELLOW, row["w"])):
+        for kind_, fill, items in (("错误", RED, errors), ("提示", YELLOW, warnings)):
             for msg in items:
                 texts.append(f"{kind_}：{msg}")
                 label = msg[1 : msg.index("」")] if msg.startswith("「") else ""
@@ -244,7 +245,7 @@ def error_workbook(data: bytes, summary: dict) -> bytes:
                     text = msg if top_left[0] == r else f"第{r}行{msg}"
                     cell.comment = Comment(f"{cell.comment.text}\n{text}" if cell.comment else text, "头雁")
         cell = ws.cell(row["n"], note_col, "\n".join(texts))
-        cell.font = Font(color="C00000" if row["e"] else "9C5700")
+        cell.font = Font(color="C00000" if errors else "9C5700")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

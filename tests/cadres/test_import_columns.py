@@ -66,9 +66,17 @@ def test_a_column_the_file_lacks_is_parsed_as_blank_for_every_row():
             raise CellError("不能为空")
         return value
 
-    rows = _rows(["a", "b"])
-    clean_columns(rows, {}, {"c": required})
-    assert [[i.reason for i in r.errors] for r in rows] == [["不能为空"], ["不能为空"]]
+    calls = []
+
+    def defaulted(value):
+        calls.append(value)
+        return "汉族" if value is None else value
+
+    rows = _rows(["a", "b", "c"])
+    clean_columns(rows, {}, {"c": required, "d": defaulted})
+    assert [[i.reason for i in r.errors] for r in rows] == [["不能为空"]] * 3
+    assert [r.values["d"] for r in rows] == ["汉族"] * 3
+    assert calls == [None]  # the blank cell parsed once, not once a row
 
 
 def test_a_rows_problems_are_told_in_the_order_of_the_sheets_columns(village_a, clerk_a):

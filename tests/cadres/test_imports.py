@@ -253,6 +253,29 @@ def test_changed_rows_list_the_changed_fields_and_blank_cells_do_not_erase(roste
     assert li.education_fulltime == choices.Education.SENIOR
 
 
+def test_the_stored_summary_keeps_only_what_each_row_has_to_say_and_the_page_still_tells_it(roster, clerk_a, client):
+    import_batch_apply(batch=upload(clerk_a, roster), by=clerk_a)
+    changed = [*LI]
+    changed[12] = "13999999999"
+    new = ["", "甲一", "赵六", "男", "汉", "1988.02", "430122198802150116", "群众", "", "大专", "委员", "2021-04-01", ""]
+    bad = [*new]
+    bad[2], bad[6] = "钱七", "430122198802150117"  # a wrong check digit
+    batch = upload(clerk_a, roster_xlsx([changed, WANG, new, bad]))
+    rows = {r["name"]: r for r in batch.summary["rows"]}
+    assert rows["李建国"] == {"n": 4, "s": "changed", "name": "李建国", "c": "联系电话"}
+    assert rows["王芳"] == {"n": 5, "s": "unchanged", "name": "王芳"}
+    assert set(rows["赵六"]) == {"n", "s", "name", "c"} and rows["赵六"]["c"] == "新增职务：村民委员会委员"
+    assert set(rows["钱七"]) == {"n", "s", "name", "e"} and rows["钱七"]["e"][0].startswith("「身份证号码」：430122198802150117")
+    client.force_login(clerk_a)
+    page = client.get(reverse("core:import_detail", args=[batch.pk])).content.decode()
+    for text in ("第4行", "联系电话", "第5行", "第7行", "「身份证号码」：430122198802150117"):
+        assert text in page
+    marked = openpyxl.load_workbook(io.BytesIO(client.get(reverse("core:import_errors", args=[batch.pk])).content))["花名册"]
+    [col] = [c.column for c in marked[3] if c.value == "错误说明"]  # the header row's new last column
+    notes = {r: marked.cell(r, col).value for r in range(4, 8)}
+    assert notes[4] is notes[5] is notes[6] is None and notes[7].startswith("错误：「身份证号码」：430122198802150117")
+
+
 def test_a_file_with_any_error_applies_nothing(village_a, clerk_a):
     bad = [*WANG]
     bad[6] = "430122199006150025"  # wrong check digit

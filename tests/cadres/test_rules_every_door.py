@@ -39,7 +39,7 @@ def _id(birth: datetime.date = BIRTH, seq: int = 7) -> str:
 def _import_reason(batch: ImportBatch) -> str | None:
     """The first error of the first row of a previewed batch, as its reason text."""
     rows = batch.summary["rows"]
-    errors = rows[0]["e"] if rows else batch.summary["errors"]
+    errors = rows[0].get("e", []) if rows else batch.summary["errors"]
     if batch.status == ImportBatch.Status.PREVIEWED:
         return None
     return errors[0].rsplit(" — ", 1)[1]
