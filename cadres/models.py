@@ -402,6 +402,8 @@ class Appointment(models.Model):
         help_text="如 2021、2026；届中补选可留空。",
     )
     status = models.CharField("备案状态", max_length=20, choices=choices.FilingStatus.choices, default=choices.FilingStatus.DRAFT)
+    # Indexed only where set (cadres_appt_review below): most posts link no review, and every
+    # import's COPY paid for an index entry of each one's empty link.
     qualification_review = models.ForeignKey(
         "cadres.QualificationReview",
         verbose_name="资格联审",
@@ -409,6 +411,7 @@ class Appointment(models.Model):
         null=True,
         blank=True,
         related_name="appointments",
+        db_index=False,
     )
     note = models.TextField("备注", blank=True)
     # No index: nothing lists appointments by who entered them (deleting a user, rare, scans).
@@ -469,6 +472,10 @@ class Appointment(models.Model):
             models.Index(fields=["village", "status", "end_date"], name="cadres_appt_village_current"),
             models.Index(fields=["person", "status", "end_date"], name="cadres_appt_person_current"),
             models.Index(fields=["post", "status", "end_date"], name="cadres_appt_post_current"),
+            # A review's posts (its page, and the PROTECT check when a review is deleted).
+            models.Index(
+                fields=["qualification_review"], name="cadres_appt_review", condition=models.Q(qualification_review__isnull=False)
+            ),
             # The 任职备案 page's and the API list's default order (录入先后): a page of 50 is read
             # from the index instead of sorting every appointment of a prefecture.
             models.Index(fields=["created_at", "id"], name="cadres_appt_created"),
