@@ -428,7 +428,7 @@ def _summary(preview: Preview, st) -> dict:
     only what it has to say: its number, status and name, and — when there are any — its changes
     ("c"), errors ("e") and warnings ("w"), and where it points ("at") when that is not its row
     number (a 10,000-row summary is written to the database on every preview: the empty keys were
-    a third of it). Readers take a missing key as empty."""
+    a sixth of its JSON). Readers take a missing key as empty."""
     rows = []
     for r in preview.rows:
         row = {"n": r.number, "s": r.status, "name": str(r.values.get("name") or r.raw.get("name") or "")}
