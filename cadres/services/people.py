@@ -26,7 +26,7 @@ from ..models import (
     User,
 )
 
-PERSON_FIELDS = [
+PERSON_FIELDS = (
     "name",
     "ethnicity",
     "native_place",
@@ -47,8 +47,7 @@ PERSON_FIELDS = [
     "is_veteran",
     "is_returned_graduate",
     "note",
-]
-_PERSON_FIELDS = tuple(PERSON_FIELDS)  # the key person_defaults caches its blank file by
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,7 +74,7 @@ def validate_party_fields(values: dict[str, Any], birth_date: datetime.date) -> 
 
 def person_new_values(values: dict[str, Any]) -> dict[str, Any]:
     """A new file's editable values: what was given, the defaults for the rest (one place)."""
-    return rules.person_defaults(values, _PERSON_FIELDS)
+    return rules.person_defaults(values, PERSON_FIELDS)
 
 
 def person_registered_township_id(*, by: User | None, township_id: int | None) -> int | None:

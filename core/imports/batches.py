@@ -36,6 +36,7 @@ from .pipeline import (
     STATUS_LABELS,
     Preview,
     RowResult,
+    SheetType,
     clean_file,
     get_sheet_type,
     issue_text,
@@ -435,7 +436,7 @@ def _summary(preview: Preview, st) -> dict:
         if r.changes:
             row["c"] = "；".join(r.changes)
         at = st.row_label(r)
-        if at != f"第{r.number}行":
+        if at != SheetType.row_label(st, r):  # a sheet type's own label ("文件「张三.lrmx」")
             row["at"] = at
         if r.errors:
             row["e"] = [issue_text(preview.column_label(i.key, st) if i.key else st.whole_row, i) for i in r.errors]

@@ -324,21 +324,19 @@ def clean_columns(rows: list[RowResult], columns: dict[str, list], parsers: dict
         parser = parsers[key]
         cells = columns.get(key)
         if not cells:  # a column the file lacks: one blank cell, parsed once for every row
-            blank = _outcome(parser, None, (), {})
-            if blank.__class__ is _Refused or isinstance(blank, NotedText):
-                special.append(key)
-            results.append([blank] * len(rows))
-            continue
-        try:
-            tags = [cell if cell.__class__ is str else (cell.__class__, cell) for cell in cells]
-            table = {tag: _outcome(parser, cell, (), {}) for tag, cell in dict(zip(tags, cells, strict=True)).items()}
-        except TypeError:  # an unhashable cell: each cell parsed on its own
-            outcomes = [_outcome(parser, cell, (), {}) for cell in cells]
-            special.append(key)
+            table = {None: _outcome(parser, None, (), {})}
+            outcomes = [table[None]] * len(rows)
         else:
-            outcomes = [table[tag] for tag in tags] if len(table) > 1 else [next(iter(table.values()))] * len(rows)
-            if any(o.__class__ is _Refused or isinstance(o, NotedText) for o in table.values()):
-                special.append(key)
+            try:
+                tags = [cell if cell.__class__ is str else (cell.__class__, cell) for cell in cells]
+                table = {tag: _outcome(parser, cell, (), {}) for tag, cell in dict(zip(tags, cells, strict=True)).items()}
+            except TypeError:  # an unhashable cell: each cell parsed on its own
+                table = None
+                outcomes = [_outcome(parser, cell, (), {}) for cell in cells]
+            else:
+                outcomes = [table[tag] for tag in tags] if len(table) > 1 else [next(iter(table.values()))] * len(rows)
+        if table is None or any(o.__class__ is _Refused or isinstance(o, NotedText) for o in table.values()):
+            special.append(key)
         results.append(outcomes)
     for row, outcomes in zip(rows, zip(*results, strict=True), strict=True):
         row.values.update(zip(keys, outcomes, strict=True))
