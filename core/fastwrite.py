@@ -4,20 +4,27 @@ Django's bulk_create spends most of a 10,000-row import preparing values field b
 import already holds clean Python values, so we pre-allocate primary keys from the sequence and
 stream plain tuples. The django-simple-history rows are then copied by the database from the rows
 just written (same columns plus history_date/history_type/history_user/history_change_reason), so
-every imported row still has its "+ created by <user>, import #N" history entry.
+every imported row still has its "+ created by <user>, import #N" history entry. Within
+``alongside()`` (an import's apply) the history rows and the new rows' foreign-key checks go to a
+helper thread on the same connection, so that PostgreSQL writes them while Python builds the next
+table's rows.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
 import json
 import operator
+import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from django.db import connection, models
+from django.db import connection, models, transaction
+from django.db.models import Q
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 
@@ -65,6 +72,8 @@ class _CsvStream:
         self._rows = iter(rows)
         self._buf = io.StringIO()
         self._writer = csv.writer(self._buf, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+        # What the rows raised while the COPY ran: psycopg2 reports only that read() failed.
+        self.error: BaseException | None = None
         self._next = self._chunk()
 
     @property
@@ -82,19 +91,34 @@ class _CsvStream:
         return buf.getvalue()
 
     def read(self, size: int = -1) -> str:
-        chunk, self._next = self._next, (self._chunk() if self._next else "")
+        try:
+            chunk, self._next = self._next, (self._chunk() if self._next else "")
+        except BaseException as exc:
+            self.error = exc
+            raise
         return chunk
 
 
 def copy_rows(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
     """COPY ``rows`` (tuples in the order of ``columns``; any iterable, consumed once) into
-    ``table`` on PostgreSQL, streamed (see _CsvStream); executemany elsewhere."""
+    ``table`` on PostgreSQL, streamed (see _CsvStream); executemany elsewhere.
+
+    ``rows`` may be a generator that checks each row as it goes and raises (a ValidationError
+    for bad input) at the end: that exception comes out of copy_rows, and nothing of the COPY is
+    left written, while the caller's transaction stays usable (a savepoint on PostgreSQL)."""
     cols = ", ".join(f'"{c}"' for c in columns)
+    _wait_alongside()  # the COPY goes to psycopg2 directly, past the block's query wrapper
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            stream = _CsvStream(rows)
+            stream = _CsvStream(rows)  # its first chunk written (or raised) before anything is sent
             if not stream.empty:
-                cur.cursor.copy_expert(f'COPY "{table}" ({cols}) FROM STDIN WITH (FORMAT csv)', stream)
+                try:
+                    with transaction.atomic():
+                        cur.cursor.copy_expert(f'COPY "{table}" ({cols}) FROM STDIN WITH (FORMAT csv)', stream)
+                except Exception:
+                    if stream.error is not None:
+                        raise stream.error from None
+                    raise
         else:
             rows = list(rows)
             if rows:
@@ -102,10 +126,13 @@ def copy_rows(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
                 cur.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)  # noqa: S608
 
 
-def insert_with_history(model, rows: list[dict], *, user, reason: str) -> list[int]:
+def insert_with_history(model, rows: Iterable[dict], *, user, reason: str, count: int | None = None) -> list[int]:
     """Insert ``rows`` (attname → value, without id) and one '+' history row each. Returns ids in
-    order. Fields missing from a row get their model default."""
-    if not rows:
+    order. Fields missing from a row get their model default. ``rows`` may also be a generator of
+    ``count`` rows that checks them as they are written (see copy_rows): the checks then run
+    while PostgreSQL inserts the rows before them."""
+    count = len(rows) if count is None else count
+    if not count:
         return []
     fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
     now = timezone.now()
@@ -120,24 +147,33 @@ def insert_with_history(model, rows: list[dict], *, user, reason: str) -> list[i
             defaults[f.attname] = f.get_default()
         else:
             defaults[f.attname] = None if f.null else ""
-    ids = allocate_ids(model, len(rows))
+    ids = allocate_ids(model, count)
     columns = ["id", *[f.column for f in fields]]
     # Each row over the defaults, its values picked in column order, as COPY reads them (lazily).
     pick = operator.itemgetter(*defaults) if len(defaults) > 1 else (lambda values: (values[next(iter(defaults))],))
     copy_rows(model._meta.db_table, columns, ((pk, *pick({**defaults, **row})) for pk, row in zip(ids, rows, strict=True)))
-    if getattr(model, "history", None) is not None:
-        if connection.vendor == "postgresql":
-            lo, hi = min(ids), max(ids)
-            if hi - lo == len(ids) - 1:  # distinct ids: exactly lo…hi, one unbroken run of the sequence
-                where, params = '"id" BETWEEN %s AND %s', [lo, hi]
-            else:
-                where, params = '"id" = ANY(%s)', [ids]
-            copy_history(model, where=where, params=params, now=now, reason=reason, user=user)
+    if getattr(model, "history", None) is None:
+        steps = []
+    elif connection.vendor == "postgresql":
+        lo, hi = min(ids), max(ids)
+        if hi - lo == len(ids) - 1:  # distinct ids: exactly lo…hi, one unbroken run of the sequence
+            where, params = '"id" BETWEEN %s AND %s', [lo, hi]
         else:
-            for i in range(0, len(ids), 500):  # SQLite: at most 999 parameters a statement
-                chunk = ids[i : i + 500]
-                marks = ", ".join(["%s"] * len(chunk))
-                copy_history(model, where=f'"id" IN ({marks})', params=chunk, now=now, reason=reason, user=user)
+            where, params = '"id" = ANY(%s)', [ids]
+        steps = [_history_sql(model, where=where, params=params, now=now, reason=reason, user=user)]
+    else:
+        steps = []
+        for i in range(0, len(ids), 500):  # SQLite: at most 999 parameters a statement
+            chunk = ids[i : i + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            steps.append(_history_sql(model, where=f'"id" IN ({marks})', params=chunk, now=now, reason=reason, user=user))
+    lane = _lane()
+    if lane is None:
+        with connection.cursor() as cur:
+            for step in steps:
+                cur.execute(*step)
+    else:
+        lane.submit(*steps, _foreign_key_check(model._meta.db_table))
     return ids
 
 
@@ -174,6 +210,11 @@ def copy_history(model, *, where: str, params: list, now, reason: str, user) -> 
     """One '+' django-simple-history row for each row of ``model`` matching ``where`` (SQL over
     the model's own table), copied by the database itself (INSERT … SELECT from the rows just
     written): the values travel to the server once."""
+    with connection.cursor() as cur:
+        cur.execute(*_history_sql(model, where=where, params=params, now=now, reason=reason, user=user))
+
+
+def _history_sql(model, *, where: str, params: list, now, reason: str, user) -> tuple[str, list]:
     hmodel = model.history.model
     q = connection.ops.quote_name
     tracked = {f.column for f in hmodel._meta.concrete_fields}
@@ -183,8 +224,141 @@ def copy_history(model, *, where: str, params: list, now, reason: str, user) -> 
         f"INSERT INTO {q(hmodel._meta.db_table)} ({cols}, {meta}) "  # noqa: S608 (names from model meta)
         f"SELECT {cols}, %s, %s, %s, %s FROM {q(model._meta.db_table)} WHERE {where} ORDER BY {q(model._meta.pk.column)}"
     )
-    with connection.cursor() as cur:
-        cur.execute(sql, [now, reason, "+", getattr(user, "pk", None), *params])
+    return sql, [now, reason, "+", getattr(user, "pk", None), *params]
+
+
+# --- PostgreSQL's own work alongside Python's ------------------------------------------------
+
+
+class Lane:
+    """Statements run in order on this thread's own database connection (and so in its
+    transaction) by a helper thread, while the caller's Python goes on: psycopg2 lets go of the
+    interpreter while the server works, and the server is a process of its own, on the other
+    core. One batch of statements at a time; ``wait`` joins it and raises its error, if any, as
+    Django's database error."""
+
+    def __init__(self):
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def submit(self, *steps) -> None:
+        """Run ``steps`` in order, after what was submitted before: (sql, params) pairs, or
+        callables that are given the cursor."""
+        self.wait()
+        connection.ensure_connection()
+        raw = connection.connection
+
+        def run() -> None:
+            try:
+                with raw.cursor() as cur:
+                    for step in steps:
+                        if callable(step):
+                            step(cur)
+                        else:
+                            cur.execute(*step)
+            except BaseException as exc:  # raised in the caller's thread by wait()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="touyan-db-alongside", daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join()
+        error, self._error = self._error, None
+        if error is not None:
+            with connection.wrap_database_errors:
+                raise error
+
+
+class _Now:
+    """A lane where PostgreSQL's helper thread is not used: each statement runs when submitted."""
+
+    def submit(self, *steps) -> None:
+        with connection.cursor() as cur:
+            for step in steps:
+                if callable(step):
+                    step(cur.cursor)
+                else:
+                    cur.execute(*step)
+
+    def wait(self) -> None:
+        pass
+
+
+def _foreign_key_check(table: str):
+    """A step that checks now the deferred foreign keys of the rows written to ``table`` so far
+    in this transaction (otherwise checked at COMMIT, while Python waits), then defers them
+    again: the same checks and the same errors, only earlier. Nothing outside a transaction."""
+    q = connection.ops.quote_name
+    in_transaction = connection.in_atomic_block
+
+    def step(cur) -> None:
+        if not in_transaction:
+            return
+        cur.execute(
+            "SELECT conname FROM pg_constraint"
+            " WHERE conrelid = %s::regclass AND contype = 'f' AND condeferrable AND condeferred ORDER BY conname",
+            [q(table)],
+        )
+        names = ", ".join(q(name) for (name,) in cur.fetchall())
+        if names:
+            cur.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+            cur.execute(f"SET CONSTRAINTS {names} DEFERRED")
+
+    return step
+
+
+def _lane() -> Lane | None:
+    return getattr(connection, "_touyan_lane", None)
+
+
+def _wait_alongside() -> None:
+    lane = _lane()
+    if lane is not None:
+        lane.wait()
+
+
+@contextlib.contextmanager
+def alongside() -> Iterator[Lane | _Now]:
+    """PostgreSQL works while the block's Python goes on. Within the block,
+    :func:`insert_with_history` hands each table's history rows and the check of its new rows'
+    foreign keys (in a transaction) to the lane and returns at once, so that the Python that
+    builds the next table's rows runs while the server writes; the block may also submit
+    statements of its own to the lane it is given. Any query the block sends waits for the
+    lane first, so everything reaches the database in the order written; leaving the block waits
+    for it and raises its error. The rows a table refers to must be written before it, as they
+    are in every import (their keys are checked when the table's history is copied, not at
+    COMMIT). On other databases, or when the lane is busy already, each statement runs when
+    submitted."""
+    if connection.vendor != "postgresql" or _lane() is not None:
+        yield _lane() or _Now()
+        return
+    lane = Lane()
+
+    def waiting(execute, sql, params, many, context):
+        lane.wait()
+        return execute(sql, params, many, context)
+
+    connection._touyan_lane = lane
+    try:
+        with connection.execute_wrapper(waiting):
+            yield lane
+        lane.wait()
+    finally:
+        connection._touyan_lane = None
+        with contextlib.suppress(Exception):
+            lane.wait()  # the block failed: its own error goes up; the helper still ends first
+
+
+def update_statement(obj, fields: list[str]) -> tuple[str, list]:
+    """The UPDATE ``obj.save(update_fields=fields)`` sends, as (sql, params), for a lane (a model
+    with no save() of its own and no save signals)."""
+    query = UpdateQuery(type(obj))
+    query.add_q(Q(pk=obj.pk))
+    query.add_update_fields([(f, None, f.pre_save(obj, False)) for f in map(obj._meta.get_field, fields)])
+    return query.get_compiler(connection.alias).as_sql()
 
 
 def new_token() -> str:

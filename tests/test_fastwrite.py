@@ -177,3 +177,145 @@ def test_history_managers_are_built_once_and_still_bind_to_their_instance():
     assert [h.name for h in person.history.order_by("history_id")][-1] == "改名"
     assert person.history.count() == 2 and other.history.count() == 1
     assert Person.history.filter(id__in=[person.pk, other.pk]).count() == 3
+
+
+# --- PostgreSQL's work alongside Python's (core.fastwrite.alongside) ---------------------------
+
+
+def _lane_threads():
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "touyan-db-alongside"]
+
+
+def test_alongside_hands_the_history_to_the_lane_and_a_query_in_the_block_sees_it_written():
+    """On PostgreSQL insert_with_history returns with its history rows still being written by
+    the lane; the block's next query waits for them, so it reads every row and its history.
+    Elsewhere the same block runs in order, with the same result."""
+    from django.db import connection
+
+    from cadres.models import Person
+    from core import fastwrite
+
+    township = VillageFactory().township
+    with fastwrite.alongside():
+        ids = fastwrite.insert_with_history(Person, _people_rows(1200, township), user=None, reason="表格导入 #3")
+        handed_off = fastwrite._lane() is not None and fastwrite._lane()._thread is not None
+        assert Person.history.filter(id__in=ids, history_change_reason="表格导入 #3").count() == 1200
+    assert handed_off == (connection.vendor == "postgresql")
+    assert Person.objects.filter(pk__in=ids).count() == 1200
+    assert not _lane_threads() and fastwrite._lane() is None
+
+
+def test_alongside_checks_the_new_rows_foreign_keys_and_defers_them_again():
+    """A row whose foreign key points nowhere is refused as at COMMIT (IntegrityError): on
+    PostgreSQL when the block ends, its table's keys having been checked by the lane; on SQLite
+    by Django's own check of the constraints. After the block the keys are deferred again: a row
+    may still refer to one written later in the transaction."""
+    from django.db import IntegrityError, connection
+
+    from cadres.models import Appointment, Person, Township
+    from core import fastwrite
+
+    village = VillageFactory()
+    person = PersonFactory()
+    missing = Township.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    bad = {**_people_rows(1, village.township)[0], "registered_township_id": missing}
+    if connection.vendor == "postgresql":
+        with pytest.raises(IntegrityError), transaction_savepoint(), fastwrite.alongside():
+            fastwrite.insert_with_history(Person, [bad], user=None, reason="表格导入 #4")
+        with fastwrite.alongside():
+            fastwrite.insert_with_history(Person, _people_rows(2, village.township), user=None, reason="表格导入 #5")
+        with connection.cursor() as cur:  # deferred again: refers to a person not yet written, no error now
+            cur.execute(
+                'INSERT INTO "cadres_appointment" ("person_id", "village_id", "post", "post_name", "start_date", "status",'
+                ' "note", "end_reason", "created_at") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now())',
+                [person.pk + 10_000, village.pk, "member", "村民委员会委员", datetime.date(2021, 4, 1), "filed", "", ""],
+            )
+            cur.execute("DELETE FROM cadres_appointment WHERE person_id = %s", [person.pk + 10_000])
+    else:
+        with fastwrite.alongside():
+            fastwrite.insert_with_history(Person, [bad], user=None, reason="表格导入 #4")
+        with pytest.raises(IntegrityError):
+            connection.check_constraints(table_names=[Person._meta.db_table])
+        Person.objects.filter(registered_township_id=missing).delete()  # not left for the test's own check
+    assert Appointment.objects.count() == 0
+
+
+def transaction_savepoint():
+    from django.db import transaction
+
+    return transaction.atomic()
+
+
+def test_a_failing_block_ends_the_lane_before_its_error_goes_up():
+    from cadres.models import Person
+    from core import fastwrite
+
+    township = VillageFactory().township
+    with pytest.raises(ZeroDivisionError), transaction_savepoint(), fastwrite.alongside():
+        fastwrite.insert_with_history(Person, _people_rows(600, township), user=None, reason="表格导入 #6")
+        1 / 0  # noqa: B018
+    assert not _lane_threads() and fastwrite._lane() is None
+    assert not Person.objects.filter(name__startswith="干部").exists()
+
+
+def test_a_submitted_statement_runs_in_order_and_its_error_is_django_s():
+    from django.db import DatabaseError
+
+    from cadres.models import Township
+    from core import fastwrite
+
+    township = VillageFactory().township
+    with fastwrite.alongside() as database:
+        database.submit(('UPDATE "cadres_township" SET "name" = %s WHERE "id" = %s', ["乙镇", township.pk]))
+        assert Township.objects.get(pk=township.pk).name == "乙镇"
+    with pytest.raises(DatabaseError), transaction_savepoint(), fastwrite.alongside() as database:
+        database.submit(("SELECT no_such_column FROM cadres_township", []))
+    assert not _lane_threads()
+
+
+def test_update_statement_writes_what_save_with_update_fields_writes():
+    from django.utils import timezone
+
+    from cadres.models import ImportBatch
+    from core import fastwrite
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    batch = ImportBatch.objects.create(sheet_type="cadres", original_name="花名册.xlsx", checksum="x", uploaded_by=user)
+    batch.summary = {"rows": [{"n": 3, "s": "new", "name": "张三", "w": ["「现任职务」：待备案"]}], "errors": []}
+    batch.counts = {"total": 1, "created": 1}
+    batch.status = ImportBatch.Status.PREVIEWED
+    batch.previewed_at = timezone.now()
+    batch.message = "同一文件已导入过"
+    fields = ["status", "counts", "summary", "message", "previewed_at"]
+    with fastwrite.alongside() as database:
+        database.submit(fastwrite.update_statement(batch, fields))
+    stored = ImportBatch.objects.get(pk=batch.pk)
+    assert [getattr(stored, f) for f in fields] == [getattr(batch, f) for f in fields]
+    assert stored.original_name == "花名册.xlsx" and stored.sheet_type == "cadres"
+
+
+# --- rows checked as the COPY reads them ---------------------------------------------------------
+
+
+def test_rows_that_fail_their_check_during_the_copy_leave_nothing_written_and_the_transaction_usable():
+    """A generator that checks each row and raises at the end (as person_create_bulk does): its
+    own error comes out of the COPY, not the driver's, and the rows before it are not kept."""
+    from django.core.exceptions import ValidationError
+
+    from cadres.models import Person
+    from core import fastwrite
+
+    township = VillageFactory().township
+    rows = _people_rows(1300, township)
+
+    def checked():
+        yield from rows[:1100]  # two whole chunks sent before the bad row is met
+        raise ValidationError("共有1条人员未通过校验（如第1101条：姓名不能为空），未写入任何数据。")
+
+    with pytest.raises(ValidationError, match="第1101条"):
+        fastwrite.insert_with_history(Person, checked(), count=1300, user=None, reason="表格导入 #7")
+    assert not Person.objects.filter(name__startswith="干部").exists()  # and the transaction still answers
+    assert not Person.history.filter(history_change_reason="表格导入 #7").exists()

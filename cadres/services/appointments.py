@@ -265,7 +265,8 @@ def appointment_create_bulk(
         raise ValidationError(
             f"共有{len(found)}条任职未通过校验（如第{first + 1}条：{'；'.join(found[first].values())}），未写入任何数据。"
         )
-    records = [
+    by_id = by.pk if by is not None else None
+    records = (  # built as the COPY reads them
         {
             "person_id": p.person_id,
             "village_id": p.village_id,
@@ -274,23 +275,19 @@ def appointment_create_bulk(
             "start_date": p.start_date,
             "cohort": p.cohort,
             "qualification_review_id": c.qualification_review_id,
-            "created_by_id": by.pk if by is not None else None,
+            "created_by_id": by_id,
             "status": c.status,
             "note": p.note,
         }
         for p, c in zip(posts, checked, strict=True)
-    ]
-    ids = insert_with_history(Appointment, records, user=by, reason=reason)
+    )
+    ids = insert_with_history(Appointment, records, count=len(posts), user=by, reason=reason)
     now = timezone.now()
     copy_rows(
         FilingEvent._meta.db_table,
         ["appointment_id", "from_status", "to_status", "by_id", "at", "note"],
         # The workflow log matters for posts that need filing; the others' creation is in their history.
-        [
-            (pk, "", r["status"], r["created_by_id"], now, reason)
-            for pk, r in zip(ids, records, strict=True)
-            if r["status"] == FilingStatus.DRAFT
-        ],
+        [(pk, "", c.status, by_id, now, reason) for pk, c in zip(ids, checked, strict=True) if c.status == FilingStatus.DRAFT],
     )
     return ids
 

@@ -249,18 +249,21 @@ def person_create_bulk(*, rows: list[dict[str, Any]], by: User, reason: str) -> 
     in the order of ``rows``."""
     require_perm(by, "cadres.add_person")
     today = core_dates.today()
-    values = [person_new_values(row) for row in rows]
-    found = {
-        i: errors
-        for i, (row, row_values) in enumerate(zip(rows, values, strict=True))
-        if (errors := person_check_new(row, today=today, values=row_values))
-    }
-    _raise_row_errors(found, "人员")
-    records = []
-    for row, row_values in zip(rows, values, strict=True):
-        birth_date, sex = birth_and_sex(row["id_number"])
-        records.append(
-            {
+
+    def records():
+        """Each row checked, then its record, as the COPY reads them (PostgreSQL inserts the rows
+        before while Python checks the next). After the first bad row nothing more is yielded,
+        but every row is still checked, and the count of bad rows is raised at the end: the COPY
+        is abandoned and nothing is written."""
+        found = {}
+        for i, row in enumerate(rows):
+            row_values = person_new_values(row)
+            if errors := person_check_new(row, today=today, values=row_values):
+                found[i] = errors
+            if found:
+                continue
+            birth_date, sex = birth_and_sex(row["id_number"])
+            yield {
                 "id_number": row["id_number"],
                 "name": row["name"],
                 "sex": sex,
@@ -268,8 +271,9 @@ def person_create_bulk(*, rows: list[dict[str, Any]], by: User, reason: str) -> 
                 "registered_township_id": person_registered_township_id(by=by, township_id=row.get("registered_township_id")),
                 **row_values,
             }
-        )
-    return insert_with_history(Person, records, user=by, reason=reason)
+        _raise_row_errors(found, "人员")
+
+    return insert_with_history(Person, records(), count=len(rows), user=by, reason=reason)
 
 
 def person_update_bulk(*, updates: dict[int, dict[str, Any]], by: User, reason: str) -> dict[str, dict[str, Any]]:
