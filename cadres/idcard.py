@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from stdnum import numdb
@@ -36,8 +36,7 @@ def normalize_id_number(raw: object) -> str:
     return text.upper()
 
 
-@dataclass(frozen=True)
-class IdFacts:
+class IdFacts(NamedTuple):  # a tuple: an import builds one for every row
     number: str
     birth_date: datetime.date
     sex: str
@@ -66,7 +65,7 @@ def parse_id_number(raw: object, *, today: datetime.date | None = None) -> IdFac
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise ValidationError("身份证号前17位须为数字，最后一位为数字或X。", code="format")
     try:
-        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        birth, sex = birth_and_sex(number)
     except ValueError:
         raise ValidationError("身份证号中的出生日期（第7–14位）不是有效日期。", code="birth_date") from None
     if birth.year < 1900 or birth > (today or core_dates.today()):
@@ -75,13 +74,13 @@ def parse_id_number(raw: object, *, today: datetime.date | None = None) -> IdFac
     if number[17] != expected:
         raise ValidationError(f"身份证号校验位错误：最后一位应为 {expected}。", code="checksum")
     warnings = () if area_code_ever_existed(number[:6]) else (unknown_area_message(number[:6]),)
-    birth, sex = birth_and_sex(number)
     return IdFacts(number=number, birth_date=birth, sex=sex, warnings=warnings)
 
 
 def birth_and_sex(number: str) -> tuple[datetime.date, str]:
-    """Birth date (digits 7–14) and sex (digit 17: odd = male) of a number already checked by
-    :func:`parse_id_number` — the one place both are read from a number."""
+    """Birth date (digits 7–14) and sex (digit 17: odd = male) of an 18-character number whose
+    first 17 are digits — the one place both are read from a number. ValueError when digits 7–14
+    are not a date (:func:`parse_id_number` turns that into its message)."""
     year, month_day = divmod(int(number[6:14]), 10000)
     return datetime.date(year, *divmod(month_day, 100)), (Sex.MALE if number[16] in "13579" else Sex.FEMALE)
 
