@@ -17,15 +17,18 @@ import csv
 import io
 import itertools
 import json
+import logging
 import operator
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
 
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Q
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
+
+log = logging.getLogger(__name__)
 
 
 class _Null(float):
@@ -103,9 +106,10 @@ def copy_rows(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
     """COPY ``rows`` (tuples in the order of ``columns``; any iterable, consumed once) into
     ``table`` on PostgreSQL, streamed (see _CsvStream); executemany elsewhere.
 
-    ``rows`` may be a generator that checks each row as it goes and raises (a ValidationError
-    for bad input) at the end: that exception comes out of copy_rows, and nothing of the COPY is
-    left written, while the caller's transaction stays usable (a savepoint on PostgreSQL)."""
+    ``rows`` may be a generator that checks each row as it goes (in Python only: the connection is
+    busy with the COPY, so no query) and raises (a ValidationError for bad input) at the end: that
+    exception comes out of copy_rows, and nothing of the COPY is left written, while the caller's
+    transaction stays usable (each COPY runs in a savepoint on PostgreSQL)."""
     cols = ", ".join(f'"{c}"' for c in columns)
     _wait_alongside()  # the COPY goes to psycopg2 directly, past the block's query wrapper
     with connection.cursor() as cur:
@@ -168,12 +172,12 @@ def insert_with_history(model, rows: Iterable[dict], *, user, reason: str, count
             marks = ", ".join(["%s"] * len(chunk))
             steps.append(_history_sql(model, where=f'"id" IN ({marks})', params=chunk, now=now, reason=reason, user=user))
     lane = _lane()
-    if lane is None:
+    if lane is not None and lane.in_transaction:
+        lane.submit(*steps, _foreign_key_check(model._meta.db_table))
+    else:
         with connection.cursor() as cur:
             for step in steps:
                 cur.execute(*step)
-    else:
-        lane.submit(*steps, _foreign_key_check(model._meta.db_table))
     return ids
 
 
@@ -235,16 +239,22 @@ class Lane:
     transaction) by a helper thread, while the caller's Python goes on: psycopg2 lets go of the
     interpreter while the server works, and the server is a process of its own, on the other
     core. One batch of statements at a time; ``wait`` joins it and raises its error, if any, as
-    Django's database error."""
+    Django's database error. Made by :func:`alongside`, which also makes every query of the block
+    wait for it."""
 
     def __init__(self):
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self.in_transaction = connection.in_atomic_block  # as the block was entered
 
     def submit(self, *steps) -> None:
         """Run ``steps`` in order, after what was submitted before: (sql, params) pairs, or
         callables that are given the cursor."""
         self.wait()
+        if connection.in_atomic_block != self.in_transaction:
+            # COMMIT, ROLLBACK and BEGIN go to psycopg2 directly, not through the query wrapper:
+            # a block that opened or closed a transaction could not keep the lane's work in it.
+            raise RuntimeError("alongside(): the block opened or closed a transaction")
         connection.ensure_connection()
         raw = connection.connection
 
@@ -257,15 +267,20 @@ class Lane:
                         else:
                             cur.execute(*step)
             except BaseException as exc:  # raised in the caller's thread by wait()
+                exc.add_note("(raised by a statement run alongside Python: core.fastwrite.alongside)")
                 self._error = exc
 
         self._thread = threading.Thread(target=run, name="touyan-db-alongside", daemon=True)
         self._thread.start()
 
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None
+
     def wait(self) -> None:
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join()
+        if self._thread is not None:
+            self._thread.join()  # cleared only once joined: an interrupted wait is waited for again
+            self._thread = None
         error, self._error = self._error, None
         if error is not None:
             with connection.wrap_database_errors:
@@ -290,19 +305,19 @@ class _Now:
 def _foreign_key_check(table: str):
     """A step that checks now the deferred foreign keys of the rows written to ``table`` so far
     in this transaction (otherwise checked at COMMIT, while Python waits), then defers them
-    again: the same checks and the same errors, only earlier. Nothing outside a transaction."""
-    q = connection.ops.quote_name
-    in_transaction = connection.in_atomic_block
+    again, as they are declared (DEFERRABLE INITIALLY DEFERRED). A row whose key points nowhere
+    is refused with the same error as at COMMIT; the rows it refers to must therefore be written
+    before it (see alongside)."""
 
     def step(cur) -> None:
-        if not in_transaction:
-            return
         cur.execute(
-            "SELECT conname FROM pg_constraint"
-            " WHERE conrelid = %s::regclass AND contype = 'f' AND condeferrable AND condeferred ORDER BY conname",
-            [q(table)],
+            "SELECT format('%%I.%%I', n.nspname, c.conname) FROM pg_constraint c"
+            " JOIN pg_namespace n ON n.oid = c.connamespace"
+            " WHERE c.conrelid = %s::regclass AND c.contype = 'f' AND c.condeferrable AND c.condeferred"
+            " ORDER BY c.conname",
+            [connection.ops.quote_name(table)],
         )
-        names = ", ".join(q(name) for (name,) in cur.fetchall())
+        names = ", ".join(name for (name,) in cur.fetchall())
         if names:
             cur.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
             cur.execute(f"SET CONSTRAINTS {names} DEFERRED")
@@ -322,18 +337,25 @@ def _wait_alongside() -> None:
 
 @contextlib.contextmanager
 def alongside() -> Iterator[Lane | _Now]:
-    """PostgreSQL works while the block's Python goes on. Within the block,
-    :func:`insert_with_history` hands each table's history rows and the check of its new rows'
-    foreign keys (in a transaction) to the lane and returns at once, so that the Python that
-    builds the next table's rows runs while the server writes; the block may also submit
-    statements of its own to the lane it is given. Any query the block sends waits for the
-    lane first, so everything reaches the database in the order written; leaving the block waits
-    for it and raises its error. The rows a table refers to must be written before it, as they
-    are in every import (their keys are checked when the table's history is copied, not at
-    COMMIT). On other databases, or when the lane is busy already, each statement runs when
-    submitted."""
-    if connection.vendor != "postgresql" or _lane() is not None:
-        yield _lane() or _Now()
+    """PostgreSQL works while the block's Python goes on.
+
+    Within the block, inside a transaction, :func:`insert_with_history` hands each table's
+    history rows and the check of its new rows' foreign keys to the lane and returns at once, so
+    that the Python that builds the next table's rows runs while the server writes. The block may
+    also submit statements of its own to the lane it is given. Any query the block sends waits
+    for the lane first, so everything reaches the database in the order written; leaving the
+    block waits for it and raises its error (a failing block's own error goes up instead, the
+    lane's is logged).
+
+    Rules for the block: it must not open or close a transaction (COMMIT and BEGIN do not wait;
+    submit refuses), and the rows a table refers to must be written before it, as they are in
+    every import (the keys are checked when the table's history is copied, not at COMMIT). On
+    other databases each statement runs when submitted; a block within a block shares its lane."""
+    if connection.vendor != "postgresql":
+        yield _Now()
+        return
+    if _lane() is not None:
+        yield _lane()
         return
     lane = Lane()
 
@@ -348,17 +370,26 @@ def alongside() -> Iterator[Lane | _Now]:
         lane.wait()
     finally:
         connection._touyan_lane = None
-        with contextlib.suppress(Exception):
+        try:
             lane.wait()  # the block failed: its own error goes up; the helper still ends first
+        except Exception:
+            log.warning("alongside(): the lane failed too, after the block's own error", exc_info=True)
 
 
-def update_statement(obj, fields: list[str]) -> tuple[str, list]:
-    """The UPDATE ``obj.save(update_fields=fields)`` sends, as (sql, params), for a lane (a model
-    with no save() of its own and no save signals)."""
+def update_statement(obj, fields: list[str]):
+    """A lane step that sends the UPDATE ``obj.save(update_fields=fields)`` sends and, like it,
+    fails when no row was updated (for a model with no save() of its own and no save signals)."""
     query = UpdateQuery(type(obj))
     query.add_q(Q(pk=obj.pk))
     query.add_update_fields([(f, None, f.pre_save(obj, False)) for f in map(obj._meta.get_field, fields)])
-    return query.get_compiler(connection.alias).as_sql()
+    sql, params = query.get_compiler(connection.alias).as_sql()
+
+    def step(cur) -> None:
+        cur.execute(sql, params)
+        if cur.rowcount != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+
+    return step
 
 
 def new_token() -> str:

@@ -208,38 +208,39 @@ def test_alongside_hands_the_history_to_the_lane_and_a_query_in_the_block_sees_i
 
 
 def test_alongside_checks_the_new_rows_foreign_keys_and_defers_them_again():
-    """A row whose foreign key points nowhere is refused as at COMMIT (IntegrityError): on
-    PostgreSQL when the block ends, its table's keys having been checked by the lane; on SQLite
-    by Django's own check of the constraints. After the block the keys are deferred again: a row
-    may still refer to one written later in the transaction."""
+    """A row whose foreign key points nowhere is refused as at COMMIT (Django's IntegrityError):
+    on PostgreSQL by the block's next query, its table's keys having been checked by the lane
+    (and when the block ends, if no query comes); on SQLite by Django's own check of the
+    constraints. After the block the table's keys are deferred again: a person may still be
+    written before the township it is registered to."""
     from django.db import IntegrityError, connection
 
-    from cadres.models import Appointment, Person, Township
+    from cadres.models import Person, Township
     from core import fastwrite
 
-    village = VillageFactory()
-    person = PersonFactory()
+    township = VillageFactory().township
     missing = Township.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
-    bad = {**_people_rows(1, village.township)[0], "registered_township_id": missing}
+    bad = {**_people_rows(1, township)[0], "registered_township_id": missing}
     if connection.vendor == "postgresql":
+        with pytest.raises(IntegrityError) as refused, transaction_savepoint(), fastwrite.alongside():
+            fastwrite.insert_with_history(Person, [bad], user=None, reason="表格导入 #4")
+            Person.objects.count()  # the next query raises the lane's error
+        assert "registered_township" in str(refused.value)
+        assert any("alongside" in note for note in getattr(refused.value.__cause__, "__notes__", []))
         with pytest.raises(IntegrityError), transaction_savepoint(), fastwrite.alongside():
             fastwrite.insert_with_history(Person, [bad], user=None, reason="表格导入 #4")
         with fastwrite.alongside():
-            fastwrite.insert_with_history(Person, _people_rows(2, village.township), user=None, reason="表格导入 #5")
-        with connection.cursor() as cur:  # deferred again: refers to a person not yet written, no error now
-            cur.execute(
-                'INSERT INTO "cadres_appointment" ("person_id", "village_id", "post", "post_name", "start_date", "status",'
-                ' "note", "end_reason", "created_at") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now())',
-                [person.pk + 10_000, village.pk, "member", "村民委员会委员", datetime.date(2021, 4, 1), "filed", "", ""],
-            )
-            cur.execute("DELETE FROM cadres_appointment WHERE person_id = %s", [person.pk + 10_000])
+            fastwrite.insert_with_history(Person, _people_rows(2, township), user=None, reason="表格导入 #5")
+        later = {**_people_rows(3, township)[2], "registered_township_id": missing}
+        fastwrite.insert_with_history(Person, [later], user=None, reason="表格导入 #6")  # no error now: deferred again
+        Township.objects.create(pk=missing, name="后建乡镇", code="430122999")  # … and satisfied before COMMIT
+        connection.check_constraints()
     else:
         with fastwrite.alongside():
             fastwrite.insert_with_history(Person, [bad], user=None, reason="表格导入 #4")
         with pytest.raises(IntegrityError):
             connection.check_constraints(table_names=[Person._meta.db_table])
         Person.objects.filter(registered_township_id=missing).delete()  # not left for the test's own check
-    assert Appointment.objects.count() == 0
 
 
 def transaction_savepoint():
@@ -275,7 +276,8 @@ def test_a_submitted_statement_runs_in_order_and_its_error_is_django_s():
     assert not _lane_threads()
 
 
-def test_update_statement_writes_what_save_with_update_fields_writes():
+def test_update_statement_writes_what_save_with_update_fields_writes_and_fails_as_it_does():
+    from django.db import DatabaseError
     from django.utils import timezone
 
     from cadres.models import ImportBatch
@@ -283,18 +285,31 @@ def test_update_statement_writes_what_save_with_update_fields_writes():
     from tests.factories import UserFactory
 
     user = UserFactory()
-    batch = ImportBatch.objects.create(sheet_type="cadres", original_name="花名册.xlsx", checksum="x", uploaded_by=user)
-    batch.summary = {"rows": [{"n": 3, "s": "new", "name": "张三", "w": ["「现任职务」：待备案"]}], "errors": []}
-    batch.counts = {"total": 1, "created": 1}
-    batch.status = ImportBatch.Status.PREVIEWED
-    batch.previewed_at = timezone.now()
-    batch.message = "同一文件已导入过"
+    twins = [
+        ImportBatch.objects.create(sheet_type="cadres", original_name="花名册.xlsx", checksum="x", uploaded_by=user)
+        for _ in range(2)
+    ]
     fields = ["status", "counts", "summary", "message", "previewed_at"]
+    now = timezone.now()
+    for batch in twins:
+        batch.summary = {"rows": [{"n": 3, "s": "new", "name": "张三", "w": ["「现任职务」：待备案"]}], "errors": []}
+        batch.counts = {"total": 1, "created": 1}
+        batch.status = ImportBatch.Status.PREVIEWED
+        batch.previewed_at = now
+        batch.message = "同一文件已导入过"
     with fastwrite.alongside() as database:
-        database.submit(fastwrite.update_statement(batch, fields))
-    stored = ImportBatch.objects.get(pk=batch.pk)
-    assert [getattr(stored, f) for f in fields] == [getattr(batch, f) for f in fields]
-    assert stored.original_name == "花名册.xlsx" and stored.sheet_type == "cadres"
+        database.submit(fastwrite.update_statement(twins[0], fields))
+    twins[1].save(update_fields=fields)
+    lane, saved = (ImportBatch.objects.filter(pk=b.pk).values(*fields, "original_name").get() for b in twins)
+    assert lane == saved and lane["summary"]["rows"][0]["name"] == "张三" and lane["previewed_at"] == now
+
+    gone = ImportBatch(pk=twins[1].pk + 100, sheet_type="cadres")
+    with (
+        pytest.raises(DatabaseError, match="did not affect any rows"),
+        transaction_savepoint(),
+        fastwrite.alongside() as database,
+    ):
+        database.submit(fastwrite.update_statement(gone, ["sheet_type"]))
 
 
 # --- rows checked as the COPY reads them ---------------------------------------------------------

@@ -609,13 +609,15 @@ def _preview(batch: AbstractImportBatch, st) -> AbstractImportBatch:
         batch.message = f"同一文件已于{timezone.localtime(previous.applied_at):%Y-%m-%d %H:%M}导入过；再次导入不会产生变化的行。"
     batch.progress_done = batch.progress_total = max(batch.progress_total, 1)
     batch.previewed_at = timezone.now()
-    fields = ["status", "counts", "summary", "message", "progress_done", "progress_total", "previewed_at"]
     with alongside() as database:
         # PostgreSQL stores the preview (megabytes of JSON for a large file) while Python
-        # pickles the plan for the apply.
-        database.submit(update_statement(batch, fields))
+        # pickles the plan for the apply; the status is set once both are done, so that a
+        # previewed batch always has its plan cached.
+        stored = ["counts", "summary", "message", "progress_done", "progress_total", "previewed_at"]
+        database.submit(update_statement(batch, stored))
         if preview.ok:
             _cache_rows(batch, fingerprint, preview)
+    import_batch_model().objects.filter(pk=batch.pk).update(status=batch.status)
     cache.delete(_progress_key(batch.pk))
     return batch
 
