@@ -175,9 +175,7 @@ def insert_with_history(model, rows: Iterable[dict], *, user, reason: str, count
     if lane is not None and lane.in_transaction:
         lane.submit(*steps, _foreign_key_check(model._meta.db_table))
     else:
-        with connection.cursor() as cur:
-            for step in steps:
-                cur.execute(*step)
+        _Now().submit(*steps)
     return ids
 
 
@@ -261,21 +259,13 @@ class Lane:
         def run() -> None:
             try:
                 with raw.cursor() as cur:
-                    for step in steps:
-                        if callable(step):
-                            step(cur)
-                        else:
-                            cur.execute(*step)
+                    _run(cur, steps)
             except BaseException as exc:  # raised in the caller's thread by wait()
                 exc.add_note("(raised by a statement run alongside Python: core.fastwrite.alongside)")
                 self._error = exc
 
         self._thread = threading.Thread(target=run, name="touyan-db-alongside", daemon=True)
         self._thread.start()
-
-    @property
-    def busy(self) -> bool:
-        return self._thread is not None
 
     def wait(self) -> None:
         if self._thread is not None:
@@ -288,18 +278,25 @@ class Lane:
 
 
 class _Now:
-    """A lane where PostgreSQL's helper thread is not used: each statement runs when submitted."""
+    """A lane where PostgreSQL's helper thread is not used: each statement runs when submitted,
+    through Django's cursor (its error types, its query log)."""
 
     def submit(self, *steps) -> None:
         with connection.cursor() as cur:
-            for step in steps:
-                if callable(step):
-                    step(cur.cursor)
-                else:
-                    cur.execute(*step)
+            _run(cur, steps)
 
     def wait(self) -> None:
         pass
+
+
+def _run(cur, steps) -> None:
+    """A lane's steps on a cursor (Django's or psycopg2's): (sql, params) pairs, or callables
+    given the cursor."""
+    for step in steps:
+        if callable(step):
+            step(cur)
+        else:
+            cur.execute(*step)
 
 
 def _foreign_key_check(table: str):

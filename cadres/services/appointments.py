@@ -250,7 +250,7 @@ def appointment_create_bulk(
     ``checked``: this module's verdicts (:func:`appointment_check_bulk`) on these same posts, in
     the same order, made against the database as it is now — an import's plan, which the import
     frame makes again inside the apply transaction whenever anything the rules read has changed
-    since its preview (core.imports.batches._planned). Without it the posts are checked here. A
+    since its preview (core.imports.plans.planned). Without it the posts are checked here. A
     verdict with errors refuses the whole list either way."""
     require_perm(by, "cadres.add_appointment")
     if by is not None and by.is_clerk and any(p.township_id != by.township_id for p in posts):

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import copyreg
 import datetime
-import enum
-import functools
 import hashlib
-import io
 import logging
-import pickle
 import threading
 import time
 from collections import Counter
@@ -20,11 +15,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, connection, models, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
-from core import dates as core_dates
 from core.access import IMPORT_SHEET, can
 from core.conf import import_batch_model
 from core.fastwrite import alongside, update_statement
@@ -32,11 +26,8 @@ from core.jobs import JobQueueUnavailable, enqueue
 from core.models import RUNNING_STATUSES, AbstractImportBatch, BatchStatus
 
 from .pipeline import (
-    CHANGED,
-    NEW,
     STATUS_LABELS,
     Preview,
-    RowResult,
     SheetType,
     clean_file,
     get_sheet_type,
@@ -44,6 +35,7 @@ from .pipeline import (
     paused_gc,
     plan_preview,
 )
+from .plans import cache_plan, db_fingerprint, planned, read_upload
 
 log = logging.getLogger(__name__)
 
@@ -431,6 +423,10 @@ def _summary(preview: Preview, st) -> dict:
     ("c"), errors ("e") and warnings ("w"), and where it points ("at") when that is not its row
     number (a 10,000-row summary is written to the database on every preview: the empty keys were
     a sixth of its JSON). Readers take a missing key as empty."""
+
+    def texts(issues) -> list[str]:
+        return [issue_text(preview.column_label(i.key, st) if i.key else st.whole_row, i) for i in issues]
+
     rows = []
     for r in preview.rows:
         row = {"n": r.number, "s": r.status, "name": str(r.values.get("name") or r.raw.get("name") or "")}
@@ -440,9 +436,9 @@ def _summary(preview: Preview, st) -> dict:
         if at != SheetType.row_label(st, r):  # a sheet type's own label ("文件「张三.lrmx」")
             row["at"] = at
         if r.errors:
-            row["e"] = [issue_text(preview.column_label(i.key, st) if i.key else st.whole_row, i) for i in r.errors]
+            row["e"] = texts(r.errors)
         if r.warnings:
-            row["w"] = [issue_text(preview.column_label(i.key, st) if i.key else st.whole_row, i) for i in r.warnings]
+            row["w"] = texts(r.warnings)
         rows.append(row)
     return {
         "sheet": preview.sheet_name,
@@ -454,90 +450,6 @@ def _summary(preview: Preview, st) -> dict:
         "warnings": preview.messages(st, warnings=True)[:MAX_MESSAGES],
         "file_errors": preview.file_errors,
     }
-
-
-def _read(batch: AbstractImportBatch) -> bytes:
-    with batch.file.open("rb") as fh:
-        return fh.read()
-
-
-CLEAN_CACHE_SECONDS = 60 * 60
-
-
-def _cache_key(batch: AbstractImportBatch) -> str:
-    return f"touyan:import-plan:{batch.pk}:{batch.checksum}:{batch.uploaded_by_id}"
-
-
-def db_fingerprint(st) -> tuple:
-    """Today's date and the newest history id of every model the sheet type reads: any write
-    since (through a service, an import or the admin) changes it, because every such write leaves
-    history; so does midnight, because the rules' dates are counted from today."""
-    from core.dashboard import models_newest
-
-    return (core_dates.today().isoformat(), *models_newest(st.reads_models()))  # one round trip
-
-
-def _planned(batch: AbstractImportBatch, st, by, progress=None) -> tuple[list[RowResult], Preview | None]:
-    """The rows as planned at upload time when nothing they read has changed since (cached for an
-    hour, same user only) — then the preview shown to the user is exactly what gets written;
-    otherwise the file is cleaned and compared with the database again (returned as a Preview)."""
-    parts = cache.get(_cache_key(batch)) if by.pk == batch.uploaded_by_id else None
-    if parts is not None:
-        head, values, plans = parts
-        fingerprint, numbers = pickle.loads(head)  # noqa: S301 (our own cache, written by import_batch_preview)
-        if fingerprint == db_fingerprint(st):
-            values, plans = pickle.loads(values), pickle.loads(plans)  # noqa: S301 (the same)
-            return [
-                RowResult(number=n, raw={}, values=v, status=s, plan=p)
-                for (n, s), v, p in zip(numbers, values, plans, strict=True)
-            ], None
-    preview = clean_file(_read(batch), st, user=by, township=batch.township, progress=progress, filename=batch.original_name)
-    plan_preview(preview, st, user=by, township=batch.township)
-    return preview.rows, preview
-
-
-def _cache_rows(batch: AbstractImportBatch, fingerprint: tuple, preview: Preview) -> None:
-    """What apply needs of each row to be written (values and plan), without the raw cells and
-    messages. Rows planned as unchanged write nothing in any sheet type's apply, so they are
-    left out: re-uploading an unchanged 10,000-row file caches (and later unpickles) nothing."""
-    rows = [r for r in preview.rows if r.status in (NEW, CHANGED)]
-    # Three pickles (the rows' numbers, values, plans), not one: each pickler's memo of the
-    # objects it has written stays smaller, and one pickle of it all took half as long again.
-    parts = (
-        _dumps((fingerprint, [(r.number, r.status) for r in rows])),
-        _dumps([r.values for r in rows]),
-        _dumps([r.plan for r in rows]),
-    )
-    cache.set(_cache_key(batch), parts, CLEAN_CACHE_SECONDS)
-
-
-def _dumps(obj) -> bytes:
-    """pickle.dumps, with choice enum members (Sex.MALE, FilingStatus.DRAFT …) written as their
-    plain str/int values: equal to them, written to the database the same, and several times
-    cheaper to pickle and to load."""
-    buf = io.BytesIO()
-    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _plain_choices()
-    pickler.dump(obj)
-    return buf.getvalue()
-
-
-def _plain_value(member: enum.Enum):
-    value = member.value
-    return type(value), (value,)
-
-
-@functools.cache
-def _plain_choices() -> dict:
-    """copyreg's table plus every Django choices enum (once the apps are loaded)."""
-    table = dict(copyreg.dispatch_table)
-    pending = [models.Choices]
-    while pending:
-        cls = pending.pop()
-        pending.extend(cls.__subclasses__())
-        if cls.__members__:
-            table[cls] = _plain_value
-    return table
 
 
 @paused_gc()
@@ -586,7 +498,7 @@ def _preview_refused(batch: AbstractImportBatch, messages: list[str]) -> Abstrac
 def _preview(batch: AbstractImportBatch, st) -> AbstractImportBatch:
     fingerprint = db_fingerprint(st)
     preview = clean_file(
-        _read(batch),
+        read_upload(batch),
         st,
         user=batch.uploaded_by,
         township=batch.township,
@@ -616,7 +528,7 @@ def _preview(batch: AbstractImportBatch, st) -> AbstractImportBatch:
         stored = ["counts", "summary", "message", "progress_done", "progress_total", "previewed_at"]
         database.submit(update_statement(batch, stored))
         if preview.ok:
-            _cache_rows(batch, fingerprint, preview)
+            cache_plan(batch, fingerprint, preview)
     import_batch_model().objects.filter(pk=batch.pk).update(status=batch.status)
     cache.delete(_progress_key(batch.pk))
     return batch
@@ -664,7 +576,7 @@ def _apply(batch: AbstractImportBatch, st, by) -> AbstractImportBatch:
             locked = import_batch_model().objects.select_for_update().only("status").get(pk=batch.pk)
             if locked.status == Status.APPLIED:
                 return import_batch_model().objects.get(pk=batch.pk)
-            rows, fresh = _planned(batch, st, by, progress=_progress_saver(batch, 0, 40))
+            rows, fresh = planned(batch, st, by, progress=_progress_saver(batch, 0, 40))
             if fresh is not None and not fresh.ok:
                 raise ValidationError(fresh.messages(st)[:50])
             _progress_saver(batch, 40, 100)(0, 1)

@@ -271,7 +271,7 @@ class SheetType:
     def apply(self, rows: list[RowResult], ctx: dict, *, batch) -> dict:
         """Write the planned rows (called inside a transaction). The rows were planned against
         the database as it is now: the preview's plan when nothing it read has changed since
-        (batches.db_fingerprint, checked inside the same transaction), else planned again. Returns
+        (plans.db_fingerprint, checked inside the same transaction), else planned again. Returns
         what rollback needs."""
         raise NotImplementedError
 

@@ -724,8 +724,8 @@ def test_a_preview_made_before_midnight_is_planned_again_by_the_apply(roster, cl
 
 
 def test_the_plan_fingerprint_is_one_query_and_moves_with_any_write_to_what_the_sheet_reads(village_a, django_assert_num_queries):
-    from core.imports.batches import db_fingerprint
     from core.imports.pipeline import get_sheet_type
+    from core.imports.plans import db_fingerprint
 
     sheet = get_sheet_type("cadres")
     with django_assert_num_queries(1):
